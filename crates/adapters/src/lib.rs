@@ -1,0 +1,15 @@
+//! Adapters from the domain's ports to real backends. They take connected clients and do no
+//! connecting of their own, so the same code runs natively (tests, tools) and in the worker.
+//!
+//! Where things live:
+//! - [`pg`]: Postgres over a connected `tokio_postgres::Client` ([`pg::PgStore`]) and the
+//!   migration runner ([`pg::migrate`]).
+//! - [`upstash`]: Redis over the Upstash REST protocol ([`upstash::UpstashRedis`]): one command,
+//!   a pipeline, an atomic multi-exec, a Lua script.
+//!
+//! Architecture invariant: nothing here knows the `worker` crate, and every SQL statement is sent
+//! unnamed (`query_typed`/`simple_query`), because named prepared statements do not survive the
+//! transaction-mode poolers (Hyperdrive, PgBouncer) in front of Postgres.
+
+pub mod pg;
+pub mod upstash;

@@ -1,0 +1,54 @@
+//! The Postgres store: every statement the service sends, each one unnamed.
+
+use tokio_postgres::Client;
+
+/// A failed Postgres call, sorted by what the caller should do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    /// The connection is gone or the server is not answering: the caller answers 503.
+    #[error("postgres unavailable: {0}")]
+    Unavailable(String),
+    /// The server answered with an error: a bug or a schema mismatch.
+    #[error("postgres error {code}: {message}")]
+    Server { code: String, message: String },
+}
+
+impl From<tokio_postgres::Error> for PgError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        // Server errors carry a SQLSTATE; everything else (closed, I/O, protocol) means the
+        // database is not usable from here right now. Neither variant includes connection
+        // parameters, so no password can leak through the message.
+        match err.as_db_error() {
+            Some(db) => PgError::Server {
+                code: db.code().code().to_owned(),
+                message: db.message().to_owned(),
+            },
+            None => PgError::Unavailable(err.to_string()),
+        }
+    }
+}
+
+/// The service's statements over one connected client. Borrowing the client (instead of owning
+/// it) leaves connection lifetime to the caller: the worker must close it before the request ends.
+pub struct PgStore<'c> {
+    client: &'c Client,
+}
+
+impl<'c> PgStore<'c> {
+    pub fn new(client: &'c Client) -> Self {
+        Self { client }
+    }
+
+    /// One round trip that proves the database answers queries and has the schema applied.
+    /// Returns the latest applied migration version.
+    pub async fn ping(&self) -> Result<i64, PgError> {
+        let rows = self
+            .client
+            .query_typed(
+                "SELECT coalesce(max(version), 0)::int8 FROM schema_migrations",
+                &[],
+            )
+            .await?;
+        Ok(rows.first().map(|row| row.get::<_, i64>(0)).unwrap_or(0))
+    }
+}

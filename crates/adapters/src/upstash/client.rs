@@ -1,0 +1,167 @@
+//! The HTTP client side of the Upstash REST protocol.
+
+use super::reply::{Envelope, Reply};
+
+/// A failed Redis call, sorted by what the caller should do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedisError {
+    /// The gateway could not be reached or could not reach Redis: the caller answers 503.
+    #[error("redis unavailable: {0}")]
+    Unavailable(String),
+    /// Redis ran the command and answered with an error (wrong type, script error, ...).
+    #[error("redis command failed: {0}")]
+    Command(String),
+    /// The gateway answered something this client does not understand, or refused the token.
+    #[error("redis gateway protocol error: {0}")]
+    Protocol(String),
+}
+
+/// A client for one Upstash-compatible endpoint. Cheap to clone: the HTTP client is shared.
+#[derive(Debug, Clone)]
+pub struct UpstashRedis {
+    base_url: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl UpstashRedis {
+    /// `base_url` is the REST URL without a trailing slash, e.g. `https://eu1-x.upstash.io`.
+    pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        Self {
+            base_url,
+            token: token.into(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Runs one command, e.g. `["SET", "k", "v", "EX", "60"]`. One HTTP round trip.
+    pub async fn command<S: AsRef<str>>(&self, args: &[S]) -> Result<Reply, RedisError> {
+        let body = to_json_array(args);
+        let envelope: Envelope = self.post("", &body).await?;
+        envelope.into_result().map_err(RedisError::Command)
+    }
+
+    /// Runs several commands in one round trip, not atomically. Each command has its own result.
+    pub async fn pipeline<S: AsRef<str>>(
+        &self,
+        commands: &[Vec<S>],
+    ) -> Result<Vec<Result<Reply, RedisError>>, RedisError> {
+        self.batch("/pipeline", commands).await
+    }
+
+    /// Runs several commands in one round trip as one MULTI/EXEC transaction: no other client's
+    /// command runs between them.
+    pub async fn multi_exec<S: AsRef<str>>(
+        &self,
+        commands: &[Vec<S>],
+    ) -> Result<Vec<Result<Reply, RedisError>>, RedisError> {
+        self.batch("/multi-exec", commands).await
+    }
+
+    /// Runs a Lua script atomically with EVAL: one round trip, no NOSCRIPT fallback to pay for.
+    pub async fn eval(
+        &self,
+        script: &str,
+        keys: &[&str],
+        args: &[&str],
+    ) -> Result<Reply, RedisError> {
+        let numkeys = keys.len().to_string();
+        let mut command: Vec<&str> = Vec::with_capacity(3 + keys.len() + args.len());
+        command.extend(["EVAL", script, numkeys.as_str()]);
+        command.extend_from_slice(keys);
+        command.extend_from_slice(args);
+        self.command(&command).await
+    }
+
+    /// One PING round trip through the gateway to Redis.
+    pub async fn ping(&self) -> Result<(), RedisError> {
+        match self.command(&["PING"]).await? {
+            Reply::String(s) if s == "PONG" => Ok(()),
+            other => Err(RedisError::Protocol(format!("PING answered {other}"))),
+        }
+    }
+
+    async fn batch<S: AsRef<str>>(
+        &self,
+        path: &str,
+        commands: &[Vec<S>],
+    ) -> Result<Vec<Result<Reply, RedisError>>, RedisError> {
+        let body = serde_json::Value::Array(commands.iter().map(|c| to_json_array(c)).collect());
+        let envelopes: Vec<Envelope> = self.post(path, &body).await?;
+        if envelopes.len() != commands.len() {
+            return Err(RedisError::Protocol(format!(
+                "sent {} commands, got {} results",
+                commands.len(),
+                envelopes.len()
+            )));
+        }
+        Ok(envelopes
+            .into_iter()
+            .map(|e| e.into_result().map_err(RedisError::Command))
+            .collect())
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, RedisError> {
+        let response = self
+            .http
+            .post(format!("{}{}", self.base_url, path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| RedisError::Unavailable(describe(&e)))?;
+        let status = response.status().as_u16();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| RedisError::Unavailable(describe(&e)))?;
+        match status {
+            200 => serde_json::from_str(&text)
+                .map_err(|e| RedisError::Protocol(format!("unreadable body: {e}"))),
+            // A command error: Redis answered, the command failed.
+            400 => match serde_json::from_str::<Envelope>(&text)
+                .ok()
+                .and_then(|e| e.error)
+            {
+                Some(message) => Err(RedisError::Command(message)),
+                None => Err(RedisError::Protocol(format!(
+                    "HTTP 400 without an error field"
+                ))),
+            },
+            401 | 403 => Err(RedisError::Protocol(
+                "the gateway refused the token".to_owned(),
+            )),
+            500..=599 => Err(RedisError::Unavailable(format!(
+                "gateway answered HTTP {status}"
+            ))),
+            _ => Err(RedisError::Protocol(format!("unexpected HTTP {status}"))),
+        }
+    }
+}
+
+fn to_json_array<S: AsRef<str>>(args: &[S]) -> serde_json::Value {
+    serde_json::Value::Array(
+        args.iter()
+            .map(|a| serde_json::Value::from(a.as_ref()))
+            .collect(),
+    )
+}
+
+/// A transport error without the URL: the URL may carry a token in a query string.
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else if err.is_body() || err.is_decode() {
+        "broken response body"
+    } else {
+        "request failed"
+    };
+    kind.to_owned()
+}

@@ -1,0 +1,100 @@
+//! Gateway settings, read from the environment once at startup.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Everything the gateway can be told. See `from_env` for the variable names and defaults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub redis_url: String,
+    /// The bearer token clients must present. Never logged.
+    pub token: String,
+    pub pool_size: usize,
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+/// A setting that is missing or unreadable; the message names the variable and how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Reads `REDIS_REST_*` variables. Only the token is required: a gateway without auth would
+    /// expose Redis to anything that can reach the port.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let token = get("REDIS_REST_TOKEN")
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ConfigError("REDIS_REST_TOKEN is required (the bearer token clients send)".into())
+            })?;
+        let parsed = |name: &str, default: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| ConfigError(format!("{name}={v:?} is not a whole number"))),
+            }
+        };
+        let listen = get("REDIS_REST_LISTEN").unwrap_or_else(|| "127.0.0.1:8079".into());
+        let listen = listen.parse().map_err(|_| {
+            ConfigError(format!(
+                "REDIS_REST_LISTEN={listen:?} is not an address like 127.0.0.1:8079"
+            ))
+        })?;
+        let pool_size = parsed("REDIS_REST_POOL_SIZE", 4)?;
+        if pool_size == 0 || pool_size > 64 {
+            return Err(ConfigError(
+                "REDIS_REST_POOL_SIZE must be between 1 and 64".into(),
+            ));
+        }
+        Ok(Self {
+            listen,
+            redis_url: get("REDIS_REST_REDIS_URL")
+                .unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
+            token,
+            pool_size: pool_size as usize,
+            request_timeout: Duration::from_millis(parsed("REDIS_REST_TIMEOUT_MS", 2_000)?),
+            connect_timeout: Duration::from_millis(parsed("REDIS_REST_CONNECT_TIMEOUT_MS", 1_000)?),
+            max_body_bytes: parsed("REDIS_REST_MAX_BODY_BYTES", 1024 * 1024)? as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn a_token_is_required() {
+        let err = config(&[]).unwrap_err();
+        assert!(err.to_string().contains("REDIS_REST_TOKEN"));
+        assert!(config(&[("REDIS_REST_TOKEN", "")]).is_err());
+    }
+
+    #[test]
+    fn defaults_apply_and_bad_numbers_name_their_variable() {
+        let c = config(&[("REDIS_REST_TOKEN", "t")]).unwrap();
+        assert_eq!(c.pool_size, 4);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8079");
+        let err =
+            config(&[("REDIS_REST_TOKEN", "t"), ("REDIS_REST_TIMEOUT_MS", "soon")]).unwrap_err();
+        assert!(err.to_string().contains("REDIS_REST_TIMEOUT_MS"));
+        assert!(config(&[("REDIS_REST_TOKEN", "t"), ("REDIS_REST_POOL_SIZE", "0")]).is_err());
+    }
+}

@@ -1,0 +1,384 @@
+//! The HTTP side: auth, body limits, dispatch to Redis with a timeout, the access log.
+
+use crate::config::Config;
+use crate::pool::RedisPool;
+use crate::reply::{self, Encoding};
+use crate::request::{self, Command, RequestError};
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use redis::Value;
+use serde_json::{json, Value as Json};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Shared state of the gateway.
+pub struct Gateway {
+    pool: RedisPool,
+    token: String,
+    request_timeout: Duration,
+    max_body_bytes: usize,
+}
+
+impl Gateway {
+    pub fn new(config: &Config) -> redis::RedisResult<Self> {
+        Ok(Self {
+            pool: RedisPool::new(
+                &config.redis_url,
+                config.pool_size,
+                config.connect_timeout,
+                config.request_timeout,
+            )?,
+            token: config.token.clone(),
+            request_timeout: config.request_timeout,
+            max_body_bytes: config.max_body_bytes,
+        })
+    }
+}
+
+/// The gateway's routes. Everything goes through one handler: the protocol's paths are data
+/// (the command-in-path form), not a fixed route table.
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    Router::new().fallback(handle).with_state(gateway)
+}
+
+/// Binds `config.listen` and serves until SIGINT or SIGTERM, finishing requests in flight.
+pub async fn serve(config: Config) -> std::io::Result<()> {
+    let gateway = Arc::new(Gateway::new(&config).map_err(std::io::Error::other)?);
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    log_line(json!({
+        "level": "info",
+        "msg": "listening",
+        "addr": listener.local_addr()?.to_string(),
+        "pool_size": config.pool_size,
+    }));
+    axum::serve(listener, router(gateway))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}
+
+/// What one request came to, before it becomes a response and a log line.
+struct Outcome {
+    status: StatusCode,
+    body: Json,
+    /// Names of the commands run (never their arguments, which may be secrets).
+    commands: Vec<String>,
+}
+
+impl Outcome {
+    fn error(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: reply::error_envelope(message),
+            commands: Vec::new(),
+        }
+    }
+
+    fn bad_request(err: RequestError) -> Self {
+        Self::error(StatusCode::BAD_REQUEST, err.to_string())
+    }
+}
+
+async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = route_label(request.uri().path());
+    let outcome = dispatch(&gateway, request).await;
+    log_line(json!({
+        "level": "info",
+        "method": method.as_str(),
+        "route": route,
+        "status": outcome.status.as_u16(),
+        "ms": (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+        "commands": outcome.commands,
+    }));
+    (
+        outcome.status,
+        [(header::CONTENT_TYPE, "application/json")],
+        outcome.body.to_string(),
+    )
+        .into_response()
+}
+
+async fn dispatch(gateway: &Gateway, request: Request) -> Outcome {
+    let (parts, body) = request.into_parts();
+    if !authorized(&gateway.token, &parts.headers, parts.uri.query()) {
+        return Outcome::error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    if parts.method != Method::POST && parts.method != Method::GET {
+        return Outcome::error(StatusCode::METHOD_NOT_ALLOWED, "ERR method not allowed");
+    }
+    let body = match read_body(body, gateway.max_body_bytes).await {
+        Ok(body) => body,
+        Err(outcome) => return outcome,
+    };
+    let encoding = encoding_of(&parts.headers);
+    let path = parts.uri.path();
+    let is_post = parts.method == Method::POST;
+    match path {
+        "" | "/" if is_post => match request::parse_command(&body) {
+            Ok(command) => run_single(gateway, command, encoding).await,
+            Err(err) => Outcome::bad_request(err),
+        },
+        "/pipeline" | "/multi-exec" if is_post => match request::parse_batch(&body) {
+            Ok(commands) => run_batch(gateway, commands, path == "/multi-exec", encoding).await,
+            Err(err) => Outcome::bad_request(err),
+        },
+        "" | "/" | "/pipeline" | "/multi-exec" => Outcome::error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "ERR use POST with a JSON body",
+        ),
+        _ => match request::command_from_path(path, parts.uri.query(), &body) {
+            Ok(command) => run_single(gateway, command, encoding).await,
+            Err(err) => Outcome::bad_request(err),
+        },
+    }
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, Outcome> {
+    match to_bytes(body, limit).await {
+        Ok(bytes) => Ok(bytes.to_vec()),
+        Err(_) => Err(Outcome::error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("ERR request body is larger than {limit} bytes"),
+        )),
+    }
+}
+
+async fn run_single(gateway: &Gateway, command: Command, encoding: Encoding) -> Outcome {
+    if let Err(err) = request::check_allowed(&command) {
+        return Outcome::bad_request(err);
+    }
+    let names = vec![request::command_name(&command)];
+    let cmd = to_redis_cmd(&command);
+    let result = with_timeout(gateway, async {
+        let mut connection = gateway.pool.get().await?;
+        cmd.query_async::<Value>(&mut connection).await
+    })
+    .await;
+    let mut outcome = match result {
+        Ok(Value::ServerError(err)) => {
+            Outcome::error(StatusCode::BAD_REQUEST, reply::error_text(&err.into()))
+        }
+        Ok(value) => Outcome {
+            status: StatusCode::OK,
+            body: reply::result_envelope(value, encoding),
+            commands: Vec::new(),
+        },
+        Err(failure) => failure.into_outcome(),
+    };
+    outcome.commands = names;
+    outcome
+}
+
+async fn run_batch(
+    gateway: &Gateway,
+    commands: Vec<Command>,
+    atomic: bool,
+    encoding: Encoding,
+) -> Outcome {
+    if let Some(err) = commands
+        .iter()
+        .find_map(|c| request::check_allowed(c).err())
+    {
+        return Outcome::bad_request(err);
+    }
+    let names: Vec<String> = commands.iter().map(request::command_name).collect();
+    let mut pipe = redis::pipe();
+    if atomic {
+        pipe.atomic();
+    }
+    // Per-command errors become per-command `{"error": ...}` entries, as the protocol wants.
+    pipe.ignore_errors();
+    for command in &commands {
+        pipe.add_command(to_redis_cmd(command));
+    }
+    let result = with_timeout(gateway, async {
+        let mut connection = gateway.pool.get().await?;
+        pipe.query_async::<Vec<redis::RedisResult<Value>>>(&mut connection)
+            .await
+    })
+    .await;
+    let mut outcome = match result {
+        Ok(results) => {
+            let body = results
+                .into_iter()
+                .map(|r| match r {
+                    Ok(Value::ServerError(err)) => {
+                        reply::error_envelope(reply::error_text(&err.into()))
+                    }
+                    Ok(value) => reply::result_envelope(value, encoding),
+                    Err(err) => reply::error_envelope(reply::error_text(&err)),
+                })
+                .collect();
+            Outcome {
+                status: StatusCode::OK,
+                body: Json::Array(body),
+                commands: Vec::new(),
+            }
+        }
+        Err(failure) => failure.into_outcome(),
+    };
+    outcome.commands = names;
+    outcome
+}
+
+/// A Redis call that did not produce a reply.
+enum Failure {
+    /// Redis answered with an error for the whole call (EXECABORT, wrong arity...).
+    Redis(redis::RedisError),
+    /// Redis did not answer: down, restarting, or slower than the request timeout.
+    Unavailable(&'static str),
+}
+
+impl Failure {
+    fn into_outcome(self) -> Outcome {
+        match self {
+            Failure::Redis(err) => Outcome::error(StatusCode::BAD_REQUEST, reply::error_text(&err)),
+            Failure::Unavailable(why) => Outcome::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("ERR redis unavailable: {why}"),
+            ),
+        }
+    }
+}
+
+async fn with_timeout<T>(
+    gateway: &Gateway,
+    call: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, Failure> {
+    match tokio::time::timeout(gateway.request_timeout, call).await {
+        Err(_) => Err(Failure::Unavailable("timed out")),
+        // A server error has a code (ERR, WRONGTYPE, NOSCRIPT...); anything else is the link.
+        Ok(Err(err)) if err.code().is_some() => Err(Failure::Redis(err)),
+        Ok(Err(err)) if err.is_timeout() => Err(Failure::Unavailable("timed out")),
+        Ok(Err(_)) => Err(Failure::Unavailable("connection failed")),
+        Ok(Ok(value)) => Ok(value),
+    }
+}
+
+fn to_redis_cmd(command: &Command) -> redis::Cmd {
+    let mut cmd = redis::Cmd::new();
+    for arg in command {
+        cmd.arg(arg.as_slice());
+    }
+    cmd
+}
+
+/// The bearer token from `Authorization: Bearer ...` or the `_token` query parameter, compared
+/// in constant time so response timing does not reveal how much of a guess was right.
+fn authorized(token: &str, headers: &HeaderMap, query: Option<&str>) -> bool {
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().as_bytes().to_vec());
+    let presented = from_header.or_else(|| {
+        request::query_pairs(query)
+            .into_iter()
+            .find(|(name, _)| name == b"_token")
+            .map(|(_, v)| v)
+    });
+    presented.is_some_and(|p| constant_time_eq(&p, token.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn encoding_of(headers: &HeaderMap) -> Encoding {
+    match headers
+        .get("upstash-encoding")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(v) if v.eq_ignore_ascii_case("base64") => Encoding::Base64,
+        _ => Encoding::Plain,
+    }
+}
+
+/// The route for the log: fixed paths as they are, the command-in-path form as its command name
+/// only, since the rest of such a path is arguments.
+fn route_label(path: &str) -> String {
+    match path {
+        "" | "/" | "/pipeline" | "/multi-exec" => path.to_owned(),
+        _ => {
+            let name = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
+            format!(
+                "/{}/...",
+                name.to_ascii_lowercase()
+                    .chars()
+                    .take(32)
+                    .collect::<String>()
+            )
+        }
+    }
+}
+
+fn log_line(mut fields: Json) {
+    let ts = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    fields["ts_ms"] = json!(ts);
+    println!("{fields}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn auth_accepts_the_bearer_header_or_the_token_parameter_only_when_equal() {
+        let mut headers = HeaderMap::new();
+        assert!(!authorized("s3cret", &headers, None));
+        assert!(authorized("s3cret", &headers, Some("_token=s3cret")));
+        assert!(!authorized("s3cret", &headers, Some("_token=s3cre")));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3cret"),
+        );
+        assert!(authorized("s3cret", &headers, None));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic s3cret"),
+        );
+        assert!(!authorized("s3cret", &headers, None));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3creT"),
+        );
+        assert!(!authorized("s3cret", &headers, None));
+    }
+
+    #[test]
+    fn the_log_route_of_the_path_form_hides_its_arguments() {
+        assert_eq!(route_label("/pipeline"), "/pipeline");
+        assert_eq!(route_label("/SET/secret-key/secret-value"), "/set/...");
+    }
+}
