@@ -1,1 +1,30 @@
+//! The edge worker: HTTP in, JSON out, backends through Hyperdrive and the Redis REST protocol.
+//!
+//! This crate is the only one that knows the `worker` crate. It parses requests, reads
+//! configuration from the Workers environment, connects to the backends, and hands the work to
+//! `auth-core` through the adapters in `auth-adapters`.
+//!
+//! Where things live:
+//! - [`config`]: settings and secrets from the Workers environment.
+//! - [`postgres`]: one Postgres connection per request through the Hyperdrive binding, always
+//!   closed before the response is sent.
+//! - [`probes`]: the backend probes behind `/ready`.
+//! - [`http`]: JSON responses and the contract's error bodies.
+//! - [`routes`]: the route table and the handlers.
+//!
+//! The whole crate is wasm32-only; on a native target it compiles to nothing, so
+//! `cargo test --workspace` natively does not need the Workers runtime.
+#![cfg(target_arch = "wasm32")]
 
+mod config;
+mod http;
+mod postgres;
+mod probes;
+mod routes;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
+    routes::handle(request, env).await
+}

@@ -1,1 +1,89 @@
-fn main() {}
+//! `cargo xtask <command>`; see `cargo xtask help`.
+
+use std::time::Duration;
+use xtask::stack::{Profile, Stack};
+use xtask::{build_worker, devvars, migrate, proc, tiers, toolchain};
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  dev            run the service locally: setup, PostgreSQL, Redis, PgBouncer, the REST gateway,
+                 migrations, dev secrets in .dev.vars, and wrangler dev. Ctrl-C stops it all.
+  test           run every test tier (lint, native, wasm, conformance, e2e) on a test stack
+  setup          install the toolchain and packages the build needs (idempotent)
+  migrate        apply migrations/ to DATABASE_URL (or the dev stack's database)
+  wrangler ARGS  run the project's wrangler on Node 22 (e.g. `cargo xtask wrangler deploy`)
+  build-worker   build the wasm bundle into build/ when a source changed (--force: always)
+  help           this text
+
+Settings: DATABASE_URL and REDIS_URL use servers you run instead of the stack's own;
+DEV_<COMPONENT>_PORT / TEST_<COMPONENT>_PORT move a port (POSTGRES, REDIS, PGBOUNCER, GATEWAY,
+WORKER, INSPECTOR).";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev(),
+        Some("test") => tiers::test(),
+        Some("setup") => toolchain::setup(),
+        Some("migrate") => migrate::migrate_url(&Profile::dev().database_url()),
+        Some("wrangler") => run_wrangler(&args[1..]),
+        Some("build-worker") => build_worker::build_worker(args.iter().any(|a| a == "--force")),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            println!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{HELP}")),
+    };
+    if let Err(message) = result {
+        eprintln!("\nerror: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn dev() -> xtask::Result<()> {
+    proc::catch_interrupts();
+    toolchain::setup()?;
+    let vars = devvars::ensure()?;
+    let token = vars["REDIS_REST_TOKEN"].clone();
+    let mut stack = Stack::start_backends(Profile::dev(), token)?;
+    build_worker::build_worker(false)?;
+    stack.start_worker(true)?;
+    let p = &stack.profile;
+    println!(
+        "\nphone-auth is running at {}\n  GET {0}/health  GET {0}/ready\n  Redis REST gateway: {}\n  \
+         Postgres (direct): {}\n  Postgres (PgBouncer, the Hyperdrive binding): {}\nPress Ctrl-C to stop.",
+        p.worker_url(),
+        p.gateway_url(),
+        p.database_url(),
+        p.pooler_url()
+    );
+    let stopped_by = loop {
+        if proc::interrupted() {
+            break None;
+        }
+        if let Some(name) = stack.exited_child() {
+            break Some(name);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    stack.shutdown();
+    match stopped_by {
+        None => Ok(()),
+        Some(name) => Err(format!(
+            "{name} exited unexpectedly; everything else was stopped"
+        )),
+    }
+}
+
+fn run_wrangler(args: &[String]) -> xtask::Result<()> {
+    let status = toolchain::wrangler()
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run wrangler ({e}); run `cargo xtask setup`"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("wrangler exited with {status}"))
+    }
+}

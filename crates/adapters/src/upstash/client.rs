@@ -154,9 +154,14 @@ fn to_json_array<S: AsRef<str>>(args: &[S]) -> serde_json::Value {
 
 /// A transport error without the URL: the URL may carry a token in a query string.
 fn describe(err: &reqwest::Error) -> String {
+    // `is_connect` exists only natively; on wasm a failed fetch is a plain request error.
+    #[cfg(not(target_arch = "wasm32"))]
+    let connect_failed = err.is_connect();
+    #[cfg(target_arch = "wasm32")]
+    let connect_failed = err.is_request();
     let kind = if err.is_timeout() {
         "timed out"
-    } else if err.is_connect() {
+    } else if connect_failed {
         "connection failed"
     } else if err.is_body() || err.is_decode() {
         "broken response body"

@@ -1,0 +1,95 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The Upstash REST adapter against the real gateway and a real Redis. The gateway is served
+//! in-process on an ephemeral port, in front of TEST_REDIS_URL.
+
+use auth_adapters::upstash::{RedisError, Reply, UpstashRedis};
+use redis_rest::config::Config;
+use redis_rest::server::{router, Gateway};
+use std::sync::Arc;
+use std::time::Duration;
+
+const TOKEN: &str = "adapter-test-token";
+
+async fn gateway() -> String {
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        redis_url: std::env::var("TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+        token: TOKEN.into(),
+        pool_size: 2,
+        request_timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(1),
+        max_body_bytes: 1 << 20,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let gateway = Arc::new(Gateway::new(&config).unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(gateway)).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn prefix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("adapter:{nanos}:")
+}
+
+#[tokio::test]
+async fn commands_pipelines_transactions_and_scripts_round_trip() {
+    let redis = UpstashRedis::new(gateway().await, TOKEN);
+    let k = prefix();
+    let counter = format!("{k}n");
+    redis.ping().await.unwrap();
+    assert_eq!(
+        redis
+            .command(&["SET", &counter, "5", "EX", "60"])
+            .await
+            .unwrap(),
+        Reply::from("OK")
+    );
+    let results = redis
+        .pipeline(&[
+            vec!["INCR", &counter],
+            vec!["HGET", &counter, "f"],
+            vec!["TTL", &counter],
+        ])
+        .await
+        .unwrap();
+    assert_eq!(results[0], Ok(Reply::from(6)));
+    assert!(matches!(&results[1], Err(RedisError::Command(m)) if m.starts_with("WRONGTYPE")));
+    assert!(results[2].as_ref().unwrap().as_i64().unwrap() > 0);
+    let tx = redis
+        .multi_exec(&[vec!["INCR", &counter], vec!["GET", &counter]])
+        .await
+        .unwrap();
+    assert_eq!(tx, vec![Ok(Reply::from(7)), Ok(Reply::from("7"))]);
+    let script = "return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}";
+    let reply = redis.eval(script, &[&counter], &["arg"]).await.unwrap();
+    assert_eq!(reply, serde_json::json!([counter, "arg", 8]));
+}
+
+#[tokio::test]
+async fn errors_are_sorted_into_command_protocol_and_unavailable() {
+    let base = gateway().await;
+    let redis = UpstashRedis::new(&base, TOKEN);
+    let err = redis.command(&["NOSUCHCOMMAND"]).await.unwrap_err();
+    assert!(
+        matches!(err, RedisError::Command(ref m) if m.starts_with("ERR unknown command")),
+        "{err}"
+    );
+
+    let wrong_token = UpstashRedis::new(&base, "wrong");
+    assert!(matches!(
+        wrong_token.ping().await,
+        Err(RedisError::Protocol(_))
+    ));
+
+    // Nothing listens on port 1: the gateway itself is unreachable.
+    let nowhere = UpstashRedis::new("http://127.0.0.1:1", TOKEN);
+    assert!(matches!(
+        nowhere.ping().await,
+        Err(RedisError::Unavailable(_))
+    ));
+}

@@ -1,0 +1,62 @@
+//! The Upstash adapter compiled to wasm32, run under Node by wasm-bindgen-test: the same code the
+//! worker runs, making real HTTP calls through `fetch` to the test stack's gateway.
+//! Needs TEST_GATEWAY_URL and TEST_GATEWAY_TOKEN (set by `cargo xtask test`).
+#![cfg(target_arch = "wasm32")]
+
+use auth_adapters::upstash::{RedisError, Reply, UpstashRedis};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// Reads `process.env[name]` from Node without any JS snippet.
+fn env(name: &str) -> String {
+    let get =
+        |target: &JsValue, key: &str| js_sys::Reflect::get(target, &JsValue::from_str(key)).ok();
+    get(&js_sys::global(), "process")
+        .and_then(|process| get(&process, "env"))
+        .and_then(|vars| get(&vars, name))
+        .and_then(|value| value.as_string())
+        .unwrap_or_else(|| panic!("{name} must be set (run through `cargo xtask test`)"))
+}
+
+fn client() -> UpstashRedis {
+    UpstashRedis::new(env("TEST_GATEWAY_URL"), env("TEST_GATEWAY_TOKEN"))
+}
+
+#[wasm_bindgen_test]
+async fn commands_and_scripts_work_from_wasm_through_fetch() {
+    let redis = client();
+    redis.ping().await.unwrap();
+    let key = format!("wasm:{}", js_sys::Date::now());
+    assert_eq!(
+        redis
+            .command(&["SET", &key, "1", "EX", "60"])
+            .await
+            .unwrap(),
+        Reply::from("OK")
+    );
+    let results = redis
+        .pipeline(&[vec!["INCR", key.as_str()], vec!["GET", key.as_str()]])
+        .await
+        .unwrap();
+    assert_eq!(results, vec![Ok(Reply::from(2)), Ok(Reply::from("2"))]);
+    let reply = redis
+        .eval(
+            "return redis.call('INCRBY', KEYS[1], ARGV[1])",
+            &[&key],
+            &["40"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply, Reply::from(42));
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_token_and_a_dead_endpoint_are_told_apart_from_wasm() {
+    let wrong = UpstashRedis::new(env("TEST_GATEWAY_URL"), "wrong-token");
+    assert!(matches!(wrong.ping().await, Err(RedisError::Protocol(_))));
+    let nowhere = UpstashRedis::new("http://127.0.0.1:1", "t");
+    assert!(matches!(
+        nowhere.ping().await,
+        Err(RedisError::Unavailable(_))
+    ));
+}

@@ -1,0 +1,362 @@
+//! The gateway over real HTTP against a real Redis (TEST_REDIS_URL, default 127.0.0.1:6379).
+//! Each test serves its own gateway on an ephemeral port and uses its own key prefix.
+
+use redis_rest::config::Config;
+use redis_rest::server::{router, Gateway};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "test-token";
+
+fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn config(redis_url: String, max_body_bytes: usize) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        redis_url,
+        token: TOKEN.into(),
+        pool_size: 2,
+        request_timeout: Duration::from_millis(1500),
+        connect_timeout: Duration::from_millis(500),
+        max_body_bytes,
+    }
+}
+
+/// Serves a gateway on an ephemeral port for the rest of the test.
+async fn serve(config: Config) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let gateway = Arc::new(Gateway::new(&config).unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(gateway)).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn prefix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("gwtest:{nanos}:")
+}
+
+async fn post(base: &str, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(TOKEN)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn single_commands_pipelines_and_transactions_answer_in_the_upstash_shape() {
+    let base = serve(config(redis_url(), 1 << 20)).await;
+    let k = prefix();
+    let (status, body) = post(&base, "/", json!(["SET", format!("{k}a"), 10]).to_string()).await;
+    assert_eq!((status, body), (200, json!({"result": "OK"})));
+    let (status, body) = post(
+        &base,
+        "/pipeline",
+        json!([
+            ["INCR", format!("{k}a")],
+            ["HSET", format!("{k}a"), "f", "v"],
+            ["GET", format!("{k}a")]
+        ])
+        .to_string(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body[0], json!({"result": 11}));
+    assert!(body[1]["error"].as_str().unwrap().starts_with("WRONGTYPE"));
+    assert_eq!(body[2], json!({"result": "11"}));
+    let (status, body) = post(
+        &base,
+        "/multi-exec",
+        json!([["INCR", format!("{k}a")], ["GET", format!("{k}a")]]).to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (200, json!([{"result": 12}, {"result": "12"}]))
+    );
+}
+
+#[tokio::test]
+async fn a_transaction_with_a_bad_command_is_discarded_whole() {
+    let base = serve(config(redis_url(), 1 << 20)).await;
+    let k = prefix();
+    let (status, body) = post(
+        &base,
+        "/multi-exec",
+        json!([["SET", format!("{k}t"), "1"], ["NOSUCHCOMMAND"]]).to_string(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"].as_str().unwrap().starts_with("EXECABORT"),
+        "{body}"
+    );
+    let (_, body) = post(&base, "/", json!(["GET", format!("{k}t")]).to_string()).await;
+    assert_eq!(
+        body,
+        json!({"result": null}),
+        "nothing of the discarded transaction may be applied"
+    );
+}
+
+#[tokio::test]
+async fn multi_exec_is_atomic_under_concurrency() {
+    // 50 concurrent transactions each INCR a counter twice and read it; atomicity means every
+    // read sees an even value (no other transaction's INCR lands between the two).
+    let base = serve(config(redis_url(), 1 << 20)).await;
+    let key = format!("{}atomic", prefix());
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (base, key) = (base.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            post(
+                &base,
+                "/multi-exec",
+                json!([["INCR", key], ["INCR", key], ["GET", key]]).to_string(),
+            )
+            .await
+        }));
+    }
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        assert_eq!(status, 200);
+        let value: i64 = body[2]["result"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            value % 2,
+            0,
+            "a transaction saw another's partial work: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_path_form_and_base64_encoding_work() {
+    let base = serve(config(redis_url(), 1 << 20)).await;
+    let k = prefix();
+    let client = reqwest::Client::new();
+    let set: Value = client
+        .get(format!("{base}/set/{k}p/hello%20world?EX=60"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(set, json!({"result": "OK"}));
+    let posted: Value = client
+        .post(format!("{base}/set/{k}q"))
+        .bearer_auth(TOKEN)
+        .body("from the body")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted, json!({"result": "OK"}));
+    let got: Value = client
+        .get(format!("{base}/get/{k}q"))
+        .header("Upstash-Encoding", "base64")
+        .query(&[("_token", TOKEN)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got, json!({"result": "ZnJvbSB0aGUgYm9keQ=="}));
+    let ttl: Value = client
+        .get(format!("{base}/ttl/{k}p"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!((1..=60).contains(&ttl["result"].as_i64().unwrap()));
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors_and_the_gateway_keeps_serving() {
+    let base = serve(config(redis_url(), 1024)).await;
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "/",
+            b"{not json".to_vec(),
+            400,
+            "ERR failed to parse command",
+        ),
+        (
+            "/",
+            br#"{"cmd":"GET"}"#.to_vec(),
+            400,
+            "ERR command must be a JSON array",
+        ),
+        ("/", b"[]".to_vec(), 400, "ERR empty command"),
+        (
+            "/",
+            br#"["NOSUCHCOMMAND","x"]"#.to_vec(),
+            400,
+            "ERR unknown command",
+        ),
+        (
+            "/",
+            br#"["SUBSCRIBE","x"]"#.to_vec(),
+            400,
+            "ERR command is not allowed",
+        ),
+        (
+            "/pipeline",
+            br#"["GET","x"]"#.to_vec(),
+            400,
+            "ERR command must be a JSON array",
+        ),
+        (
+            "/",
+            vec![b'"'; 4096],
+            413,
+            "ERR request body is larger than 1024 bytes",
+        ),
+    ];
+    for (path, body, status, message) in cases {
+        let (got_status, got) = post(&base, path, body).await;
+        assert_eq!(got_status, status, "{got}");
+        assert!(
+            got["error"].as_str().unwrap().starts_with(message),
+            "{got} should start with {message}"
+        );
+    }
+    let (status, _) = post(&base, "/", br#"["PING"]"#.to_vec()).await;
+    assert_eq!(status, 200, "the gateway must still serve after bad input");
+}
+
+#[tokio::test]
+async fn requests_without_the_right_token_are_refused() {
+    let base = serve(config(redis_url(), 1 << 20)).await;
+    let client = reqwest::Client::new();
+    for request in [
+        client.post(&base).body(r#"["PING"]"#),
+        client.post(&base).bearer_auth("wrong").body(r#"["PING"]"#),
+        client.get(format!("{base}/ping?_token=wrong")),
+    ] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 401);
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"error": "Unauthorized"})
+        );
+    }
+}
+
+/// A Redis of this test's own, so it can be killed and restarted.
+struct OwnRedis {
+    port: u16,
+    child: Child,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { port, child }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn it_answers_503_while_redis_is_down_and_recovers_after_a_restart_by_itself() {
+    let port = free_port();
+    let redis = OwnRedis::start(port);
+    let base = serve(config(format!("redis://127.0.0.1:{port}"), 1 << 20)).await;
+    let ping = || post(&base, "/", br#"["PING"]"#.to_vec());
+    assert_eq!(ping().await.0, 200);
+
+    drop(redis);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let (status, body) = ping().await;
+        assert_eq!(status, 503, "{body}");
+        assert!(body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("ERR redis unavailable"));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "an outage must be reported fast"
+        );
+    }
+
+    let _redis = OwnRedis::start(port);
+    let started = Instant::now();
+    loop {
+        if ping().await.0 == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the gateway did not reconnect within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn it_starts_while_redis_is_down_and_serves_once_redis_comes_up() {
+    let port = free_port();
+    let base = serve(config(format!("redis://127.0.0.1:{port}"), 1 << 20)).await;
+    assert_eq!(post(&base, "/", br#"["PING"]"#.to_vec()).await.0, 503);
+    let _redis = OwnRedis::start(port);
+    // Both pool slots must come up: try a few times so each slot gets a request.
+    for _ in 0..4 {
+        assert_eq!(post(&base, "/", br#"["PING"]"#.to_vec()).await.0, 200);
+    }
+}

@@ -1,0 +1,96 @@
+// Conformance of the redis-rest gateway with the official Upstash client, @upstash/redis.
+//
+// The client is the peer that production code would use against Upstash; if it works unchanged
+// against the gateway, the gateway speaks the protocol. Both response encodings are exercised:
+// the client's default (base64) and plain JSON.
+//
+// Needs TEST_GATEWAY_URL and TEST_GATEWAY_TOKEN (set by `cargo xtask test`).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { Redis } from "@upstash/redis";
+
+const url = process.env.TEST_GATEWAY_URL;
+const token = process.env.TEST_GATEWAY_TOKEN;
+if (!url || !token) {
+  throw new Error("TEST_GATEWAY_URL and TEST_GATEWAY_TOKEN must point at a running gateway (cargo xtask test sets them)");
+}
+
+// A fresh key prefix per run keeps runs independent on a shared Redis.
+const prefix = `conformance:${randomBytes(6).toString("hex")}:`;
+const key = (name) => prefix + name;
+
+for (const responseEncoding of ["base64", false]) {
+  const label = responseEncoding ? "base64 responses" : "plain responses";
+  const redis = new Redis({ url, token, responseEncoding, retry: false, enableTelemetry: false });
+  const k = (name) => key(`${label}:${name}`);
+
+  test(`${label}: strings round-trip, including unicode and JSON values`, async () => {
+    assert.equal(await redis.set(k("s"), "héllo wörld ✓"), "OK");
+    assert.equal(await redis.get(k("s")), "héllo wörld ✓");
+    await redis.set(k("json"), { a: 1, b: ["x"] });
+    assert.deepEqual(await redis.get(k("json")), { a: 1, b: ["x"] });
+    assert.equal(await redis.get(k("missing")), null);
+  });
+
+  test(`${label}: hashes`, async () => {
+    assert.equal(await redis.hset(k("h"), { field: "value", n: 7 }), 2);
+    assert.equal(await redis.hget(k("h"), "field"), "value");
+    assert.deepEqual(await redis.hgetall(k("h")), { field: "value", n: 7 });
+  });
+
+  test(`${label}: counters with a TTL`, async () => {
+    assert.equal(await redis.incr(k("c")), 1);
+    assert.equal(await redis.incrby(k("c"), 4), 5);
+    assert.equal(await redis.expire(k("c"), 60), 1);
+    const ttl = await redis.ttl(k("c"));
+    assert.ok(ttl > 0 && ttl <= 60, `ttl ${ttl}`);
+    assert.equal(await redis.set(k("ex"), "v", { ex: 30, nx: true }), "OK");
+    assert.equal(await redis.set(k("ex"), "w", { ex: 30, nx: true }), null);
+  });
+
+  test(`${label}: a pipeline returns every result in order`, async () => {
+    const p = redis.pipeline();
+    p.set(k("p"), "1");
+    p.incr(k("p"));
+    p.get(k("p"));
+    assert.deepEqual(await p.exec(), ["OK", 2, 2]);
+  });
+
+  test(`${label}: multi-exec runs atomically`, async () => {
+    const tx = redis.multi();
+    tx.incr(k("m"));
+    tx.incr(k("m"));
+    tx.get(k("m"));
+    assert.deepEqual(await tx.exec(), [1, 2, 2]);
+  });
+
+  test(`${label}: eval, evalsha and script load`, async () => {
+    const script = "redis.call('SET', KEYS[1], ARGV[1]); return {redis.call('GET', KEYS[1]), 42}";
+    assert.deepEqual(await redis.eval(script, [k("e")], ["v1"]), ["v1", 42]);
+    const sha = await redis.scriptLoad(script);
+    assert.match(sha, /^[0-9a-f]{40}$/);
+    assert.deepEqual(await redis.evalsha(sha, [k("e")], ["v2"]), ["v2", 42]);
+  });
+
+  test(`${label}: a command error surfaces as an error with Redis' message`, async () => {
+    await redis.set(k("str"), "x");
+    await assert.rejects(redis.hget(k("str"), "f"), /WRONGTYPE/);
+    await assert.rejects(redis.eval("return redis.error_reply('MYERR custom')", [], []), /MYERR custom/);
+  });
+
+  test(`${label}: a pipeline error is reported for its own command`, async () => {
+    await redis.set(k("pe"), "x");
+    const p = redis.pipeline();
+    p.get(k("pe"));
+    p.hget(k("pe"), "f");
+    const results = await p.exec({ keepErrors: true });
+    assert.equal(results[0].result, "x");
+    assert.match(results[1].error, /WRONGTYPE/);
+  });
+}
+
+test("a wrong token is refused", async () => {
+  const wrong = new Redis({ url, token: token + "x", retry: false, enableTelemetry: false });
+  await assert.rejects(wrong.get(key("any")), /Unauthorized/);
+});

@@ -1,0 +1,71 @@
+//! The wasm bundle in `build/`, rebuilt only when something it is built from changed.
+//!
+//! `wrangler dev` runs the `[build] command` on every start; this check keeps that a no-op when
+//! nothing changed (worker-build itself would re-run wasm-bindgen and wasm-opt every time).
+
+use crate::proc::{self, note, step};
+use crate::{root, toolchain};
+use std::path::Path;
+use std::process::Command;
+use std::time::SystemTime;
+
+/// What the bundle is built from.
+const INPUTS: &[&str] = &[
+    "src",
+    "crates/core",
+    "crates/adapters",
+    "Cargo.toml",
+    "Cargo.lock",
+];
+
+pub fn build_worker(force: bool) -> crate::Result<()> {
+    step("build-worker: wasm bundle");
+    let root = root();
+    let output = root.join("build/index.js");
+    if !force {
+        if let (Some(built), Some(newest)) = (mtime(&output), newest_input(&root)) {
+            if built > newest {
+                note("up to date");
+                return Ok(());
+            }
+        }
+    }
+    let mut cmd = Command::new("worker-build");
+    cmd.arg("--release").current_dir(&root);
+    for (name, value) in toolchain::worker_build_env() {
+        cmd.env(name, value);
+    }
+    proc::run(
+        &mut cmd,
+        "run `cargo xtask setup` first if worker-build or wasm-bindgen is missing",
+    )?;
+    let wasm = root.join("build/index_bg.wasm");
+    if let Ok(meta) = std::fs::metadata(&wasm) {
+        note(&format!("{} is {} bytes", wasm.display(), meta.len()));
+    }
+    Ok(())
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+fn newest_input(root: &Path) -> Option<SystemTime> {
+    INPUTS
+        .iter()
+        .filter_map(|p| newest_under(&root.join(p)))
+        .max()
+}
+
+fn newest_under(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_name() != "target")
+        .filter_map(|entry| newest_under(&entry.path()))
+        .max()
+}

@@ -1,0 +1,36 @@
+//! The task runner behind `cargo xtask`: toolchain setup, the local stack, migrations, tests.
+//!
+//! It is a library too, so the end-to-end tests can stop and start backends of the stack they
+//! run against (fault tests) with the same code that started them.
+//!
+//! Where things live:
+//! - [`toolchain`]: the idempotent offline bootstrap (wasm target, worker-build, wasm-bindgen,
+//!   npm packages, system packages).
+//! - [`build_worker`]: the wasm bundle, rebuilt only when a source changed.
+//! - [`stack`]: PostgreSQL, Redis, PgBouncer, the REST gateway and `wrangler dev`, per profile.
+//! - [`migrate`]: applying `migrations/` to a database.
+//! - [`devvars`]: dev secrets and keys in `.dev.vars`.
+//! - [`tiers`]: the test command, tier by tier.
+//! - [`proc`]: running commands with readable progress and failures.
+
+pub mod build_worker;
+pub mod devvars;
+pub mod migrate;
+pub mod proc;
+pub mod stack;
+pub mod tiers;
+pub mod toolchain;
+
+use std::path::PathBuf;
+
+/// The workspace root (the directory with the top-level Cargo.toml).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// A failure with a message for a person: what went wrong and how to fix it.
+pub type Result<T> = std::result::Result<T, String>;

@@ -1,0 +1,66 @@
+//! `cargo xtask migrate`: applies `migrations/*.sql` to a database, in order, once.
+
+use crate::proc::{note, step};
+use crate::root;
+use auth_adapters::pg::migrate::{self, Migration, Outcome};
+
+/// Runs a future on a fresh single-threaded runtime (the task runner is synchronous otherwise).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(future)
+}
+
+/// A Postgres error with the server's own message when there is one.
+pub fn pg_message(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => err.to_string(),
+    }
+}
+
+/// Reads every migration file in `migrations/`.
+pub fn load() -> crate::Result<Vec<Migration>> {
+    let dir = root().join("migrations");
+    let mut migrations = Vec::new();
+    for entry in
+        std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+    {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !name.ends_with(".sql") {
+            continue;
+        }
+        let sql = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {name}: {e}"))?;
+        migrations.push(Migration::from_file(name, sql).map_err(|e| e.to_string())?);
+    }
+    Ok(migrations)
+}
+
+/// Applies the migrations to the database at `url` (a direct connection, not the pooler).
+pub fn migrate_url(url: &str) -> crate::Result<()> {
+    step("migrate: applying migrations/");
+    let migrations = load()?;
+    block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| format!("cannot connect to the database to migrate: {e}"))?;
+        let driver = tokio::spawn(connection);
+        let result = migrate::apply(&client, migrations, |m, outcome| {
+            let what = match outcome {
+                Outcome::Applied => "applied",
+                Outcome::AlreadyApplied => "already applied",
+            };
+            note(&format!("{:04}_{}: {what}", m.version, m.name));
+        })
+        .await
+        .map_err(|e| e.to_string());
+        drop(client);
+        let _ = driver.await;
+        result
+    })
+}

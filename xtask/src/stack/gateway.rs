@@ -1,0 +1,63 @@
+//! The Redis REST gateway as a child process, built with the speed-oriented native profile.
+
+use super::{net, Profile};
+use crate::proc::{self, note};
+use crate::root;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Where `cargo build --profile native-release -p redis-rest` puts the gateway.
+pub fn binary() -> PathBuf {
+    root().join("target/native-release/redis-rest")
+}
+
+/// Builds the gateway binary (incremental: seconds when nothing changed).
+pub fn build() -> crate::Result<()> {
+    proc::run(
+        Command::new("cargo")
+            .args([
+                "build",
+                "--quiet",
+                "--profile",
+                "native-release",
+                "--package",
+                "redis-rest",
+            ])
+            .current_dir(root()),
+        "the gateway must compile",
+    )
+}
+
+/// Starts the gateway and waits until it listens. Its access log goes to the profile directory.
+pub fn start(p: &Profile, token: &str) -> crate::Result<Child> {
+    net::ensure_free(
+        p.gateway_port,
+        "the Redis REST gateway",
+        &Profile::port_var(p.name, "GATEWAY"),
+    )?;
+    build()?;
+    let log_path = p.dir.join("redis-rest.log");
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let err = log.try_clone().map_err(|e| e.to_string())?;
+    let child = Command::new(binary())
+        .env("REDIS_REST_LISTEN", format!("127.0.0.1:{}", p.gateway_port))
+        .env("REDIS_REST_REDIS_URL", p.redis_url())
+        .env("REDIS_REST_TOKEN", token)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start the gateway: {e}"))?;
+    net::wait_listening(
+        p.gateway_port,
+        "the Redis REST gateway",
+        Duration::from_secs(10),
+        &log_path.display().to_string(),
+    )?;
+    note(&format!("access log: {}", log_path.display()));
+    Ok(child)
+}

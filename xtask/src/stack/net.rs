@@ -1,0 +1,91 @@
+//! Ports and plain HTTP probes for the stack.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+/// Fails with a fix-it message when something already listens on `port`.
+pub fn ensure_free(port: u16, what: &str, env_name: &str) -> crate::Result<()> {
+    match TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!(
+            "port {port} (for {what}) is taken by another process. Stop it (`ss -ltnp 'sport = :{port}'` \
+             shows which) or choose another port with {env_name}=<port>"
+        )),
+    }
+}
+
+/// Whether something accepts TCP connections on `port`.
+pub fn is_listening(port: u16) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+}
+
+/// Waits until `port` accepts connections, or fails naming `what` and its log.
+pub fn wait_listening(port: u16, what: &str, limit: Duration, log: &str) -> crate::Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if is_listening(port) {
+            return Ok(());
+        }
+        if crate::proc::interrupted() {
+            return Err("interrupted".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "{what} did not start listening on port {port} within {limit:?}; see {log}"
+    ))
+}
+
+/// A minimal HTTP/1.1 GET on loopback: returns (status, body). Enough for health checks,
+/// without pulling an HTTP client into the task runner. Reads the head, then `Content-Length`
+/// bytes of body: servers may keep the connection open despite `Connection: close`.
+pub fn http_get(port: u16, path: &str, timeout: Duration) -> std::io::Result<(u16, String)> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::Error::other(
+                "connection closed before the response head",
+            ));
+        }
+        received.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&received[..head_end]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no HTTP status line"))?;
+    let length = head
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        })
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    while received.len() < head_end + length {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        received.extend_from_slice(&chunk[..n]);
+    }
+    Ok((
+        status,
+        String::from_utf8_lossy(&received[head_end..]).into_owned(),
+    ))
+}
