@@ -30,7 +30,7 @@ pub fn build_worker(force: bool) -> crate::Result<()> {
             }
         }
     }
-    let mut cmd = Command::new("worker-build");
+    let mut cmd = Command::new(toolchain::cargo_bin("worker-build"));
     cmd.arg("--release").current_dir(&root);
     for (name, value) in toolchain::worker_build_env() {
         cmd.env(name, value);

@@ -4,13 +4,26 @@ use crate::proc::{note, step};
 use crate::root;
 use auth_adapters::pg::migrate::{self, Migration, Outcome};
 
-/// Runs a future on a fresh single-threaded runtime (the task runner is synchronous otherwise).
-pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-        .block_on(future)
+/// Runs a future to completion on a fresh single-threaded runtime in its own thread, so it works
+/// from synchronous code and from inside another runtime alike (the end-to-end tests call the
+/// stack functions from async tests).
+pub fn block_on<F>(future: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a tokio runtime")
+                    .block_on(future)
+            })
+            .join()
+            .expect("the runtime thread panicked")
+    })
 }
 
 /// A Postgres error with the server's own message when there is one.

@@ -130,6 +130,7 @@ fn lint() -> crate::Result<()> {
             "clippy",
             "--target",
             "wasm32-unknown-unknown",
+            "--all-targets",
             "-p",
             "phone-auth-worker",
             "-p",
@@ -174,7 +175,7 @@ fn wasm(env: &[(String, String)]) -> crate::Result<()> {
         ])
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-            "wasm-bindgen-test-runner",
+            toolchain::cargo_bin("wasm-bindgen-test-runner"),
         )
         .envs(env.iter().cloned()),
         "see the failing tests above",

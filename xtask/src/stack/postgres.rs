@@ -54,7 +54,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
     if !data.join("PG_VERSION").exists() {
         note("initdb (first run)");
         proc::run(
-            &mut as_postgres(&bin.join("initdb"))
+            as_postgres(&bin.join("initdb"))
                 .args([
                     "-D",
                     &data.display().to_string(),
@@ -85,7 +85,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
         p.postgres_port
     );
     proc::run(
-        &mut as_postgres(&bin.join("pg_ctl"))
+        as_postgres(&bin.join("pg_ctl"))
             .args([
                 "-D",
                 &data.display().to_string(),

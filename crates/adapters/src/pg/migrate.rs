@@ -101,21 +101,44 @@ pub async fn apply(
     mut progress: impl FnMut(&Migration, &Outcome),
 ) -> Result<(), MigrateError> {
     let migrations = ordered(migrations)?;
-    client
-        .batch_execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (
-                version    bigint PRIMARY KEY,
-                name       text NOT NULL,
-                checksum   text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            )",
-        )
-        .await
-        .map_err(PgError::from)?;
+    create_history_table(client).await?;
     for migration in &migrations {
         let outcome = apply_one(client, migration).await?;
         progress(migration, &outcome);
     }
+    Ok(())
+}
+
+/// Creates `schema_migrations` under the runner's lock: two concurrent `CREATE TABLE IF NOT
+/// EXISTS` can both pass the existence check and one then fails on the catalog's unique index.
+async fn create_history_table(client: &Client) -> Result<(), MigrateError> {
+    client.batch_execute("BEGIN").await.map_err(PgError::from)?;
+    let created = async {
+        client
+            .query_typed(
+                "SELECT pg_advisory_xact_lock($1)",
+                &[(&MIGRATION_LOCK_KEY, Type::INT8)],
+            )
+            .await?;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    bigint PRIMARY KEY,
+                    name       text NOT NULL,
+                    checksum   text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )",
+            )
+            .await
+    }
+    .await;
+    let end = if created.is_ok() {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    };
+    client.batch_execute(end).await.map_err(PgError::from)?;
+    created.map_err(PgError::from)?;
     Ok(())
 }
 

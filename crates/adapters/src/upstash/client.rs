@@ -129,9 +129,9 @@ impl UpstashRedis {
                 .and_then(|e| e.error)
             {
                 Some(message) => Err(RedisError::Command(message)),
-                None => Err(RedisError::Protocol(format!(
-                    "HTTP 400 without an error field"
-                ))),
+                None => Err(RedisError::Protocol(
+                    "HTTP 400 without an error field".to_owned(),
+                )),
             },
             401 | 403 => Err(RedisError::Protocol(
                 "the gateway refused the token".to_owned(),

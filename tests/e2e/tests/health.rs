@@ -1,0 +1,53 @@
+//! `/health`, `/live`, `/ready` and the error contract for unknown routes, through wrangler dev.
+
+use e2e::{get, wait_for_status};
+use std::time::Duration;
+
+#[tokio::test]
+async fn health_and_live_answer_ok_without_touching_a_backend() {
+    for path in ["/health", "/live"] {
+        let (status, body, _) = get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(body, serde_json::json!({"status": "ok"}));
+    }
+}
+
+#[tokio::test]
+async fn ready_is_200_and_lists_both_backends_when_they_answer() {
+    let body = wait_for_status("/ready", 200, Duration::from_secs(10)).await;
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ready", "checks": {"postgres": "ok", "redis": "ok"}})
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_the_contract_error_body() {
+    let (status, body, _) = get("/no/such/route").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "NOT_FOUND");
+    assert!(body["error"].is_string());
+    let response = reqwest::Client::new()
+        .post(format!("{}/ready", e2e::base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "METHOD_NOT_ALLOWED");
+}
+
+#[tokio::test]
+async fn a_burst_of_ready_checks_closes_every_connection_and_keeps_wrangler_alive() {
+    // Each /ready opens a Postgres connection through the Hyperdrive binding. A connection left
+    // open at the end of a request can take the local runtime down; 200 of them in bursts of
+    // 10 must all succeed, and the worker must still answer afterwards.
+    for _ in 0..20 {
+        let burst: Vec<_> = (0..10).map(|_| tokio::spawn(get("/ready"))).collect();
+        for request in burst {
+            let (status, body, _) = request.await.unwrap();
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    assert_eq!(get("/health").await.0, 200);
+}
