@@ -11,8 +11,10 @@
 //! - [`migrate`]: applying `migrations/` to a database.
 //! - [`devvars`]: dev secrets and keys in `.dev.vars`.
 //! - [`tiers`]: the test command, tier by tier.
+//! - [`bench_gateway`]: the REST gateway against plain Redis, in one run.
 //! - [`proc`]: running commands with readable progress and failures.
 
+pub mod bench_gateway;
 pub mod build_worker;
 pub mod devvars;
 pub mod migrate;

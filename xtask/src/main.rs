@@ -13,6 +13,8 @@ cargo xtask <command>
   setup          install the toolchain and packages the build needs (idempotent)
   migrate        apply migrations/ to DATABASE_URL (or the dev stack's database)
   wrangler ARGS  run the project's wrangler on Node 22 (e.g. `cargo xtask wrangler deploy`)
+  bench-gateway [SECONDS]
+                 the REST gateway next to plain Redis (INCR and a 3-command pipeline), one run
   build-worker   build the wasm bundle into build/ when a source changed (--force: always)
   help           this text
 
@@ -28,6 +30,10 @@ fn main() {
         Some("setup") => toolchain::setup(),
         Some("migrate") => migrate::migrate_url(&Profile::dev().database_url()),
         Some("wrangler") => run_wrangler(&args[1..]),
+        Some("bench-gateway") => {
+            let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+            xtask::bench_gateway::bench(seconds)
+        }
         Some("build-worker") => build_worker::build_worker(args.iter().any(|a| a == "--force")),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{HELP}");

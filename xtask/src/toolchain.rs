@@ -34,6 +34,10 @@ pub fn setup() -> crate::Result<()> {
 
 fn system_packages() -> crate::Result<()> {
     step("setup: system packages (PostgreSQL, Redis, PgBouncer)");
+    if std::env::var_os("PHONE_AUTH_SKIP_SYSTEM_PACKAGES").is_some() {
+        note("skipped (PHONE_AUTH_SKIP_SYSTEM_PACKAGES is set: the backends run elsewhere)");
+        return Ok(());
+    }
     for tool in ["node", "npm", "cargo"] {
         if !proc::exists(tool) {
             return Err(format!(
