@@ -4,8 +4,6 @@
 
 use auth_adapters::upstash::{RedisError, Reply, UpstashRedis};
 use redis_rest::config::Config;
-use redis_rest::server::{router, Gateway};
-use std::sync::Arc;
 use std::time::Duration;
 
 const TOKEN: &str = "adapter-test-token";
@@ -21,11 +19,10 @@ async fn gateway() -> String {
         connect_timeout: Duration::from_secs(1),
         max_body_bytes: 1 << 20,
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let gateway = Arc::new(Gateway::new(&config).unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(gateway)).await.unwrap() });
-    format!("http://{addr}")
+    format!(
+        "http://{}",
+        redis_rest::server::spawn(&config).await.unwrap()
+    )
 }
 
 fn prefix() -> String {

@@ -59,6 +59,17 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         .await
 }
 
+/// Binds `config.listen` (port 0 picks a free one) and serves on a background tokio task for the
+/// rest of the runtime's life. Returns the bound address. For running the gateway inside another
+/// program, such as the integration tests of its clients.
+pub async fn spawn(config: &Config) -> std::io::Result<std::net::SocketAddr> {
+    let gateway = Arc::new(Gateway::new(config).map_err(std::io::Error::other)?);
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router(gateway)).await });
+    Ok(addr)
+}
+
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]

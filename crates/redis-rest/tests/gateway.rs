@@ -2,11 +2,8 @@
 //! Each test serves its own gateway on an ephemeral port and uses its own key prefix.
 
 use redis_rest::config::Config;
-use redis_rest::server::{router, Gateway};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::process::{Child, Command};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "test-token";
@@ -29,11 +26,10 @@ fn config(redis_url: String, max_body_bytes: usize) -> Config {
 
 /// Serves a gateway on an ephemeral port for the rest of the test.
 async fn serve(config: Config) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let gateway = Arc::new(Gateway::new(&config).unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(gateway)).await.unwrap() });
-    format!("http://{addr}")
+    format!(
+        "http://{}",
+        redis_rest::server::spawn(&config).await.unwrap()
+    )
 }
 
 fn prefix() -> String {

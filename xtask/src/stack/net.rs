@@ -89,3 +89,46 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> std::io::Result<(u1
         String::from_utf8_lossy(&received[head_end..]).into_owned(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_port_is_named_with_its_owner_and_the_variable_that_moves_it() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let err = ensure_free(port, "wrangler dev", "DEV_WORKER_PORT").unwrap_err();
+        assert!(
+            err.contains(&format!("port {port} (for wrangler dev) is taken")),
+            "{err}"
+        );
+        assert!(err.contains("DEV_WORKER_PORT=<port>"), "{err}");
+        drop(listener);
+        assert!(ensure_free(port, "wrangler dev", "DEV_WORKER_PORT").is_ok());
+    }
+
+    #[test]
+    fn http_get_reads_a_response_that_keeps_the_connection_open() {
+        // A server that answers and then holds the connection, as keep-alive servers do.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 7\r\n\r\nnot yet")
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(1500));
+        });
+        let started = Instant::now();
+        let (status, body) = http_get(port, "/ready", Duration::from_secs(2)).unwrap();
+        assert_eq!((status, body.as_str()), (503, "not yet"));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "must not wait for the connection to close"
+        );
+        server.join().unwrap();
+    }
+}

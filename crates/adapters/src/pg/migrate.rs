@@ -109,17 +109,34 @@ pub async fn apply(
     Ok(())
 }
 
-/// Creates `schema_migrations` under the runner's lock: two concurrent `CREATE TABLE IF NOT
-/// EXISTS` can both pass the existence check and one then fails on the catalog's unique index.
-async fn create_history_table(client: &Client) -> Result<(), MigrateError> {
+/// Runs `work` in a transaction that holds the runner's advisory lock, committing when it
+/// succeeds and rolling back when it fails. The lock is transaction-scoped, so it is released by
+/// the COMMIT or ROLLBACK and never outlives the work, also through a transaction-mode pooler.
+async fn locked_transaction<T>(
+    client: &Client,
+    work: impl AsyncFnOnce() -> Result<T, MigrateError>,
+) -> Result<T, MigrateError> {
     client.batch_execute("BEGIN").await.map_err(PgError::from)?;
-    let created = async {
+    let result = async {
         client
             .query_typed(
                 "SELECT pg_advisory_xact_lock($1)",
                 &[(&MIGRATION_LOCK_KEY, Type::INT8)],
             )
-            .await?;
+            .await
+            .map_err(PgError::from)?;
+        work().await
+    }
+    .await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    client.batch_execute(end).await.map_err(PgError::from)?;
+    result
+}
+
+/// Creates `schema_migrations` under the runner's lock: two concurrent `CREATE TABLE IF NOT
+/// EXISTS` can both pass the existence check and one then fails on the catalog's unique index.
+async fn create_history_table(client: &Client) -> Result<(), MigrateError> {
+    locked_transaction(client, async || {
         client
             .batch_execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -130,33 +147,20 @@ async fn create_history_table(client: &Client) -> Result<(), MigrateError> {
                 )",
             )
             .await
-    }
-    .await;
-    let end = if created.is_ok() {
-        "COMMIT"
-    } else {
-        "ROLLBACK"
-    };
-    client.batch_execute(end).await.map_err(PgError::from)?;
-    created.map_err(PgError::from)?;
-    Ok(())
+            .map_err(|e| MigrateError::Pg(e.into()))
+    })
+    .await
 }
 
+/// Applies one migration and records it, in one locked transaction; a migration already
+/// recorded is only checked against its checksum.
 async fn apply_one(client: &Client, migration: &Migration) -> Result<Outcome, MigrateError> {
     let failed = |source: PgError| MigrateError::Failed {
         version: migration.version,
         name: migration.name.clone(),
         source,
     };
-    client.batch_execute("BEGIN").await.map_err(PgError::from)?;
-    let result = async {
-        client
-            .query_typed(
-                "SELECT pg_advisory_xact_lock($1)",
-                &[(&MIGRATION_LOCK_KEY, Type::INT8)],
-            )
-            .await
-            .map_err(PgError::from)?;
+    locked_transaction(client, async || {
         let recorded = client
             .query_typed(
                 "SELECT checksum FROM schema_migrations WHERE version = $1",
@@ -193,11 +197,8 @@ async fn apply_one(client: &Client, migration: &Migration) -> Result<Outcome, Mi
             .await
             .map_err(|e| failed(e.into()))?;
         Ok(Outcome::Applied)
-    }
-    .await;
-    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    client.batch_execute(end).await.map_err(PgError::from)?;
-    result
+    })
+    .await
 }
 
 #[cfg(test)]
