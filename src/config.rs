@@ -1,5 +1,10 @@
 //! Settings from the Workers environment (`[vars]` in wrangler.toml, secrets, `.dev.vars`).
+//!
+//! The OTP and token policy is parsed by `auth_core::settings` (tested natively); this module
+//! reads the connection settings, the secrets and the SMS provider, and refuses configurations
+//! that must never serve (the console SMS provider in production).
 
+use auth_core::settings::Settings;
 use worker::Env;
 
 /// The Hyperdrive binding that reaches Postgres (a pooler in front of it).
@@ -14,38 +19,120 @@ pub enum PostgresTls {
     StartTls,
 }
 
+/// Which SMS provider sends codes, with its settings.
+pub enum SmsProvider {
+    /// Prints messages to the log; development only.
+    Console,
+    Webhook {
+        url: String,
+        secret: String,
+    },
+    Twilio {
+        api_base: String,
+        account_sid: String,
+        auth_token: String,
+        from: String,
+    },
+}
+
 /// Everything a request may need from configuration.
 pub struct Config {
     pub redis_rest_url: String,
     /// Bearer token for the Redis REST endpoint. Never logged.
     pub redis_rest_token: String,
     pub postgres_tls: PostgresTls,
+    /// Prepended to every Redis key (lets several deployments share one Redis).
+    pub redis_key_prefix: String,
+}
+
+/// What the OTP endpoints need on top of [`Config`].
+pub struct OtpConfig {
+    pub settings: Settings,
+    /// The server secret of the code MACs. Never logged.
+    pub hmac_secret: Vec<u8>,
+    pub sms: SmsProvider,
+    pub signing_key_pem: String,
+    pub signing_kid: String,
+    pub cookies: bool,
+}
+
+/// Reads a var or a secret by name; empty counts as unset.
+fn lookup(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .or_else(|_| env.secret(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+fn required(env: &Env, name: &str) -> Result<String, String> {
+    lookup(env, name).ok_or_else(|| format!("missing setting {name}"))
+}
+
+/// `ENVIRONMENT=production` turns on the production checks.
+pub fn is_production(env: &Env) -> bool {
+    lookup(env, "ENVIRONMENT").is_some_and(|v| v.eq_ignore_ascii_case("production"))
 }
 
 impl Config {
     /// Reads the configuration; a missing required setting is an error naming the variable.
     pub fn from_env(env: &Env) -> Result<Self, String> {
-        let required = |name: &str| -> Result<String, String> {
-            env.var(name)
-                .map(|v| v.to_string())
-                .or_else(|_| env.secret(name).map(|v| v.to_string()))
-                .ok()
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| format!("missing setting {name}"))
-        };
-        let postgres_tls = match env.var("POSTGRES_TLS").map(|v| v.to_string()).as_deref() {
-            Ok("off") => PostgresTls::Off,
-            Ok("starttls") | Err(_) => PostgresTls::StartTls,
-            Ok(other) => {
+        let postgres_tls = match lookup(env, "POSTGRES_TLS").as_deref() {
+            Some("off") => PostgresTls::Off,
+            Some("starttls") | None => PostgresTls::StartTls,
+            Some(other) => {
                 return Err(format!(
                     "POSTGRES_TLS must be off or starttls, not {other:?}"
                 ))
             }
         };
         Ok(Self {
-            redis_rest_url: required("REDIS_REST_URL")?,
-            redis_rest_token: required("REDIS_REST_TOKEN")?,
+            redis_rest_url: required(env, "REDIS_REST_URL")?,
+            redis_rest_token: required(env, "REDIS_REST_TOKEN")?,
             postgres_tls,
+            redis_key_prefix: lookup(env, "REDIS_KEY_PREFIX").unwrap_or_default(),
+        })
+    }
+}
+
+impl OtpConfig {
+    pub fn from_env(env: &Env) -> Result<Self, String> {
+        let settings = Settings::from_lookup(|name| lookup(env, name))?;
+        let hmac_secret = required(env, "OTP_HMAC_SECRET")?;
+        if hmac_secret.len() < 32 {
+            return Err("OTP_HMAC_SECRET must be at least 32 characters".to_owned());
+        }
+        let sms = match lookup(env, "SMS_PROVIDER").as_deref().unwrap_or("console") {
+            "console" if is_production(env) => {
+                return Err(
+                    "SMS_PROVIDER=console prints codes and is refused in production".to_owned(),
+                )
+            }
+            "console" => SmsProvider::Console,
+            "webhook" => SmsProvider::Webhook {
+                url: required(env, "SMS_WEBHOOK_URL")?,
+                secret: required(env, "SMS_WEBHOOK_SECRET")?,
+            },
+            "twilio" => SmsProvider::Twilio {
+                api_base: lookup(env, "TWILIO_API_BASE")
+                    .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                account_sid: required(env, "TWILIO_ACCOUNT_SID")?,
+                auth_token: required(env, "TWILIO_AUTH_TOKEN")?,
+                from: required(env, "TWILIO_FROM")?,
+            },
+            other => {
+                return Err(format!(
+                    "SMS_PROVIDER must be console, webhook or twilio, not {other:?}"
+                ))
+            }
+        };
+        Ok(Self {
+            settings,
+            hmac_secret: hmac_secret.into_bytes(),
+            sms,
+            signing_key_pem: required(env, "JWT_SIGNING_KEY")?,
+            signing_kid: required(env, "JWT_SIGNING_KID")?,
+            cookies: lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
         })
     }
 }

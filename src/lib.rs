@@ -11,16 +11,26 @@
 //! - [`probes`]: the backend probes behind `/ready`.
 //! - [`http`]: JSON responses and the contract's error bodies.
 //! - [`routes`]: the route table and the handlers.
+//! - [`request`]: bounded JSON bodies, cookies, the client's address.
+//! - [`platform`]: the runtime's clock and CSPRNG as core ports.
+//! - [`signer`]: ES256 signing with WebCrypto, the key imported once per isolate.
+//! - [`sms`]: the configured SMS provider.
+//! - [`accounts`]: the account store with one Hyperdrive connection per call.
 //!
 //! The whole crate is wasm32-only; on a native target it compiles to nothing, so
 //! `cargo test --workspace` natively does not need the Workers runtime.
 #![cfg(target_arch = "wasm32")]
 
+mod accounts;
 mod config;
 mod http;
+mod platform;
 mod postgres;
 mod probes;
+mod request;
 mod routes;
+mod signer;
+mod sms;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

@@ -1,5 +1,6 @@
 //! The route table. Each handler lives in its own module; this one only dispatches.
 
+mod auth;
 mod health;
 
 use crate::http;
@@ -11,7 +12,9 @@ pub async fn handle(request: Request, env: Env) -> Result<Response> {
     match (request.method(), path.as_str()) {
         (Method::Get, "/health") | (Method::Get, "/live") => health::live(),
         (Method::Get, "/ready") => health::ready(&env).await,
-        (_, "/health") | (_, "/live") | (_, "/ready") => {
+        (Method::Post, "/api/v1/auth/send-otp") => auth::send_otp_route(request, &env).await,
+        (Method::Post, "/api/v1/auth/login") => auth::login_route(request, &env).await,
+        (_, "/health" | "/live" | "/ready" | "/api/v1/auth/send-otp" | "/api/v1/auth/login") => {
             http::error_code(ErrorCode::MethodNotAllowed, "method not allowed")
         }
         _ => http::error_code(ErrorCode::NotFound, "not found"),

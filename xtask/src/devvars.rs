@@ -46,6 +46,14 @@ pub fn ensure() -> crate::Result<BTreeMap<String, String>> {
     Ok(vars)
 }
 
+/// A fresh value for every required key: the test stack's secrets, new each run.
+pub fn fresh() -> crate::Result<BTreeMap<String, String>> {
+    REQUIRED
+        .iter()
+        .map(|k| Ok((k.to_string(), generate(k)?)))
+        .collect()
+}
+
 fn generate(key: &str) -> crate::Result<String> {
     Ok(match key {
         "JWT_SIGNING_KEY" => {
@@ -65,6 +73,13 @@ pub fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     OsRng.fill_bytes(&mut buf);
     URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// Standard base64 of `bytes` random bytes (the Standard Webhooks secret encoding).
+pub fn random_base64(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    base64::engine::general_purpose::STANDARD.encode(buf)
 }
 
 /// `.dev.vars` is dotenv: `KEY="value"` with `\n` escapes inside double quotes.

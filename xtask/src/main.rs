@@ -54,7 +54,12 @@ fn dev() -> xtask::Result<()> {
     let token = vars["REDIS_REST_TOKEN"].clone();
     let mut stack = Stack::start_backends(Profile::dev(), token)?;
     build_worker::build_worker(false)?;
-    stack.start_worker(true)?;
+    let mut worker_vars = vars.clone();
+    // Codes go to this console: the one place they may be printed.
+    worker_vars
+        .entry("SMS_PROVIDER".into())
+        .or_insert_with(|| "console".into());
+    stack.start_worker(worker_vars, true)?;
     let p = &stack.profile;
     println!(
         "\nphone-auth is running at {}\n  GET {0}/health  GET {0}/ready\n  Redis REST gateway: {}\n  \

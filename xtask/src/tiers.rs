@@ -97,6 +97,10 @@ fn test_env(p: &Profile, token: &str) -> Vec<(String, String)> {
         ("TEST_GATEWAY_TOKEN".into(), token.to_owned()),
         ("E2E_PROFILE".into(), p.name.to_owned()),
         ("E2E_BASE_URL".into(), p.worker_url()),
+        (
+            "E2E_WORKER_DIR".into(),
+            p.dir.join("worker").display().to_string(),
+        ),
     ]
 }
 
@@ -193,10 +197,30 @@ fn conformance(env: &[(String, String)]) -> crate::Result<()> {
     )
 }
 
+/// The test worker's settings: fresh secrets, codes delivered to the tests' signed-webhook
+/// receiver, and a key prefix of its own so runs never share Redis state.
+fn e2e_worker_vars(p: &Profile) -> crate::Result<std::collections::BTreeMap<String, String>> {
+    let mut vars = devvars::fresh()?;
+    vars.insert("SMS_PROVIDER".into(), "webhook".into());
+    vars.insert(
+        "SMS_WEBHOOK_URL".into(),
+        format!("http://127.0.0.1:{}/sms", p.webhook_port),
+    );
+    vars.insert(
+        "SMS_WEBHOOK_SECRET".into(),
+        format!("whsec_{}", devvars::random_base64(24)),
+    );
+    vars.insert(
+        "REDIS_KEY_PREFIX".into(),
+        format!("e2e-{}:", devvars::random_token(6)),
+    );
+    Ok(vars)
+}
+
 fn e2e(stack: &mut Stack, env: &[(String, String)]) -> crate::Result<()> {
     step("tier e2e: the worker under wrangler dev");
     build_worker::build_worker(false)?;
-    stack.start_worker(false)?;
+    stack.start_worker(e2e_worker_vars(&stack.profile)?, false)?;
     // One test thread: the fault tests stop shared backends, which would fail tests running
     // beside them.
     proc::run(

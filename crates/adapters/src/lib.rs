@@ -4,12 +4,16 @@
 //! Where things live:
 //! - [`pg`]: Postgres over a connected `tokio_postgres::Client` ([`pg::PgStore`]) and the
 //!   migration runner ([`pg::migrate`]).
+//! - [`pg::PgAccountStore`]: users, sessions and refresh tokens; a login is one statement.
 //! - [`upstash`]: Redis over the Upstash REST protocol ([`upstash::UpstashRedis`]): one command,
-//!   a pipeline, an atomic multi-exec, a Lua script.
+//!   a pipeline, an atomic multi-exec, a Lua script; and the OTP store on it
+//!   ([`upstash::UpstashOtpStore`]), one Lua script per step.
+//! - [`sms`]: the SMS providers: console, webhook (Standard Webhooks), Twilio.
 //!
 //! Architecture invariant: nothing here knows the `worker` crate, and every SQL statement is sent
 //! unnamed (`query_typed`/`simple_query`), because named prepared statements do not survive the
 //! transaction-mode poolers (Hyperdrive, PgBouncer) in front of Postgres.
 
 pub mod pg;
+pub mod sms;
 pub mod upstash;

@@ -2,15 +2,30 @@
 //!
 //! Where things live:
 //! - [`error`]: the stable error codes of the HTTP contract and the status each one maps to.
-//! - [`ports`]: the traits (contracts) that adapters implement: clock, randomness, backend probes.
+//! - [`ports`]: the traits (contracts) that adapters implement: clock, randomness, backend
+//!   probes, the OTP store, the SMS sender, the account store, the token signer.
+//! - [`phone`], [`session`], [`otp`], [`secrets`]: validated values made once at the edge, and
+//!   the codes, ids and tokens made from secure randomness.
+//! - [`settings`]: the OTP and token policy with its defaults and bounds.
+//! - [`token`]: access-token claims and their compact JWS form.
+//! - [`usecases`]: send-otp and login over the ports, each with its error-to-contract mapping.
 //! - [`readiness`]: the readiness use case behind `GET /ready`.
+//! - [`time`]: RFC 3339 formatting of Unix seconds.
 //!
 //! Architecture invariant: this crate does no I/O and never reads the clock or a random generator
 //! itself. Everything it needs from outside arrives through a port, so every behaviour is testable
 //! by feeding it time, bytes and fake backends. It builds for native and `wasm32-unknown-unknown`.
 
 pub mod error;
+pub mod otp;
+pub mod phone;
 pub mod ports;
 pub mod readiness;
+pub mod secrets;
+pub mod session;
+pub mod settings;
+pub mod time;
+pub mod token;
+pub mod usecases;
 
 pub use error::ErrorCode;

@@ -3,6 +3,9 @@
 //! The worker runs on one thread per isolate, so these traits carry no `Send` bounds and are used
 //! through static dispatch (generics), not trait objects.
 
+use crate::phone::PhoneNumber;
+use crate::session::SessionId;
+use crate::settings::Settings;
 use std::future::Future;
 
 /// Seconds since the Unix epoch, as read by whoever owns the clock.
@@ -34,4 +37,151 @@ pub trait BackendProbe {
     fn name(&self) -> &'static str;
     /// One round trip. `Err` carries a short operator-facing reason without secrets.
     fn probe(&self) -> impl Future<Output = Result<(), String>>;
+}
+
+/// A backend call that did not complete. The reason is for operators' logs and carries no
+/// secret; clients only ever see `SERVICE_UNAVAILABLE` or `INTERNAL`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// Down, unreachable or too slow: the client may retry later (503).
+    #[error("backend unavailable: {0}")]
+    Unavailable(String),
+    /// The backend answered something that should not happen (500).
+    #[error("backend failed: {0}")]
+    Failed(String),
+}
+
+/// Which limit stopped a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// A code was sent to this phone less than the resend cooldown ago.
+    Cooldown,
+    /// Too many codes sent to this phone in the send window.
+    PhoneWindow,
+    /// Too many codes sent to this phone today.
+    PhoneDaily,
+    /// Too many sends or logins from this client IP in its window.
+    ClientIp,
+    /// Too many consecutive failed logins: the phone is locked for a while.
+    Locked,
+}
+
+/// The outcome of asking to store a new code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// The code's MAC is stored (replacing any earlier code for the phone) and counted.
+    Issued,
+    /// A limit refused it; nothing was stored or counted.
+    Limited { limit: Limit, retry_after_secs: u32 },
+}
+
+/// The outcome of one login attempt against the stored code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    /// The right code for this session: it is consumed and can never verify again.
+    Verified,
+    /// No code is pending for the phone (never sent, expired, consumed or burned).
+    NotFound,
+    /// Wrong code or another session's: counted.
+    Mismatch { attempts_left: u32 },
+    /// This wrong guess used the last attempt: the code is deleted.
+    Burned,
+    /// A limit refused the attempt before it was checked.
+    Limited { limit: Limit, retry_after_secs: u32 },
+}
+
+/// A request to store a code.
+pub struct IssueRequest<'a> {
+    pub phone: &'a PhoneNumber,
+    pub session: &'a SessionId,
+    /// HMAC of phone, session and code: the only form of the code that is stored.
+    pub mac: &'a str,
+    pub client_ip: &'a str,
+    pub settings: &'a Settings,
+}
+
+/// A login attempt to check against the stored code.
+pub struct VerifyRequest<'a> {
+    pub phone: &'a PhoneNumber,
+    pub session: &'a SessionId,
+    pub mac: &'a str,
+    pub client_ip: &'a str,
+    pub settings: &'a Settings,
+}
+
+/// Pending codes and the counters that limit them. Implementations MUST make each call one
+/// atomic step: two concurrent `verify` calls with the right code MUST NOT both see `Verified`,
+/// every wrong guess MUST be counted, and `issue` MUST check and count its limits in the same
+/// step that stores the code.
+pub trait OtpStore {
+    fn issue(
+        &self,
+        request: &IssueRequest<'_>,
+    ) -> impl Future<Output = Result<IssueOutcome, BackendError>>;
+    /// Deletes the phone's pending code if it is still the one with this MAC, and its resend
+    /// cooldown: used when the SMS could not be sent, so no unusable code blocks a retry.
+    fn withdraw(
+        &self,
+        phone: &PhoneNumber,
+        mac: &str,
+    ) -> impl Future<Output = Result<(), BackendError>>;
+    fn verify(
+        &self,
+        request: &VerifyRequest<'_>,
+    ) -> impl Future<Output = Result<VerifyOutcome, BackendError>>;
+}
+
+/// Why an SMS was not sent. The text is for operators' logs and MUST NOT contain the code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sms provider failed: {0}")]
+pub struct SmsError(pub String);
+
+/// Hands a message to an SMS provider. Implementations MUST return `Ok` only when the provider
+/// accepted the message.
+pub trait SmsSender {
+    fn send(
+        &self,
+        to: &PhoneNumber,
+        message: &str,
+        code: &str,
+    ) -> impl Future<Output = Result<(), SmsError>>;
+}
+
+/// A user as the contract shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub phone: String,
+    pub scope: String,
+    pub created_at: UnixSeconds,
+    pub updated_at: UnixSeconds,
+}
+
+/// What a successful login writes.
+pub struct NewLogin<'a> {
+    pub phone: &'a PhoneNumber,
+    /// The id the user gets if this phone has no account yet.
+    pub new_user_id: &'a str,
+    pub session: &'a SessionId,
+    pub refresh_token_hash: &'a [u8; 32],
+    pub refresh_expires_at: UnixSeconds,
+    pub user_agent: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+}
+
+/// Users, sessions and refresh tokens. `login` MUST be one atomic write: the user (created if the
+/// phone is new), the session and its refresh token all exist afterwards, or none changed.
+pub trait AccountStore {
+    /// Returns the user and whether this login created it.
+    fn login(
+        &self,
+        login: &NewLogin<'_>,
+    ) -> impl Future<Output = Result<(User, bool), BackendError>>;
+}
+
+/// Signs access tokens with the current signing key. `sign` MUST return the raw 64-byte
+/// ECDSA P-256 signature (r || s) over SHA-256 of `signing_input`.
+pub trait TokenSigner {
+    fn kid(&self) -> &str;
+    fn sign(&self, signing_input: &[u8]) -> impl Future<Output = Result<Vec<u8>, String>>;
 }

@@ -30,6 +30,8 @@ pub struct Profile {
     pub gateway_port: u16,
     pub worker_port: u16,
     pub inspector_port: u16,
+    /// Where the end-to-end tests' SMS webhook receiver listens (test profile).
+    pub webhook_port: u16,
     /// `DATABASE_URL` when set: a PostgreSQL someone else runs. Otherwise the stack runs its own.
     pub external_database_url: Option<String>,
     /// `REDIS_URL` when set: a Redis someone else runs. Otherwise the stack runs its own.
@@ -38,15 +40,15 @@ pub struct Profile {
 
 impl Profile {
     pub fn dev() -> Self {
-        Self::new("dev", [55432, 56379, 56432, 8079, 8787, 9229])
+        Self::new("dev", [55432, 56379, 56432, 8079, 8787, 9229, 8889])
     }
 
     pub fn test() -> Self {
-        Self::new("test", [55442, 56389, 56442, 8089, 8797, 9239])
+        Self::new("test", [55442, 56389, 56442, 8089, 8797, 9239, 8899])
     }
 
     /// Ports can be moved with `<PROFILE>_<COMPONENT>_PORT`, e.g. `DEV_WORKER_PORT=8788`.
-    fn new(name: &'static str, defaults: [u16; 6]) -> Self {
+    fn new(name: &'static str, defaults: [u16; 7]) -> Self {
         let port = |component: &str, default: u16| {
             std::env::var(Self::port_var(name, component))
                 .ok()
@@ -62,6 +64,7 @@ impl Profile {
             gateway_port: port("GATEWAY", defaults[3]),
             worker_port: port("WORKER", defaults[4]),
             inspector_port: port("INSPECTOR", defaults[5]),
+            webhook_port: port("WEBHOOK", defaults[6]),
             external_database_url: std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()),
             external_redis_url: std::env::var("REDIS_URL").ok().filter(|v| !v.is_empty()),
         }
@@ -153,15 +156,37 @@ impl Stack {
         Ok(stack)
     }
 
-    /// Builds the bundle (when stale) and starts `wrangler dev`; returns when `/health` answers.
-    pub fn start_worker(&mut self, inherit_output: bool) -> crate::Result<()> {
+    /// Starts `wrangler dev` with `vars` on top of the settings that wire it to this stack;
+    /// returns when `/health` answers.
+    pub fn start_worker(
+        &mut self,
+        vars: std::collections::BTreeMap<String, String>,
+        inherit_output: bool,
+    ) -> crate::Result<()> {
+        let p = &self.profile;
         step(&format!(
             "stack: worker under wrangler dev on {}",
-            self.profile.worker_url()
+            p.worker_url()
         ));
-        let child = worker::start(&self.profile, &self.gateway_token, inherit_output)?;
+        let mut all = worker::stack_vars(p, &self.gateway_token);
+        all.extend(vars);
+        let instance = worker::Instance {
+            name: "main".into(),
+            port: p.worker_port,
+            inspector_port: p.inspector_port,
+            dir: p.dir.join("worker"),
+            vars: all,
+            hyperdrive_url: p.pooler_url(),
+            inherit_output,
+        };
+        let mut child = worker::start(
+            &instance,
+            &Profile::port_var(p.name, "WORKER"),
+            &Profile::port_var(p.name, "INSPECTOR"),
+        )?;
+        let healthy = worker::wait_healthy(&instance, &mut child);
         self.children.push(("wrangler dev".into(), child));
-        worker::wait_healthy(&self.profile, &mut self.children.last_mut().unwrap().1)
+        healthy
     }
 
     /// Whether a child (gateway, wrangler) has exited on its own.

@@ -1,59 +1,106 @@
 //! `wrangler dev` serving the worker on workerd, wired to this stack's backends.
+//!
+//! Every setting reaches the worker as `--var NAME:VALUE`, which wins over wrangler.toml's
+//! `[vars]` and over `.dev.vars`, so a run's configuration is exactly the map it was given. The
+//! map is also written to `worker-vars.json` in the instance's directory, for the end-to-end
+//! tests (they read the webhook secret and the signing key from it).
 
 use super::{net, Profile};
 use crate::proc::note;
 use crate::toolchain;
+use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long the first start may take: it may build the wasm bundle.
 const START_LIMIT: Duration = Duration::from_secs(600);
 
+/// One `wrangler dev` to start: where it listens, where it keeps state, what it is told.
+pub struct Instance {
+    pub name: String,
+    pub port: u16,
+    pub inspector_port: u16,
+    /// State, the vars file and (when not inherited) the log live here.
+    pub dir: PathBuf,
+    pub vars: BTreeMap<String, String>,
+    /// The pooler URL behind the Hyperdrive binding.
+    pub hyperdrive_url: String,
+    pub inherit_output: bool,
+}
+
+impl Instance {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("wrangler.log")
+    }
+}
+
+/// The settings that wire a worker to a stack's gateway and pooler.
+pub fn stack_vars(p: &Profile, gateway_token: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("REDIS_REST_URL".to_owned(), p.gateway_url()),
+        ("REDIS_REST_TOKEN".to_owned(), gateway_token.to_owned()),
+        ("POSTGRES_TLS".to_owned(), "off".to_owned()),
+        ("ENVIRONMENT".to_owned(), "development".to_owned()),
+    ])
+}
+
 /// Starts `wrangler dev` in its own process group (so it and its workerd can be stopped together).
-pub fn start(p: &Profile, gateway_token: &str, inherit_output: bool) -> crate::Result<Child> {
+pub fn start(instance: &Instance, port_var: &str, inspector_var: &str) -> crate::Result<Child> {
     net::ensure_free(
-        p.worker_port,
-        "wrangler dev",
-        &Profile::port_var(p.name, "WORKER"),
+        instance.port,
+        &format!("wrangler dev ({})", instance.name),
+        port_var,
     )?;
     net::ensure_free(
-        p.inspector_port,
+        instance.inspector_port,
         "the wrangler inspector",
-        &Profile::port_var(p.name, "INSPECTOR"),
+        inspector_var,
     )?;
+    std::fs::create_dir_all(&instance.dir)
+        .map_err(|e| format!("cannot create {}: {e}", instance.dir.display()))?;
+    let vars_path = instance.dir.join("worker-vars.json");
+    let vars_json = serde_json::to_string_pretty(&instance.vars).map_err(|e| e.to_string())?;
+    std::fs::write(&vars_path, vars_json)
+        .map_err(|e| format!("cannot write {}: {e}", vars_path.display()))?;
     let mut cmd = toolchain::wrangler();
     cmd.args([
         "dev",
         "--ip",
         "127.0.0.1",
         "--port",
-        &p.worker_port.to_string(),
+        &instance.port.to_string(),
     ])
-    .args(["--inspector-port", &p.inspector_port.to_string()])
+    .args(["--inspector-port", &instance.inspector_port.to_string()])
     .args([
         "--persist-to",
-        &p.dir.join("wrangler").display().to_string(),
+        &instance.dir.join("wrangler").display().to_string(),
     ])
     .args([
         "--show-interactive-dev-session=false",
         "--log-level",
-        "info",
-    ])
-    .args(["--var", &format!("REDIS_REST_URL:{}", p.gateway_url())])
-    .args(["--var", &format!("REDIS_REST_TOKEN:{gateway_token}")])
-    .args(["--var", "POSTGRES_TLS:off"])
-    .env(
+        // "log" is the level that shows the worker's console.log (the console SMS provider).
+        "log",
+    ]);
+    for (name, value) in &instance.vars {
+        cmd.args(["--var", &format!("{name}:{value}")]);
+    }
+    cmd.env(
         "CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE",
-        p.pooler_url(),
+        &instance.hyperdrive_url,
     )
     .stdin(Stdio::null())
     .process_group(0);
     for (name, value) in toolchain::worker_build_env() {
         cmd.env(name, value);
     }
-    if !inherit_output {
-        let log_path = p.dir.join("wrangler.log");
+    if !instance.inherit_output {
+        let log_path = instance.log_path();
         let log = std::fs::File::create(&log_path)
             .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
         let err = log.try_clone().map_err(|e| e.to_string())?;
@@ -65,7 +112,7 @@ pub fn start(p: &Profile, gateway_token: &str, inherit_output: bool) -> crate::R
 }
 
 /// Waits until `GET /health` answers 200, failing early if wrangler exits.
-pub fn wait_healthy(p: &Profile, child: &mut Child) -> crate::Result<()> {
+pub fn wait_healthy(instance: &Instance, child: &mut Child) -> crate::Result<()> {
     let started = Instant::now();
     while started.elapsed() < START_LIMIT {
         if crate::proc::interrupted() {
@@ -74,10 +121,10 @@ pub fn wait_healthy(p: &Profile, child: &mut Child) -> crate::Result<()> {
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!(
                 "wrangler dev exited ({status}) before serving; see its output above or {}",
-                p.dir.join("wrangler.log").display()
+                instance.log_path().display()
             ));
         }
-        if let Ok((200, _)) = net::http_get(p.worker_port, "/health", Duration::from_secs(2)) {
+        if let Ok((200, _)) = net::http_get(instance.port, "/health", Duration::from_secs(2)) {
             note(&format!(
                 "worker answered /health after {:.1}s",
                 started.elapsed().as_secs_f64()
@@ -111,4 +158,28 @@ pub fn terminate_group(child: &mut Child) {
         .stderr(Stdio::null())
         .status();
     let _ = child.wait();
+}
+
+/// A worker that is stopped when dropped: for the end-to-end tests' extra configurations.
+pub struct RunningWorker {
+    pub instance: Instance,
+    child: Child,
+}
+
+impl RunningWorker {
+    /// Starts an instance and waits for it to serve.
+    pub fn start(instance: Instance) -> crate::Result<Self> {
+        let mut child = start(&instance, "(a free port)", "(a free port)")?;
+        if let Err(e) = wait_healthy(&instance, &mut child) {
+            terminate_group(&mut child);
+            return Err(e);
+        }
+        Ok(Self { instance, child })
+    }
+}
+
+impl Drop for RunningWorker {
+    fn drop(&mut self) {
+        terminate_group(&mut self.child);
+    }
 }

@@ -16,12 +16,16 @@ pub enum RedisError {
     Protocol(String),
 }
 
+/// How long one call may take before it counts as unavailable.
+const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A client for one Upstash-compatible endpoint. Cheap to clone: the HTTP client is shared.
 #[derive(Debug, Clone)]
 pub struct UpstashRedis {
     base_url: String,
     token: String,
     http: reqwest::Client,
+    timeout: std::time::Duration,
 }
 
 impl UpstashRedis {
@@ -32,7 +36,14 @@ impl UpstashRedis {
             base_url,
             token: token.into(),
             http: reqwest::Client::new(),
+            timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// Changes the per-call timeout (2 s by default).
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Runs one command, e.g. `["SET", "k", "v", "EX", "60"]`. One HTTP round trip.
@@ -111,6 +122,7 @@ impl UpstashRedis {
             .http
             .post(format!("{}{}", self.base_url, path))
             .bearer_auth(&self.token)
+            .timeout(self.timeout)
             .json(body)
             .send()
             .await

@@ -6,7 +6,9 @@
 //! edge.
 
 mod client;
+mod otp_store;
 mod reply;
 
 pub use client::{RedisError, UpstashRedis};
+pub use otp_store::UpstashOtpStore;
 pub use reply::Reply;

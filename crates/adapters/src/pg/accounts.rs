@@ -1,0 +1,111 @@
+//! The account store on Postgres: a login is one statement.
+
+use super::PgError;
+use auth_core::ports::{AccountStore, BackendError, NewLogin, User};
+use tokio_postgres::types::Type;
+use tokio_postgres::Client;
+
+/// Finds or creates the user, starts (or restarts) the session, revokes the session's earlier
+/// refresh tokens and stores the new one's hash, in one statement: one round trip, and nothing
+/// half-written if anything fails. Data-modifying CTEs all run against one snapshot; foreign keys
+/// are checked at the end of the statement, so rows made in one CTE can be referenced by the next.
+const LOGIN: &str = "
+WITH existing AS (
+    SELECT u.id, u.phone, u.scope, u.created_at, u.updated_at
+    FROM user_phones p JOIN users u ON u.id = p.user_id
+    WHERE p.phone = $1
+), created AS (
+    INSERT INTO users (id, phone)
+    SELECT $2::uuid, $1 WHERE NOT EXISTS (SELECT 1 FROM existing)
+    RETURNING id, phone, scope, created_at, updated_at
+), claimed AS (
+    INSERT INTO user_phones (phone, user_id)
+    SELECT phone, id FROM created
+    RETURNING user_id
+), account AS (
+    SELECT id, phone, scope, created_at, updated_at, false AS is_new FROM existing
+    UNION ALL
+    SELECT id, phone, scope, created_at, updated_at, true AS is_new FROM created
+), retired AS (
+    UPDATE refresh_tokens SET revoked_at = now()
+    WHERE user_id = (SELECT id FROM account) AND session_id = $3 AND revoked_at IS NULL
+    RETURNING 1
+), session AS (
+    INSERT INTO sessions (id, user_id, expires_at, user_agent, ip)
+    SELECT $3, id, to_timestamp($5), $6, $7 FROM account
+    ON CONFLICT (user_id, id) DO UPDATE
+        SET created_at = now(), last_used_at = now(), expires_at = EXCLUDED.expires_at,
+            revoked_at = NULL, user_agent = EXCLUDED.user_agent, ip = EXCLUDED.ip
+    RETURNING id, user_id
+), token AS (
+    INSERT INTO refresh_tokens (token_hash, user_id, session_id, expires_at)
+    SELECT $4, user_id, id, to_timestamp($5) FROM session
+    RETURNING 1
+)
+SELECT a.id::text, a.phone, a.scope,
+       extract(epoch FROM a.created_at)::int8, extract(epoch FROM a.updated_at)::int8,
+       a.is_new
+FROM account a";
+
+/// SQLSTATE of a unique violation: here, two first logins of one phone at the same instant.
+const UNIQUE_VIOLATION: &str = "23505";
+
+pub struct PgAccountStore<'c> {
+    client: &'c Client,
+}
+
+impl<'c> PgAccountStore<'c> {
+    pub fn new(client: &'c Client) -> Self {
+        Self { client }
+    }
+
+    async fn login_once(&self, l: &NewLogin<'_>) -> Result<(User, bool), PgError> {
+        let phone = l.phone.as_e164();
+        let rows = self
+            .client
+            .query_typed(
+                LOGIN,
+                &[
+                    (&phone, Type::TEXT),
+                    (&l.new_user_id, Type::TEXT),
+                    (&l.session.as_str(), Type::TEXT),
+                    (&l.refresh_token_hash.as_slice(), Type::BYTEA),
+                    (&(l.refresh_expires_at as f64), Type::FLOAT8),
+                    (&l.user_agent, Type::TEXT),
+                    (&l.client_ip, Type::TEXT),
+                ],
+            )
+            .await?;
+        let row = rows.first().ok_or_else(|| PgError::Server {
+            code: "P0002".into(),
+            message: "login wrote no account row".into(),
+        })?;
+        let user = User {
+            id: row.get(0),
+            phone: row.get(1),
+            scope: row.get(2),
+            created_at: row.get(3),
+            updated_at: row.get(4),
+        };
+        Ok((user, row.get(5)))
+    }
+}
+
+impl AccountStore for PgAccountStore<'_> {
+    async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
+        match self.login_once(login).await {
+            // The other login made the account; this one now finds it.
+            Err(PgError::Server { code, .. }) if code == UNIQUE_VIOLATION => {
+                self.login_once(login).await.map_err(backend)
+            }
+            other => other.map_err(backend),
+        }
+    }
+}
+
+pub(crate) fn backend(err: PgError) -> BackendError {
+    match err {
+        PgError::Unavailable(why) => BackendError::Unavailable(why),
+        other => BackendError::Failed(other.to_string()),
+    }
+}

@@ -1,0 +1,244 @@
+//! The OTP and token policy, read from named settings (Workers vars) with safe defaults.
+//!
+//! Parsing lives here, not in the worker, so every default and bound is tested natively.
+
+use crate::phone::{PhoneNumber, Region};
+
+/// Every tunable of the OTP flows and the tokens they issue.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub code_length: u8,
+    pub code_ttl_secs: u32,
+    pub max_attempts: u32,
+    pub resend_cooldown_secs: u32,
+    pub sends_per_window: u32,
+    pub send_window_secs: u32,
+    pub sends_per_day: u32,
+    pub ip_sends_per_window: u32,
+    pub ip_send_window_secs: u32,
+    pub ip_logins_per_window: u32,
+    pub ip_login_window_secs: u32,
+    pub failed_login_ceiling: u32,
+    pub lockout_secs: u32,
+    /// When set, only these country calling codes may receive codes.
+    pub allowed_calling_codes: Option<Vec<u16>>,
+    pub denied_calling_codes: Vec<u16>,
+    pub default_region: Option<Region>,
+    /// Fixed codes for app-store review and staging; empty (off) by default.
+    pub test_numbers: Vec<(PhoneNumber, String)>,
+    /// Message text; `{code}` and `{minutes}` are filled in.
+    pub sms_template: String,
+    pub access_token_ttl_secs: u32,
+    pub refresh_token_ttl_secs: u32,
+    pub issuer: String,
+    pub audience: String,
+    pub client_id: String,
+}
+
+impl Settings {
+    /// Reads every setting through `get` (a Workers env, a map in tests). A value that does not
+    /// parse or is out of bounds is an error naming the variable and the bounds.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let number = |name: &str, default: u32, min: u32, max: u32| -> Result<u32, String> {
+            let Some(raw) = get(name).filter(|v| !v.trim().is_empty()) else {
+                return Ok(default);
+            };
+            match raw.trim().parse::<u32>() {
+                Ok(v) if (min..=max).contains(&v) => Ok(v),
+                _ => Err(format!(
+                    "{name}={raw:?} must be a whole number from {min} to {max}"
+                )),
+            }
+        };
+        let codes = |name: &str| -> Result<Option<Vec<u16>>, String> {
+            let Some(raw) = get(name).filter(|v| !v.trim().is_empty()) else {
+                return Ok(None);
+            };
+            raw.split(',')
+                .map(|c| c.trim().trim_start_matches('+').parse::<u16>())
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some)
+                .map_err(|_| format!("{name}={raw:?} must be calling codes like \"1,44,98\""))
+        };
+        let default_region = match get("DEFAULT_REGION").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(code) => Some(code.trim().parse::<Region>().map_err(|_| {
+                format!("DEFAULT_REGION={code:?} is not a known ISO 3166 region code")
+            })?),
+        };
+        let code_length = number("OTP_LENGTH", 6, 4, 10)? as u8;
+        let test_numbers = match get("OTP_TEST_NUMBERS").filter(|v| !v.trim().is_empty()) {
+            None => Vec::new(),
+            Some(raw) => parse_test_numbers(&raw, code_length)?,
+        };
+        let text = |name: &str, default: &str| {
+            get(name)
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        Ok(Self {
+            code_length,
+            code_ttl_secs: number("OTP_TTL_SECONDS", 120, 10, 600)?,
+            max_attempts: number("OTP_MAX_ATTEMPTS", 5, 1, 20)?,
+            resend_cooldown_secs: number("OTP_RESEND_COOLDOWN_SECONDS", 60, 0, 3600)?,
+            sends_per_window: number("OTP_SENDS_PER_WINDOW", 3, 1, 1000)?,
+            send_window_secs: number("OTP_SEND_WINDOW_SECONDS", 600, 1, 86_400)?,
+            sends_per_day: number("OTP_SENDS_PER_DAY", 10, 1, 10_000)?,
+            ip_sends_per_window: number("IP_SENDS_PER_WINDOW", 30, 1, 1_000_000)?,
+            ip_send_window_secs: number("IP_SEND_WINDOW_SECONDS", 600, 1, 86_400)?,
+            ip_logins_per_window: number("IP_LOGINS_PER_WINDOW", 60, 1, 1_000_000)?,
+            ip_login_window_secs: number("IP_LOGIN_WINDOW_SECONDS", 600, 1, 86_400)?,
+            failed_login_ceiling: number("FAILED_LOGIN_CEILING", 100, 1, 100_000)?,
+            lockout_secs: number("LOCKOUT_SECONDS", 3600, 1, 30 * 86_400)?,
+            allowed_calling_codes: codes("SMS_ALLOWED_CALLING_CODES")?,
+            denied_calling_codes: codes("SMS_DENIED_CALLING_CODES")?.unwrap_or_default(),
+            default_region,
+            test_numbers,
+            sms_template: text(
+                "SMS_TEMPLATE",
+                "Your code is {code}. It expires in {minutes} minutes.",
+            ),
+            access_token_ttl_secs: number("ACCESS_TOKEN_TTL_SECONDS", 900, 60, 86_400)?,
+            refresh_token_ttl_secs: number(
+                "REFRESH_TOKEN_TTL_SECONDS",
+                30 * 86_400,
+                3600,
+                365 * 86_400,
+            )?,
+            issuer: text("JWT_ISSUER", "phone-auth"),
+            audience: text("JWT_AUDIENCE", "phone-auth-clients"),
+            client_id: text("JWT_CLIENT_ID", "phone-auth"),
+        })
+    }
+
+    /// Whether codes may be sent to numbers with this calling code (SMS pumping defence).
+    pub fn may_send_to(&self, calling_code: u16) -> bool {
+        let allowed = self
+            .allowed_calling_codes
+            .as_ref()
+            .is_none_or(|list| list.contains(&calling_code));
+        allowed && !self.denied_calling_codes.contains(&calling_code)
+    }
+
+    /// The fixed code of a configured test number, if this is one.
+    pub fn test_code_for(&self, phone: &PhoneNumber) -> Option<&str> {
+        self.test_numbers
+            .iter()
+            .find(|(n, _)| n == phone)
+            .map(|(_, code)| code.as_str())
+    }
+
+    /// The SMS text for a code.
+    pub fn message_for(&self, code: &str) -> String {
+        let minutes = self.code_ttl_secs.div_ceil(60);
+        self.sms_template
+            .replace("{code}", code)
+            .replace("{minutes}", &minutes.to_string())
+    }
+}
+
+/// `+15005550006=123456,+15005550007=654321`.
+fn parse_test_numbers(raw: &str, code_length: u8) -> Result<Vec<(PhoneNumber, String)>, String> {
+    raw.split(',')
+        .map(|pair| {
+            let bad =
+                || format!("OTP_TEST_NUMBERS entry {pair:?} must look like +15005550006=123456");
+            let (phone, code) = pair.trim().split_once('=').ok_or_else(bad)?;
+            let phone = PhoneNumber::parse(phone, None).map_err(|_| bad())?;
+            let code = code.trim();
+            if code.len() != code_length as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "OTP_TEST_NUMBERS code for {phone} must be {code_length} digits"
+                ));
+            }
+            Ok((phone, code.to_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(
+            (s.code_length, s.code_ttl_secs, s.max_attempts),
+            (6, 120, 5)
+        );
+        assert_eq!(
+            (
+                s.resend_cooldown_secs,
+                s.sends_per_window,
+                s.send_window_secs
+            ),
+            (60, 3, 600)
+        );
+        assert_eq!((s.sends_per_day, s.failed_login_ceiling), (10, 100));
+        assert_eq!(
+            (s.access_token_ttl_secs, s.refresh_token_ttl_secs),
+            (900, 2_592_000)
+        );
+        assert!(s.test_numbers.is_empty(), "test numbers are off by default");
+        assert!(s.may_send_to(98));
+    }
+
+    #[test]
+    fn out_of_bounds_values_name_their_variable() {
+        for (name, value) in [
+            ("OTP_LENGTH", "3"),
+            ("OTP_LENGTH", "11"),
+            ("OTP_TTL_SECONDS", "601"),
+            ("OTP_MAX_ATTEMPTS", "x"),
+        ] {
+            let err = settings(&[(name, value)]).unwrap_err();
+            assert!(err.contains(name), "{err}");
+        }
+        assert!(settings(&[("DEFAULT_REGION", "ZZ")])
+            .unwrap_err()
+            .contains("DEFAULT_REGION"));
+        assert!(settings(&[("SMS_DENIED_CALLING_CODES", "1,x")]).is_err());
+    }
+
+    #[test]
+    fn calling_code_lists_allow_and_deny() {
+        let s = settings(&[
+            ("SMS_ALLOWED_CALLING_CODES", "1, +44,98"),
+            ("SMS_DENIED_CALLING_CODES", "98"),
+        ])
+        .unwrap();
+        assert!(s.may_send_to(1));
+        assert!(s.may_send_to(44));
+        assert!(!s.may_send_to(98), "deny wins over allow");
+        assert!(!s.may_send_to(7), "not on the allow list");
+    }
+
+    #[test]
+    fn test_numbers_parse_and_must_fit_the_code_length() {
+        let s = settings(&[("OTP_TEST_NUMBERS", "+1 415 555 2671=123456")]).unwrap();
+        let phone = PhoneNumber::parse("+14155552671", None).unwrap();
+        assert_eq!(s.test_code_for(&phone), Some("123456"));
+        assert!(settings(&[("OTP_TEST_NUMBERS", "+14155552671=1234")]).is_err());
+        assert!(settings(&[("OTP_TEST_NUMBERS", "nonsense")]).is_err());
+    }
+
+    #[test]
+    fn the_message_template_fills_in_code_and_minutes() {
+        let s = settings(&[
+            ("SMS_TEMPLATE", "{code} is your code ({minutes} min)"),
+            ("OTP_TTL_SECONDS", "90"),
+        ])
+        .unwrap();
+        assert_eq!(s.message_for("123456"), "123456 is your code (2 min)");
+    }
+}

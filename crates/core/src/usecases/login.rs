@@ -1,0 +1,213 @@
+//! `POST /api/v1/auth/login`: check phone + session + code in one atomic step, then create the
+//! user if new, start the session with its refresh token (one write), and sign an access token.
+
+use super::send_otp::limit_details;
+use super::Problem;
+use crate::error::{ErrorBody, ErrorCode};
+use crate::otp::{code_mac, MalformedCode, OtpCode};
+use crate::phone::{PhoneError, PhoneNumber};
+use crate::ports::{
+    AccountStore, BackendError, Clock, Limit, NewLogin, OtpStore, SecureRandom, TokenSigner,
+    UnixSeconds, User, VerifyOutcome, VerifyRequest,
+};
+use crate::secrets::{uuid_v4, RefreshToken};
+use crate::session::{MalformedSessionId, SessionId};
+use crate::settings::Settings;
+use crate::token::{self, Claims, TokenError};
+
+pub struct LoginInput<'a> {
+    pub phone: &'a str,
+    pub otp: &'a str,
+    pub session_id: Option<&'a str>,
+    pub client_ip: &'a str,
+    pub user_agent: Option<&'a str>,
+}
+
+/// The tokens and user of a successful login.
+#[derive(Debug, Clone)]
+pub struct LoginOutput {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u32,
+    pub expires_at: UnixSeconds,
+    pub refresh_expires_at: UnixSeconds,
+    pub is_new_user: bool,
+    pub user: User,
+    pub session_id: SessionId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    #[error("invalid phone: {0}")]
+    InvalidPhone(PhoneError),
+    #[error("session_id required")]
+    SessionRequired,
+    #[error("invalid session id: {0}")]
+    InvalidSession(MalformedSessionId),
+    #[error("{0}")]
+    MalformedCode(MalformedCode),
+    #[error("wrong code ({attempts_left} attempts left)")]
+    InvalidOtp { attempts_left: u32 },
+    #[error("no pending code")]
+    NotFound,
+    #[error("code burned after too many attempts")]
+    TooManyAttempts,
+    #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
+    Limited { limit: Limit, retry_after_secs: u32 },
+    #[error(transparent)]
+    Backend(BackendError),
+    #[error(transparent)]
+    Token(TokenError),
+    #[error("secure random source unavailable")]
+    Random,
+}
+
+pub struct LoginDeps<'a, S, A, T, R, C> {
+    pub store: &'a S,
+    pub accounts: &'a A,
+    pub signer: &'a T,
+    pub rng: &'a R,
+    pub clock: &'a C,
+    pub settings: &'a Settings,
+    pub hmac_secret: &'a [u8],
+}
+
+pub async fn login<S, A, T, R, C>(
+    deps: &LoginDeps<'_, S, A, T, R, C>,
+    input: &LoginInput<'_>,
+) -> Result<LoginOutput, LoginError>
+where
+    S: OtpStore,
+    A: AccountStore,
+    T: TokenSigner,
+    R: SecureRandom,
+    C: Clock,
+{
+    let settings = deps.settings;
+    let phone = PhoneNumber::parse(input.phone, settings.default_region)
+        .map_err(LoginError::InvalidPhone)?;
+    let session = match input.session_id {
+        None | Some("") => return Err(LoginError::SessionRequired),
+        Some(given) => SessionId::parse(given).map_err(LoginError::InvalidSession)?,
+    };
+    let code =
+        OtpCode::parse(input.otp, settings.code_length).map_err(LoginError::MalformedCode)?;
+    let mac = code_mac(deps.hmac_secret, &phone, &session, &code);
+    let request = VerifyRequest {
+        phone: &phone,
+        session: &session,
+        mac: &mac,
+        client_ip: input.client_ip,
+        settings,
+    };
+    match deps
+        .store
+        .verify(&request)
+        .await
+        .map_err(LoginError::Backend)?
+    {
+        VerifyOutcome::Verified => {}
+        VerifyOutcome::NotFound => return Err(LoginError::NotFound),
+        VerifyOutcome::Mismatch { attempts_left } => {
+            return Err(LoginError::InvalidOtp { attempts_left })
+        }
+        VerifyOutcome::Burned => return Err(LoginError::TooManyAttempts),
+        VerifyOutcome::Limited {
+            limit,
+            retry_after_secs,
+        } => {
+            return Err(LoginError::Limited {
+                limit,
+                retry_after_secs,
+            })
+        }
+    }
+
+    let now = deps.clock.now();
+    let refresh = RefreshToken::generate(deps.rng).map_err(|_| LoginError::Random)?;
+    let new_user_id = uuid_v4(deps.rng).map_err(|_| LoginError::Random)?;
+    let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
+    let (user, is_new_user) = deps
+        .accounts
+        .login(&NewLogin {
+            phone: &phone,
+            new_user_id: &new_user_id,
+            session: &session,
+            refresh_token_hash: &refresh.hash,
+            refresh_expires_at,
+            user_agent: input.user_agent,
+            client_ip: Some(input.client_ip),
+        })
+        .await
+        .map_err(LoginError::Backend)?;
+    let claims = Claims::new(
+        settings,
+        &user.id,
+        session.as_str(),
+        &user.scope,
+        now,
+        deps.rng,
+    )
+    .map_err(LoginError::Token)?;
+    let access_token = token::sign(deps.signer, &claims)
+        .await
+        .map_err(LoginError::Token)?;
+    Ok(LoginOutput {
+        access_token,
+        refresh_token: refresh.token,
+        expires_in: settings.access_token_ttl_secs,
+        expires_at: claims.exp,
+        refresh_expires_at,
+        is_new_user,
+        user,
+        session_id: session,
+    })
+}
+
+impl LoginError {
+    pub fn problem(&self) -> Problem {
+        let body = |code, message: &str| ErrorBody::new(code, message);
+        match self {
+            LoginError::InvalidPhone(why) => Problem::new(
+                body(ErrorCode::InvalidPhone, "invalid phone number").with_details(why.to_string()),
+            ),
+            LoginError::SessionRequired => Problem::new(body(
+                ErrorCode::SessionRequired,
+                "session_id required - please call send OTP first",
+            )),
+            LoginError::InvalidSession(why) => Problem::new(
+                body(ErrorCode::InvalidRequest, "invalid session_id").with_details(why.to_string()),
+            ),
+            LoginError::MalformedCode(why) => Problem::new(
+                body(ErrorCode::InvalidRequest, "invalid otp").with_details(why.to_string()),
+            ),
+            LoginError::InvalidOtp { attempts_left } => Problem::new(
+                body(ErrorCode::InvalidOtp, "invalid code")
+                    .with_details(format!("{attempts_left} attempts left")),
+            ),
+            LoginError::NotFound => Problem::new(body(
+                ErrorCode::OtpNotFound,
+                "no pending code for this number; request a new one",
+            )),
+            LoginError::TooManyAttempts => Problem::new(body(
+                ErrorCode::TooManyAttempts,
+                "too many wrong attempts; the code is no longer valid, request a new one",
+            )),
+            LoginError::Limited {
+                limit,
+                retry_after_secs,
+            } => Problem::new(
+                body(ErrorCode::RateLimited, "too many requests")
+                    .with_details(limit_details(*limit)),
+            )
+            .retry_after(*retry_after_secs),
+            LoginError::Backend(BackendError::Unavailable(_)) => Problem::new(body(
+                ErrorCode::ServiceUnavailable,
+                "service temporarily unavailable",
+            )),
+            LoginError::Backend(BackendError::Failed(_))
+            | LoginError::Token(_)
+            | LoginError::Random => Problem::new(body(ErrorCode::Internal, "internal error")),
+        }
+    }
+}

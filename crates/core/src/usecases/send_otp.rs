@@ -1,0 +1,175 @@
+//! `POST /api/v1/auth/send-otp`: validate, limit, make a code bound to a session, store only its
+//! MAC, hand the code to the SMS provider.
+//!
+//! It never looks at the user table, so its answer and its timing are the same whether or not
+//! the phone has an account.
+
+use super::Problem;
+use crate::error::{ErrorBody, ErrorCode};
+use crate::otp::{code_mac, OtpCode};
+use crate::phone::{PhoneError, PhoneNumber};
+use crate::ports::{
+    BackendError, IssueOutcome, IssueRequest, Limit, OtpStore, SecureRandom, SmsError, SmsSender,
+};
+use crate::secrets::uniform_digits;
+use crate::session::{MalformedSessionId, SessionId};
+use crate::settings::Settings;
+
+/// What the client sent.
+pub struct SendOtpInput<'a> {
+    pub phone: &'a str,
+    pub session_id: Option<&'a str>,
+    pub client_ip: &'a str,
+}
+
+/// What the client gets back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendOtpOutput {
+    pub session_id: SessionId,
+    pub expires_in: u32,
+    pub resend_after: u32,
+    /// Whether the number is a configured test number (no SMS was sent).
+    pub test_number: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendOtpError {
+    #[error("invalid phone: {0}")]
+    InvalidPhone(PhoneError),
+    #[error("codes are not sent to this country")]
+    CountryNotAllowed,
+    #[error("invalid session id: {0}")]
+    InvalidSession(MalformedSessionId),
+    #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
+    Limited { limit: Limit, retry_after_secs: u32 },
+    #[error(transparent)]
+    Sms(SmsError),
+    #[error(transparent)]
+    Backend(BackendError),
+    #[error("secure random source unavailable")]
+    Random,
+}
+
+/// Everything send-otp needs from outside.
+pub struct SendOtpDeps<'a, S, M, R> {
+    pub store: &'a S,
+    pub sms: &'a M,
+    pub rng: &'a R,
+    pub settings: &'a Settings,
+    pub hmac_secret: &'a [u8],
+}
+
+pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
+    deps: &SendOtpDeps<'_, S, M, R>,
+    input: &SendOtpInput<'_>,
+) -> Result<SendOtpOutput, SendOtpError> {
+    let settings = deps.settings;
+    let phone = PhoneNumber::parse(input.phone, settings.default_region)
+        .map_err(SendOtpError::InvalidPhone)?;
+    if !settings.may_send_to(phone.calling_code()) {
+        return Err(SendOtpError::CountryNotAllowed);
+    }
+    let session = match input.session_id {
+        Some(given) => SessionId::parse(given).map_err(SendOtpError::InvalidSession)?,
+        None => SessionId::generate(deps.rng).map_err(|_| SendOtpError::Random)?,
+    };
+    let test_code = settings.test_code_for(&phone);
+    let code = match test_code {
+        Some(fixed) => OtpCode::trusted(fixed.to_owned()),
+        None => OtpCode::trusted(
+            uniform_digits(deps.rng, settings.code_length as usize)
+                .map_err(|_| SendOtpError::Random)?,
+        ),
+    };
+    let mac = code_mac(deps.hmac_secret, &phone, &session, &code);
+    let request = IssueRequest {
+        phone: &phone,
+        session: &session,
+        mac: &mac,
+        client_ip: input.client_ip,
+        settings,
+    };
+    match deps
+        .store
+        .issue(&request)
+        .await
+        .map_err(SendOtpError::Backend)?
+    {
+        IssueOutcome::Issued => {}
+        IssueOutcome::Limited {
+            limit,
+            retry_after_secs,
+        } => {
+            return Err(SendOtpError::Limited {
+                limit,
+                retry_after_secs,
+            })
+        }
+    }
+    if test_code.is_none() {
+        if let Err(err) = deps
+            .sms
+            .send(&phone, &settings.message_for(code.as_str()), code.as_str())
+            .await
+        {
+            // Leave no code behind that nobody received, and let the user retry at once.
+            // If even that fails, the code expires on its own within its TTL.
+            let _ = deps.store.withdraw(&phone, &mac).await;
+            return Err(SendOtpError::Sms(err));
+        }
+    }
+    Ok(SendOtpOutput {
+        session_id: session,
+        expires_in: settings.code_ttl_secs,
+        resend_after: settings.resend_cooldown_secs,
+        test_number: test_code.is_some(),
+    })
+}
+
+impl SendOtpError {
+    pub fn problem(&self) -> Problem {
+        let body = |code, message: &str| ErrorBody::new(code, message);
+        match self {
+            SendOtpError::InvalidPhone(why) => Problem::new(
+                body(ErrorCode::InvalidPhone, "invalid phone number").with_details(why.to_string()),
+            ),
+            SendOtpError::CountryNotAllowed => Problem::new(
+                body(ErrorCode::InvalidPhone, "invalid phone number")
+                    .with_details("codes are not sent to this country"),
+            ),
+            SendOtpError::InvalidSession(why) => Problem::new(
+                body(ErrorCode::InvalidRequest, "invalid session_id").with_details(why.to_string()),
+            ),
+            SendOtpError::Limited {
+                limit,
+                retry_after_secs,
+            } => Problem::new(
+                body(ErrorCode::RateLimited, "too many requests")
+                    .with_details(limit_details(*limit)),
+            )
+            .retry_after(*retry_after_secs),
+            SendOtpError::Sms(_) => Problem::new(body(
+                ErrorCode::SmsDeliveryFailed,
+                "the code could not be sent",
+            )),
+            SendOtpError::Backend(BackendError::Unavailable(_)) => Problem::new(body(
+                ErrorCode::ServiceUnavailable,
+                "service temporarily unavailable",
+            )),
+            SendOtpError::Backend(BackendError::Failed(_)) | SendOtpError::Random => {
+                Problem::new(body(ErrorCode::Internal, "internal error"))
+            }
+        }
+    }
+}
+
+/// Operator-readable reason for a 429, safe to show: it names no counter values.
+pub(crate) fn limit_details(limit: Limit) -> &'static str {
+    match limit {
+        Limit::Cooldown => "wait before requesting another code",
+        Limit::PhoneWindow => "too many codes requested for this number recently",
+        Limit::PhoneDaily => "too many codes requested for this number today",
+        Limit::ClientIp => "too many requests from this address",
+        Limit::Locked => "this number is temporarily locked after too many failed logins",
+    }
+}

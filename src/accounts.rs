@@ -1,0 +1,27 @@
+//! The account store as the worker uses it: one Postgres connection through Hyperdrive around
+//! each call, closed before the call returns.
+
+use crate::config::Config;
+use crate::postgres;
+use auth_adapters::pg::PgAccountStore;
+use auth_core::ports::{AccountStore, BackendError, NewLogin, User};
+use std::time::Duration;
+use worker::Env;
+
+/// Connect, run, close: the bound for one account call, connection included.
+const CALL_LIMIT: Duration = Duration::from_secs(5);
+
+pub struct HyperdriveAccounts<'a> {
+    pub env: &'a Env,
+    pub config: &'a Config,
+}
+
+impl AccountStore for HyperdriveAccounts<'_> {
+    async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
+        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
+            PgAccountStore::new(client).login(login).await
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+    }
+}

@@ -1,0 +1,213 @@
+//! `POST /api/v1/auth/send-otp` and `POST /api/v1/auth/login`.
+
+use crate::accounts::HyperdriveAccounts;
+use crate::config::{Config, OtpConfig};
+use crate::platform::{WebCryptoRandom, WorkerClock};
+use crate::signer::WebCryptoSigner;
+use crate::sms::Sms;
+use crate::{http, request};
+use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
+use auth_core::error::{ErrorBody, ErrorCode};
+use auth_core::time::rfc3339;
+use auth_core::usecases::login::{login, LoginDeps, LoginInput};
+use auth_core::usecases::send_otp::{send_otp, SendOtpDeps, SendOtpInput};
+use serde::Deserialize;
+use serde_json::json;
+use worker::{console_error, console_warn, Env, Request, Response, Result};
+
+#[derive(Deserialize)]
+struct SendOtpBody {
+    phone_number: String,
+    #[serde(default)]
+    session_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    phone_number: String,
+    otp: String,
+    #[serde(default)]
+    session_id: Option<String>,
+}
+
+/// Both configurations, or the 503 that a misconfigured deployment answers with. The reason goes
+/// to the log only: it names settings, which is for operators.
+fn configs(env: &Env) -> std::result::Result<(Config, OtpConfig), Response> {
+    let loaded = Config::from_env(env).and_then(|c| OtpConfig::from_env(env).map(|o| (c, o)));
+    loaded.map_err(|problem| {
+        console_error!(
+            "{}",
+            json!({"level": "error", "msg": "configuration", "cause": problem})
+        );
+        http::error(ErrorBody::new(
+            ErrorCode::ServiceUnavailable,
+            "service misconfigured",
+        ))
+        .unwrap_or_else(|_| {
+            Response::error("service misconfigured", 503).expect("a plain response")
+        })
+    })
+}
+
+/// Test numbers skip the SMS and accept a fixed code: say so once per isolate.
+fn warn_about_test_numbers(otp: &OtpConfig) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !otp.settings.test_numbers.is_empty() && !WARNED.swap(true, Ordering::Relaxed) {
+        console_warn!(
+            "{}",
+            json!({"level": "warn", "msg": "OTP_TEST_NUMBERS is set: these numbers accept a fixed code",
+                   "count": otp.settings.test_numbers.len()})
+        );
+    }
+}
+
+pub async fn send_otp_route(mut req: Request, env: &Env) -> Result<Response> {
+    let (config, otp) = match configs(env) {
+        Ok(c) => c,
+        Err(response) => return Ok(response),
+    };
+    warn_about_test_numbers(&otp);
+    let body: SendOtpBody = match request::json_body(&mut req).await {
+        Ok(body) => body,
+        Err(error) => return http::error(error),
+    };
+    let session_cookie = request::cookie(&req, "session_id");
+    let client_ip = request::client_ip(&req);
+    let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
+    let store = UpstashOtpStore::new(&redis, config.redis_key_prefix.clone());
+    let sms = match Sms::from_config(&otp.sms) {
+        Ok(sms) => sms,
+        Err(problem) => {
+            console_error!(
+                "{}",
+                json!({"level": "error", "msg": "sms provider", "cause": problem})
+            );
+            return http::error_code(ErrorCode::ServiceUnavailable, "service misconfigured");
+        }
+    };
+    let deps = SendOtpDeps {
+        store: &store,
+        sms: &sms,
+        rng: &WebCryptoRandom,
+        settings: &otp.settings,
+        hmac_secret: &otp.hmac_secret,
+    };
+    let input = SendOtpInput {
+        phone: &body.phone_number,
+        session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
+        client_ip: &client_ip,
+    };
+    match send_otp(&deps, &input).await {
+        Ok(sent) => {
+            let response = http::json(
+                200,
+                &json!({
+                    "message": "OTP sent successfully",
+                    "session_id": sent.session_id.as_str(),
+                    "expires_in": sent.expires_in,
+                    "resend_after": sent.resend_after,
+                }),
+            )?;
+            if otp.cookies {
+                let cookie = http::cookie(
+                    "session_id",
+                    sent.session_id.as_str(),
+                    otp.settings.refresh_token_ttl_secs,
+                );
+                return http::with_header(response, "set-cookie", &cookie);
+            }
+            Ok(response)
+        }
+        Err(error) => {
+            let problem = error.problem();
+            if problem.body.http_status() >= 500 {
+                // The error's text names the failing backend or provider, never a code or secret.
+                console_error!(
+                    "{}",
+                    json!({"level": "error", "msg": "send-otp failed", "cause": error.to_string()})
+                );
+            }
+            http::problem(&problem)
+        }
+    }
+}
+
+pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
+    let (config, otp) = match configs(env) {
+        Ok(c) => c,
+        Err(response) => return Ok(response),
+    };
+    let body: LoginBody = match request::json_body(&mut req).await {
+        Ok(body) => body,
+        Err(error) => return http::error(error),
+    };
+    let session_cookie = request::cookie(&req, "session_id");
+    let client_ip = request::client_ip(&req);
+    let user_agent =
+        request::header(&req, "user-agent").map(|ua| ua.chars().take(512).collect::<String>());
+    let signer = match WebCryptoSigner::load(&otp.signing_key_pem, &otp.signing_kid).await {
+        Ok(signer) => signer,
+        Err(problem) => {
+            console_error!(
+                "{}",
+                json!({"level": "error", "msg": "signing key", "cause": problem})
+            );
+            return http::error_code(ErrorCode::ServiceUnavailable, "service misconfigured");
+        }
+    };
+    let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
+    let store = UpstashOtpStore::new(&redis, config.redis_key_prefix.clone());
+    let accounts = HyperdriveAccounts {
+        env,
+        config: &config,
+    };
+    let deps = LoginDeps {
+        store: &store,
+        accounts: &accounts,
+        signer: &signer,
+        rng: &WebCryptoRandom,
+        clock: &WorkerClock,
+        settings: &otp.settings,
+        hmac_secret: &otp.hmac_secret,
+    };
+    let input = LoginInput {
+        phone: &body.phone_number,
+        otp: &body.otp,
+        session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
+        client_ip: &client_ip,
+        user_agent: user_agent.as_deref(),
+    };
+    match login(&deps, &input).await {
+        Ok(out) => http::json(
+            200,
+            &json!({
+                "message": "Login successful",
+                "access_token": out.access_token,
+                "refresh_token": out.refresh_token,
+                "token_type": "Bearer",
+                "expires_in": out.expires_in,
+                "expires_at": rfc3339(out.expires_at),
+                "refresh_expires_at": rfc3339(out.refresh_expires_at),
+                "is_new_user": out.is_new_user,
+                "user": {
+                    "id": out.user.id,
+                    "phone_number": out.user.phone,
+                    "scope": out.user.scope,
+                    "created_at": rfc3339(out.user.created_at),
+                    "updated_at": rfc3339(out.user.updated_at),
+                },
+            }),
+        ),
+        Err(error) => {
+            let problem = error.problem();
+            if problem.body.http_status() >= 500 {
+                console_error!(
+                    "{}",
+                    json!({"level": "error", "msg": "login failed", "cause": error.to_string()})
+                );
+            }
+            http::problem(&problem)
+        }
+    }
+}
