@@ -9,7 +9,9 @@ cargo xtask <command>
 
   dev            run the service locally: setup, PostgreSQL, Redis, PgBouncer, the REST gateway,
                  migrations, dev secrets in .dev.vars, and wrangler dev. Ctrl-C stops it all.
-  test           run every test tier (lint, native, wasm, conformance, e2e) on a test stack
+  test [TIER..] [-- ARGS]
+                 run every test tier (lint, native, wasm, conformance, e2e) on a test stack;
+                 name tiers to run only those, and pass ARGS to the e2e test binaries
   setup          install the toolchain and packages the build needs (idempotent)
   migrate        apply migrations/ to DATABASE_URL (or the dev stack's database)
   wrangler ARGS  run the project's wrangler on Node 22 (e.g. `cargo xtask wrangler deploy`)
@@ -26,7 +28,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev(),
-        Some("test") => tiers::test(),
+        Some("test") => {
+            // `cargo xtask test [TIER...] [-- E2E_ARGS...]`
+            let split = args.iter().position(|a| a == "--").unwrap_or(args.len());
+            tiers::test(&args[1..split], args.get(split + 1..).unwrap_or(&[]))
+        }
         Some("setup") => toolchain::setup(),
         Some("migrate") => migrate::migrate_url(&Profile::dev().database_url()),
         Some("wrangler") => run_wrangler(&args[1..]),

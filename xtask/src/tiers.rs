@@ -24,12 +24,18 @@ struct Outcome {
     detail: String,
 }
 
-pub fn test() -> crate::Result<()> {
+/// Runs the tiers. `only` limits the run to the named tiers (all when empty); `e2e_args` are
+/// passed to the end-to-end test binaries (a test name filter, for example).
+pub fn test(only: &[String], e2e_args: &[String]) -> crate::Result<()> {
     let started = Instant::now();
     proc::catch_interrupts();
     toolchain::setup()?;
     let mut outcomes = Vec::new();
+    let wanted = |tier: &str| only.is_empty() || only.iter().any(|t| t == tier);
     let mut record = |tier: &'static str, run: &mut dyn FnMut() -> crate::Result<()>| {
+        if !wanted(tier) {
+            return;
+        }
         let t = Instant::now();
         let result = run();
         if let Err(e) = &result {
@@ -65,7 +71,7 @@ pub fn test() -> crate::Result<()> {
             record("native", &mut || native(&env));
             record("wasm", &mut || wasm(&env));
             record("conformance", &mut || conformance(&env));
-            record("e2e", &mut || e2e(&mut stack, &env));
+            record("e2e", &mut || e2e(&mut stack, &env, e2e_args));
             stack.shutdown();
         }
     }
@@ -217,14 +223,24 @@ fn e2e_worker_vars(p: &Profile) -> crate::Result<std::collections::BTreeMap<Stri
     Ok(vars)
 }
 
-fn e2e(stack: &mut Stack, env: &[(String, String)]) -> crate::Result<()> {
+fn e2e(stack: &mut Stack, env: &[(String, String)], args: &[String]) -> crate::Result<()> {
     step("tier e2e: the worker under wrangler dev");
     build_worker::build_worker(false)?;
     stack.start_worker(e2e_worker_vars(&stack.profile)?, false)?;
-    // One test thread: the fault tests stop shared backends, which would fail tests running
-    // beside them.
+    // Every binary runs even after one fails (--no-fail-fast), so one run reports every broken
+    // flow. One test thread: the fault tests stop shared backends, which would fail tests
+    // running beside them.
     proc::run(
-        cargo(&["test", "-p", "e2e", "--", "--test-threads=1"]).envs(env.iter().cloned()),
+        cargo(&[
+            "test",
+            "--no-fail-fast",
+            "-p",
+            "e2e",
+            "--",
+            "--test-threads=1",
+        ])
+        .args(args)
+        .envs(env.iter().cloned()),
         "see the failing tests above and .stack/test/wrangler.log",
     )
 }

@@ -1,8 +1,13 @@
-//! Helpers shared by the end-to-end tests: where the worker is, and control over the stack's
-//! backends for fault tests. Run through `cargo xtask test`, which starts the stack and sets
-//! `E2E_BASE_URL` and `E2E_PROFILE`.
+//! Helpers shared by the end-to-end tests: where the worker is, HTTP helpers, the SMS webhook
+//! receiver, extra worker configurations, and control over the stack's backends for fault tests.
+//! Run through `cargo xtask test`, which starts the stack and sets `E2E_*`.
+
+pub mod api;
+pub mod variants;
+pub mod webhook;
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use xtask::stack::Profile;
 
@@ -18,6 +23,20 @@ pub fn profile() -> Profile {
         Ok("dev") => Profile::dev(),
         _ => Profile::test(),
     }
+}
+
+/// The settings the main test worker was started with (`worker-vars.json`).
+pub fn worker_vars() -> BTreeMap<String, String> {
+    let dir = std::env::var("E2E_WORKER_DIR").expect("E2E_WORKER_DIR is set by `cargo xtask test`");
+    let text =
+        std::fs::read_to_string(format!("{dir}/worker-vars.json")).expect("the worker's vars file");
+    serde_json::from_str(&text).expect("the worker's vars file is JSON")
+}
+
+/// The main worker's log, for the tests that check what was (not) logged.
+pub fn worker_log() -> String {
+    let dir = std::env::var("E2E_WORKER_DIR").expect("E2E_WORKER_DIR is set by `cargo xtask test`");
+    std::fs::read_to_string(format!("{dir}/wrangler.log")).unwrap_or_default()
 }
 
 /// One GET; returns the status, the body as JSON (Null if it is not JSON), and the time taken.

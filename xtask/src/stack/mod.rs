@@ -156,7 +156,7 @@ impl Stack {
         Ok(stack)
     }
 
-    /// Starts `wrangler dev` with `vars` on top of the settings that wire it to this stack;
+    /// Starts `wrangler dev` with `vars` and the settings that wire it to this stack;
     /// returns when `/health` answers.
     pub fn start_worker(
         &mut self,
@@ -168,8 +168,9 @@ impl Stack {
             "stack: worker under wrangler dev on {}",
             p.worker_url()
         ));
-        let mut all = worker::stack_vars(p, &self.gateway_token);
-        all.extend(vars);
+        // The stack's wiring wins: the worker must reach this stack's gateway with its token.
+        let mut all = vars;
+        all.extend(worker::stack_vars(p, &self.gateway_token));
         let instance = worker::Instance {
             name: "main".into(),
             port: p.worker_port,

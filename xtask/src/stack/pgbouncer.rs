@@ -29,6 +29,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
     let config = format!(
         "[databases]\n* = host={host} port={port}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {listen}\n\
          unix_socket_dir =\nauth_type = trust\nauth_file = {users}\npool_mode = transaction\n\
+         stats_users = {user}\n\
          max_client_conn = 1000\ndefault_pool_size = 20\nserver_connect_timeout = 2\nserver_login_retry = 1\n\
          query_wait_timeout = 3\nignore_startup_parameters = extra_float_digits,options\n\
          logfile = {log}\npidfile = {pid}\n",
@@ -36,6 +37,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
         port = server.port,
         listen = p.pgbouncer_port,
         users = dir.join("userlist.txt").display(),
+        user = server.user,
         log = log.display(),
         pid = pid_file.display(),
     );

@@ -1,0 +1,34 @@
+//! Extra workers with other settings, for the tests of limits that the main worker's defaults
+//! would take minutes to reach. Each runs its own `wrangler dev` on free ports against the same
+//! stack, and stops when dropped.
+
+use std::collections::BTreeMap;
+use xtask::stack::worker::{Instance, RunningWorker};
+
+/// Starts a worker with the main worker's settings plus `overrides`.
+pub fn start(name: &str, overrides: &[(&str, &str)]) -> RunningWorker {
+    let p = crate::profile();
+    let mut vars: BTreeMap<String, String> = crate::worker_vars();
+    for (k, v) in overrides {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let instance = Instance {
+        name: name.to_owned(),
+        port: free_port(),
+        inspector_port: free_port(),
+        dir: p.dir.join(format!("worker-{name}")),
+        vars,
+        hyperdrive_url: p.pooler_url(),
+        inherit_output: false,
+    };
+    RunningWorker::start(instance)
+        .unwrap_or_else(|e| panic!("the {name} worker did not start: {e}"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
