@@ -1,0 +1,142 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The account store's one-statement login against a real PostgreSQL, through PgBouncer in
+//! transaction mode.
+
+mod common;
+
+use auth_adapters::pg::migrate;
+use auth_adapters::pg::PgAccountStore;
+use auth_core::phone::PhoneNumber;
+use auth_core::ports::{AccountStore, NewLogin};
+use auth_core::session::SessionId;
+use common::{project_migrations, FreshDb};
+
+fn login<'a>(
+    phone: &'a PhoneNumber,
+    user_id: &'a str,
+    session: &'a SessionId,
+    hash: &'a [u8; 32],
+) -> NewLogin<'a> {
+    NewLogin {
+        phone,
+        new_user_id: user_id,
+        session,
+        refresh_token_hash: hash,
+        refresh_expires_at: 4_102_444_800,
+        user_agent: Some("tests"),
+        client_ip: Some("192.0.2.1"),
+    }
+}
+
+async fn migrated(label: &str) -> FreshDb {
+    let db = FreshDb::create(label).await;
+    migrate::apply(&db.direct().await, project_migrations(), |_, _| {})
+        .await
+        .unwrap();
+    db
+}
+
+#[tokio::test]
+async fn the_first_login_creates_the_user_and_later_ones_find_it() {
+    let db = migrated("accounts_login").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let phone = PhoneNumber::parse("+14155552671", None).unwrap();
+    let s1 = SessionId::parse("first-session-0123456789").unwrap();
+    let s2 = SessionId::parse("second-session-0123456789").unwrap();
+    let new_id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
+    let (user, is_new) = store
+        .login(&login(&phone, new_id, &s1, &[1; 32]))
+        .await
+        .unwrap();
+    assert!(is_new);
+    assert_eq!(
+        (user.id.as_str(), user.phone.as_str(), user.scope.as_str()),
+        (new_id, "+14155552671", "")
+    );
+    let (again, is_new) = store
+        .login(&login(
+            &phone,
+            "00000000-0000-4000-8000-000000000000",
+            &s2,
+            &[2; 32],
+        ))
+        .await
+        .unwrap();
+    assert!(!is_new);
+    assert_eq!(
+        again.id, new_id,
+        "the second login's would-be id is not used"
+    );
+    let direct = db.direct().await;
+    let count = |sql: &'static str| {
+        let direct = &direct;
+        async move { direct.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    assert_eq!(count("SELECT count(*) FROM users").await, 1);
+    assert_eq!(count("SELECT count(*) FROM user_phones").await, 1);
+    assert_eq!(count("SELECT count(*) FROM sessions").await, 2);
+    assert_eq!(
+        count("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL").await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refresh_token() {
+    let db = migrated("accounts_relogin").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let phone = PhoneNumber::parse("+14155552671", None).unwrap();
+    let s = SessionId::parse("same-session-0123456789").unwrap();
+    let id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
+    store.login(&login(&phone, id, &s, &[1; 32])).await.unwrap();
+    store.login(&login(&phone, id, &s, &[2; 32])).await.unwrap();
+    let direct = db.direct().await;
+    let live: Vec<Vec<u8>> = direct
+        .query(
+            "SELECT token_hash FROM refresh_tokens WHERE revoked_at IS NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        live,
+        vec![vec![2u8; 32]],
+        "only the newest refresh token of the session is live"
+    );
+    let sessions: i64 = direct
+        .query_one("SELECT count(*) FROM sessions", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sessions, 1);
+}
+
+#[tokio::test]
+async fn concurrent_first_logins_of_one_phone_make_one_account() {
+    let db = migrated("accounts_race").await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let client = db.pooled().await;
+        tasks.push(tokio::spawn(async move {
+            let store = PgAccountStore::new(&client);
+            let phone = PhoneNumber::parse("+14155552671", None).unwrap();
+            let session = SessionId::parse(&format!("race-session-{i}-0123456789")).unwrap();
+            let id = format!("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6{i}");
+            store
+                .login(&login(&phone, &id, &session, &[i as u8; 32]))
+                .await
+                .map(|(u, _)| u.id)
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().expect("every login succeeds"));
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one account for one phone: {ids:?}");
+}

@@ -1,0 +1,265 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The OTP store's Lua scripts against a real Redis through the real gateway: atomicity under
+//! concurrency, limits, withdraw, and the key layout (hash tags) the scripts rely on.
+
+use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
+use auth_core::phone::PhoneNumber;
+use auth_core::ports::{IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest};
+use auth_core::session::SessionId;
+use auth_core::settings::Settings;
+use redis_rest::config::Config;
+use std::time::Duration;
+
+const TOKEN: &str = "otp-store-test-token";
+
+async fn redis() -> UpstashRedis {
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        redis_url: std::env::var("TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+        token: TOKEN.into(),
+        pool_size: 4,
+        request_timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(1),
+        max_body_bytes: 1 << 20,
+    };
+    let addr = redis_rest::server::spawn(&config).await.unwrap();
+    UpstashRedis::new(format!("http://{addr}"), TOKEN)
+}
+
+fn prefix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("otpstore:{nanos}:")
+}
+
+fn settings(vars: &[(&str, &str)]) -> Settings {
+    let vars: std::collections::HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::from_lookup(|k| vars.get(k).cloned()).unwrap()
+}
+
+fn phone() -> PhoneNumber {
+    PhoneNumber::parse("+14155552671", None).unwrap()
+}
+
+fn session(name: &str) -> SessionId {
+    SessionId::parse(&format!("{name}-session-0123456789")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_verifies_of_the_right_code_succeed_exactly_once() {
+    let redis = redis().await;
+    let store = UpstashOtpStore::new(&redis, prefix());
+    let s = settings(&[]);
+    let (phone, sid) = (phone(), session("race"));
+    let issue = IssueRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "right",
+        client_ip: "192.0.2.1",
+        settings: &s,
+    };
+    assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
+    let verifies = (0..40).map(|i| {
+        let request = VerifyRequest {
+            phone: &phone,
+            session: &sid,
+            mac: "right",
+            client_ip: if i % 2 == 0 { "192.0.2.2" } else { "192.0.2.3" },
+            settings: &s,
+        };
+        let store = &store;
+        async move { store.verify(&request).await.unwrap() }
+    });
+    let outcomes = futures::future::join_all(verifies).await;
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == VerifyOutcome::Verified)
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, VerifyOutcome::Verified | VerifyOutcome::NotFound)));
+}
+
+#[tokio::test]
+async fn wrong_guesses_count_down_then_burn_and_a_new_code_starts_afresh() {
+    let redis = redis().await;
+    let store = UpstashOtpStore::new(&redis, prefix());
+    let s = settings(&[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let (phone, sid) = (phone(), session("guess"));
+    let issue = |mac: &'static str| IssueRequest {
+        phone: &phone,
+        session: &sid,
+        mac,
+        client_ip: "192.0.2.9",
+        settings: &s,
+    };
+    let verify = |mac: &'static str| VerifyRequest {
+        phone: &phone,
+        session: &sid,
+        mac,
+        client_ip: "192.0.2.9",
+        settings: &s,
+    };
+    assert_eq!(
+        store.issue(&issue("one")).await.unwrap(),
+        IssueOutcome::Issued
+    );
+    for left in (1..=4).rev() {
+        assert_eq!(
+            store.verify(&verify("bad")).await.unwrap(),
+            VerifyOutcome::Mismatch {
+                attempts_left: left
+            }
+        );
+    }
+    assert_eq!(
+        store.verify(&verify("bad")).await.unwrap(),
+        VerifyOutcome::Burned
+    );
+    assert_eq!(
+        store.verify(&verify("one")).await.unwrap(),
+        VerifyOutcome::NotFound
+    );
+    assert_eq!(
+        store.issue(&issue("two")).await.unwrap(),
+        IssueOutcome::Issued
+    );
+    assert_eq!(
+        store.verify(&verify("bad")).await.unwrap(),
+        VerifyOutcome::Mismatch { attempts_left: 4 }
+    );
+    assert_eq!(
+        store.verify(&verify("two")).await.unwrap(),
+        VerifyOutcome::Verified
+    );
+}
+
+#[tokio::test]
+async fn the_cooldown_and_the_window_refuse_sends_with_their_remaining_time() {
+    let redis = redis().await;
+    let store = UpstashOtpStore::new(&redis, prefix());
+    let s = settings(&[]);
+    let (phone, sid) = (phone(), session("limits"));
+    let issue = IssueRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "m",
+        client_ip: "192.0.2.10",
+        settings: &s,
+    };
+    assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
+    match store.issue(&issue).await.unwrap() {
+        IssueOutcome::Limited {
+            limit: Limit::Cooldown,
+            retry_after_secs,
+        } => assert!((1..=60).contains(&retry_after_secs)),
+        other => panic!("expected the cooldown, got {other:?}"),
+    }
+    // Without a cooldown, the window of three sends per ten minutes is what stops a fourth.
+    let other = PhoneNumber::parse("+14155552672", None).unwrap();
+    let no_cooldown = settings(&[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let issue = IssueRequest {
+        phone: &other,
+        settings: &no_cooldown,
+        ..issue
+    };
+    assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
+    assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
+    assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
+    match store.issue(&issue).await.unwrap() {
+        IssueOutcome::Limited {
+            limit: Limit::PhoneWindow,
+            retry_after_secs,
+        } => assert!((1..=600).contains(&retry_after_secs)),
+        other => panic!("expected the window limit, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn withdraw_removes_only_the_code_it_names_and_its_cooldown() {
+    let redis = redis().await;
+    let store = UpstashOtpStore::new(&redis, prefix());
+    let s = settings(&[]);
+    let (phone, sid) = (phone(), session("withdraw"));
+    let issue = IssueRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "sent",
+        client_ip: "192.0.2.11",
+        settings: &s,
+    };
+    let verify = VerifyRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "sent",
+        client_ip: "192.0.2.11",
+        settings: &s,
+    };
+    assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
+    store.withdraw(&phone, "another code").await.unwrap();
+    assert!(
+        matches!(
+            store.issue(&issue).await.unwrap(),
+            IssueOutcome::Limited {
+                limit: Limit::Cooldown,
+                ..
+            }
+        ),
+        "withdrawing another code leaves this one and its cooldown"
+    );
+    store.withdraw(&phone, "sent").await.unwrap();
+    assert_eq!(
+        store.verify(&verify).await.unwrap(),
+        VerifyOutcome::NotFound
+    );
+    assert_eq!(
+        store.issue(&issue).await.unwrap(),
+        IssueOutcome::Issued,
+        "no cooldown after a withdraw"
+    );
+}
+
+/// Every key of one phone shares its hash tag, so the scripts stay valid on Redis Cluster.
+#[tokio::test]
+async fn all_keys_of_a_phone_share_one_hash_tag() {
+    let redis = redis().await;
+    let prefix = prefix();
+    let store = UpstashOtpStore::new(&redis, prefix.clone());
+    let s = settings(&[]);
+    let (phone, sid) = (phone(), session("tags"));
+    let issue = IssueRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "m",
+        client_ip: "192.0.2.12",
+        settings: &s,
+    };
+    store.issue(&issue).await.unwrap();
+    let keys = redis
+        .command(&["KEYS", &format!("{prefix}otp:*")])
+        .await
+        .unwrap();
+    let keys: Vec<&str> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert!(keys.len() >= 4, "{keys:?}");
+    for key in keys {
+        assert!(
+            key.contains("{+14155552671}"),
+            "{key} lacks the phone's hash tag"
+        );
+    }
+}
