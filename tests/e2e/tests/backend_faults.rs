@@ -77,3 +77,66 @@ async fn a_frozen_redis_is_reported_by_the_timeout_instead_of_hanging() {
     result.unwrap();
     wait_for_status("/ready", 200, RECOVERY).await;
 }
+
+#[tokio::test]
+async fn send_otp_answers_503_fast_while_redis_is_down_and_works_when_it_returns() {
+    let p = profile();
+    if p.external_redis_url.is_some() {
+        eprintln!("skipped: REDIS_URL points at a Redis this test must not stop");
+        return;
+    }
+    let c = e2e::api::Client::new(&e2e::base_url());
+    redis::stop(&p);
+    let started = std::time::Instant::now();
+    let r = c.send_otp(&e2e::api::random_phone(), None).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (503, "SERVICE_UNAVAILABLE"),
+        "{:?}",
+        r.body
+    );
+    assert!(started.elapsed() < FAST, "took {:?}", started.elapsed());
+    redis::start(&p).unwrap();
+    wait_for_status("/ready", 200, RECOVERY).await;
+    assert_eq!(
+        c.send_otp(&e2e::api::random_phone(), None).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn login_answers_503_while_the_pooler_is_down_and_writes_nothing_half() {
+    let p = profile();
+    let c = e2e::api::Client::new(&e2e::base_url());
+    let phone = e2e::api::random_phone();
+    let sent = c.send_otp(&phone, None).await;
+    assert_eq!(sent.status, 200);
+    let session = sent.body["session_id"].as_str().unwrap().to_owned();
+    let code = e2e::webhook::receiver().latest(&phone);
+    pgbouncer::stop(&p);
+    let r = c.login(&phone, &code, &session).await;
+    pgbouncer::start(&p).unwrap();
+    assert_eq!(
+        (r.status, r.code()),
+        (503, "SERVICE_UNAVAILABLE"),
+        "{:?}",
+        r.body
+    );
+    wait_for_status("/ready", 200, RECOVERY).await;
+    // The code was used up by the attempt, and nothing of the account was written.
+    let (db, connection) = tokio_postgres::connect(&p.database_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let rows: i64 = db
+        .query_one(
+            "SELECT count(*) FROM user_phones WHERE phone = $1",
+            &[&phone],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 0, "no account may exist for a login that failed");
+    let again = c.login(&phone, &code, &session).await;
+    assert_eq!((again.status, again.code()), (404, "OTP_NOT_FOUND"));
+}
