@@ -24,4 +24,14 @@ impl AccountStore for HyperdriveAccounts<'_> {
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?
     }
+
+    async fn profile(&self, user_id: &str, session_id: &str) -> Result<Option<User>, BackendError> {
+        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
+            PgAccountStore::new(client)
+                .profile(user_id, session_id)
+                .await
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+    }
 }

@@ -53,6 +53,9 @@ pub struct OtpConfig {
     pub sms: SmsProvider,
     pub signing_key_pem: String,
     pub signing_kid: String,
+    /// Public keys of earlier signing keys, JSON `[{"kid", "x", "y"}]`: kept until their tokens
+    /// expire, so a key rotation logs nobody out.
+    pub verification_keys: Option<String>,
     pub cookies: bool,
 }
 
@@ -132,6 +135,7 @@ impl OtpConfig {
             sms,
             signing_key_pem: required(env, "JWT_SIGNING_KEY")?,
             signing_kid: required(env, "JWT_SIGNING_KID")?,
+            verification_keys: lookup(env, "JWT_VERIFICATION_KEYS"),
             cookies: lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
         })
     }

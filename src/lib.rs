@@ -14,6 +14,8 @@
 //! - [`request`]: bounded JSON bodies, cookies, the client's address.
 //! - [`platform`]: the runtime's clock and CSPRNG as core ports.
 //! - [`signer`]: ES256 signing with WebCrypto, the key imported once per isolate.
+//! - [`keyring`]: the verification keys, the JWKS, bearer-token verification with WebCrypto.
+//! - [`webcrypto`]: small helpers over `crypto.subtle`.
 //! - [`sms`]: the configured SMS provider.
 //! - [`accounts`]: the account store with one Hyperdrive connection per call.
 //!
@@ -24,6 +26,7 @@
 mod accounts;
 mod config;
 mod http;
+mod keyring;
 mod platform;
 mod postgres;
 mod probes;
@@ -31,6 +34,7 @@ mod request;
 mod routes;
 mod signer;
 mod sms;
+mod webcrypto;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

@@ -2,6 +2,7 @@
 
 mod auth;
 mod health;
+mod users;
 
 use crate::http;
 use auth_core::ErrorCode;
@@ -14,9 +15,18 @@ pub async fn handle(request: Request, env: Env) -> Result<Response> {
         (Method::Get, "/ready") => health::ready(&env).await,
         (Method::Post, "/api/v1/auth/send-otp") => auth::send_otp_route(request, &env).await,
         (Method::Post, "/api/v1/auth/login") => auth::login_route(request, &env).await,
-        (_, "/health" | "/live" | "/ready" | "/api/v1/auth/send-otp" | "/api/v1/auth/login") => {
-            http::error_code(ErrorCode::MethodNotAllowed, "method not allowed")
-        }
+        (Method::Get, "/.well-known/jwks.json") => users::jwks(&env).await,
+        (Method::Get, "/api/v1/users/profile") => users::profile(request, &env).await,
+        (
+            _,
+            "/health"
+            | "/live"
+            | "/ready"
+            | "/api/v1/auth/send-otp"
+            | "/api/v1/auth/login"
+            | "/.well-known/jwks.json"
+            | "/api/v1/users/profile",
+        ) => http::error_code(ErrorCode::MethodNotAllowed, "method not allowed"),
         _ => http::error_code(ErrorCode::NotFound, "not found"),
     }
 }

@@ -177,6 +177,14 @@ pub trait AccountStore {
         &self,
         login: &NewLogin<'_>,
     ) -> impl Future<Output = Result<(User, bool), BackendError>>;
+    /// The user of a live session (not revoked, not expired), marking the session used; `None`
+    /// when the session is gone. MUST be answered by the primary (a write), never a cache, so a
+    /// revoked session stops working at once.
+    fn profile(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> impl Future<Output = Result<Option<User>, BackendError>>;
 }
 
 /// Signs access tokens with the current signing key. `sign` MUST return the raw 64-byte

@@ -47,6 +47,18 @@ SELECT a.id::text, a.phone, a.scope,
        a.is_new
 FROM account a";
 
+/// The user of a live session. An UPDATE, not a SELECT: poolers such as Hyperdrive may cache
+/// plain reads, and a revoked session must stop working at once. It also records the use.
+const PROFILE: &str = "
+WITH live AS (
+    UPDATE sessions SET last_used_at = now()
+    WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
+    RETURNING user_id
+)
+SELECT u.id::text, u.phone, u.scope,
+       extract(epoch FROM u.created_at)::int8, extract(epoch FROM u.updated_at)::int8
+FROM users u JOIN live ON live.user_id = u.id";
+
 /// SQLSTATE of a unique violation: here, two first logins of one phone at the same instant.
 const UNIQUE_VIOLATION: &str = "23505";
 
@@ -80,18 +92,49 @@ impl<'c> PgAccountStore<'c> {
             code: "P0002".into(),
             message: "login wrote no account row".into(),
         })?;
-        let user = User {
-            id: row.get(0),
-            phone: row.get(1),
-            scope: row.get(2),
-            created_at: row.get(3),
-            updated_at: row.get(4),
-        };
-        Ok((user, row.get(5)))
+        Ok((user_from(row), row.get(5)))
     }
 }
 
+fn user_from(row: &tokio_postgres::Row) -> User {
+    User {
+        id: row.get(0),
+        phone: row.get(1),
+        scope: row.get(2),
+        created_at: row.get(3),
+        updated_at: row.get(4),
+    }
+}
+
+/// A canonical hyphenated UUID: anything else would fail the `::uuid` cast as a server error
+/// instead of simply matching nothing.
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
 impl AccountStore for PgAccountStore<'_> {
+    async fn profile(&self, user_id: &str, session_id: &str) -> Result<Option<User>, BackendError> {
+        if !is_uuid(user_id) {
+            return Ok(None);
+        }
+        let rows = self
+            .client
+            .query_typed(
+                PROFILE,
+                &[(&user_id, Type::TEXT), (&session_id, Type::TEXT)],
+            )
+            .await
+            .map_err(|e| backend(e.into()))?;
+        Ok(rows.first().map(user_from))
+    }
+
     async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
         match self.login_once(login).await {
             // The other login made the account; this one now finds it.

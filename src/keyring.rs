@@ -1,0 +1,165 @@
+//! The verification keys: the signing key's public half plus any verification-only keys
+//! (`JWT_VERIFICATION_KEYS`, the keys of tokens signed before a rotation). It serves the JWKS and
+//! verifies bearer tokens with WebCrypto. Built once per isolate and rebuilt when the
+//! configuration changes.
+
+use crate::webcrypto::{self, fingerprint, object, p256};
+use auth_core::token::TokenVerifier;
+use serde::Deserialize;
+use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::CryptoKey;
+
+/// A public P-256 key with its id and JWK coordinates.
+pub struct PublicKey {
+    pub kid: String,
+    pub x: String,
+    pub y: String,
+    key: CryptoKey,
+}
+
+pub struct Keyring {
+    keys: Vec<PublicKey>,
+}
+
+/// An entry of `JWT_VERIFICATION_KEYS`: `[{"kid": "...", "x": "...", "y": "..."}]`.
+#[derive(Deserialize)]
+struct ConfiguredKey {
+    kid: String,
+    x: String,
+    y: String,
+}
+
+thread_local! {
+    static CACHE: RefCell<Option<(u64, Rc<Keyring>)>> = const { RefCell::new(None) };
+}
+
+impl Keyring {
+    /// The keyring for this configuration, from this isolate's cache when unchanged.
+    pub async fn load(
+        signing_pem: &str,
+        signing_kid: &str,
+        verification_keys: Option<&str>,
+    ) -> Result<Rc<Self>, String> {
+        let id = fingerprint(&format!(
+            "{signing_pem}\u{0}{signing_kid}\u{0}{}",
+            verification_keys.unwrap_or("")
+        ));
+        if let Some(cached) = CACHE.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(f, _)| *f == id)
+                .map(|(_, k)| k.clone())
+        }) {
+            return Ok(cached);
+        }
+        let (x, y) = public_coordinates(signing_pem).await?;
+        let mut keys = vec![PublicKey {
+            kid: signing_kid.to_owned(),
+            key: import_public(&x, &y).await?,
+            x,
+            y,
+        }];
+        if let Some(text) = verification_keys {
+            let extra: Vec<ConfiguredKey> = serde_json::from_str(text).map_err(|_| {
+                "JWT_VERIFICATION_KEYS must be a JSON array of {kid, x, y}".to_owned()
+            })?;
+            for k in extra {
+                if keys.iter().any(|known| known.kid == k.kid) {
+                    return Err(format!(
+                        "JWT_VERIFICATION_KEYS repeats the key id {:?}",
+                        k.kid
+                    ));
+                }
+                let key = import_public(&k.x, &k.y).await?;
+                keys.push(PublicKey {
+                    kid: k.kid,
+                    x: k.x,
+                    y: k.y,
+                    key,
+                });
+            }
+        }
+        let ring = Rc::new(Self { keys });
+        CACHE.with(|c| *c.borrow_mut() = Some((id, ring.clone())));
+        Ok(ring)
+    }
+
+    /// The JWKS document: every key that may verify a live token.
+    pub fn jwks(&self) -> serde_json::Value {
+        let keys: Vec<_> = self
+            .keys
+            .iter()
+            .map(|k| json!({"kid": k.kid, "kty": "EC", "crv": "P-256", "x": k.x, "y": k.y, "use": "sig", "alg": "ES256"}))
+            .collect();
+        json!({ "keys": keys })
+    }
+}
+
+impl TokenVerifier for Keyring {
+    fn knows(&self, kid: &str) -> bool {
+        self.keys.iter().any(|k| k.kid == kid)
+    }
+
+    async fn verify(&self, kid: &str, signing_input: &[u8], signature: &[u8]) -> bool {
+        let Some(key) = self.keys.iter().find(|k| k.kid == kid) else {
+            return false;
+        };
+        let Ok(subtle) = webcrypto::subtle() else {
+            return false;
+        };
+        let Ok(promise) = subtle.verify_with_object_and_u8_array_and_u8_array(
+            &webcrypto::es256(),
+            &key.key,
+            signature,
+            signing_input,
+        ) else {
+            return false;
+        };
+        JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+}
+
+/// The public x and y (base64url) of a PKCS#8 private key, through a short-lived extractable
+/// import and a JWK export. The private `d` of that export is dropped at once.
+async fn public_coordinates(pem: &str) -> Result<(String, String), String> {
+    let key = webcrypto::import_private(pem, true).await?;
+    let promise = webcrypto::subtle()?
+        .export_key("jwk", &key)
+        .map_err(|_| "crypto.subtle.exportKey refused the key".to_owned())?;
+    let jwk = JsFuture::from(promise)
+        .await
+        .map_err(|_| "exporting the public key failed".to_owned())?;
+    let field = |name: &str| {
+        js_sys::Reflect::get(&jwk, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .ok_or("no public key".to_owned())
+    };
+    Ok((field("x")?, field("y")?))
+}
+
+async fn import_public(x: &str, y: &str) -> Result<CryptoKey, String> {
+    let jwk = object(&[
+        ("kty", "EC".into()),
+        ("crv", "P-256".into()),
+        ("x", x.into()),
+        ("y", y.into()),
+    ]);
+    let usages = js_sys::Array::of1(&"verify".into());
+    let promise = webcrypto::subtle()?
+        .import_key_with_object("jwk", &jwk, &p256(), true, &usages)
+        .map_err(|_| "crypto.subtle.importKey refused a public key".to_owned())?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|_| "a verification key is not a P-256 public key".to_owned())?
+        .dyn_into::<CryptoKey>()
+        .map_err(|_| "importKey returned no CryptoKey".to_owned())
+}

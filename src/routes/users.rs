@@ -1,0 +1,109 @@
+//! `GET /.well-known/jwks.json` and `GET /api/v1/users/profile`.
+
+use crate::accounts::HyperdriveAccounts;
+use crate::config::{Config, OtpConfig};
+use crate::keyring::Keyring;
+use crate::platform::WorkerClock;
+use crate::{http, request};
+use auth_core::error::{ErrorBody, ErrorCode};
+use auth_core::ports::{AccountStore, Clock, User};
+use auth_core::time::rfc3339;
+use auth_core::token::{self, Claims};
+use serde_json::json;
+use std::rc::Rc;
+use worker::{console_error, Env, Request, Response, Result};
+
+/// Configuration and keyring, or the response a misconfigured deployment gives.
+async fn load(env: &Env) -> std::result::Result<(Config, OtpConfig, Rc<Keyring>), Response> {
+    let fail = |problem: String| {
+        console_error!(
+            "{}",
+            json!({"level": "error", "msg": "configuration", "cause": problem})
+        );
+        http::error_code(ErrorCode::ServiceUnavailable, "service misconfigured").unwrap_or_else(
+            |_| Response::error("service misconfigured", 503).expect("a plain response"),
+        )
+    };
+    let config = Config::from_env(env).map_err(fail)?;
+    let otp = OtpConfig::from_env(env).map_err(fail)?;
+    let ring = Keyring::load(
+        &otp.signing_key_pem,
+        &otp.signing_kid,
+        otp.verification_keys.as_deref(),
+    )
+    .await
+    .map_err(fail)?;
+    Ok((config, otp, ring))
+}
+
+pub async fn jwks(env: &Env) -> Result<Response> {
+    let (_, _, ring) = match load(env).await {
+        Ok(loaded) => loaded,
+        Err(response) => return Ok(response),
+    };
+    let response = http::json(200, &ring.jwks())?;
+    // Verifiers may cache the set briefly; a rotation publishes the new key before it signs.
+    http::with_header(response, "cache-control", "public, max-age=300")
+}
+
+/// The claims of a valid bearer token, or the 401 to answer.
+async fn authenticate(
+    req: &Request,
+    ring: &Keyring,
+    otp: &OtpConfig,
+) -> std::result::Result<Claims, Response> {
+    let unauthorized = |message: &str| {
+        let response = http::error(ErrorBody::new(ErrorCode::Unauthorized, message))
+            .and_then(|r| http::with_header(r, "www-authenticate", "Bearer"));
+        response.unwrap_or_else(|_| Response::error("unauthorized", 401).expect("a plain response"))
+    };
+    let header = request::header(req, "authorization")
+        .ok_or_else(|| unauthorized("missing bearer token"))?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or_else(|| unauthorized("missing bearer token"))?;
+    token::verify(ring, &otp.settings, token.trim(), WorkerClock.now())
+        .await
+        .map_err(|_| unauthorized("invalid or expired access token"))
+}
+
+pub fn user_json(user: &User) -> serde_json::Value {
+    json!({
+        "id": user.id,
+        "phone_number": user.phone,
+        "scope": user.scope,
+        "created_at": rfc3339(user.created_at),
+        "updated_at": rfc3339(user.updated_at),
+    })
+}
+
+pub async fn profile(req: Request, env: &Env) -> Result<Response> {
+    let (config, otp, ring) = match load(env).await {
+        Ok(loaded) => loaded,
+        Err(response) => return Ok(response),
+    };
+    let claims = match authenticate(&req, &ring, &otp).await {
+        Ok(claims) => claims,
+        Err(response) => return Ok(response),
+    };
+    let accounts = HyperdriveAccounts {
+        env,
+        config: &config,
+    };
+    match accounts.profile(&claims.sub, &claims.sid).await {
+        Ok(Some(user)) => http::json(200, &json!({ "user": user_json(&user) })),
+        // The token is genuine but its session was revoked or has expired.
+        Ok(None) => http::error_code(ErrorCode::Unauthorized, "session is no longer active"),
+        Err(error) => {
+            console_error!(
+                "{}",
+                json!({"level": "error", "msg": "profile failed", "cause": error.to_string()})
+            );
+            http::error_code(
+                ErrorCode::ServiceUnavailable,
+                "service temporarily unavailable",
+            )
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Small helpers over the runtime's WebCrypto (`crypto.subtle`), shared by the signer and the
+//! keyring. Errors never quote key material.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CryptoKey, SubtleCrypto};
+
+pub fn subtle() -> Result<SubtleCrypto, String> {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
+        .ok()
+        .and_then(|c| c.dyn_into::<web_sys::Crypto>().ok())
+        .ok_or_else(|| "no WebCrypto in this runtime".to_owned())?;
+    Ok(crypto.subtle())
+}
+
+/// A plain JS object from name/value pairs.
+pub fn object(fields: &[(&str, JsValue)]) -> js_sys::Object {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &(*name).into(), value);
+    }
+    object
+}
+
+/// `{name: "ECDSA", namedCurve: "P-256"}`.
+pub fn p256() -> js_sys::Object {
+    object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])
+}
+
+/// `{name: "ECDSA", hash: "SHA-256"}`: the ES256 signature algorithm.
+pub fn es256() -> js_sys::Object {
+    object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])
+}
+
+/// The body of a `-----BEGIN PRIVATE KEY-----` block, decoded.
+pub fn pem_to_der(pem: &str) -> Result<Vec<u8>, String> {
+    if !pem.contains("BEGIN PRIVATE KEY") {
+        return Err("JWT_SIGNING_KEY must be a PKCS#8 PEM (BEGIN PRIVATE KEY)".to_owned());
+    }
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+        .collect();
+    STANDARD
+        .decode(body)
+        .map_err(|_| "JWT_SIGNING_KEY is not valid PEM".to_owned())
+}
+
+/// Imports a PKCS#8 P-256 private key for signing.
+pub async fn import_private(pem: &str, extractable: bool) -> Result<CryptoKey, String> {
+    let der = pem_to_der(pem)?;
+    let usages = js_sys::Array::of1(&"sign".into());
+    let data = js_sys::Uint8Array::from(der.as_slice());
+    let promise = subtle()?
+        .import_key_with_object("pkcs8", &data, &p256(), extractable, &usages)
+        .map_err(|_| "crypto.subtle.importKey refused the key".to_owned())?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|_| "JWT_SIGNING_KEY is not a PKCS#8 P-256 private key".to_owned())?
+        .dyn_into::<CryptoKey>()
+        .map_err(|_| "importKey returned no CryptoKey".to_owned())
+}
+
+/// FNV-1a of some configuration text: enough to notice a changed secret without keeping it.
+pub fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

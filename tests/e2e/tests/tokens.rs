@@ -1,0 +1,281 @@
+//! Access tokens at the edge: the JWKS, an independent verifier, bearer authentication of the
+//! profile, every forged or tampered token refused with 401, and key rotation without downtime.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use e2e::api::{random_phone, Client};
+use e2e::webhook::receiver;
+use e2e::{base_url, variants, worker_vars};
+use p256::ecdsa::signature::Signer as _;
+use p256::pkcs8::DecodePrivateKey;
+use serde_json::{json, Value};
+
+/// Logs a new user in on `base`; returns the login body.
+async fn logged_in(base: &str) -> Value {
+    let c = Client::new(base);
+    let phone = random_phone();
+    let sent = c.send_otp(&phone, None).await;
+    let session = sent.body["session_id"].as_str().unwrap().to_owned();
+    let login = c.login(&phone, &receiver().latest(&phone), &session).await;
+    assert_eq!(login.status, 200, "{:?}", login.body);
+    login.body
+}
+
+async fn get(base: &str, path: &str, bearer: Option<&str>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().get(format!("{base}{path}"));
+    if let Some(token) = bearer {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Signs header and claims with `pem` (ES256), like the worker would, or like a forger who has a
+/// key would.
+fn sign(pem: &str, header: &Value, claims: &Value) -> String {
+    let key = p256::ecdsa::SigningKey::from_pkcs8_pem(pem).unwrap();
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+}
+
+fn claims_of(token: &str) -> Value {
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn worker_tokens_verify_with_jsonwebtoken_against_the_served_jwks() {
+    let body = logged_in(&base_url()).await;
+    let token = body["access_token"].as_str().unwrap();
+    let (status, jwks) = get(&base_url(), "/.well-known/jwks.json", None).await;
+    assert_eq!(status, 200);
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    let key = &keys[0];
+    assert_eq!(key["kid"], worker_vars()["JWT_SIGNING_KID"].as_str());
+    for (field, value) in [
+        ("kty", "EC"),
+        ("crv", "P-256"),
+        ("use", "sig"),
+        ("alg", "ES256"),
+    ] {
+        assert_eq!(key[field], value);
+    }
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.kid.as_deref(), key["kid"].as_str());
+    let decoding = jsonwebtoken::DecodingKey::from_ec_components(
+        key["x"].as_str().unwrap(),
+        key["y"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&["phone-auth-clients"]);
+    validation.set_issuer(&["phone-auth"]);
+    let verified = jsonwebtoken::decode::<Value>(token, &decoding, &validation).unwrap();
+    assert_eq!(verified.claims["sub"], body["user"]["id"]);
+}
+
+#[tokio::test]
+async fn the_profile_answers_the_bearer_of_a_valid_token_and_nobody_else() {
+    let body = logged_in(&base_url()).await;
+    let token = body["access_token"].as_str().unwrap();
+    let (status, profile) = get(&base_url(), "/api/v1/users/profile", Some(token)).await;
+    assert_eq!(status, 200, "{profile}");
+    assert_eq!(profile["user"], body["user"]);
+    for bearer in [
+        None,
+        Some(""),
+        Some("garbage"),
+        Some("a.b.c"),
+        Some(&"A".repeat(100_000) as &str),
+    ] {
+        let (status, error) = get(&base_url(), "/api/v1/users/profile", bearer).await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (401, Some("UNAUTHORIZED")),
+            "{:?}",
+            bearer.map(|b| b.len())
+        );
+    }
+    let refresh = body["refresh_token"].as_str().unwrap();
+    let (status, _) = get(&base_url(), "/api/v1/users/profile", Some(refresh)).await;
+    assert_eq!(status, 401, "a refresh token is not an access token");
+}
+
+#[tokio::test]
+async fn forged_and_tampered_tokens_are_refused_with_401() {
+    let body = logged_in(&base_url()).await;
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let vars = worker_vars();
+    let pem = &vars["JWT_SIGNING_KEY"];
+    let kid = vars["JWT_SIGNING_KID"].as_str();
+    let good_header = json!({"alg": "ES256", "typ": "at+jwt", "kid": kid});
+    let claims = claims_of(&token);
+    let now = claims["iat"].as_i64().unwrap();
+    let with = |field: &str, value: Value| {
+        let mut c = claims.clone();
+        c[field] = value;
+        c
+    };
+    // The control: the real key with the real claims passes, so each refusal below is for the
+    // one thing that case changes.
+    let control = sign(pem, &good_header, &claims);
+    assert_eq!(
+        get(&base_url(), "/api/v1/users/profile", Some(&control))
+            .await
+            .0,
+        200
+    );
+
+    let (_, jwks) = get(&base_url(), "/.well-known/jwks.json", None).await;
+    let public_x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
+    let hs256_with_public_key = {
+        use hmac::{Hmac, Mac};
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD
+                .encode(json!({"alg": "HS256", "typ": "at+jwt", "kid": kid}).to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(public_x.as_bytes()).unwrap();
+        mac.update(input.as_bytes());
+        format!(
+            "{input}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        )
+    };
+    let alg_none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "at+jwt", "kid": kid}).to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let other_key = p256::SecretKey::random(&mut rand_core::OsRng);
+    let other_pem =
+        p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(&other_key, p256::pkcs8::LineEnding::LF)
+            .unwrap();
+    let flip = |position: usize| {
+        let mut bytes = token.clone().into_bytes();
+        bytes[position] = if bytes[position] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(bytes).unwrap()
+    };
+    let payload_at = token.find('.').unwrap() + 10;
+    let signature_at = token.rfind('.').unwrap() + 10;
+    let cases: Vec<(&str, String)> = vec![
+        ("alg none", alg_none),
+        ("HS256 keyed with the public key", hs256_with_public_key),
+        (
+            "unknown kid",
+            sign(
+                pem,
+                &json!({"alg": "ES256", "typ": "at+jwt", "kid": "nobody"}),
+                &claims,
+            ),
+        ),
+        (
+            "a key not in the set, with the right kid",
+            sign(&other_pem, &good_header, &claims),
+        ),
+        (
+            "expired",
+            sign(pem, &good_header, &with("exp", json!(now - 120))),
+        ),
+        (
+            "not yet valid",
+            sign(pem, &good_header, &with("nbf", json!(now + 600))),
+        ),
+        (
+            "wrong issuer",
+            sign(pem, &good_header, &with("iss", json!("someone-else"))),
+        ),
+        (
+            "wrong audience",
+            sign(pem, &good_header, &with("aud", json!("another-app"))),
+        ),
+        (
+            "wrong typ",
+            sign(
+                pem,
+                &json!({"alg": "ES256", "typ": "JWT", "kid": kid}),
+                &claims,
+            ),
+        ),
+        ("a flipped payload bit", flip(payload_at)),
+        ("a flipped signature bit", flip(signature_at)),
+        ("truncated", token[..token.len() - 10].to_owned()),
+    ];
+    for (what, forged) in cases {
+        let (status, error) = get(&base_url(), "/api/v1/users/profile", Some(&forged)).await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (401, Some("UNAUTHORIZED")),
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn after_a_key_rotation_tokens_of_the_previous_key_keep_working() {
+    // The main worker signs with key A. A rotated worker signs with a new key B and keeps A's
+    // public half as a verification-only key.
+    let body = logged_in(&base_url()).await;
+    let old_token = body["access_token"].as_str().unwrap().to_owned();
+    let (_, old_jwks) = get(&base_url(), "/.well-known/jwks.json", None).await;
+    let old_key = &old_jwks["keys"][0];
+    let new_key = p256::SecretKey::random(&mut rand_core::OsRng);
+    let new_pem =
+        p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(&new_key, p256::pkcs8::LineEnding::LF).unwrap();
+    let verification =
+        json!([{"kid": old_key["kid"], "x": old_key["x"], "y": old_key["y"]}]).to_string();
+    let rotated = variants::start(
+        "rotated",
+        &[
+            ("JWT_SIGNING_KEY", new_pem.as_str()),
+            ("JWT_SIGNING_KID", "key-b"),
+            ("JWT_VERIFICATION_KEYS", &verification),
+        ],
+    );
+    let url = rotated.instance.url();
+    let (_, jwks) = get(&url, "/.well-known/jwks.json", None).await;
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, ["key-b", old_key["kid"].as_str().unwrap()]);
+    let (status, _) = get(&url, "/api/v1/users/profile", Some(&old_token)).await;
+    assert_eq!(
+        status, 200,
+        "a token of the previous key still works after the rotation"
+    );
+    let new_body = logged_in(&url).await;
+    let new_token = new_body["access_token"].as_str().unwrap();
+    assert_eq!(
+        jsonwebtoken::decode_header(new_token)
+            .unwrap()
+            .kid
+            .as_deref(),
+        Some("key-b")
+    );
+    assert_eq!(
+        get(&url, "/api/v1/users/profile", Some(new_token)).await.0,
+        200
+    );
+    // The old worker never learned key B: the set is what decides.
+    assert_eq!(
+        get(&base_url(), "/api/v1/users/profile", Some(new_token))
+            .await
+            .0,
+        401
+    );
+}
