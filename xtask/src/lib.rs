@@ -10,6 +10,7 @@
 //! - [`stack`]: PostgreSQL, Redis, PgBouncer, the REST gateway and `wrangler dev`, per profile.
 //! - [`migrate`]: applying `migrations/` to a database.
 //! - [`devvars`]: dev secrets and keys in `.dev.vars`.
+//! - [`keygen`]: new ES256 signing keys for rotation.
 //! - [`tiers`]: the test command, tier by tier.
 //! - [`bench_gateway`]: the REST gateway against plain Redis, in one run.
 //! - [`proc`]: running commands with readable progress and failures.
@@ -17,6 +18,7 @@
 pub mod bench_gateway;
 pub mod build_worker;
 pub mod devvars;
+pub mod keygen;
 pub mod migrate;
 pub mod proc;
 pub mod stack;

@@ -15,6 +15,7 @@ cargo xtask <command>
   setup          install the toolchain and packages the build needs (idempotent)
   migrate        apply migrations/ to DATABASE_URL (or the dev stack's database)
   wrangler ARGS  run the project's wrangler on Node 22 (e.g. `cargo xtask wrangler deploy`)
+  keygen [KID]   print a new ES256 signing key and its public JWKS entry (for key rotation)
   bench-gateway [SECONDS]
                  the REST gateway next to plain Redis (INCR and a 3-command pipeline), one run
   build-worker   build the wasm bundle into build/ when a source changed (--force: always)
@@ -36,6 +37,7 @@ fn main() {
         Some("setup") => toolchain::setup(),
         Some("migrate") => migrate::migrate_url(&Profile::dev().database_url()),
         Some("wrangler") => run_wrangler(&args[1..]),
+        Some("keygen") => xtask::keygen::print(args.get(1).map(String::as_str)),
         Some("bench-gateway") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench_gateway::bench(seconds)
