@@ -4,7 +4,9 @@
 use crate::config::Config;
 use crate::postgres;
 use auth_adapters::pg::PgAccountStore;
-use auth_core::ports::{AccountStore, BackendError, NewLogin, User};
+use auth_core::ports::{
+    AccountStore, BackendError, LogoutScope, NewLogin, Rotation, RotationOutcome, User,
+};
 use std::time::Duration;
 use worker::Env;
 
@@ -20,6 +22,26 @@ impl AccountStore for HyperdriveAccounts<'_> {
     async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
         postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
             PgAccountStore::new(client).login(login).await
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+    }
+
+    async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
+        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
+            PgAccountStore::new(client).rotate(rotation).await
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+    }
+
+    async fn logout(
+        &self,
+        token_hash: &[u8; 32],
+        scope: LogoutScope,
+    ) -> Result<bool, BackendError> {
+        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
+            PgAccountStore::new(client).logout(token_hash, scope).await
         })
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?

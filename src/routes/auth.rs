@@ -3,12 +3,12 @@
 use crate::accounts::HyperdriveAccounts;
 use crate::config::{Config, OtpConfig};
 use crate::platform::{WebCryptoRandom, WorkerClock};
+use crate::routes::users;
 use crate::signer::WebCryptoSigner;
 use crate::sms::Sms;
 use crate::{http, request};
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
 use auth_core::error::{ErrorBody, ErrorCode};
-use auth_core::time::rfc3339;
 use auth_core::usecases::login::{login, LoginDeps, LoginInput};
 use auth_core::usecases::send_otp::{send_otp, SendOtpDeps, SendOtpInput};
 use serde::Deserialize;
@@ -32,7 +32,7 @@ struct LoginBody {
 
 /// Both configurations, or the 503 that a misconfigured deployment answers with. The reason goes
 /// to the log only: it names settings, which is for operators.
-fn configs(env: &Env) -> std::result::Result<(Config, OtpConfig), Response> {
+pub(crate) fn configs(env: &Env) -> std::result::Result<(Config, OtpConfig), Response> {
     let loaded = Config::from_env(env).and_then(|c| OtpConfig::from_env(env).map(|o| (c, o)));
     loaded.map_err(|problem| {
         console_error!(
@@ -179,26 +179,19 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
         user_agent: user_agent.as_deref(),
     };
     match login(&deps, &input).await {
-        Ok(out) => http::json(
-            200,
-            &json!({
-                "message": "Login successful",
-                "access_token": out.access_token,
-                "refresh_token": out.refresh_token,
-                "token_type": "Bearer",
-                "expires_in": out.expires_in,
-                "expires_at": rfc3339(out.expires_at),
-                "refresh_expires_at": rfc3339(out.refresh_expires_at),
-                "is_new_user": out.is_new_user,
-                "user": {
-                    "id": out.user.id,
-                    "phone_number": out.user.phone,
-                    "scope": out.user.scope,
-                    "created_at": rfc3339(out.user.created_at),
-                    "updated_at": rfc3339(out.user.updated_at),
-                },
-            }),
-        ),
+        Ok(out) => {
+            let mut body = users::token_body(
+                "Login successful",
+                &out.access_token,
+                &out.refresh_token,
+                out.expires_in,
+                out.expires_at,
+                out.refresh_expires_at,
+                &out.user,
+            );
+            body["is_new_user"] = json!(out.is_new_user);
+            http::json(200, &body)
+        }
         Err(error) => {
             let problem = error.problem();
             if problem.body.http_status() >= 500 {

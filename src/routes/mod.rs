@@ -2,11 +2,25 @@
 
 mod auth;
 mod health;
+mod session;
 mod users;
 
 use crate::http;
 use auth_core::ErrorCode;
 use worker::{Env, Method, Request, Response, Result};
+
+/// Every path the worker serves, for telling 405 (known path, wrong method) from 404.
+const PATHS: &[&str] = &[
+    "/health",
+    "/live",
+    "/ready",
+    "/api/v1/auth/send-otp",
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/logout",
+    "/.well-known/jwks.json",
+    "/api/v1/users/profile",
+];
 
 pub async fn handle(request: Request, env: Env) -> Result<Response> {
     let path = request.path();
@@ -15,18 +29,13 @@ pub async fn handle(request: Request, env: Env) -> Result<Response> {
         (Method::Get, "/ready") => health::ready(&env).await,
         (Method::Post, "/api/v1/auth/send-otp") => auth::send_otp_route(request, &env).await,
         (Method::Post, "/api/v1/auth/login") => auth::login_route(request, &env).await,
+        (Method::Post, "/api/v1/auth/refresh") => session::refresh_route(request, &env).await,
+        (Method::Post, "/api/v1/auth/logout") => session::logout_route(request, &env).await,
         (Method::Get, "/.well-known/jwks.json") => users::jwks(&env).await,
         (Method::Get, "/api/v1/users/profile") => users::profile(request, &env).await,
-        (
-            _,
-            "/health"
-            | "/live"
-            | "/ready"
-            | "/api/v1/auth/send-otp"
-            | "/api/v1/auth/login"
-            | "/.well-known/jwks.json"
-            | "/api/v1/users/profile",
-        ) => http::error_code(ErrorCode::MethodNotAllowed, "method not allowed"),
+        (_, path) if PATHS.contains(&path) => {
+            http::error_code(ErrorCode::MethodNotAllowed, "method not allowed")
+        }
         _ => http::error_code(ErrorCode::NotFound, "not found"),
     }
 }

@@ -68,6 +68,28 @@ async fn authenticate(
         .map_err(|_| unauthorized("invalid or expired access token"))
 }
 
+/// The token pair body shared by login and refresh.
+pub fn token_body(
+    message: &str,
+    access_token: &str,
+    refresh_token: &str,
+    expires_in: u32,
+    expires_at: i64,
+    refresh_expires_at: i64,
+    user: &User,
+) -> serde_json::Value {
+    json!({
+        "message": message,
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "expires_at": rfc3339(expires_at),
+        "refresh_expires_at": rfc3339(refresh_expires_at),
+        "user": user_json(user),
+    })
+}
+
 pub fn user_json(user: &User) -> serde_json::Value {
     json!({
         "id": user.id,

@@ -20,12 +20,20 @@ pub struct NewKey {
 
 pub fn generate(kid: Option<&str>) -> crate::Result<NewKey> {
     let secret = p256::SecretKey::random(&mut OsRng);
-    let pem = secret.to_pkcs8_pem(LineEnding::LF).map_err(|e| format!("cannot encode the key: {e}"))?;
+    let pem = secret
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| format!("cannot encode the key: {e}"))?;
     let point = secret.public_key().to_encoded_point(false);
     let (x, y) = (point.x().ok_or("no x")?, point.y().ok_or("no y")?);
-    let kid = kid.map(str::to_owned).unwrap_or_else(|| format!("es256-{}", crate::devvars::random_token(6)));
+    let kid = kid
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("es256-{}", crate::devvars::random_token(6)));
     let public_jwk = serde_json::json!({"kid": kid, "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y)});
-    Ok(NewKey { kid, pem: pem.to_string(), public_jwk })
+    Ok(NewKey {
+        kid,
+        pem: pem.to_string(),
+        public_jwk,
+    })
 }
 
 pub fn print(kid: Option<&str>) -> crate::Result<()> {
@@ -52,9 +60,17 @@ mod tests {
         let key = generate(Some("k-test")).unwrap();
         assert_eq!(key.public_jwk["kid"], "k-test");
         let signing = p256::ecdsa::SigningKey::from_pkcs8_pem(&key.pem).unwrap();
-        let x = URL_SAFE_NO_PAD.decode(key.public_jwk["x"].as_str().unwrap()).unwrap();
-        let y = URL_SAFE_NO_PAD.decode(key.public_jwk["y"].as_str().unwrap()).unwrap();
-        let point = p256::EncodedPoint::from_affine_coordinates(x.as_slice().into(), y.as_slice().into(), false);
+        let x = URL_SAFE_NO_PAD
+            .decode(key.public_jwk["x"].as_str().unwrap())
+            .unwrap();
+        let y = URL_SAFE_NO_PAD
+            .decode(key.public_jwk["y"].as_str().unwrap())
+            .unwrap();
+        let point = p256::EncodedPoint::from_affine_coordinates(
+            x.as_slice().into(),
+            y.as_slice().into(),
+            false,
+        );
         let verifying = p256::ecdsa::VerifyingKey::from_encoded_point(&point).unwrap();
         let signature: p256::ecdsa::Signature = signing.sign(b"payload");
         assert!(verifying.verify(b"payload", &signature).is_ok());

@@ -185,6 +185,53 @@ pub trait AccountStore {
         user_id: &str,
         session_id: &str,
     ) -> impl Future<Output = Result<Option<User>, BackendError>>;
+    /// Rotates a refresh token in one atomic write: the presented token is marked used and its
+    /// successor stored, or, when a token that was already used comes back outside the grace
+    /// window, its whole session is revoked.
+    fn rotate(
+        &self,
+        rotation: &Rotation<'_>,
+    ) -> impl Future<Output = Result<RotationOutcome, BackendError>>;
+    /// Ends sessions of the presented token's user: this one, every other, or all. `false` when
+    /// the token is not a live refresh token.
+    fn logout(
+        &self,
+        token_hash: &[u8; 32],
+        scope: LogoutScope,
+    ) -> impl Future<Output = Result<bool, BackendError>>;
+}
+
+/// A refresh to perform.
+pub struct Rotation<'a> {
+    pub presented_hash: &'a [u8; 32],
+    pub successor_hash: &'a [u8; 32],
+    /// When the client names its session, the token must belong to it.
+    pub session_id: Option<&'a str>,
+    pub successor_expires_at: UnixSeconds,
+    /// A used token presented again within this many seconds counts as a retry, not a theft.
+    pub grace_secs: u32,
+}
+
+/// What a refresh came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotationOutcome {
+    /// The successor is stored; here is the user and the session it belongs to.
+    Rotated { user: User, session_id: String },
+    /// A used token came back: the session and all its tokens are revoked.
+    Reused,
+    /// Unknown, expired, revoked, or of another session.
+    Invalid,
+}
+
+/// Which sessions a logout ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutScope {
+    /// The presented token's session.
+    Local,
+    /// Every session of the user but this one.
+    Others,
+    /// Every session of the user.
+    Global,
 }
 
 /// Signs access tokens with the current signing key. `sign` MUST return the raw 64-byte

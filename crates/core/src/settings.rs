@@ -30,6 +30,8 @@ pub struct Settings {
     pub sms_template: String,
     pub access_token_ttl_secs: u32,
     pub refresh_token_ttl_secs: u32,
+    /// A used refresh token presented again within this many seconds is a retry, not a theft.
+    pub refresh_grace_secs: u32,
     pub issuer: String,
     pub audience: String,
     pub client_id: String,
@@ -105,6 +107,7 @@ impl Settings {
                 3600,
                 365 * 86_400,
             )?,
+            refresh_grace_secs: number("REFRESH_GRACE_SECONDS", 0, 0, 60)?,
             issuer: text("JWT_ISSUER", "phone-auth"),
             audience: text("JWT_AUDIENCE", "phone-auth-clients"),
             client_id: text("JWT_CLIENT_ID", "phone-auth"),

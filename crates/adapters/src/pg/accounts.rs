@@ -1,7 +1,9 @@
 //! The account store on Postgres: a login is one statement.
 
 use super::PgError;
-use auth_core::ports::{AccountStore, BackendError, NewLogin, User};
+use auth_core::ports::{
+    AccountStore, BackendError, LogoutScope, NewLogin, Rotation, RotationOutcome, User,
+};
 use tokio_postgres::types::Type;
 use tokio_postgres::Client;
 
@@ -58,6 +60,90 @@ WITH live AS (
 SELECT u.id::text, u.phone, u.scope,
        extract(epoch FROM u.created_at)::int8, extract(epoch FROM u.updated_at)::int8
 FROM users u JOIN live ON live.user_id = u.id";
+
+/// Refresh-token rotation in one statement.
+///
+/// `usable` is the presented token if it is live and so is its session (and it belongs to the
+/// named session, when one is named). `rotated` marks it used, only if nobody has: under READ
+/// COMMITTED, concurrent rotations of one token queue on its row lock and all but the first find
+/// `used_at` set and update nothing. `retry` is a presentation inside the grace window: a token
+/// used moments ago, or one that lost such a race, when a grace window is configured. Either way
+/// a successor is issued. Otherwise a usable token that did not rotate is a reuse: the session
+/// and every token of it are revoked.
+const ROTATE: &str = "
+WITH presented AS (
+    SELECT t.user_id, t.session_id, t.used_at, t.revoked_at, t.expires_at,
+           s.revoked_at AS session_revoked, s.expires_at AS session_expires
+    FROM refresh_tokens t
+    JOIN sessions s ON s.user_id = t.user_id AND s.id = t.session_id
+    WHERE t.token_hash = $1
+), usable AS (
+    SELECT * FROM presented
+    WHERE revoked_at IS NULL AND expires_at > now()
+      AND session_revoked IS NULL AND session_expires > now()
+      AND ($3::text IS NULL OR session_id = $3)
+), rotated AS (
+    UPDATE refresh_tokens t SET used_at = now()
+    FROM usable u
+    WHERE t.user_id = u.user_id AND t.token_hash = $1 AND t.used_at IS NULL
+    RETURNING t.user_id, t.session_id
+), retry AS (
+    SELECT user_id, session_id FROM usable
+    WHERE $5 > 0 AND NOT EXISTS (SELECT 1 FROM rotated)
+      AND (used_at IS NULL OR used_at > now() - make_interval(secs => $5))
+), successor AS (
+    SELECT user_id, session_id FROM rotated
+    UNION ALL
+    SELECT user_id, session_id FROM retry
+), issued AS (
+    INSERT INTO refresh_tokens (token_hash, user_id, session_id, expires_at)
+    SELECT $2, user_id, session_id, to_timestamp($4) FROM successor
+    RETURNING user_id, session_id
+), reuse AS (
+    UPDATE sessions s SET revoked_at = now()
+    FROM usable u
+    WHERE s.user_id = u.user_id AND s.id = u.session_id
+      AND NOT EXISTS (SELECT 1 FROM successor)
+    RETURNING s.user_id, s.id
+), reuse_tokens AS (
+    UPDATE refresh_tokens t SET revoked_at = now()
+    FROM reuse r
+    WHERE t.user_id = r.user_id AND t.session_id = r.id AND t.revoked_at IS NULL
+    RETURNING 1
+), touched AS (
+    UPDATE sessions s SET last_used_at = now()
+    FROM issued i
+    WHERE s.user_id = i.user_id AND s.id = i.session_id
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM reuse)::int8,
+       u.id::text, u.phone, u.scope,
+       extract(epoch FROM u.created_at)::int8, extract(epoch FROM u.updated_at)::int8,
+       i.session_id
+FROM (SELECT 1) AS one
+LEFT JOIN issued i ON true
+LEFT JOIN users u ON u.id = i.user_id";
+
+/// Logout in one statement: end the chosen sessions of the token's user and revoke their tokens.
+const LOGOUT: &str = "
+WITH me AS (
+    SELECT user_id, session_id FROM refresh_tokens
+    WHERE token_hash = $1 AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now()
+), ended AS (
+    UPDATE sessions s SET revoked_at = now()
+    FROM me
+    WHERE s.user_id = me.user_id AND s.revoked_at IS NULL
+      AND CASE $2 WHEN 'local' THEN s.id = me.session_id
+                  WHEN 'others' THEN s.id <> me.session_id
+                  ELSE true END
+    RETURNING s.user_id, s.id
+), revoked AS (
+    UPDATE refresh_tokens t SET revoked_at = now()
+    FROM ended e
+    WHERE t.user_id = e.user_id AND t.session_id = e.id AND t.revoked_at IS NULL
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM me)::int8";
 
 /// SQLSTATE of a unique violation: here, two first logins of one phone at the same instant.
 const UNIQUE_VIOLATION: &str = "23505";
@@ -120,6 +206,63 @@ fn is_uuid(s: &str) -> bool {
 }
 
 impl AccountStore for PgAccountStore<'_> {
+    async fn rotate(&self, r: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
+        let rows = self
+            .client
+            .query_typed(
+                ROTATE,
+                &[
+                    (&r.presented_hash.as_slice(), Type::BYTEA),
+                    (&r.successor_hash.as_slice(), Type::BYTEA),
+                    (&r.session_id, Type::TEXT),
+                    (&(r.successor_expires_at as f64), Type::FLOAT8),
+                    (&f64::from(r.grace_secs), Type::FLOAT8),
+                ],
+            )
+            .await
+            .map_err(|e| backend(e.into()))?;
+        let row = rows
+            .first()
+            .ok_or_else(|| BackendError::Failed("rotation returned no row".into()))?;
+        let reused: i64 = row.get(0);
+        let user_id: Option<String> = row.get(1);
+        Ok(match user_id {
+            Some(id) => RotationOutcome::Rotated {
+                user: User {
+                    id,
+                    phone: row.get(2),
+                    scope: row.get(3),
+                    created_at: row.get(4),
+                    updated_at: row.get(5),
+                },
+                session_id: row.get(6),
+            },
+            None if reused > 0 => RotationOutcome::Reused,
+            None => RotationOutcome::Invalid,
+        })
+    }
+
+    async fn logout(
+        &self,
+        token_hash: &[u8; 32],
+        scope: LogoutScope,
+    ) -> Result<bool, BackendError> {
+        let scope = match scope {
+            LogoutScope::Local => "local",
+            LogoutScope::Others => "others",
+            LogoutScope::Global => "global",
+        };
+        let row = self
+            .client
+            .query_typed(
+                LOGOUT,
+                &[(&token_hash.as_slice(), Type::BYTEA), (&scope, Type::TEXT)],
+            )
+            .await
+            .map_err(|e| backend(e.into()))?;
+        Ok(row.first().is_some_and(|r| r.get::<_, i64>(0) > 0))
+    }
+
     async fn profile(&self, user_id: &str, session_id: &str) -> Result<Option<User>, BackendError> {
         if !is_uuid(user_id) {
             return Ok(None);

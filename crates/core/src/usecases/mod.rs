@@ -2,6 +2,7 @@
 //! maps to the contract's error body in one place ([`Problem`]).
 
 pub mod login;
+pub mod refresh;
 pub mod send_otp;
 
 use crate::error::ErrorBody;

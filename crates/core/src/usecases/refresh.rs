@@ -1,0 +1,209 @@
+//! `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`: rotate a refresh token (one
+//! statement), or end sessions with one.
+
+use super::Problem;
+use crate::error::{ErrorBody, ErrorCode};
+use crate::ports::{
+    AccountStore, BackendError, Clock, LogoutScope, Rotation, RotationOutcome, SecureRandom,
+    TokenSigner, UnixSeconds, User,
+};
+use crate::secrets::RefreshToken;
+use crate::session::SessionId;
+use crate::settings::Settings;
+use crate::token::{self, Claims, TokenError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+pub struct RefreshInput<'a> {
+    pub refresh_token: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefreshOutput {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u32,
+    pub expires_at: UnixSeconds,
+    pub refresh_expires_at: UnixSeconds,
+    pub user: User,
+    pub session_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefreshError {
+    #[error("refresh_token required")]
+    Missing,
+    #[error("invalid session_id")]
+    InvalidSession,
+    #[error("invalid refresh token")]
+    Invalid,
+    #[error("refresh token reused; session revoked")]
+    Reused,
+    #[error(transparent)]
+    Backend(BackendError),
+    #[error(transparent)]
+    Token(TokenError),
+    #[error("secure random source unavailable")]
+    Random,
+}
+
+pub struct RefreshDeps<'a, A, T, R, C> {
+    pub accounts: &'a A,
+    pub signer: &'a T,
+    pub rng: &'a R,
+    pub clock: &'a C,
+    pub settings: &'a Settings,
+}
+
+/// A refresh token as this service makes them: 32 bytes, URL-safe base64. Anything else is
+/// refused without a database round trip.
+fn well_formed(token: &str) -> bool {
+    token.len() == 43 && URL_SAFE_NO_PAD.decode(token).is_ok_and(|b| b.len() == 32)
+}
+
+pub async fn refresh<A, T, R, C>(
+    deps: &RefreshDeps<'_, A, T, R, C>,
+    input: &RefreshInput<'_>,
+) -> Result<RefreshOutput, RefreshError>
+where
+    A: AccountStore,
+    T: TokenSigner,
+    R: SecureRandom,
+    C: Clock,
+{
+    let presented = input
+        .refresh_token
+        .filter(|t| !t.is_empty())
+        .ok_or(RefreshError::Missing)?;
+    let session = match input.session_id.filter(|s| !s.is_empty()) {
+        Some(s) => Some(SessionId::parse(s).map_err(|_| RefreshError::InvalidSession)?),
+        None => None,
+    };
+    if !well_formed(presented) {
+        return Err(RefreshError::Invalid);
+    }
+    let settings = deps.settings;
+    let now = deps.clock.now();
+    let successor = RefreshToken::generate(deps.rng).map_err(|_| RefreshError::Random)?;
+    let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
+    let outcome = deps
+        .accounts
+        .rotate(&Rotation {
+            presented_hash: &RefreshToken::hash_of(presented),
+            successor_hash: &successor.hash,
+            session_id: session.as_ref().map(SessionId::as_str),
+            successor_expires_at: refresh_expires_at,
+            grace_secs: settings.refresh_grace_secs,
+        })
+        .await
+        .map_err(RefreshError::Backend)?;
+    let (user, session_id) = match outcome {
+        RotationOutcome::Rotated { user, session_id } => (user, session_id),
+        RotationOutcome::Reused => return Err(RefreshError::Reused),
+        RotationOutcome::Invalid => return Err(RefreshError::Invalid),
+    };
+    let claims = Claims::new(settings, &user.id, &session_id, &user.scope, now, deps.rng)
+        .map_err(RefreshError::Token)?;
+    let access_token = token::sign(deps.signer, &claims)
+        .await
+        .map_err(RefreshError::Token)?;
+    Ok(RefreshOutput {
+        access_token,
+        refresh_token: successor.token,
+        expires_in: settings.access_token_ttl_secs,
+        expires_at: claims.exp,
+        refresh_expires_at,
+        user,
+        session_id,
+    })
+}
+
+impl RefreshError {
+    pub fn problem(&self) -> Problem {
+        let body = |code, message: &str| ErrorBody::new(code, message);
+        Problem::new(match self {
+            RefreshError::Missing => body(ErrorCode::InvalidRequest, "refresh_token required"),
+            RefreshError::InvalidSession => body(ErrorCode::InvalidRequest, "invalid session_id"),
+            RefreshError::Invalid => body(
+                ErrorCode::InvalidRefreshToken,
+                "invalid or expired refresh token",
+            ),
+            RefreshError::Reused => body(
+                ErrorCode::RefreshTokenReused,
+                "refresh token already used; the session has been revoked, please log in again",
+            ),
+            RefreshError::Backend(BackendError::Unavailable(_)) => body(
+                ErrorCode::ServiceUnavailable,
+                "service temporarily unavailable",
+            ),
+            RefreshError::Backend(BackendError::Failed(_))
+            | RefreshError::Token(_)
+            | RefreshError::Random => body(ErrorCode::Internal, "internal error"),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogoutError {
+    #[error("refresh_token required")]
+    Missing,
+    #[error("scope must be local, others or global")]
+    BadScope,
+    #[error("invalid refresh token")]
+    Invalid,
+    #[error(transparent)]
+    Backend(BackendError),
+}
+
+/// Ends the presented token's session, the user's other sessions, or all of them.
+pub async fn logout<A: AccountStore>(
+    accounts: &A,
+    refresh_token: Option<&str>,
+    scope: Option<&str>,
+) -> Result<(), LogoutError> {
+    let presented = refresh_token
+        .filter(|t| !t.is_empty())
+        .ok_or(LogoutError::Missing)?;
+    let scope = match scope.unwrap_or("local") {
+        "local" => LogoutScope::Local,
+        "others" => LogoutScope::Others,
+        "global" => LogoutScope::Global,
+        _ => return Err(LogoutError::BadScope),
+    };
+    if !well_formed(presented) {
+        return Err(LogoutError::Invalid);
+    }
+    match accounts
+        .logout(&RefreshToken::hash_of(presented), scope)
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(LogoutError::Invalid),
+        Err(e) => Err(LogoutError::Backend(e)),
+    }
+}
+
+impl LogoutError {
+    pub fn problem(&self) -> Problem {
+        let body = |code, message: &str| ErrorBody::new(code, message);
+        Problem::new(match self {
+            LogoutError::Missing => body(ErrorCode::InvalidRequest, "refresh_token required"),
+            LogoutError::BadScope => body(
+                ErrorCode::InvalidRequest,
+                "scope must be local, others or global",
+            ),
+            LogoutError::Invalid => body(
+                ErrorCode::InvalidRefreshToken,
+                "invalid or expired refresh token",
+            ),
+            LogoutError::Backend(BackendError::Unavailable(_)) => body(
+                ErrorCode::ServiceUnavailable,
+                "service temporarily unavailable",
+            ),
+            LogoutError::Backend(BackendError::Failed(_)) => {
+                body(ErrorCode::Internal, "internal error")
+            }
+        })
+    }
+}

@@ -1,0 +1,128 @@
+//! `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
+
+use crate::accounts::HyperdriveAccounts;
+use crate::platform::{WebCryptoRandom, WorkerClock};
+use crate::routes::{auth::configs, users};
+use crate::signer::WebCryptoSigner;
+use crate::{http, request};
+use auth_core::error::ErrorCode;
+use auth_core::usecases::refresh::{logout, refresh, RefreshDeps, RefreshInput};
+use serde::Deserialize;
+use serde_json::json;
+use worker::{console_error, Env, Request, Response, Result};
+
+#[derive(Deserialize, Default)]
+struct RefreshBody {
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    session_id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct LogoutBody {
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
+    let (config, otp) = match configs(env) {
+        Ok(c) => c,
+        Err(response) => return Ok(response),
+    };
+    let body: RefreshBody = match request::json_body(&mut req).await {
+        Ok(body) => body,
+        Err(error) => return http::error(error),
+    };
+    let token_cookie = request::cookie(&req, "refresh_token");
+    let session_cookie = request::cookie(&req, "session_id");
+    let signer = match WebCryptoSigner::load(&otp.signing_key_pem, &otp.signing_kid).await {
+        Ok(signer) => signer,
+        Err(problem) => {
+            console_error!(
+                "{}",
+                json!({"level": "error", "msg": "signing key", "cause": problem})
+            );
+            return http::error_code(ErrorCode::ServiceUnavailable, "service misconfigured");
+        }
+    };
+    let accounts = HyperdriveAccounts {
+        env,
+        config: &config,
+    };
+    let deps = RefreshDeps {
+        accounts: &accounts,
+        signer: &signer,
+        rng: &WebCryptoRandom,
+        clock: &WorkerClock,
+        settings: &otp.settings,
+    };
+    let input = RefreshInput {
+        refresh_token: body.refresh_token.as_deref().or(token_cookie.as_deref()),
+        session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
+    };
+    match refresh(&deps, &input).await {
+        Ok(out) => http::json(
+            200,
+            &users::token_body(
+                "Token refreshed successfully",
+                &out.access_token,
+                &out.refresh_token,
+                out.expires_in,
+                out.expires_at,
+                out.refresh_expires_at,
+                &out.user,
+            ),
+        ),
+        Err(error) => {
+            let problem = error.problem();
+            if problem.body.http_status() >= 500 {
+                console_error!(
+                    "{}",
+                    json!({"level": "error", "msg": "refresh failed", "cause": error.to_string()})
+                );
+            }
+            http::problem(&problem)
+        }
+    }
+}
+
+pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
+    let (config, _) = match configs(env) {
+        Ok(c) => c,
+        Err(response) => return Ok(response),
+    };
+    let body: LogoutBody = match request::json_body(&mut req).await {
+        Ok(body) => body,
+        Err(error) => return http::error(error),
+    };
+    let token_cookie = request::cookie(&req, "refresh_token");
+    let accounts = HyperdriveAccounts {
+        env,
+        config: &config,
+    };
+    let token = body.refresh_token.as_deref().or(token_cookie.as_deref());
+    match logout(&accounts, token, body.scope.as_deref()).await {
+        Ok(()) => {
+            let response = http::json(200, &json!({"message": "Logout successful"}))?;
+            // Clear whatever auth cookies the client holds (harmless when it holds none).
+            let mut response = response;
+            for name in ["access_token", "refresh_token", "session_id"] {
+                response = http::with_header(response, "set-cookie", &http::cookie(name, "", 0))?;
+            }
+            Ok(response)
+        }
+        Err(error) => {
+            let problem = error.problem();
+            if problem.body.http_status() >= 500 {
+                console_error!(
+                    "{}",
+                    json!({"level": "error", "msg": "logout failed", "cause": error.to_string()})
+                );
+            }
+            http::problem(&problem)
+        }
+    }
+}
