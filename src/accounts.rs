@@ -5,7 +5,8 @@ use crate::config::Config;
 use crate::postgres;
 use auth_adapters::pg::PgAccountStore;
 use auth_core::ports::{
-    AccountStore, BackendError, LogoutScope, NewLogin, Rotation, RotationOutcome, User,
+    AccountStore, BackendError, LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome,
+    SessionInfo, User,
 };
 use std::time::Duration;
 use worker::Env;
@@ -42,6 +43,35 @@ impl AccountStore for HyperdriveAccounts<'_> {
     ) -> Result<bool, BackendError> {
         postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
             PgAccountStore::new(client).logout(token_hash, scope).await
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+    }
+
+    async fn sessions(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<Option<Vec<SessionInfo>>, BackendError> {
+        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
+            PgAccountStore::new(client)
+                .sessions(user_id, session_id)
+                .await
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+    }
+
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        target: &str,
+    ) -> Result<RevokeOutcome, BackendError> {
+        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
+            PgAccountStore::new(client)
+                .revoke_session(user_id, session_id, target)
+                .await
         })
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?

@@ -18,9 +18,13 @@ const PATHS: &[&str] = &[
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",
+    "/api/v1/auth/sessions",
     "/.well-known/jwks.json",
     "/api/v1/users/profile",
 ];
+
+/// `DELETE /api/v1/auth/sessions/{id}`.
+const SESSIONS_PREFIX: &str = "/api/v1/auth/sessions/";
 
 pub async fn handle(request: Request, env: Env) -> Result<Response> {
     let path = request.path();
@@ -31,6 +35,11 @@ pub async fn handle(request: Request, env: Env) -> Result<Response> {
         (Method::Post, "/api/v1/auth/login") => auth::login_route(request, &env).await,
         (Method::Post, "/api/v1/auth/refresh") => session::refresh_route(request, &env).await,
         (Method::Post, "/api/v1/auth/logout") => session::logout_route(request, &env).await,
+        (Method::Get, "/api/v1/auth/sessions") => session::list_route(request, &env).await,
+        (Method::Delete, p) if p.starts_with(SESSIONS_PREFIX) => {
+            let target = p[SESSIONS_PREFIX.len()..].to_owned();
+            session::revoke_route(request, &env, &target).await
+        }
         (Method::Get, "/.well-known/jwks.json") => users::jwks(&env).await,
         (Method::Get, "/api/v1/users/profile") => users::profile(request, &env).await,
         (_, path) if PATHS.contains(&path) => {

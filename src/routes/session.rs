@@ -6,6 +6,9 @@ use crate::routes::{auth::configs, users};
 use crate::signer::WebCryptoSigner;
 use crate::{http, request};
 use auth_core::error::ErrorCode;
+use auth_core::ports::{AccountStore, BackendError, RevokeOutcome};
+use auth_core::session::SessionId;
+use auth_core::time::rfc3339;
 use auth_core::usecases::refresh::{logout, refresh, RefreshDeps, RefreshInput};
 use serde::Deserialize;
 use serde_json::json;
@@ -125,4 +128,82 @@ pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
             http::problem(&problem)
         }
     }
+}
+
+/// `GET /api/v1/auth/sessions`: the caller's live sessions.
+pub async fn list_route(req: Request, env: &Env) -> Result<Response> {
+    let (config, otp, ring) = match users::load(env).await {
+        Ok(loaded) => loaded,
+        Err(response) => return Ok(response),
+    };
+    let claims = match users::authenticate(&req, &ring, &otp).await {
+        Ok(claims) => claims,
+        Err(response) => return Ok(response),
+    };
+    let accounts = HyperdriveAccounts {
+        env,
+        config: &config,
+    };
+    match accounts.sessions(&claims.sub, &claims.sid).await {
+        Ok(Some(sessions)) => {
+            let sessions: Vec<_> = sessions
+                .iter()
+                .map(|s| {
+                    json!({
+                        "id": s.id,
+                        "created_at": rfc3339(s.created_at),
+                        "last_used_at": rfc3339(s.last_used_at),
+                        "expires_at": rfc3339(s.expires_at),
+                        "user_agent": s.user_agent,
+                        "ip": s.ip,
+                        "current": s.id == claims.sid,
+                    })
+                })
+                .collect();
+            http::json(200, &json!({ "sessions": sessions }))
+        }
+        Ok(None) => http::error_code(ErrorCode::Unauthorized, "session is no longer active"),
+        Err(error) => unavailable("sessions", &error),
+    }
+}
+
+/// `DELETE /api/v1/auth/sessions/{id}`: revoke one of the caller's sessions.
+pub async fn revoke_route(req: Request, env: &Env, target: &str) -> Result<Response> {
+    let (config, otp, ring) = match users::load(env).await {
+        Ok(loaded) => loaded,
+        Err(response) => return Ok(response),
+    };
+    let claims = match users::authenticate(&req, &ring, &otp).await {
+        Ok(claims) => claims,
+        Err(response) => return Ok(response),
+    };
+    if SessionId::parse(target).is_err() {
+        return http::error_code(ErrorCode::NotFound, "no such session");
+    }
+    let accounts = HyperdriveAccounts {
+        env,
+        config: &config,
+    };
+    match accounts
+        .revoke_session(&claims.sub, &claims.sid, target)
+        .await
+    {
+        Ok(RevokeOutcome::Revoked) => http::json(200, &json!({"message": "Session revoked"})),
+        Ok(RevokeOutcome::NotFound) => http::error_code(ErrorCode::NotFound, "no such session"),
+        Ok(RevokeOutcome::Unauthenticated) => {
+            http::error_code(ErrorCode::Unauthorized, "session is no longer active")
+        }
+        Err(error) => unavailable("revoke session", &error),
+    }
+}
+
+fn unavailable(what: &str, error: &BackendError) -> Result<Response> {
+    console_error!(
+        "{}",
+        json!({"level": "error", "msg": format!("{what} failed"), "cause": error.to_string()})
+    );
+    http::error_code(
+        ErrorCode::ServiceUnavailable,
+        "service temporarily unavailable",
+    )
 }

@@ -14,7 +14,9 @@ use std::rc::Rc;
 use worker::{console_error, Env, Request, Response, Result};
 
 /// Configuration and keyring, or the response a misconfigured deployment gives.
-async fn load(env: &Env) -> std::result::Result<(Config, OtpConfig, Rc<Keyring>), Response> {
+pub(crate) async fn load(
+    env: &Env,
+) -> std::result::Result<(Config, OtpConfig, Rc<Keyring>), Response> {
     let fail = |problem: String| {
         console_error!(
             "{}",
@@ -47,7 +49,7 @@ pub async fn jwks(env: &Env) -> Result<Response> {
 }
 
 /// The claims of a valid bearer token, or the 401 to answer.
-async fn authenticate(
+pub(crate) async fn authenticate(
     req: &Request,
     ring: &Keyring,
     otp: &OtpConfig,

@@ -199,6 +199,40 @@ pub trait AccountStore {
         token_hash: &[u8; 32],
         scope: LogoutScope,
     ) -> impl Future<Output = Result<bool, BackendError>>;
+    /// The live sessions of the caller, whose own session must be live; `None` when it is not.
+    fn sessions(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> impl Future<Output = Result<Option<Vec<SessionInfo>>, BackendError>>;
+    /// Revokes one of the caller's sessions and its refresh tokens.
+    fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        target: &str,
+    ) -> impl Future<Output = Result<RevokeOutcome, BackendError>>;
+}
+
+/// One live session, as the sessions list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: UnixSeconds,
+    pub last_used_at: UnixSeconds,
+    pub expires_at: UnixSeconds,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// What revoking a session came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Revoked,
+    /// No live session with that id belongs to the caller.
+    NotFound,
+    /// The caller's own session is not live.
+    Unauthenticated,
 }
 
 /// A refresh to perform.

@@ -2,7 +2,8 @@
 
 use super::PgError;
 use auth_core::ports::{
-    AccountStore, BackendError, LogoutScope, NewLogin, Rotation, RotationOutcome, User,
+    AccountStore, BackendError, LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome,
+    SessionInfo, User,
 };
 use tokio_postgres::types::Type;
 use tokio_postgres::Client;
@@ -145,6 +146,40 @@ WITH me AS (
 )
 SELECT (SELECT count(*) FROM me)::int8";
 
+/// The caller's live sessions; the caller's own session must be live (checked as a write, so
+/// never from a read cache).
+const SESSIONS: &str = "
+WITH me AS (
+    UPDATE sessions SET last_used_at = now()
+    WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
+    RETURNING user_id
+)
+SELECT s.id, extract(epoch FROM s.created_at)::int8, extract(epoch FROM s.last_used_at)::int8,
+       extract(epoch FROM s.expires_at)::int8, s.user_agent, s.ip
+FROM sessions s JOIN me ON s.user_id = me.user_id
+WHERE s.revoked_at IS NULL AND s.expires_at > now()
+ORDER BY s.last_used_at DESC, s.id
+LIMIT 100";
+
+/// Revokes one of the caller's sessions and its refresh tokens, if the caller's session is live.
+const REVOKE_SESSION: &str = "
+WITH me AS (
+    UPDATE sessions SET last_used_at = now()
+    WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
+    RETURNING user_id
+), ended AS (
+    UPDATE sessions s SET revoked_at = now()
+    FROM me
+    WHERE s.user_id = me.user_id AND s.id = $3 AND s.revoked_at IS NULL AND s.expires_at > now()
+    RETURNING s.user_id, s.id
+), revoked AS (
+    UPDATE refresh_tokens t SET revoked_at = now()
+    FROM ended e
+    WHERE t.user_id = e.user_id AND t.session_id = e.id AND t.revoked_at IS NULL
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM me)::int8, (SELECT count(*) FROM ended)::int8";
+
 /// SQLSTATE of a unique violation: here, two first logins of one phone at the same instant.
 const UNIQUE_VIOLATION: &str = "23505";
 
@@ -239,6 +274,66 @@ impl AccountStore for PgAccountStore<'_> {
             },
             None if reused > 0 => RotationOutcome::Reused,
             None => RotationOutcome::Invalid,
+        })
+    }
+
+    async fn sessions(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<Option<Vec<SessionInfo>>, BackendError> {
+        if !is_uuid(user_id) {
+            return Ok(None);
+        }
+        let rows = self
+            .client
+            .query_typed(
+                SESSIONS,
+                &[(&user_id, Type::TEXT), (&session_id, Type::TEXT)],
+            )
+            .await
+            .map_err(|e| backend(e.into()))?;
+        if rows.is_empty() {
+            // The caller's own session would be in the list were it live.
+            return Ok(None);
+        }
+        let session = |r: &tokio_postgres::Row| SessionInfo {
+            id: r.get(0),
+            created_at: r.get(1),
+            last_used_at: r.get(2),
+            expires_at: r.get(3),
+            user_agent: r.get(4),
+            ip: r.get(5),
+        };
+        Ok(Some(rows.iter().map(session).collect()))
+    }
+
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        target: &str,
+    ) -> Result<RevokeOutcome, BackendError> {
+        if !is_uuid(user_id) {
+            return Ok(RevokeOutcome::Unauthenticated);
+        }
+        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 3] = [
+            (&user_id, Type::TEXT),
+            (&session_id, Type::TEXT),
+            (&target, Type::TEXT),
+        ];
+        let rows = self
+            .client
+            .query_typed(REVOKE_SESSION, &params)
+            .await
+            .map_err(|e| backend(e.into()))?;
+        let row = rows
+            .first()
+            .ok_or_else(|| BackendError::Failed("revoke returned no row".into()))?;
+        Ok(match (row.get::<_, i64>(0), row.get::<_, i64>(1)) {
+            (0, _) => RevokeOutcome::Unauthenticated,
+            (_, 0) => RevokeOutcome::NotFound,
+            _ => RevokeOutcome::Revoked,
         })
     }
 

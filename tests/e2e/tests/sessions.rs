@@ -1,0 +1,127 @@
+//! The caller's sessions: listing them and revoking one, authenticated by bearer token.
+
+use e2e::api::{random_phone, Client};
+use e2e::variants;
+use e2e::webhook::receiver;
+use serde_json::{json, Value};
+
+async fn login(c: &Client, phone: &str) -> Value {
+    let sent = c.send_otp(phone, None).await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    let session = sent.body["session_id"].as_str().unwrap().to_owned();
+    let login = c.login(phone, &receiver().latest(phone), &session).await;
+    assert_eq!(login.status, 200, "{:?}", login.body);
+    let mut body = login.body;
+    body["session_id"] = json!(session);
+    body
+}
+
+async fn call(method: reqwest::Method, url: &str, bearer: Option<&str>) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .header("user-agent", "e2e-sessions/1.0");
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn a_user_lists_their_sessions_and_revokes_one_and_nobody_elses() {
+    let worker = variants::start("sessions", &[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let base = worker.instance.url();
+    let c = Client::new(&base);
+    let phone = random_phone();
+    let first = login(&c, &phone).await;
+    let second = login(&c, &phone).await;
+    let token = second["access_token"].as_str().unwrap();
+
+    let (status, list) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/auth/sessions"),
+        Some(token),
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    let current: Vec<_> = sessions.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["id"], second["session_id"]);
+    for s in sessions {
+        for field in ["created_at", "last_used_at", "expires_at"] {
+            assert!(s[field].as_str().unwrap().ends_with('Z'));
+        }
+        assert_eq!(s["ip"], c.ip.as_str());
+    }
+
+    // Another user's session id is not found, and so is nonsense.
+    let stranger = login(&Client::new(&base), &random_phone()).await;
+    for target in [
+        stranger["session_id"].as_str().unwrap(),
+        "no-such-session-0123456789",
+        "%2e%2e",
+    ] {
+        let (status, body) = call(
+            reqwest::Method::DELETE,
+            &format!("{base}/api/v1/auth/sessions/{target}"),
+            Some(token),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (404, Some("NOT_FOUND")),
+            "{target}"
+        );
+    }
+
+    let target = first["session_id"].as_str().unwrap();
+    let (status, _) = call(
+        reqwest::Method::DELETE,
+        &format!("{base}/api/v1/auth/sessions/{target}"),
+        Some(token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, list) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/auth/sessions"),
+        Some(token),
+    )
+    .await;
+    assert_eq!(list["sessions"].as_array().unwrap().len(), 1);
+    let refresh = c
+        .post(
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": first["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(
+        refresh.code(),
+        "INVALID_REFRESH_TOKEN",
+        "the revoked session's refresh token is dead"
+    );
+    let (status, _) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/users/profile"),
+        Some(first["access_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        status, 401,
+        "and so is its access token, for the endpoints that check the session"
+    );
+    assert_ne!(stranger["user"]["id"], second["user"]["id"]);
+
+    let (status, _) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/auth/sessions"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+}
