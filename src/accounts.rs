@@ -5,8 +5,8 @@ use crate::config::Config;
 use crate::postgres;
 use auth_adapters::pg::PgAccountStore;
 use auth_core::ports::{
-    AccountStore, BackendError, LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome,
-    SessionInfo, User,
+    AccountStore, AdminOutcome, AdminRequest, BackendError, LogoutScope, NewLogin, RevokeOutcome,
+    Rotation, RotationOutcome, SessionInfo, User,
 };
 use std::time::Duration;
 use worker::Env;
@@ -71,6 +71,21 @@ impl AccountStore for HyperdriveAccounts<'_> {
         postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
             PgAccountStore::new(client)
                 .revoke_session(user_id, session_id, target)
+                .await
+        })
+        .await
+        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+    }
+
+    async fn admin(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        request: &AdminRequest<'_>,
+    ) -> Result<AdminOutcome, BackendError> {
+        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
+            PgAccountStore::new(client)
+                .admin(user_id, session_id, request)
                 .await
         })
         .await

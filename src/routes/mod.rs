@@ -21,10 +21,13 @@ const PATHS: &[&str] = &[
     "/api/v1/auth/sessions",
     "/.well-known/jwks.json",
     "/api/v1/users/profile",
+    "/api/v1/users",
 ];
 
 /// `DELETE /api/v1/auth/sessions/{id}`.
 const SESSIONS_PREFIX: &str = "/api/v1/auth/sessions/";
+/// `GET /api/v1/users/{id}`.
+const USERS_PREFIX: &str = "/api/v1/users/";
 
 pub async fn handle(request: Request, env: Env) -> Result<Response> {
     let path = request.path();
@@ -42,6 +45,11 @@ pub async fn handle(request: Request, env: Env) -> Result<Response> {
         }
         (Method::Get, "/.well-known/jwks.json") => users::jwks(&env).await,
         (Method::Get, "/api/v1/users/profile") => users::profile(request, &env).await,
+        (Method::Get, "/api/v1/users") => users::admin(request, &env, None).await,
+        (Method::Get, p) if p.starts_with(USERS_PREFIX) => {
+            let id = p[USERS_PREFIX.len()..].to_owned();
+            users::admin(request, &env, Some(&id)).await
+        }
         (_, path) if PATHS.contains(&path) => {
             http::error_code(ErrorCode::MethodNotAllowed, "method not allowed")
         }

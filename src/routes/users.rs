@@ -5,8 +5,9 @@ use crate::config::{Config, OtpConfig};
 use crate::keyring::Keyring;
 use crate::platform::WorkerClock;
 use crate::{http, request};
+use auth_core::admin::UserQuery;
 use auth_core::error::{ErrorBody, ErrorCode};
-use auth_core::ports::{AccountStore, Clock, User};
+use auth_core::ports::{AccountStore, AdminOutcome, AdminRequest, Clock, User};
 use auth_core::time::rfc3339;
 use auth_core::token::{self, Claims};
 use serde_json::json;
@@ -123,6 +124,69 @@ pub async fn profile(req: Request, env: &Env) -> Result<Response> {
             console_error!(
                 "{}",
                 json!({"level": "error", "msg": "profile failed", "cause": error.to_string()})
+            );
+            http::error_code(
+                ErrorCode::ServiceUnavailable,
+                "service temporarily unavailable",
+            )
+        }
+    }
+}
+
+/// `GET /api/v1/users` and `GET /api/v1/users/{id}`, for the `superadmin` scope only.
+pub async fn admin(req: Request, env: &Env, target: Option<&str>) -> Result<Response> {
+    let (config, otp, ring) = match load(env).await {
+        Ok(loaded) => loaded,
+        Err(response) => return Ok(response),
+    };
+    let claims = match authenticate(&req, &ring, &otp).await {
+        Ok(claims) => claims,
+        Err(response) => return Ok(response),
+    };
+    let url = req.url()?;
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let query = match UserQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        Ok(query) => query,
+        Err(why) => {
+            return http::error(
+                ErrorBody::new(ErrorCode::InvalidRequest, "invalid query").with_details(why),
+            )
+        }
+    };
+    let request = match target {
+        Some(id) => AdminRequest::Get(id),
+        None => AdminRequest::List(&query),
+    };
+    let accounts = HyperdriveAccounts {
+        env,
+        config: &config,
+    };
+    match accounts.admin(&claims.sub, &claims.sid, &request).await {
+        Ok(AdminOutcome::Unauthenticated) => {
+            http::error_code(ErrorCode::Unauthorized, "session is no longer active")
+        }
+        Ok(AdminOutcome::Forbidden) => {
+            http::error_code(ErrorCode::Forbidden, "superadmin scope required")
+        }
+        Ok(AdminOutcome::User(Some(user))) => http::json(200, &json!({ "user": user_json(&user) })),
+        Ok(AdminOutcome::User(None)) => http::error_code(ErrorCode::NotFound, "user not found"),
+        Ok(AdminOutcome::Users { users, total }) => http::json(
+            200,
+            &json!({
+                "users": users.iter().map(user_json).collect::<Vec<_>>(),
+                "total": total,
+                "page": query.page,
+                "limit": query.limit,
+                "total_pages": query.total_pages(total),
+            }),
+        ),
+        Err(error) => {
+            console_error!(
+                "{}",
+                json!({"level": "error", "msg": "admin request failed", "cause": error.to_string()})
             );
             http::error_code(
                 ErrorCode::ServiceUnavailable,

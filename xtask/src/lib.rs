@@ -11,6 +11,7 @@
 //! - [`migrate`]: applying `migrations/` to a database.
 //! - [`devvars`]: dev secrets and keys in `.dev.vars`.
 //! - [`keygen`]: new ES256 signing keys for rotation.
+//! - [`scope`]: the operator command that sets a user's scope.
 //! - [`tiers`]: the test command, tier by tier.
 //! - [`bench_gateway`]: the REST gateway against plain Redis, in one run.
 //! - [`proc`]: running commands with readable progress and failures.
@@ -21,6 +22,7 @@ pub mod devvars;
 pub mod keygen;
 pub mod migrate;
 pub mod proc;
+pub mod scope;
 pub mod stack;
 pub mod tiers;
 pub mod toolchain;

@@ -15,6 +15,8 @@ cargo xtask <command>
   setup          install the toolchain and packages the build needs (idempotent)
   migrate        apply migrations/ to DATABASE_URL (or the dev stack's database)
   wrangler ARGS  run the project's wrangler on Node 22 (e.g. `cargo xtask wrangler deploy`)
+  set-scope PHONE [SCOPE]
+                 give a user a scope (e.g. superadmin) in DATABASE_URL or the dev database
   keygen [KID]   print a new ES256 signing key and its public JWKS entry (for key rotation)
   bench-gateway [SECONDS]
                  the REST gateway next to plain Redis (INCR and a 3-command pipeline), one run
@@ -37,6 +39,15 @@ fn main() {
         Some("setup") => toolchain::setup(),
         Some("migrate") => migrate::migrate_url(&Profile::dev().database_url()),
         Some("wrangler") => run_wrangler(&args[1..]),
+        Some("set-scope") => match (args.get(1), args.get(2)) {
+            (Some(phone), scope) => {
+                let url = Profile::dev().database_url();
+                let scope = scope.map(String::as_str).unwrap_or("");
+                xtask::scope::set(&url, phone, scope)
+                    .map(|id| println!("user {id} ({phone}) now has scope {scope:?}"))
+            }
+            _ => Err("usage: cargo xtask set-scope PHONE [SCOPE] (no SCOPE clears it)".into()),
+        },
         Some("keygen") => xtask::keygen::print(args.get(1).map(String::as_str)),
         Some("bench-gateway") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);

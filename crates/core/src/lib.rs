@@ -1,6 +1,7 @@
 //! The phone-auth domain: what the service decides, never how it talks to the world.
 //!
 //! Where things live:
+//! - [`admin`]: the admin user listing's validated query.
 //! - [`error`]: the stable error codes of the HTTP contract and the status each one maps to.
 //! - [`ports`]: the traits (contracts) that adapters implement: clock, randomness, backend
 //!   probes, the OTP store, the SMS sender, the account store, the token signer.
@@ -16,6 +17,7 @@
 //! itself. Everything it needs from outside arrives through a port, so every behaviour is testable
 //! by feeding it time, bytes and fake backends. It builds for native and `wasm32-unknown-unknown`.
 
+pub mod admin;
 pub mod error;
 pub mod otp;
 pub mod phone;

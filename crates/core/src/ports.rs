@@ -212,6 +212,30 @@ pub trait AccountStore {
         session_id: &str,
         target: &str,
     ) -> impl Future<Output = Result<RevokeOutcome, BackendError>>;
+    /// An admin request by the caller, who must have a live session and the `superadmin` scope
+    /// (read from the database, so a scope change applies at once).
+    fn admin(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        request: &AdminRequest<'_>,
+    ) -> impl Future<Output = Result<AdminOutcome, BackendError>>;
+}
+
+/// The scope that may use the admin endpoints.
+pub const SUPERADMIN: &str = "superadmin";
+
+pub enum AdminRequest<'a> {
+    List(&'a crate::admin::UserQuery),
+    Get(&'a str),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminOutcome {
+    Unauthenticated,
+    Forbidden,
+    Users { users: Vec<User>, total: u64 },
+    User(Option<User>),
 }
 
 /// One live session, as the sessions list shows it.

@@ -2,8 +2,8 @@
 
 use super::PgError;
 use auth_core::ports::{
-    AccountStore, BackendError, LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome,
-    SessionInfo, User,
+    AccountStore, AdminOutcome, AdminRequest, BackendError, LogoutScope, NewLogin, RevokeOutcome,
+    Rotation, RotationOutcome, SessionInfo, User, SUPERADMIN,
 };
 use tokio_postgres::types::Type;
 use tokio_postgres::Client;
@@ -180,6 +180,26 @@ WITH me AS (
 )
 SELECT (SELECT count(*) FROM me)::int8, (SELECT count(*) FROM ended)::int8";
 
+/// One page of users, newest first, with the total that matches the filters.
+const LIST_USERS: &str = "
+WITH filtered AS (
+    SELECT id, phone, scope, created_at, updated_at FROM users
+    WHERE ($1::text IS NULL OR phone LIKE $1 || '%')
+      AND ($2::text IS NULL OR created_at >= $2::text::date)
+      AND ($3::text IS NULL OR created_at < $3::text::date + 1)
+), page AS (
+    SELECT * FROM filtered ORDER BY created_at DESC, id LIMIT $4 OFFSET $5
+)
+SELECT (SELECT count(*) FROM filtered)::int8,
+       p.id::text, p.phone, p.scope,
+       extract(epoch FROM p.created_at)::int8, extract(epoch FROM p.updated_at)::int8
+FROM (SELECT 1) AS one LEFT JOIN page p ON true
+ORDER BY p.created_at DESC, p.id";
+
+const GET_USER: &str = "
+SELECT id::text, phone, scope, extract(epoch FROM created_at)::int8, extract(epoch FROM updated_at)::int8
+FROM users WHERE id = $1::uuid";
+
 /// SQLSTATE of a unique violation: here, two first logins of one phone at the same instant.
 const UNIQUE_VIOLATION: &str = "23505";
 
@@ -335,6 +355,62 @@ impl AccountStore for PgAccountStore<'_> {
             (_, 0) => RevokeOutcome::NotFound,
             _ => RevokeOutcome::Revoked,
         })
+    }
+
+    async fn admin(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        request: &AdminRequest<'_>,
+    ) -> Result<AdminOutcome, BackendError> {
+        // Both statements share this one connection: the caller's check, then the request.
+        let Some(caller) = self.profile(user_id, session_id).await? else {
+            return Ok(AdminOutcome::Unauthenticated);
+        };
+        if caller.scope != SUPERADMIN {
+            return Ok(AdminOutcome::Forbidden);
+        }
+        match request {
+            AdminRequest::Get(id) => {
+                if !is_uuid(id) {
+                    return Ok(AdminOutcome::User(None));
+                }
+                let rows = self
+                    .client
+                    .query_typed(GET_USER, &[(id, Type::TEXT)])
+                    .await
+                    .map_err(|e| backend(e.into()))?;
+                Ok(AdminOutcome::User(rows.first().map(user_from)))
+            }
+            AdminRequest::List(q) => {
+                let (limit, offset) = (i64::from(q.limit), q.offset() as i64);
+                let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 5] = [
+                    (&q.phone_prefix, Type::TEXT),
+                    (&q.date_from, Type::TEXT),
+                    (&q.date_to, Type::TEXT),
+                    (&limit, Type::INT8),
+                    (&offset, Type::INT8),
+                ];
+                let rows = self
+                    .client
+                    .query_typed(LIST_USERS, &params)
+                    .await
+                    .map_err(|e| backend(e.into()))?;
+                let total = rows.first().map_or(0, |r| r.get::<_, i64>(0)) as u64;
+                let users = rows
+                    .iter()
+                    .filter(|r| r.get::<_, Option<String>>(1).is_some())
+                    .map(|r| User {
+                        id: r.get(1),
+                        phone: r.get(2),
+                        scope: r.get(3),
+                        created_at: r.get(4),
+                        updated_at: r.get(5),
+                    })
+                    .collect();
+                Ok(AdminOutcome::Users { users, total })
+            }
+        }
     }
 
     async fn logout(

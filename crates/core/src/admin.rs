@@ -1,0 +1,152 @@
+//! The admin user listing's query: pagination and filters, validated once at the edge.
+
+/// `GET /api/v1/users?page=&limit=&search_phone=&date_from=&date_to=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    pub page: u32,
+    pub limit: u32,
+    /// A phone prefix: `+` and digits only, so it is safe inside a LIKE pattern.
+    pub phone_prefix: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub date_from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub date_to: Option<String>,
+}
+
+pub const MAX_LIMIT: u32 = 100;
+const MAX_PAGE: u32 = 1_000_000;
+
+impl UserQuery {
+    /// Parses decoded query pairs. Unknown parameters are ignored, as unknown JSON fields are.
+    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, String> {
+        let mut query = Self {
+            page: 1,
+            limit: 10,
+            phone_prefix: None,
+            date_from: None,
+            date_to: None,
+        };
+        for (name, value) in pairs {
+            match name {
+                "page" => query.page = bounded(name, value, 1, MAX_PAGE)?,
+                "limit" => query.limit = bounded(name, value, 1, MAX_LIMIT)?,
+                "search_phone" if !value.is_empty() => {
+                    let ok = value.len() <= 16
+                        && value
+                            .char_indices()
+                            .all(|(i, c)| c.is_ascii_digit() || (c == '+' && i == 0));
+                    if !ok {
+                        return Err("search_phone must be a phone prefix such as +9891".into());
+                    }
+                    let prefix = if value.starts_with('+') {
+                        value.to_owned()
+                    } else {
+                        format!("+{value}")
+                    };
+                    query.phone_prefix = Some(prefix);
+                }
+                "date_from" if !value.is_empty() => query.date_from = Some(date(name, value)?),
+                "date_to" if !value.is_empty() => query.date_to = Some(date(name, value)?),
+                _ => {}
+            }
+        }
+        if let (Some(from), Some(to)) = (&query.date_from, &query.date_to) {
+            if from > to {
+                return Err("date_from must not be after date_to".into());
+            }
+        }
+        Ok(query)
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.limit)
+    }
+
+    pub fn total_pages(&self, total: u64) -> u64 {
+        total.div_ceil(u64::from(self.limit))
+    }
+}
+
+fn bounded(name: &str, value: &str, min: u32, max: u32) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(format!("{name} must be a whole number from {min} to {max}")),
+    }
+}
+
+/// A calendar date `YYYY-MM-DD` with a real month and day (February 30 is refused).
+fn date(name: &str, value: &str) -> Result<String, String> {
+    let bad = || format!("{name} must be a date like 2024-12-31");
+    let b = value.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let num = |s: &str| s.parse::<u32>().map_err(|_| bad());
+    let (y, m, d) = (num(&value[0..4])?, num(&value[5..7])?, num(&value[8..10])?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days[(m - 1) as usize] {
+        return Err(bad());
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_valid_values_parse() {
+        let q = UserQuery::parse([]).unwrap();
+        assert_eq!((q.page, q.limit, q.offset()), (1, 10, 0));
+        let q = UserQuery::parse([
+            ("page", "3"),
+            ("limit", "100"),
+            ("search_phone", "9891"),
+            ("date_from", "2024-01-01"),
+            ("date_to", "2024-02-29"),
+            ("unknown", "x"),
+        ])
+        .unwrap();
+        assert_eq!((q.page, q.limit, q.offset()), (3, 100, 200));
+        assert_eq!(q.phone_prefix.as_deref(), Some("+9891"));
+        assert_eq!(q.total_pages(201), 3);
+    }
+
+    #[test]
+    fn hostile_values_are_refused_with_the_parameter_named() {
+        for (name, value) in [
+            ("page", "0"),
+            ("page", "-1"),
+            ("page", "99999999999"),
+            ("page", "two"),
+            ("limit", "101"),
+            ("limit", "0"),
+            ("search_phone", "98%"),
+            ("search_phone", "+98_1"),
+            ("search_phone", "12345678901234567"),
+            ("date_from", "2024-02-30"),
+            ("date_to", "2024-13-01"),
+            ("date_to", "yesterday"),
+        ] {
+            let err = UserQuery::parse([(name, value)]).unwrap_err();
+            assert!(err.contains(name), "{name}={value}: {err}");
+        }
+        assert!(
+            UserQuery::parse([("date_from", "2024-05-01"), ("date_to", "2024-04-01")]).is_err()
+        );
+    }
+}

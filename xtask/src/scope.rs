@@ -1,0 +1,37 @@
+//! `cargo xtask set-scope PHONE SCOPE`: the operator's way to grant or remove a scope. There is
+//! deliberately no API for it.
+
+use crate::migrate::{block_on, pg_message};
+use auth_core::phone::PhoneNumber;
+use tokio_postgres::types::Type;
+
+/// Sets the scope of the user with this phone; returns the user's id.
+pub fn set(database_url: &str, phone: &str, scope: &str) -> crate::Result<String> {
+    let phone = PhoneNumber::parse(phone, None).map_err(|e| format!("{phone:?}: {e}"))?;
+    let valid = scope.len() <= 32 && scope.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if !valid {
+        return Err(
+            "a scope is empty or lower-case letters and underscores, e.g. superadmin".into(),
+        );
+    }
+    let phone = phone.as_e164().to_owned();
+    let scope = scope.to_owned();
+    block_on(async move {
+        let (client, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| format!("cannot connect to the database: {}", pg_message(&e)))?;
+        tokio::spawn(connection);
+        let rows = client
+            .query_typed(
+                "UPDATE users u SET scope = $2, updated_at = now()
+                 FROM user_phones p WHERE p.phone = $1 AND u.id = p.user_id
+                 RETURNING u.id::text",
+                &[(&phone, Type::TEXT), (&scope, Type::TEXT)],
+            )
+            .await
+            .map_err(|e| pg_message(&e))?;
+        rows.first()
+            .map(|r| r.get::<_, String>(0))
+            .ok_or_else(|| format!("no user has the phone {phone}; they must log in once first"))
+    })
+}
