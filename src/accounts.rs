@@ -19,21 +19,30 @@ pub struct HyperdriveAccounts<'a> {
     pub config: &'a Config,
 }
 
-impl AccountStore for HyperdriveAccounts<'_> {
-    async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
+impl HyperdriveAccounts<'_> {
+    /// Runs one call of the Postgres store on a connection of its own. A connection that cannot
+    /// be made (or a call past the limit) is the backend being unavailable.
+    async fn with_store<T>(
+        &self,
+        call: impl AsyncFnOnce(&PgAccountStore<'_>) -> Result<T, BackendError>,
+    ) -> Result<T, BackendError> {
         postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            PgAccountStore::new(client).login(login).await
+            call(&PgAccountStore::new(client)).await
         })
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?
     }
+}
+
+impl AccountStore for HyperdriveAccounts<'_> {
+    async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
+        self.with_store(async |store| store.login(login).await)
+            .await
+    }
 
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
-        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            PgAccountStore::new(client).rotate(rotation).await
-        })
-        .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+        self.with_store(async |store| store.rotate(rotation).await)
+            .await
     }
 
     async fn logout(
@@ -41,11 +50,8 @@ impl AccountStore for HyperdriveAccounts<'_> {
         token_hash: &[u8; 32],
         scope: LogoutScope,
     ) -> Result<bool, BackendError> {
-        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            PgAccountStore::new(client).logout(token_hash, scope).await
-        })
-        .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+        self.with_store(async |store| store.logout(token_hash, scope).await)
+            .await
     }
 
     async fn sessions(
@@ -53,13 +59,8 @@ impl AccountStore for HyperdriveAccounts<'_> {
         user_id: &str,
         session_id: &str,
     ) -> Result<Option<Vec<SessionInfo>>, BackendError> {
-        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            PgAccountStore::new(client)
-                .sessions(user_id, session_id)
-                .await
-        })
-        .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+        self.with_store(async |store| store.sessions(user_id, session_id).await)
+            .await
     }
 
     async fn revoke_session(
@@ -68,13 +69,8 @@ impl AccountStore for HyperdriveAccounts<'_> {
         session_id: &str,
         target: &str,
     ) -> Result<RevokeOutcome, BackendError> {
-        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            PgAccountStore::new(client)
-                .revoke_session(user_id, session_id, target)
-                .await
-        })
-        .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+        self.with_store(async |store| store.revoke_session(user_id, session_id, target).await)
+            .await
     }
 
     async fn admin(
@@ -83,22 +79,12 @@ impl AccountStore for HyperdriveAccounts<'_> {
         session_id: &str,
         request: &AdminRequest<'_>,
     ) -> Result<AdminOutcome, BackendError> {
-        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            PgAccountStore::new(client)
-                .admin(user_id, session_id, request)
-                .await
-        })
-        .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+        self.with_store(async |store| store.admin(user_id, session_id, request).await)
+            .await
     }
 
     async fn profile(&self, user_id: &str, session_id: &str) -> Result<Option<User>, BackendError> {
-        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            PgAccountStore::new(client)
-                .profile(user_id, session_id)
-                .await
-        })
-        .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+        self.with_store(async |store| store.profile(user_id, session_id).await)
+            .await
     }
 }

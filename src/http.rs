@@ -3,6 +3,7 @@
 use auth_core::error::{ErrorBody, ErrorCode};
 use auth_core::usecases::Problem;
 use serde::Serialize;
+use worker::console_error;
 use worker::{Headers, Response, Result};
 
 /// A JSON response with the given status.
@@ -43,5 +44,39 @@ pub fn with_header(response: Response, name: &str, value: &str) -> Result<Respon
 pub fn cookie(name: &str, value: &str, max_age_secs: u32) -> String {
     format!(
         "{name}={value}; Path=/api/v1/auth; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Lax"
+    )
+}
+
+/// A use case's error as its response. Server-side failures (5xx) are logged with their cause,
+/// which names the failing backend or provider and never a code, token or secret.
+pub fn failure(what: &str, problem: &Problem, cause: &dyn std::fmt::Display) -> Result<Response> {
+    if problem.body.http_status() >= 500 {
+        log_error(what, cause);
+    }
+    self::problem(problem)
+}
+
+/// One structured error line for operators.
+pub fn log_error(what: &str, cause: &dyn std::fmt::Display) {
+    console_error!(
+        "{}",
+        serde_json::json!({"level": "error", "msg": what, "cause": cause.to_string()})
+    );
+}
+
+/// The 503 of a deployment whose configuration is unusable; the reason goes to the log only.
+pub fn misconfigured(cause: &dyn std::fmt::Display) -> Response {
+    log_error("configuration", cause);
+    error_code(ErrorCode::ServiceUnavailable, "service misconfigured").unwrap_or_else(|_| {
+        Response::error("service misconfigured", 503).expect("a plain response")
+    })
+}
+
+/// The 503 of a backend that failed mid-request, with the cause logged.
+pub fn unavailable(what: &str, cause: &dyn std::fmt::Display) -> Result<Response> {
+    log_error(what, cause);
+    error_code(
+        ErrorCode::ServiceUnavailable,
+        "service temporarily unavailable",
     )
 }

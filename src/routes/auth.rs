@@ -8,12 +8,12 @@ use crate::signer::WebCryptoSigner;
 use crate::sms::Sms;
 use crate::{http, request};
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
-use auth_core::error::{ErrorBody, ErrorCode};
+
 use auth_core::usecases::login::{login, LoginDeps, LoginInput};
 use auth_core::usecases::send_otp::{send_otp, SendOtpDeps, SendOtpInput};
 use serde::Deserialize;
 use serde_json::json;
-use worker::{console_error, console_warn, Env, Request, Response, Result};
+use worker::{console_warn, Env, Request, Response, Result};
 
 #[derive(Deserialize)]
 struct SendOtpBody {
@@ -34,19 +34,7 @@ struct LoginBody {
 /// to the log only: it names settings, which is for operators.
 pub(crate) fn configs(env: &Env) -> std::result::Result<(Config, OtpConfig), Response> {
     let loaded = Config::from_env(env).and_then(|c| OtpConfig::from_env(env).map(|o| (c, o)));
-    loaded.map_err(|problem| {
-        console_error!(
-            "{}",
-            json!({"level": "error", "msg": "configuration", "cause": problem})
-        );
-        http::error(ErrorBody::new(
-            ErrorCode::ServiceUnavailable,
-            "service misconfigured",
-        ))
-        .unwrap_or_else(|_| {
-            Response::error("service misconfigured", 503).expect("a plain response")
-        })
-    })
+    loaded.map_err(|problem| http::misconfigured(&problem))
 }
 
 /// Test numbers skip the SMS and accept a fixed code: say so once per isolate.
@@ -78,13 +66,7 @@ pub async fn send_otp_route(mut req: Request, env: &Env) -> Result<Response> {
     let store = UpstashOtpStore::new(&redis, config.redis_key_prefix.clone());
     let sms = match Sms::from_config(&otp.sms) {
         Ok(sms) => sms,
-        Err(problem) => {
-            console_error!(
-                "{}",
-                json!({"level": "error", "msg": "sms provider", "cause": problem})
-            );
-            return http::error_code(ErrorCode::ServiceUnavailable, "service misconfigured");
-        }
+        Err(problem) => return Ok(http::misconfigured(&problem)),
     };
     let deps = SendOtpDeps {
         store: &store,
@@ -119,17 +101,7 @@ pub async fn send_otp_route(mut req: Request, env: &Env) -> Result<Response> {
             }
             Ok(response)
         }
-        Err(error) => {
-            let problem = error.problem();
-            if problem.body.http_status() >= 500 {
-                // The error's text names the failing backend or provider, never a code or secret.
-                console_error!(
-                    "{}",
-                    json!({"level": "error", "msg": "send-otp failed", "cause": error.to_string()})
-                );
-            }
-            http::problem(&problem)
-        }
+        Err(error) => http::failure("send-otp failed", &error.problem(), &error),
     }
 }
 
@@ -148,13 +120,7 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
         request::header(&req, "user-agent").map(|ua| ua.chars().take(512).collect::<String>());
     let signer = match WebCryptoSigner::load(&otp.signing_key_pem, &otp.signing_kid).await {
         Ok(signer) => signer,
-        Err(problem) => {
-            console_error!(
-                "{}",
-                json!({"level": "error", "msg": "signing key", "cause": problem})
-            );
-            return http::error_code(ErrorCode::ServiceUnavailable, "service misconfigured");
-        }
+        Err(problem) => return Ok(http::misconfigured(&problem)),
     };
     let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
     let store = UpstashOtpStore::new(&redis, config.redis_key_prefix.clone());
@@ -192,15 +158,6 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
             body["is_new_user"] = json!(out.is_new_user);
             http::json(200, &body)
         }
-        Err(error) => {
-            let problem = error.problem();
-            if problem.body.http_status() >= 500 {
-                console_error!(
-                    "{}",
-                    json!({"level": "error", "msg": "login failed", "cause": error.to_string()})
-                );
-            }
-            http::problem(&problem)
-        }
+        Err(error) => http::failure("login failed", &error.problem(), &error),
     }
 }

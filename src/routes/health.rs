@@ -16,16 +16,7 @@ pub fn live() -> Result<Response> {
 pub async fn ready(env: &Env) -> Result<Response> {
     let config = match Config::from_env(env) {
         Ok(config) => config,
-        Err(problem) => {
-            console_error!(
-                "{}",
-                json!({"level": "error", "msg": "configuration", "cause": problem})
-            );
-            return http::error(ErrorBody::new(
-                ErrorCode::ServiceUnavailable,
-                "service misconfigured",
-            ));
-        }
+        Err(problem) => return Ok(http::misconfigured(&problem)),
     };
     let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
     let report = check_readiness(

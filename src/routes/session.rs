@@ -6,13 +6,13 @@ use crate::routes::{auth::configs, users};
 use crate::signer::WebCryptoSigner;
 use crate::{http, request};
 use auth_core::error::ErrorCode;
-use auth_core::ports::{AccountStore, BackendError, RevokeOutcome};
+use auth_core::ports::{AccountStore, RevokeOutcome};
 use auth_core::session::SessionId;
 use auth_core::time::rfc3339;
 use auth_core::usecases::refresh::{logout, refresh, RefreshDeps, RefreshInput};
 use serde::Deserialize;
 use serde_json::json;
-use worker::{console_error, Env, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 #[derive(Deserialize, Default)]
 struct RefreshBody {
@@ -43,13 +43,7 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
     let session_cookie = request::cookie(&req, "session_id");
     let signer = match WebCryptoSigner::load(&otp.signing_key_pem, &otp.signing_kid).await {
         Ok(signer) => signer,
-        Err(problem) => {
-            console_error!(
-                "{}",
-                json!({"level": "error", "msg": "signing key", "cause": problem})
-            );
-            return http::error_code(ErrorCode::ServiceUnavailable, "service misconfigured");
-        }
+        Err(problem) => return Ok(http::misconfigured(&problem)),
     };
     let accounts = HyperdriveAccounts {
         env,
@@ -79,16 +73,7 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
                 &out.user,
             ),
         ),
-        Err(error) => {
-            let problem = error.problem();
-            if problem.body.http_status() >= 500 {
-                console_error!(
-                    "{}",
-                    json!({"level": "error", "msg": "refresh failed", "cause": error.to_string()})
-                );
-            }
-            http::problem(&problem)
-        }
+        Err(error) => http::failure("refresh failed", &error.problem(), &error),
     }
 }
 
@@ -117,16 +102,7 @@ pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
             }
             Ok(response)
         }
-        Err(error) => {
-            let problem = error.problem();
-            if problem.body.http_status() >= 500 {
-                console_error!(
-                    "{}",
-                    json!({"level": "error", "msg": "logout failed", "cause": error.to_string()})
-                );
-            }
-            http::problem(&problem)
-        }
+        Err(error) => http::failure("logout failed", &error.problem(), &error),
     }
 }
 
@@ -163,7 +139,7 @@ pub async fn list_route(req: Request, env: &Env) -> Result<Response> {
             http::json(200, &json!({ "sessions": sessions }))
         }
         Ok(None) => http::error_code(ErrorCode::Unauthorized, "session is no longer active"),
-        Err(error) => unavailable("sessions", &error),
+        Err(error) => http::unavailable("sessions failed", &error),
     }
 }
 
@@ -193,17 +169,6 @@ pub async fn revoke_route(req: Request, env: &Env, target: &str) -> Result<Respo
         Ok(RevokeOutcome::Unauthenticated) => {
             http::error_code(ErrorCode::Unauthorized, "session is no longer active")
         }
-        Err(error) => unavailable("revoke session", &error),
+        Err(error) => http::unavailable("revoke session failed", &error),
     }
-}
-
-fn unavailable(what: &str, error: &BackendError) -> Result<Response> {
-    console_error!(
-        "{}",
-        json!({"level": "error", "msg": format!("{what} failed"), "cause": error.to_string()})
-    );
-    http::error_code(
-        ErrorCode::ServiceUnavailable,
-        "service temporarily unavailable",
-    )
 }

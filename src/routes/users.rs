@@ -12,21 +12,13 @@ use auth_core::time::rfc3339;
 use auth_core::token::{self, Claims};
 use serde_json::json;
 use std::rc::Rc;
-use worker::{console_error, Env, Request, Response, Result};
+use worker::{Env, Request, Response, Result};
 
 /// Configuration and keyring, or the response a misconfigured deployment gives.
 pub(crate) async fn load(
     env: &Env,
 ) -> std::result::Result<(Config, OtpConfig, Rc<Keyring>), Response> {
-    let fail = |problem: String| {
-        console_error!(
-            "{}",
-            json!({"level": "error", "msg": "configuration", "cause": problem})
-        );
-        http::error_code(ErrorCode::ServiceUnavailable, "service misconfigured").unwrap_or_else(
-            |_| Response::error("service misconfigured", 503).expect("a plain response"),
-        )
-    };
+    let fail = |problem: String| http::misconfigured(&problem);
     let config = Config::from_env(env).map_err(fail)?;
     let otp = OtpConfig::from_env(env).map_err(fail)?;
     let ring = Keyring::load(
@@ -120,16 +112,7 @@ pub async fn profile(req: Request, env: &Env) -> Result<Response> {
         Ok(Some(user)) => http::json(200, &json!({ "user": user_json(&user) })),
         // The token is genuine but its session was revoked or has expired.
         Ok(None) => http::error_code(ErrorCode::Unauthorized, "session is no longer active"),
-        Err(error) => {
-            console_error!(
-                "{}",
-                json!({"level": "error", "msg": "profile failed", "cause": error.to_string()})
-            );
-            http::error_code(
-                ErrorCode::ServiceUnavailable,
-                "service temporarily unavailable",
-            )
-        }
+        Err(error) => http::unavailable("profile failed", &error),
     }
 }
 
@@ -183,15 +166,6 @@ pub async fn admin(req: Request, env: &Env, target: Option<&str>) -> Result<Resp
                 "total_pages": query.total_pages(total),
             }),
         ),
-        Err(error) => {
-            console_error!(
-                "{}",
-                json!({"level": "error", "msg": "admin request failed", "cause": error.to_string()})
-            );
-            http::error_code(
-                ErrorCode::ServiceUnavailable,
-                "service temporarily unavailable",
-            )
-        }
+        Err(error) => http::unavailable("admin request failed", &error),
     }
 }

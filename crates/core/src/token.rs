@@ -62,6 +62,20 @@ impl Claims {
     }
 }
 
+/// An access token for a user's session issued at `now`: claims with a fresh `jti`, signed.
+/// Returns the token and its expiry.
+pub async fn issue(
+    signer: &impl TokenSigner,
+    settings: &Settings,
+    user: &crate::ports::User,
+    session_id: &str,
+    now: UnixSeconds,
+    rng: &impl SecureRandom,
+) -> Result<(String, UnixSeconds), TokenError> {
+    let claims = Claims::new(settings, &user.id, session_id, &user.scope, now, rng)?;
+    Ok((sign(signer, &claims).await?, claims.exp))
+}
+
 /// Signs `claims` as a compact JWS: base64url(header).base64url(claims).base64url(signature).
 /// The signer returns the raw 64-byte r||s signature, which is what JWS ES256 wants.
 pub async fn sign(signer: &impl TokenSigner, claims: &Claims) -> Result<String, TokenError> {

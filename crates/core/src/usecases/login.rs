@@ -13,7 +13,7 @@ use crate::ports::{
 use crate::secrets::{uuid_v4, RefreshToken};
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
-use crate::token::{self, Claims, TokenError};
+use crate::token::{self, TokenError};
 
 pub struct LoginInput<'a> {
     pub phone: &'a str,
@@ -140,23 +140,21 @@ where
         })
         .await
         .map_err(LoginError::Backend)?;
-    let claims = Claims::new(
+    let (access_token, expires_at) = token::issue(
+        deps.signer,
         settings,
-        &user.id,
+        &user,
         session.as_str(),
-        &user.scope,
         now,
         deps.rng,
     )
+    .await
     .map_err(LoginError::Token)?;
-    let access_token = token::sign(deps.signer, &claims)
-        .await
-        .map_err(LoginError::Token)?;
     Ok(LoginOutput {
         access_token,
         refresh_token: refresh.token,
         expires_in: settings.access_token_ttl_secs,
-        expires_at: claims.exp,
+        expires_at,
         refresh_expires_at,
         is_new_user,
         user,

@@ -10,7 +10,7 @@ use crate::ports::{
 use crate::secrets::RefreshToken;
 use crate::session::SessionId;
 use crate::settings::Settings;
-use crate::token::{self, Claims, TokenError};
+use crate::token::{self, TokenError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
@@ -103,16 +103,15 @@ where
         RotationOutcome::Reused => return Err(RefreshError::Reused),
         RotationOutcome::Invalid => return Err(RefreshError::Invalid),
     };
-    let claims = Claims::new(settings, &user.id, &session_id, &user.scope, now, deps.rng)
-        .map_err(RefreshError::Token)?;
-    let access_token = token::sign(deps.signer, &claims)
-        .await
-        .map_err(RefreshError::Token)?;
+    let (access_token, expires_at) =
+        token::issue(deps.signer, settings, &user, &session_id, now, deps.rng)
+            .await
+            .map_err(RefreshError::Token)?;
     Ok(RefreshOutput {
         access_token,
         refresh_token: successor.token,
         expires_in: settings.access_token_ttl_secs,
-        expires_at: claims.exp,
+        expires_at,
         refresh_expires_at,
         user,
         session_id,
