@@ -17,6 +17,8 @@ const CALL_LIMIT: Duration = Duration::from_secs(5);
 pub struct HyperdriveAccounts<'a> {
     pub env: &'a Env,
     pub config: &'a Config,
+    /// `SESSION_IDLE_SECONDS`: sessions unused this long are dead (0: off).
+    pub idle_secs: u32,
 }
 
 impl HyperdriveAccounts<'_> {
@@ -27,7 +29,7 @@ impl HyperdriveAccounts<'_> {
         call: impl AsyncFnOnce(&PgAccountStore<'_>) -> Result<T, BackendError>,
     ) -> Result<T, BackendError> {
         postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            call(&PgAccountStore::new(client)).await
+            call(&PgAccountStore::new(client).with_idle_timeout(self.idle_secs)).await
         })
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?

@@ -127,6 +127,7 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
+        idle_secs: otp.settings.session_idle_secs,
     };
     let deps = LoginDeps {
         store: &store,

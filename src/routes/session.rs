@@ -48,6 +48,7 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
+        idle_secs: otp.settings.session_idle_secs,
     };
     let deps = RefreshDeps {
         accounts: &accounts,
@@ -78,7 +79,7 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
 }
 
 pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
-    let (config, _) = match configs(env) {
+    let (config, otp) = match configs(env) {
         Ok(c) => c,
         Err(response) => return Ok(response),
     };
@@ -90,6 +91,7 @@ pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
+        idle_secs: otp.settings.session_idle_secs,
     };
     let token = body.refresh_token.as_deref().or(token_cookie.as_deref());
     match logout(&accounts, token, body.scope.as_deref()).await {
@@ -119,6 +121,7 @@ pub async fn list_route(req: Request, env: &Env) -> Result<Response> {
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
+        idle_secs: otp.settings.session_idle_secs,
     };
     match accounts.sessions(&claims.sub, &claims.sid).await {
         Ok(Some(sessions)) => {
@@ -159,6 +162,7 @@ pub async fn revoke_route(req: Request, env: &Env, target: &str) -> Result<Respo
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
+        idle_secs: otp.settings.session_idle_secs,
     };
     match accounts
         .revoke_session(&claims.sub, &claims.sid, target)

@@ -107,6 +107,7 @@ pub async fn profile(req: Request, env: &Env) -> Result<Response> {
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
+        idle_secs: otp.settings.session_idle_secs,
     };
     match accounts.profile(&claims.sub, &claims.sid).await {
         Ok(Some(user)) => http::json(200, &json!({ "user": user_json(&user) })),
@@ -146,6 +147,7 @@ pub async fn admin(req: Request, env: &Env, target: Option<&str>) -> Result<Resp
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
+        idle_secs: otp.settings.session_idle_secs,
     };
     match accounts.admin(&claims.sub, &claims.sid, &request).await {
         Ok(AdminOutcome::Unauthenticated) => {

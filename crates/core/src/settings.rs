@@ -32,6 +32,8 @@ pub struct Settings {
     pub refresh_token_ttl_secs: u32,
     /// A used refresh token presented again within this many seconds is a retry, not a theft.
     pub refresh_grace_secs: u32,
+    /// A session unused for this long ends (0: sessions end only at their absolute expiry).
+    pub session_idle_secs: u32,
     pub issuer: String,
     pub audience: String,
     pub client_id: String,
@@ -108,6 +110,7 @@ impl Settings {
                 365 * 86_400,
             )?,
             refresh_grace_secs: number("REFRESH_GRACE_SECONDS", 0, 0, 60)?,
+            session_idle_secs: number("SESSION_IDLE_SECONDS", 0, 0, 365 * 86_400)?,
             issuer: text("JWT_ISSUER", "phone-auth"),
             audience: text("JWT_AUDIENCE", "phone-auth-clients"),
             client_id: text("JWT_CLIENT_ID", "phone-auth"),

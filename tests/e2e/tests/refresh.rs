@@ -306,3 +306,29 @@ async fn pooled_queries_after(before: i64) -> i64 {
     }
     0
 }
+
+#[tokio::test]
+async fn a_session_left_idle_past_its_limit_ends() {
+    let worker = variants::start("idle", &[("SESSION_IDLE_SECONDS", "2")]);
+    let c = Client::new(&worker.instance.url());
+    let body = login(&c, &random_phone()).await;
+    let active = refresh(&c, body["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(active.status, 200, "a session in use lives on");
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let idle = refresh(&c, active.body["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (idle.status, idle.code()),
+        (401, "INVALID_REFRESH_TOKEN"),
+        "the idle session is over"
+    );
+    let (status, _) = {
+        let r = reqwest::Client::new()
+            .get(format!("{}/api/v1/users/profile", worker.instance.url()))
+            .bearer_auth(active.body["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), ())
+    };
+    assert_eq!(status, 401);
+}

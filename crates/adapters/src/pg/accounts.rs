@@ -56,6 +56,7 @@ const PROFILE: &str = "
 WITH live AS (
     UPDATE sessions SET last_used_at = now()
     WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
+      AND ($3::float8 = 0 OR last_used_at > now() - make_interval(secs => $3::float8))
     RETURNING user_id
 )
 SELECT u.id::text, u.phone, u.scope,
@@ -74,7 +75,8 @@ FROM users u JOIN live ON live.user_id = u.id";
 const ROTATE: &str = "
 WITH presented AS (
     SELECT t.user_id, t.session_id, t.used_at, t.revoked_at, t.expires_at,
-           s.revoked_at AS session_revoked, s.expires_at AS session_expires
+           s.revoked_at AS session_revoked, s.expires_at AS session_expires,
+           s.last_used_at AS session_used
     FROM refresh_tokens t
     JOIN sessions s ON s.user_id = t.user_id AND s.id = t.session_id
     WHERE t.token_hash = $1
@@ -82,6 +84,7 @@ WITH presented AS (
     SELECT * FROM presented
     WHERE revoked_at IS NULL AND expires_at > now()
       AND session_revoked IS NULL AND session_expires > now()
+      AND ($6::float8 = 0 OR session_used > now() - make_interval(secs => $6::float8))
       AND ($3::text IS NULL OR session_id = $3)
 ), rotated AS (
     UPDATE refresh_tokens t SET used_at = now()
@@ -152,6 +155,7 @@ const SESSIONS: &str = "
 WITH me AS (
     UPDATE sessions SET last_used_at = now()
     WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
+      AND ($3::float8 = 0 OR last_used_at > now() - make_interval(secs => $3::float8))
     RETURNING user_id
 )
 SELECT s.id, extract(epoch FROM s.created_at)::int8, extract(epoch FROM s.last_used_at)::int8,
@@ -166,6 +170,7 @@ const REVOKE_SESSION: &str = "
 WITH me AS (
     UPDATE sessions SET last_used_at = now()
     WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
+      AND ($4::float8 = 0 OR last_used_at > now() - make_interval(secs => $4::float8))
     RETURNING user_id
 ), ended AS (
     UPDATE sessions s SET revoked_at = now()
@@ -205,11 +210,22 @@ const UNIQUE_VIOLATION: &str = "23505";
 
 pub struct PgAccountStore<'c> {
     client: &'c Client,
+    /// Sessions unused for longer than this are dead (0: no idle expiry).
+    idle_secs: f64,
 }
 
 impl<'c> PgAccountStore<'c> {
     pub fn new(client: &'c Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            idle_secs: 0.0,
+        }
+    }
+
+    /// Ends sessions left unused for `secs` seconds (0 turns idle expiry off).
+    pub fn with_idle_timeout(mut self, secs: u32) -> Self {
+        self.idle_secs = f64::from(secs);
+        self
     }
 
     async fn login_once(&self, l: &NewLogin<'_>) -> Result<(User, bool), PgError> {
@@ -272,6 +288,7 @@ impl AccountStore for PgAccountStore<'_> {
                     (&r.session_id, Type::TEXT),
                     (&(r.successor_expires_at as f64), Type::FLOAT8),
                     (&f64::from(r.grace_secs), Type::FLOAT8),
+                    (&self.idle_secs, Type::FLOAT8),
                 ],
             )
             .await
@@ -309,7 +326,11 @@ impl AccountStore for PgAccountStore<'_> {
             .client
             .query_typed(
                 SESSIONS,
-                &[(&user_id, Type::TEXT), (&session_id, Type::TEXT)],
+                &[
+                    (&user_id, Type::TEXT),
+                    (&session_id, Type::TEXT),
+                    (&self.idle_secs, Type::FLOAT8),
+                ],
             )
             .await
             .map_err(|e| backend(e.into()))?;
@@ -337,10 +358,11 @@ impl AccountStore for PgAccountStore<'_> {
         if !is_uuid(user_id) {
             return Ok(RevokeOutcome::Unauthenticated);
         }
-        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 3] = [
+        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 4] = [
             (&user_id, Type::TEXT),
             (&session_id, Type::TEXT),
             (&target, Type::TEXT),
+            (&self.idle_secs, Type::FLOAT8),
         ];
         let rows = self
             .client
@@ -442,7 +464,11 @@ impl AccountStore for PgAccountStore<'_> {
             .client
             .query_typed(
                 PROFILE,
-                &[(&user_id, Type::TEXT), (&session_id, Type::TEXT)],
+                &[
+                    (&user_id, Type::TEXT),
+                    (&session_id, Type::TEXT),
+                    (&self.idle_secs, Type::FLOAT8),
+                ],
             )
             .await
             .map_err(|e| backend(e.into()))?;
