@@ -40,13 +40,6 @@ pub fn with_header(response: Response, name: &str, value: &str) -> Result<Respon
     Ok(response.with_headers(headers))
 }
 
-/// An HttpOnly, Secure, SameSite=Lax cookie for the auth API.
-pub fn cookie(name: &str, value: &str, max_age_secs: u32) -> String {
-    format!(
-        "{name}={value}; Path=/api/v1/auth; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Lax"
-    )
-}
-
 /// A use case's error as its response. Server-side failures (5xx) are logged with their cause,
 /// which names the failing backend or provider and never a code, token or secret.
 pub fn failure(what: &str, problem: &Problem, cause: &dyn std::fmt::Display) -> Result<Response> {

@@ -12,6 +12,8 @@
 //! - [`http`]: JSON responses and the contract's error bodies.
 //! - [`routes`]: the route table and the handlers.
 //! - [`request`]: bounded JSON bodies, cookies, the client's address.
+//! - [`cookies`]: cookie mode and its double-submit CSRF check.
+//! - [`cors`]: CORS for the configured origins.
 //! - [`platform`]: the runtime's clock and CSPRNG as core ports.
 //! - [`signer`]: ES256 signing with WebCrypto, the key imported once per isolate.
 //! - [`keyring`]: the verification keys, the JWKS, bearer-token verification with WebCrypto.
@@ -25,6 +27,8 @@
 
 mod accounts;
 mod config;
+mod cookies;
+mod cors;
 mod http;
 mod keyring;
 mod platform;

@@ -2,6 +2,7 @@
 
 use crate::accounts::HyperdriveAccounts;
 use crate::config::{Config, OtpConfig};
+use crate::cookies;
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::routes::users;
 use crate::signer::WebCryptoSigner;
@@ -92,8 +93,7 @@ pub async fn send_otp_route(mut req: Request, env: &Env) -> Result<Response> {
                 }),
             )?;
             if otp.cookies {
-                let cookie = http::cookie(
-                    "session_id",
+                let cookie = cookies::session(
                     sent.session_id.as_str(),
                     otp.settings.refresh_token_ttl_secs,
                 );
@@ -157,7 +157,18 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
                 &out.user,
             );
             body["is_new_user"] = json!(out.is_new_user);
-            http::json(200, &body)
+            let response = http::json(200, &body)?;
+            if !otp.cookies {
+                return Ok(response);
+            }
+            cookies::set_tokens(
+                response,
+                &out.access_token,
+                out.expires_in,
+                &out.refresh_token,
+                otp.settings.refresh_token_ttl_secs,
+                &WebCryptoRandom,
+            )
         }
         Err(error) => http::failure("login failed", &error.problem(), &error),
     }

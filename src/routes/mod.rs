@@ -5,7 +5,8 @@ mod health;
 mod session;
 mod users;
 
-use crate::http;
+use crate::cors::Cors;
+use crate::{http, request};
 use auth_core::ErrorCode;
 use worker::{Env, Method, Request, Response, Result};
 
@@ -29,7 +30,19 @@ const SESSIONS_PREFIX: &str = "/api/v1/auth/sessions/";
 /// `GET /api/v1/users/{id}`.
 const USERS_PREFIX: &str = "/api/v1/users/";
 
+/// Answers one request: CORS preflights first, then the route, with CORS headers added for
+/// allowed origins.
 pub async fn handle(request: Request, env: Env) -> Result<Response> {
+    let origin = request::header(&request, "origin");
+    let cors = Cors::from_env(&env);
+    if request.method() == Method::Options {
+        return cors.preflight(origin.as_deref());
+    }
+    let response = dispatch(request, env).await?;
+    cors.decorate(origin.as_deref(), response)
+}
+
+async fn dispatch(request: Request, env: Env) -> Result<Response> {
     let path = request.path();
     match (request.method(), path.as_str()) {
         (Method::Get, "/health") | (Method::Get, "/live") => health::live(),

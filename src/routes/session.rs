@@ -1,6 +1,7 @@
 //! `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
 
 use crate::accounts::HyperdriveAccounts;
+use crate::cookies;
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::routes::{auth::configs, users};
 use crate::signer::WebCryptoSigner;
@@ -39,8 +40,19 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
         Ok(body) => body,
         Err(error) => return http::error(error),
     };
-    let token_cookie = request::cookie(&req, "refresh_token");
-    let session_cookie = request::cookie(&req, "session_id");
+    // Tokens come from cookies only in cookie mode, and then the request must prove it is not
+    // a cross-site forgery.
+    let by_cookie = otp.cookies && body.refresh_token.is_none();
+    if by_cookie && request::cookie(&req, cookies::REFRESH).is_some() && !cookies::csrf_ok(&req) {
+        return cookies::csrf_refused();
+    }
+    let token_cookie = by_cookie
+        .then(|| request::cookie(&req, cookies::REFRESH))
+        .flatten();
+    let session_cookie = otp
+        .cookies
+        .then(|| request::cookie(&req, cookies::SESSION))
+        .flatten();
     let signer = match WebCryptoSigner::load(&otp.signing_key_pem, &otp.signing_kid).await {
         Ok(signer) => signer,
         Err(problem) => return Ok(http::misconfigured(&problem)),
@@ -62,18 +74,31 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
         session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
     };
     match refresh(&deps, &input).await {
-        Ok(out) => http::json(
-            200,
-            &users::token_body(
-                "Token refreshed successfully",
+        Ok(out) => {
+            let response = http::json(
+                200,
+                &users::token_body(
+                    "Token refreshed successfully",
+                    &out.access_token,
+                    &out.refresh_token,
+                    out.expires_in,
+                    out.expires_at,
+                    out.refresh_expires_at,
+                    &out.user,
+                ),
+            )?;
+            if !otp.cookies {
+                return Ok(response);
+            }
+            cookies::set_tokens(
+                response,
                 &out.access_token,
-                &out.refresh_token,
                 out.expires_in,
-                out.expires_at,
-                out.refresh_expires_at,
-                &out.user,
-            ),
-        ),
+                &out.refresh_token,
+                otp.settings.refresh_token_ttl_secs,
+                &WebCryptoRandom,
+            )
+        }
         Err(error) => http::failure("refresh failed", &error.problem(), &error),
     }
 }
@@ -87,7 +112,13 @@ pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
         Ok(body) => body,
         Err(error) => return http::error(error),
     };
-    let token_cookie = request::cookie(&req, "refresh_token");
+    let by_cookie = otp.cookies && body.refresh_token.is_none();
+    if by_cookie && request::cookie(&req, cookies::REFRESH).is_some() && !cookies::csrf_ok(&req) {
+        return cookies::csrf_refused();
+    }
+    let token_cookie = by_cookie
+        .then(|| request::cookie(&req, cookies::REFRESH))
+        .flatten();
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
@@ -98,11 +129,7 @@ pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
         Ok(()) => {
             let response = http::json(200, &json!({"message": "Logout successful"}))?;
             // Clear whatever auth cookies the client holds (harmless when it holds none).
-            let mut response = response;
-            for name in ["access_token", "refresh_token", "session_id"] {
-                response = http::with_header(response, "set-cookie", &http::cookie(name, "", 0))?;
-            }
-            Ok(response)
+            cookies::clear_all(response)
         }
         Err(error) => http::failure("logout failed", &error.problem(), &error),
     }
@@ -156,6 +183,9 @@ pub async fn revoke_route(req: Request, env: &Env, target: &str) -> Result<Respo
         Ok(claims) => claims,
         Err(response) => return Ok(response),
     };
+    if users::by_cookie(&req, &otp) && !cookies::csrf_ok(&req) {
+        return cookies::csrf_refused();
+    }
     if SessionId::parse(target).is_err() {
         return http::error_code(ErrorCode::NotFound, "no such session");
     }

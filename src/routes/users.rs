@@ -2,6 +2,7 @@
 
 use crate::accounts::HyperdriveAccounts;
 use crate::config::{Config, OtpConfig};
+use crate::cookies;
 use crate::keyring::Keyring;
 use crate::platform::WorkerClock;
 use crate::{http, request};
@@ -52,15 +53,27 @@ pub(crate) async fn authenticate(
             .and_then(|r| http::with_header(r, "www-authenticate", "Bearer"));
         response.unwrap_or_else(|_| Response::error("unauthorized", 401).expect("a plain response"))
     };
-    let header = request::header(req, "authorization")
-        .ok_or_else(|| unauthorized("missing bearer token"))?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .ok_or_else(|| unauthorized("missing bearer token"))?;
+    let token = match request::header(req, "authorization") {
+        Some(header) => header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::to_owned)
+            .ok_or_else(|| unauthorized("missing bearer token"))?,
+        // In cookie mode a browser authenticates with the access-token cookie instead.
+        None => otp
+            .cookies
+            .then(|| request::cookie(req, cookies::ACCESS))
+            .flatten()
+            .ok_or_else(|| unauthorized("missing bearer token"))?,
+    };
     token::verify(ring, &otp.settings, token.trim(), WorkerClock.now())
         .await
         .map_err(|_| unauthorized("invalid or expired access token"))
+}
+
+/// Whether this request authenticates with the access-token cookie (cookie mode, no header).
+pub(crate) fn by_cookie(req: &Request, otp: &OtpConfig) -> bool {
+    otp.cookies && request::header(req, "authorization").is_none()
 }
 
 /// The token pair body shared by login and refresh.

@@ -1,0 +1,294 @@
+//! Cookie mode with its double-submit CSRF check, and CORS for configured origins only.
+
+use e2e::api::{random_phone, Client};
+use e2e::webhook::receiver;
+use e2e::{base_url, variants};
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+const APP: &str = "https://app.example.com";
+
+/// Name -> (value, attributes) of every Set-Cookie of a response.
+fn set_cookies(headers: &HeaderMap) -> HashMap<String, (String, String)> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|c| {
+            let (pair, attributes) = c.split_once(';').unwrap_or((c, ""));
+            let (name, value) = pair.split_once('=')?;
+            Some((name.to_owned(), (value.to_owned(), attributes.to_owned())))
+        })
+        .collect()
+}
+
+async fn send(
+    method: reqwest::Method,
+    url: &str,
+    cookies: &HashMap<String, String>,
+    csrf: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value, HeaderMap) {
+    let cookie = cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .header("cookie", cookie);
+    if let Some(token) = csrf {
+        request = request.header("x-csrf-token", token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    (
+        status,
+        response.json().await.unwrap_or(Value::Null),
+        headers,
+    )
+}
+
+#[tokio::test]
+async fn in_cookie_mode_browsers_authenticate_by_cookie_and_state_changes_need_the_csrf_token() {
+    let worker = variants::start(
+        "cookies",
+        &[("COOKIE_MODE", "on"), ("CORS_ALLOWED_ORIGINS", APP)],
+    );
+    receiver(); // codes must have somewhere to go before the first send
+    let base = worker.instance.url();
+    let phone = random_phone();
+    let mut jar: HashMap<String, String> = HashMap::new();
+
+    // send-otp sets the session cookie; login takes the session from it.
+    let (status, _, headers) = send(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/auth/send-otp"),
+        &jar,
+        None,
+        Some(json!({"phone_number": phone})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let set = set_cookies(&headers);
+    let (session, attributes) = &set["session_id"];
+    assert!(
+        attributes.contains("HttpOnly")
+            && attributes.contains("Secure")
+            && attributes.contains("SameSite=Lax")
+    );
+    jar.insert("session_id".into(), session.clone());
+    let login_body = json!({"phone_number": phone, "otp": receiver().latest(&phone)});
+    let (status, body, headers) = send(
+        reqwest::Method::POST,
+        &format!("{base}/api/v1/auth/login"),
+        &jar,
+        None,
+        Some(login_body),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let set = set_cookies(&headers);
+    assert!(set["access_token"].1.contains("HttpOnly"));
+    assert!(
+        set["refresh_token"].1.contains("HttpOnly")
+            && set["refresh_token"].1.contains("Path=/api/v1/auth")
+    );
+    assert!(
+        !set["csrf_token"].1.contains("HttpOnly"),
+        "the page must be able to read the CSRF token"
+    );
+    assert_eq!(
+        set["access_token"].0,
+        body["access_token"].as_str().unwrap()
+    );
+    for name in ["access_token", "refresh_token", "csrf_token"] {
+        jar.insert(name.into(), set[name].0.clone());
+    }
+    let csrf = jar["csrf_token"].clone();
+
+    // A read authenticates with the cookie alone.
+    let (status, profile, _) = send(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/users/profile"),
+        &jar,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{profile}");
+
+    // A state change by cookie needs the matching header.
+    let refresh_url = format!("{base}/api/v1/auth/refresh");
+    for bad in [None, Some("wrong-token")] {
+        let (status, error, _) = send(
+            reqwest::Method::POST,
+            &refresh_url,
+            &jar,
+            bad,
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (403, Some("FORBIDDEN")),
+            "{bad:?}"
+        );
+    }
+    let (status, body, headers) = send(
+        reqwest::Method::POST,
+        &refresh_url,
+        &jar,
+        Some(&csrf),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let set = set_cookies(&headers);
+    assert_ne!(
+        set["refresh_token"].0, jar["refresh_token"],
+        "the cookie rotates with the token"
+    );
+    for name in ["access_token", "refresh_token", "csrf_token"] {
+        jar.insert(name.into(), set[name].0.clone());
+    }
+    let csrf = jar["csrf_token"].clone();
+
+    let sessions_url = format!("{base}/api/v1/auth/sessions/no-such-session-0123456789");
+    let (status, _, _) = send(reqwest::Method::DELETE, &sessions_url, &jar, None, None).await;
+    assert_eq!(
+        status, 403,
+        "a cookie-authenticated delete needs the CSRF header"
+    );
+    let (status, _, _) = send(
+        reqwest::Method::DELETE,
+        &sessions_url,
+        &jar,
+        Some(&csrf),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "with it, the request goes through");
+
+    let logout_url = format!("{base}/api/v1/auth/logout");
+    assert_eq!(
+        send(
+            reqwest::Method::POST,
+            &logout_url,
+            &jar,
+            None,
+            Some(json!({}))
+        )
+        .await
+        .0,
+        403
+    );
+    let (status, _, headers) = send(
+        reqwest::Method::POST,
+        &logout_url,
+        &jar,
+        Some(&csrf),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let cleared = set_cookies(&headers);
+    for name in ["access_token", "refresh_token", "session_id", "csrf_token"] {
+        assert!(cleared[name].1.contains("Max-Age=0"), "{name} is cleared");
+    }
+}
+
+#[tokio::test]
+async fn cors_answers_configured_origins_only() {
+    let worker = variants::start(
+        "cors",
+        &[(
+            "CORS_ALLOWED_ORIGINS",
+            &format!("{APP}, https://admin.example.com"),
+        )],
+    );
+    let url = format!("{}/api/v1/auth/send-otp", worker.instance.url());
+    let http = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let allowed = preflight(APP).await.unwrap();
+    assert_eq!(allowed.status().as_u16(), 204);
+    assert_eq!(allowed.headers()["access-control-allow-origin"], APP);
+    assert_eq!(
+        allowed.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    assert!(allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("x-csrf-token"));
+    let refused = preflight("https://evil.example.net").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    assert!(refused
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+
+    let from = |origin: &'static str| {
+        http.get(format!("{}/health", worker.instance.url()))
+            .header("origin", origin)
+            .send()
+    };
+    let ok = from(APP).await.unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], APP);
+    let other = from("https://evil.example.net").await.unwrap();
+    assert_eq!(other.status().as_u16(), 200);
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn without_cookie_mode_cookies_authenticate_nothing() {
+    let c = Client::new(&base_url());
+    let phone = random_phone();
+    let sent = c.send_otp(&phone, None).await;
+    assert!(
+        sent.set_cookie.is_none(),
+        "no cookies unless cookie mode is on"
+    );
+    let session = sent.body["session_id"].as_str().unwrap().to_owned();
+    let login = c.login(&phone, &receiver().latest(&phone), &session).await;
+    let jar: HashMap<String, String> = HashMap::from([
+        (
+            "access_token".to_owned(),
+            login.body["access_token"].as_str().unwrap().to_owned(),
+        ),
+        (
+            "refresh_token".to_owned(),
+            login.body["refresh_token"].as_str().unwrap().to_owned(),
+        ),
+    ]);
+    let (status, _, _) = send(
+        reqwest::Method::GET,
+        &format!("{}/api/v1/users/profile", base_url()),
+        &jar,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, body, _) = send(
+        reqwest::Method::POST,
+        &format!("{}/api/v1/auth/refresh", base_url()),
+        &jar,
+        None,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("INVALID_REQUEST"))
+    );
+}
