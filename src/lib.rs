@@ -26,6 +26,8 @@
 #![cfg(target_arch = "wasm32")]
 
 mod accounts;
+#[cfg(feature = "bench")]
+mod bench;
 mod config;
 mod cookies;
 mod cors;

@@ -57,6 +57,8 @@ async fn dispatch(request: Request, env: Env) -> Result<Response> {
             session::revoke_route(request, &env, &target).await
         }
         (Method::Get, "/.well-known/jwks.json") => users::jwks(&env).await,
+        #[cfg(feature = "bench")]
+        (Method::Get, "/__bench/sign") => crate::bench::sign_route(request, &env).await,
         (Method::Get, "/api/v1/users/profile") => users::profile(request, &env).await,
         (Method::Get, "/api/v1/users") => users::admin(request, &env, None).await,
         (Method::Get, p) if p.starts_with(USERS_PREFIX) => {

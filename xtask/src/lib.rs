@@ -14,9 +14,11 @@
 //! - [`scope`]: the operator command that sets a user's scope.
 //! - [`tiers`]: the test command, tier by tier.
 //! - [`bench_gateway`]: the REST gateway against plain Redis, in one run.
+//! - [`bench_signing`]: ES256 signing in the worker, WebCrypto against pure Rust, in one run.
 //! - [`proc`]: running commands with readable progress and failures.
 
 pub mod bench_gateway;
+pub mod bench_signing;
 pub mod build_worker;
 pub mod devvars;
 pub mod keygen;

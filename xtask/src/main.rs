@@ -20,6 +20,8 @@ cargo xtask <command>
   keygen [KID]   print a new ES256 signing key and its public JWKS entry (for key rotation)
   bench-gateway [SECONDS]
                  the REST gateway next to plain Redis (INCR and a 3-command pipeline), one run
+  bench-signing [ROUNDS]
+                 ES256 signing in the worker: WebCrypto against pure-Rust p256, one run
   build-worker   build the wasm bundle into build/ when a source changed (--force: always)
   help           this text
 
@@ -52,6 +54,10 @@ fn main() {
         Some("bench-gateway") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench_gateway::bench(seconds)
+        }
+        Some("bench-signing") => {
+            let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(40);
+            xtask::bench_signing::bench(rounds)
         }
         Some("build-worker") => build_worker::build_worker(args.iter().any(|a| a == "--force")),
         Some("help") | Some("--help") | Some("-h") | None => {

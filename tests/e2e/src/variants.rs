@@ -19,6 +19,7 @@ pub fn start(name: &str, overrides: &[(&str, &str)]) -> RunningWorker {
         dir: p.dir.join(format!("worker-{name}")),
         vars,
         hyperdrive_url: p.pooler_url(),
+        config: None,
         inherit_output: false,
     };
     RunningWorker::start(instance)

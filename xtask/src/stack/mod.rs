@@ -178,6 +178,7 @@ impl Stack {
             dir: p.dir.join("worker"),
             vars: all,
             hyperdrive_url: p.pooler_url(),
+            config: None,
             inherit_output,
         };
         let mut child = worker::start(

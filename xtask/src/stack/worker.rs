@@ -28,6 +28,8 @@ pub struct Instance {
     /// The pooler URL behind the Hyperdrive binding.
     pub hyperdrive_url: String,
     pub inherit_output: bool,
+    /// Another wrangler config than the project's `wrangler.toml` (the signing benchmark's).
+    pub config: Option<PathBuf>,
 }
 
 impl Instance {
@@ -87,6 +89,9 @@ pub fn start(instance: &Instance, port_var: &str, inspector_var: &str) -> crate:
         // "log" is the level that shows the worker's console.log (the console SMS provider).
         "log",
     ]);
+    if let Some(config) = &instance.config {
+        cmd.arg("--config").arg(config);
+    }
     for (name, value) in &instance.vars {
         cmd.args(["--var", &format!("{name}:{value}")]);
     }
