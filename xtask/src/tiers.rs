@@ -152,6 +152,22 @@ fn lint() -> crate::Result<()> {
             "warnings",
         ]),
         "fix the clippy findings above (wasm32)",
+    )?;
+    // The signing benchmark's feature is never deployed; it must still build cleanly.
+    proc::run(
+        &mut cargo(&[
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "phone-auth-worker",
+            "--features",
+            "bench",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        "fix the clippy findings above (wasm32, bench feature)",
     )
 }
 
