@@ -1,6 +1,7 @@
 //! `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
 
 use crate::accounts::HyperdriveAccounts;
+use crate::config::OtpConfig;
 use crate::cookies;
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::routes::{auth::configs, users};
@@ -31,6 +32,27 @@ struct LogoutBody {
     scope: Option<String>,
 }
 
+/// The refresh token of the request: from the body, or in cookie mode from the cookie, which
+/// then needs the CSRF header. `Err` is the 403 to answer.
+fn presented_token(
+    req: &Request,
+    otp: &OtpConfig,
+    from_body: Option<&str>,
+) -> std::result::Result<Option<String>, Response> {
+    if let Some(token) = from_body {
+        return Ok(Some(token.to_owned()));
+    }
+    if !otp.cookies {
+        return Ok(None);
+    }
+    let cookie = request::cookie(req, cookies::REFRESH);
+    if cookie.is_some() && !cookies::csrf_ok(req) {
+        return Err(cookies::csrf_refused()
+            .unwrap_or_else(|_| Response::error("forbidden", 403).expect("a plain response")));
+    }
+    Ok(cookie)
+}
+
 pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
     let (config, otp) = match configs(env) {
         Ok(c) => c,
@@ -40,15 +62,10 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
         Ok(body) => body,
         Err(error) => return http::error(error),
     };
-    // Tokens come from cookies only in cookie mode, and then the request must prove it is not
-    // a cross-site forgery.
-    let by_cookie = otp.cookies && body.refresh_token.is_none();
-    if by_cookie && request::cookie(&req, cookies::REFRESH).is_some() && !cookies::csrf_ok(&req) {
-        return cookies::csrf_refused();
-    }
-    let token_cookie = by_cookie
-        .then(|| request::cookie(&req, cookies::REFRESH))
-        .flatten();
+    let token = match presented_token(&req, &otp, body.refresh_token.as_deref()) {
+        Ok(token) => token,
+        Err(response) => return Ok(response),
+    };
     let session_cookie = otp
         .cookies
         .then(|| request::cookie(&req, cookies::SESSION))
@@ -70,7 +87,7 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
         settings: &otp.settings,
     };
     let input = RefreshInput {
-        refresh_token: body.refresh_token.as_deref().or(token_cookie.as_deref()),
+        refresh_token: token.as_deref(),
         session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
     };
     match refresh(&deps, &input).await {
@@ -112,20 +129,16 @@ pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
         Ok(body) => body,
         Err(error) => return http::error(error),
     };
-    let by_cookie = otp.cookies && body.refresh_token.is_none();
-    if by_cookie && request::cookie(&req, cookies::REFRESH).is_some() && !cookies::csrf_ok(&req) {
-        return cookies::csrf_refused();
-    }
-    let token_cookie = by_cookie
-        .then(|| request::cookie(&req, cookies::REFRESH))
-        .flatten();
+    let token = match presented_token(&req, &otp, body.refresh_token.as_deref()) {
+        Ok(token) => token,
+        Err(response) => return Ok(response),
+    };
     let accounts = HyperdriveAccounts {
         env,
         config: &config,
         idle_secs: otp.settings.session_idle_secs,
     };
-    let token = body.refresh_token.as_deref().or(token_cookie.as_deref());
-    match logout(&accounts, token, body.scope.as_deref()).await {
+    match logout(&accounts, token.as_deref(), body.scope.as_deref()).await {
         Ok(()) => {
             let response = http::json(200, &json!({"message": "Logout successful"}))?;
             // Clear whatever auth cookies the client holds (harmless when it holds none).
@@ -137,19 +150,12 @@ pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
 
 /// `GET /api/v1/auth/sessions`: the caller's live sessions.
 pub async fn list_route(req: Request, env: &Env) -> Result<Response> {
-    let (config, otp, ring) = match users::load(env).await {
-        Ok(loaded) => loaded,
+    let caller = match users::caller(&req, env).await {
+        Ok(caller) => caller,
         Err(response) => return Ok(response),
     };
-    let claims = match users::authenticate(&req, &ring, &otp).await {
-        Ok(claims) => claims,
-        Err(response) => return Ok(response),
-    };
-    let accounts = HyperdriveAccounts {
-        env,
-        config: &config,
-        idle_secs: otp.settings.session_idle_secs,
-    };
+    let claims = &caller.claims;
+    let accounts = caller.accounts(env);
     match accounts.sessions(&claims.sub, &claims.sid).await {
         Ok(Some(sessions)) => {
             let sessions: Vec<_> = sessions
@@ -175,25 +181,18 @@ pub async fn list_route(req: Request, env: &Env) -> Result<Response> {
 
 /// `DELETE /api/v1/auth/sessions/{id}`: revoke one of the caller's sessions.
 pub async fn revoke_route(req: Request, env: &Env, target: &str) -> Result<Response> {
-    let (config, otp, ring) = match users::load(env).await {
-        Ok(loaded) => loaded,
+    let caller = match users::caller(&req, env).await {
+        Ok(caller) => caller,
         Err(response) => return Ok(response),
     };
-    let claims = match users::authenticate(&req, &ring, &otp).await {
-        Ok(claims) => claims,
-        Err(response) => return Ok(response),
-    };
-    if users::by_cookie(&req, &otp) && !cookies::csrf_ok(&req) {
+    let (otp, claims) = (&caller.otp, &caller.claims);
+    if users::by_cookie(&req, otp) && !cookies::csrf_ok(&req) {
         return cookies::csrf_refused();
     }
     if SessionId::parse(target).is_err() {
         return http::error_code(ErrorCode::NotFound, "no such session");
     }
-    let accounts = HyperdriveAccounts {
-        env,
-        config: &config,
-        idle_secs: otp.settings.session_idle_secs,
-    };
+    let accounts = caller.accounts(env);
     match accounts
         .revoke_session(&claims.sub, &claims.sid, target)
         .await

@@ -71,6 +71,36 @@ pub(crate) async fn authenticate(
         .map_err(|_| unauthorized("invalid or expired access token"))
 }
 
+/// An authenticated caller: the configuration and the claims of a valid access token.
+pub(crate) struct Caller {
+    pub config: Config,
+    pub otp: OtpConfig,
+    pub claims: Claims,
+}
+
+impl Caller {
+    /// The account store for this caller's request.
+    pub fn accounts<'a>(&'a self, env: &'a Env) -> HyperdriveAccounts<'a> {
+        HyperdriveAccounts {
+            env,
+            config: &self.config,
+            idle_secs: self.otp.settings.session_idle_secs,
+        }
+    }
+}
+
+/// Loads the configuration and authenticates the bearer (or, in cookie mode, the cookie), or
+/// returns the 401/503 to answer.
+pub(crate) async fn caller(req: &Request, env: &Env) -> std::result::Result<Caller, Response> {
+    let (config, otp, ring) = load(env).await?;
+    let claims = authenticate(req, &ring, &otp).await?;
+    Ok(Caller {
+        config,
+        otp,
+        claims,
+    })
+}
+
 /// Whether this request authenticates with the access-token cookie (cookie mode, no header).
 pub(crate) fn by_cookie(req: &Request, otp: &OtpConfig) -> bool {
     otp.cookies && request::header(req, "authorization").is_none()
@@ -109,19 +139,12 @@ pub fn user_json(user: &User) -> serde_json::Value {
 }
 
 pub async fn profile(req: Request, env: &Env) -> Result<Response> {
-    let (config, otp, ring) = match load(env).await {
-        Ok(loaded) => loaded,
+    let caller = match caller(&req, env).await {
+        Ok(caller) => caller,
         Err(response) => return Ok(response),
     };
-    let claims = match authenticate(&req, &ring, &otp).await {
-        Ok(claims) => claims,
-        Err(response) => return Ok(response),
-    };
-    let accounts = HyperdriveAccounts {
-        env,
-        config: &config,
-        idle_secs: otp.settings.session_idle_secs,
-    };
+    let claims = &caller.claims;
+    let accounts = caller.accounts(env);
     match accounts.profile(&claims.sub, &claims.sid).await {
         Ok(Some(user)) => http::json(200, &json!({ "user": user_json(&user) })),
         // The token is genuine but its session was revoked or has expired.
@@ -132,14 +155,11 @@ pub async fn profile(req: Request, env: &Env) -> Result<Response> {
 
 /// `GET /api/v1/users` and `GET /api/v1/users/{id}`, for the `superadmin` scope only.
 pub async fn admin(req: Request, env: &Env, target: Option<&str>) -> Result<Response> {
-    let (config, otp, ring) = match load(env).await {
-        Ok(loaded) => loaded,
+    let caller = match caller(&req, env).await {
+        Ok(caller) => caller,
         Err(response) => return Ok(response),
     };
-    let claims = match authenticate(&req, &ring, &otp).await {
-        Ok(claims) => claims,
-        Err(response) => return Ok(response),
-    };
+    let claims = &caller.claims;
     let url = req.url()?;
     let pairs: Vec<(String, String)> = url
         .query_pairs()
@@ -157,11 +177,7 @@ pub async fn admin(req: Request, env: &Env, target: Option<&str>) -> Result<Resp
         Some(id) => AdminRequest::Get(id),
         None => AdminRequest::List(&query),
     };
-    let accounts = HyperdriveAccounts {
-        env,
-        config: &config,
-        idle_secs: otp.settings.session_idle_secs,
-    };
+    let accounts = caller.accounts(env);
     match accounts.admin(&claims.sub, &claims.sid, &request).await {
         Ok(AdminOutcome::Unauthenticated) => {
             http::error_code(ErrorCode::Unauthorized, "session is no longer active")

@@ -2,52 +2,10 @@
 //! gateway's access log, and queries in PgBouncer's statistics. And what must never be logged.
 
 use e2e::api::{random_phone, Client};
+use e2e::costs::{pooled_queries, pooled_queries_since, settled_gateway_requests};
 use e2e::webhook::receiver;
 use e2e::{base_url, profile, worker_log};
 use std::time::Duration;
-
-/// Requests the gateway has logged so far.
-fn gateway_requests() -> usize {
-    let log = std::fs::read_to_string(profile().dir.join("redis-rest.log")).unwrap();
-    log.lines().filter(|l| l.contains("\"route\"")).count()
-}
-
-/// Queries PgBouncer has passed to the `auth` database so far (its admin console).
-async fn pooled_queries() -> i64 {
-    let p = profile();
-    let url = format!(
-        "postgres://auth:auth@127.0.0.1:{}/pgbouncer",
-        p.pgbouncer_port
-    );
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let messages = client.simple_query("SHOW STATS").await.unwrap();
-    messages
-        .iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(row) if row.get("database") == Some("auth") => {
-                row.get("total_query_count")
-                    .and_then(|v| v.parse::<i64>().ok())
-            }
-            _ => None,
-        })
-        .sum()
-}
-
-/// Reads a counter until it stops moving (the gateway writes its log line after answering).
-async fn settled<F: Fn() -> usize>(read: F) -> usize {
-    let mut last = read();
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let now = read();
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-}
 
 #[tokio::test]
 async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_gateway_call_and_one_statement()
@@ -55,12 +13,12 @@ async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_gateway_call_
     let c = Client::new(&base_url());
     let phone = random_phone();
 
-    let before = settled(gateway_requests).await;
+    let before = settled_gateway_requests().await;
     let sms_before = receiver().delivered();
     let sent = c.send_otp(&phone, None).await;
     assert_eq!(sent.status, 200);
     assert_eq!(
-        settled(gateway_requests).await - before,
+        settled_gateway_requests().await - before,
         1,
         "send-otp: gateway calls"
     );
@@ -72,24 +30,16 @@ async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_gateway_call_
 
     let code = receiver().latest(&phone);
     let session = sent.body["session_id"].as_str().unwrap();
-    let before = settled(gateway_requests).await;
+    let before = settled_gateway_requests().await;
     let queries_before = pooled_queries().await;
     let login = c.login(&phone, &code, session).await;
     assert_eq!(login.status, 200, "{:?}", login.body);
     assert_eq!(
-        settled(gateway_requests).await - before,
+        settled_gateway_requests().await - before,
         1,
         "login: gateway calls"
     );
-    // The admin console's own SHOW STATS is not counted against the `auth` database.
-    let mut queries = pooled_queries().await - queries_before;
-    for _ in 0..20 {
-        if queries > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        queries = pooled_queries().await - queries_before;
-    }
+    let queries = pooled_queries_since(queries_before).await;
     assert_eq!(queries, 1, "login: Postgres statements");
 }
 

@@ -2,8 +2,9 @@
 //! wrangler dev. Each rotation and each logout is one Postgres statement.
 
 use e2e::api::{random_phone, Client, Reply};
+use e2e::costs::{gateway_requests, pooled_queries, pooled_queries_since};
 use e2e::webhook::receiver;
-use e2e::{base_url, profile, variants};
+use e2e::{base_url, variants};
 use serde_json::json;
 
 /// Logs `phone` in on `c` and returns the login body.
@@ -248,7 +249,7 @@ async fn refresh_and_logout_each_cost_one_postgres_statement_and_no_redis_call()
     let rotated = refresh(&c, token).await;
     assert_eq!(rotated.status, 200);
     assert_eq!(
-        pooled_queries_after(before).await,
+        pooled_queries_since(before).await,
         1,
         "refresh: Postgres statements"
     );
@@ -260,51 +261,11 @@ async fn refresh_and_logout_each_cost_one_postgres_statement_and_no_redis_call()
         200
     );
     assert_eq!(
-        pooled_queries_after(before).await,
+        pooled_queries_since(before).await,
         1,
         "logout: Postgres statements"
     );
     assert_eq!(gateway_requests(), gateway_before, "no Redis calls");
-}
-
-fn gateway_requests() -> usize {
-    let log = std::fs::read_to_string(profile().dir.join("redis-rest.log")).unwrap();
-    log.lines().filter(|l| l.contains("\"route\"")).count()
-}
-
-async fn pooled_queries() -> i64 {
-    let url = format!(
-        "postgres://auth:auth@127.0.0.1:{}/pgbouncer",
-        profile().pgbouncer_port
-    );
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .simple_query("SHOW STATS")
-        .await
-        .unwrap()
-        .iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(row) if row.get("database") == Some("auth") => {
-                row.get("total_query_count")
-                    .and_then(|v| v.parse::<i64>().ok())
-            }
-            _ => None,
-        })
-        .sum()
-}
-
-async fn pooled_queries_after(before: i64) -> i64 {
-    for _ in 0..20 {
-        let n = pooled_queries().await - before;
-        if n > 0 {
-            return n;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    0
 }
 
 #[tokio::test]

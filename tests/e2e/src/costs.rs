@@ -1,0 +1,61 @@
+//! Round trips counted outside the worker: requests in the gateway's access log, and queries
+//! in PgBouncer's statistics for the `auth` database.
+
+use std::time::Duration;
+
+/// Requests the gateway has logged so far.
+pub fn gateway_requests() -> usize {
+    let log = std::fs::read_to_string(crate::profile().dir.join("redis-rest.log")).unwrap();
+    log.lines().filter(|l| l.contains("\"route\"")).count()
+}
+
+/// Reads the gateway count until it stops moving (it logs right after answering).
+pub async fn settled_gateway_requests() -> usize {
+    let mut last = gateway_requests();
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = gateway_requests();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
+/// Queries PgBouncer has passed to the `auth` database so far (from its admin console, whose
+/// own SHOW STATS is not counted against `auth`).
+pub async fn pooled_queries() -> i64 {
+    let url = format!(
+        "postgres://auth:auth@127.0.0.1:{}/pgbouncer",
+        crate::profile().pgbouncer_port
+    );
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .simple_query("SHOW STATS")
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) if row.get("database") == Some("auth") => {
+                row.get("total_query_count")
+                    .and_then(|v| v.parse::<i64>().ok())
+            }
+            _ => None,
+        })
+        .sum()
+}
+
+/// Queries since `before`, waiting up to 2 s for PgBouncer to account for them.
+pub async fn pooled_queries_since(before: i64) -> i64 {
+    for _ in 0..20 {
+        let n = pooled_queries().await - before;
+        if n > 0 {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    0
+}
