@@ -140,3 +140,47 @@ async fn login_answers_503_while_the_pooler_is_down_and_writes_nothing_half() {
     let again = c.login(&phone, &code, &session).await;
     assert_eq!((again.status, again.code()), (404, "OTP_NOT_FOUND"));
 }
+
+#[tokio::test]
+async fn refresh_and_profile_answer_503_while_the_pooler_is_down() {
+    let p = profile();
+    let c = e2e::api::Client::new(&e2e::base_url());
+    let phone = e2e::api::random_phone();
+    let sent = c.send_otp(&phone, None).await;
+    let session = sent.body["session_id"].as_str().unwrap().to_owned();
+    let login = c
+        .login(&phone, &e2e::webhook::receiver().latest(&phone), &session)
+        .await;
+    assert_eq!(login.status, 200);
+    pgbouncer::stop(&p);
+    let refresh = c
+        .post(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": login.body["refresh_token"]}),
+        )
+        .await;
+    let profile = reqwest::Client::new()
+        .get(format!("{}/api/v1/users/profile", e2e::base_url()))
+        .bearer_auth(login.body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let profile_status = profile.status().as_u16();
+    pgbouncer::start(&p).unwrap();
+    assert_eq!(
+        (refresh.status, refresh.code()),
+        (503, "SERVICE_UNAVAILABLE"),
+        "{:?}",
+        refresh.body
+    );
+    assert_eq!(profile_status, 503);
+    wait_for_status("/ready", 200, RECOVERY).await;
+    // The failed refresh changed nothing: the token still rotates.
+    let again = c
+        .post(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": login.body["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+}
