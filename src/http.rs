@@ -73,3 +73,12 @@ pub fn unavailable(what: &str, cause: &dyn std::fmt::Display) -> Result<Response
         "service temporarily unavailable",
     )
 }
+
+/// Marks a response with the authenticated user, for the access log (which strips the mark).
+pub fn with_user(response: Result<Response>, user_id: &str) -> Result<Response> {
+    let response = response?;
+    response
+        .headers()
+        .set(crate::access_log::USER_HEADER, user_id)?;
+    Ok(response)
+}

@@ -11,6 +11,7 @@
 //! - [`probes`]: the backend probes behind `/ready`.
 //! - [`http`]: JSON responses and the contract's error bodies.
 //! - [`routes`]: the route table and the handlers.
+//! - [`access_log`]: one structured JSON line per request.
 //! - [`request`]: bounded JSON bodies, cookies, the client's address.
 //! - [`cookies`]: cookie mode and its double-submit CSRF check.
 //! - [`cors`]: CORS for the configured origins.
@@ -25,6 +26,7 @@
 //! `cargo test --workspace` natively does not need the Workers runtime.
 #![cfg(target_arch = "wasm32")]
 
+mod access_log;
 mod accounts;
 #[cfg(feature = "bench")]
 mod bench;

@@ -159,16 +159,17 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
             body["is_new_user"] = json!(out.is_new_user);
             let response = http::json(200, &body)?;
             if !otp.cookies {
-                return Ok(response);
+                return http::with_user(Ok(response), &out.user.id);
             }
-            cookies::set_tokens(
+            let response = cookies::set_tokens(
                 response,
                 &out.access_token,
                 out.expires_in,
                 &out.refresh_token,
                 otp.settings.refresh_token_ttl_secs,
                 &WebCryptoRandom,
-            )
+            );
+            http::with_user(response, &out.user.id)
         }
         Err(error) => http::failure("login failed", &error.problem(), &error),
     }

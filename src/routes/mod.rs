@@ -5,6 +5,7 @@ mod health;
 mod session;
 mod users;
 
+use crate::access_log;
 use crate::cors::Cors;
 use crate::{http, request};
 use auth_core::ErrorCode;
@@ -33,13 +34,17 @@ const USERS_PREFIX: &str = "/api/v1/users/";
 /// Answers one request: CORS preflights first, then the route, with CORS headers added for
 /// allowed origins.
 pub async fn handle(request: Request, env: Env) -> Result<Response> {
+    let entry = access_log::Entry::begin(&request);
     let origin = request::header(&request, "origin");
     let cors = Cors::from_env(&env);
-    if request.method() == Method::Options {
-        return cors.preflight(origin.as_deref());
-    }
-    let response = dispatch(request, env).await?;
-    cors.decorate(origin.as_deref(), response)
+    let mut response = if request.method() == Method::Options {
+        cors.preflight(origin.as_deref())?
+    } else {
+        let response = dispatch(request, env).await?;
+        cors.decorate(origin.as_deref(), response)?
+    };
+    entry.finish(&mut response);
+    Ok(response)
 }
 
 async fn dispatch(request: Request, env: Env) -> Result<Response> {

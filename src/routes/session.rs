@@ -105,16 +105,17 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
                 ),
             )?;
             if !otp.cookies {
-                return Ok(response);
+                return http::with_user(Ok(response), &out.user.id);
             }
-            cookies::set_tokens(
+            let response = cookies::set_tokens(
                 response,
                 &out.access_token,
                 out.expires_in,
                 &out.refresh_token,
                 otp.settings.refresh_token_ttl_secs,
                 &WebCryptoRandom,
-            )
+            );
+            http::with_user(response, &out.user.id)
         }
         Err(error) => http::failure("refresh failed", &error.problem(), &error),
     }
@@ -156,7 +157,7 @@ pub async fn list_route(req: Request, env: &Env) -> Result<Response> {
     };
     let claims = &caller.claims;
     let accounts = caller.accounts(env);
-    match accounts.sessions(&claims.sub, &claims.sid).await {
+    let response = match accounts.sessions(&claims.sub, &claims.sid).await {
         Ok(Some(sessions)) => {
             let sessions: Vec<_> = sessions
                 .iter()
@@ -176,7 +177,8 @@ pub async fn list_route(req: Request, env: &Env) -> Result<Response> {
         }
         Ok(None) => http::error_code(ErrorCode::Unauthorized, "session is no longer active"),
         Err(error) => http::unavailable("sessions failed", &error),
-    }
+    };
+    http::with_user(response, &claims.sub)
 }
 
 /// `DELETE /api/v1/auth/sessions/{id}`: revoke one of the caller's sessions.
@@ -193,7 +195,7 @@ pub async fn revoke_route(req: Request, env: &Env, target: &str) -> Result<Respo
         return http::error_code(ErrorCode::NotFound, "no such session");
     }
     let accounts = caller.accounts(env);
-    match accounts
+    let response = match accounts
         .revoke_session(&claims.sub, &claims.sid, target)
         .await
     {
@@ -203,5 +205,6 @@ pub async fn revoke_route(req: Request, env: &Env, target: &str) -> Result<Respo
             http::error_code(ErrorCode::Unauthorized, "session is no longer active")
         }
         Err(error) => http::unavailable("revoke session failed", &error),
-    }
+    };
+    http::with_user(response, &claims.sub)
 }

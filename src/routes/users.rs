@@ -145,12 +145,13 @@ pub async fn profile(req: Request, env: &Env) -> Result<Response> {
     };
     let claims = &caller.claims;
     let accounts = caller.accounts(env);
-    match accounts.profile(&claims.sub, &claims.sid).await {
+    let response = match accounts.profile(&claims.sub, &claims.sid).await {
         Ok(Some(user)) => http::json(200, &json!({ "user": user_json(&user) })),
         // The token is genuine but its session was revoked or has expired.
         Ok(None) => http::error_code(ErrorCode::Unauthorized, "session is no longer active"),
         Err(error) => http::unavailable("profile failed", &error),
-    }
+    };
+    http::with_user(response, &claims.sub)
 }
 
 /// `GET /api/v1/users` and `GET /api/v1/users/{id}`, for the `superadmin` scope only.
@@ -178,7 +179,7 @@ pub async fn admin(req: Request, env: &Env, target: Option<&str>) -> Result<Resp
         None => AdminRequest::List(&query),
     };
     let accounts = caller.accounts(env);
-    match accounts.admin(&claims.sub, &claims.sid, &request).await {
+    let response = match accounts.admin(&claims.sub, &claims.sid, &request).await {
         Ok(AdminOutcome::Unauthenticated) => {
             http::error_code(ErrorCode::Unauthorized, "session is no longer active")
         }
@@ -198,5 +199,6 @@ pub async fn admin(req: Request, env: &Env, target: Option<&str>) -> Result<Resp
             }),
         ),
         Err(error) => http::unavailable("admin request failed", &error),
-    }
+    };
+    http::with_user(response, &claims.sub)
 }

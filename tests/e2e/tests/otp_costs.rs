@@ -92,3 +92,58 @@ async fn codes_secrets_and_tokens_never_reach_the_logs() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_request_leaves_one_structured_log_line_with_the_user_when_known() {
+    let c = Client::new(&base_url());
+    let phone = random_phone();
+    let sent = c.send_otp(&phone, None).await;
+    let session = sent.body["session_id"].as_str().unwrap();
+    let login = c.login(&phone, &receiver().latest(&phone), session).await;
+    let user_id = login.body["user"]["id"].as_str().unwrap().to_owned();
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/users/profile", base_url()))
+        .header("cf-ray", "e2e-ray-0123456789")
+        .bearer_auth(login.body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response.headers().get("x-internal-user-id").is_none(),
+        "the user marker never leaves the worker"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let lines: Vec<serde_json::Value> = worker_log()
+        .lines()
+        .filter(|l| l.starts_with('{') && l.contains("\"msg\":\"request\""))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let profile_line = lines
+        .iter()
+        .find(|l| l["request_id"] == "e2e-ray-0123456789")
+        .expect("the profile request is logged with its CF-Ray as request id");
+    assert_eq!(profile_line["route"], "/api/v1/users/profile");
+    assert_eq!(profile_line["method"], "GET");
+    assert_eq!(profile_line["status"], 200);
+    assert_eq!(profile_line["user_id"], user_id.as_str());
+    assert!(profile_line["ms"].as_f64().is_some());
+    let login_line = lines
+        .iter()
+        .rev()
+        .find(|l| l["route"] == "/api/v1/auth/login" && l["user_id"] == user_id.as_str())
+        .expect("the login is logged with its user");
+    assert_eq!(login_line["ip"], c.ip.as_str());
+    let send_line = lines
+        .iter()
+        .rev()
+        .find(|l| l["route"] == "/api/v1/auth/send-otp")
+        .unwrap();
+    assert!(send_line["user_id"].is_null(), "send-otp knows no user");
+    assert_eq!(
+        send_line["request_id"].as_str().unwrap().len(),
+        16,
+        "a generated id without CF-Ray"
+    );
+}
