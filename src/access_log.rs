@@ -38,6 +38,15 @@ impl Entry {
         }
     }
 
+    /// The route template and the latency so far, for the metrics.
+    pub fn route(&self) -> &'static str {
+        self.route
+    }
+
+    pub fn elapsed_ms(&self) -> f64 {
+        js_sys::Date::now() - self.started_ms
+    }
+
     /// Writes the line, taking (and removing) the user marker from the response.
     pub fn finish(self, response: &mut Response) {
         let user = response.headers().get(USER_HEADER).ok().flatten();
@@ -75,6 +84,7 @@ pub fn route_label(path: &str) -> &'static str {
         "/.well-known/jwks.json",
         "/api/v1/users/profile",
         "/api/v1/users",
+        "/metrics",
     ];
     if let Some(fixed) = FIXED.iter().find(|p| **p == path) {
         return fixed;

@@ -13,7 +13,12 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
 
 /// The contract's error body, sent with the status its code owns.
 pub fn error(body: ErrorBody) -> Result<Response> {
-    json(body.http_status(), &body)
+    let response = json(body.http_status(), &body)?;
+    // For the metrics; stripped before the response leaves the worker.
+    response
+        .headers()
+        .set(crate::metrics::CODE_HEADER, body.code.as_str())?;
+    Ok(response)
 }
 
 /// Shorthand for an error with no details.

@@ -12,6 +12,7 @@
 //! - [`http`]: JSON responses and the contract's error bodies.
 //! - [`routes`]: the route table and the handlers.
 //! - [`access_log`]: one structured JSON line per request.
+//! - [`metrics`]: counters and latency in Redis across isolates, and `GET /metrics`.
 //! - [`request`]: bounded JSON bodies, cookies, the client's address.
 //! - [`cookies`]: cookie mode and its double-submit CSRF check.
 //! - [`cors`]: CORS for the configured origins.
@@ -35,6 +36,7 @@ mod cookies;
 mod cors;
 mod http;
 mod keyring;
+mod metrics;
 mod platform;
 mod postgres;
 mod probes;
@@ -47,6 +49,6 @@ mod webcrypto;
 use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
-    routes::handle(request, env).await
+async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
+    routes::handle(request, env, ctx).await
 }

@@ -158,6 +158,14 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
             );
             body["is_new_user"] = json!(out.is_new_user);
             let response = http::json(200, &body)?;
+            let event = if out.is_new_user {
+                "new_user"
+            } else {
+                "returning_user"
+            };
+            response
+                .headers()
+                .set(crate::metrics::EVENT_HEADER, event)?;
             if !otp.cookies {
                 return http::with_user(Ok(response), &out.user.id);
             }

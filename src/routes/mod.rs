@@ -7,9 +7,11 @@ mod users;
 
 use crate::access_log;
 use crate::cors::Cors;
+use crate::metrics;
 use crate::{http, request};
+use auth_core::metrics::Answered;
 use auth_core::ErrorCode;
-use worker::{Env, Method, Request, Response, Result};
+use worker::{Context, Env, Method, Request, Response, Result};
 
 /// Every path the worker serves, for telling 405 (known path, wrong method) from 404.
 const PATHS: &[&str] = &[
@@ -24,6 +26,7 @@ const PATHS: &[&str] = &[
     "/.well-known/jwks.json",
     "/api/v1/users/profile",
     "/api/v1/users",
+    "/metrics",
 ];
 
 /// `DELETE /api/v1/auth/sessions/{id}`.
@@ -33,42 +36,55 @@ const USERS_PREFIX: &str = "/api/v1/users/";
 
 /// Answers one request: CORS preflights first, then the route, with CORS headers added for
 /// allowed origins.
-pub async fn handle(request: Request, env: Env) -> Result<Response> {
+pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response> {
     let entry = access_log::Entry::begin(&request);
     let origin = request::header(&request, "origin");
     let cors = Cors::from_env(&env);
     let mut response = if request.method() == Method::Options {
         cors.preflight(origin.as_deref())?
     } else {
-        let response = dispatch(request, env).await?;
+        let response = dispatch(request, &env).await?;
         cors.decorate(origin.as_deref(), response)?
     };
+    let markers = metrics::take_markers(&mut response);
+    metrics::record(
+        &ctx,
+        &env,
+        &Answered {
+            route: entry.route(),
+            status: response.status_code(),
+            code: markers.code.as_deref(),
+            event: markers.event.as_deref(),
+            latency_ms: entry.elapsed_ms(),
+        },
+    );
     entry.finish(&mut response);
     Ok(response)
 }
 
-async fn dispatch(request: Request, env: Env) -> Result<Response> {
+async fn dispatch(request: Request, env: &Env) -> Result<Response> {
     let path = request.path();
     match (request.method(), path.as_str()) {
         (Method::Get, "/health") | (Method::Get, "/live") => health::live(),
-        (Method::Get, "/ready") => health::ready(&env).await,
-        (Method::Post, "/api/v1/auth/send-otp") => auth::send_otp_route(request, &env).await,
-        (Method::Post, "/api/v1/auth/login") => auth::login_route(request, &env).await,
-        (Method::Post, "/api/v1/auth/refresh") => session::refresh_route(request, &env).await,
-        (Method::Post, "/api/v1/auth/logout") => session::logout_route(request, &env).await,
-        (Method::Get, "/api/v1/auth/sessions") => session::list_route(request, &env).await,
+        (Method::Get, "/ready") => health::ready(env).await,
+        (Method::Post, "/api/v1/auth/send-otp") => auth::send_otp_route(request, env).await,
+        (Method::Post, "/api/v1/auth/login") => auth::login_route(request, env).await,
+        (Method::Post, "/api/v1/auth/refresh") => session::refresh_route(request, env).await,
+        (Method::Post, "/api/v1/auth/logout") => session::logout_route(request, env).await,
+        (Method::Get, "/api/v1/auth/sessions") => session::list_route(request, env).await,
         (Method::Delete, p) if p.starts_with(SESSIONS_PREFIX) => {
             let target = p[SESSIONS_PREFIX.len()..].to_owned();
-            session::revoke_route(request, &env, &target).await
+            session::revoke_route(request, env, &target).await
         }
-        (Method::Get, "/.well-known/jwks.json") => users::jwks(&env).await,
+        (Method::Get, "/metrics") => metrics::scrape_route(request, env).await,
+        (Method::Get, "/.well-known/jwks.json") => users::jwks(env).await,
         #[cfg(feature = "bench")]
-        (Method::Get, "/__bench/sign") => crate::bench::sign_route(request, &env).await,
-        (Method::Get, "/api/v1/users/profile") => users::profile(request, &env).await,
-        (Method::Get, "/api/v1/users") => users::admin(request, &env, None).await,
+        (Method::Get, "/__bench/sign") => crate::bench::sign_route(request, env).await,
+        (Method::Get, "/api/v1/users/profile") => users::profile(request, env).await,
+        (Method::Get, "/api/v1/users") => users::admin(request, env, None).await,
         (Method::Get, p) if p.starts_with(USERS_PREFIX) => {
             let id = p[USERS_PREFIX.len()..].to_owned();
-            users::admin(request, &env, Some(&id)).await
+            users::admin(request, env, Some(&id)).await
         }
         (_, path) if PATHS.contains(&path) => {
             http::error_code(ErrorCode::MethodNotAllowed, "method not allowed")

@@ -17,6 +17,7 @@ pub const REQUIRED: &[&str] = &[
     "OTP_HMAC_SECRET",
     "JWT_SIGNING_KEY",
     "JWT_SIGNING_KID",
+    "METRICS_TOKEN",
 ];
 
 /// Reads `.dev.vars`, adding any missing key with a fresh value, and returns all of them.

@@ -11,6 +11,7 @@
 //! - [`token`]: access-token claims and their compact JWS form.
 //! - [`usecases`]: send-otp and login over the ports, each with its error-to-contract mapping.
 //! - [`readiness`]: the readiness use case behind `GET /ready`.
+//! - [`metrics`]: what each answered request counts, and the Prometheus text of the totals.
 //! - [`time`]: RFC 3339 formatting of Unix seconds.
 //!
 //! Architecture invariant: this crate does no I/O and never reads the clock or a random generator
@@ -19,6 +20,7 @@
 
 pub mod admin;
 pub mod error;
+pub mod metrics;
 pub mod otp;
 pub mod phone;
 pub mod ports;
