@@ -100,6 +100,9 @@ impl Config {
 
 impl OtpConfig {
     pub fn from_env(env: &Env) -> Result<Self, String> {
+        if is_production(env) {
+            production_check(env)?;
+        }
         let settings = Settings::from_lookup(|name| lookup(env, name))?;
         let hmac_secret = required(env, "OTP_HMAC_SECRET")?;
         if hmac_secret.len() < 32 {
@@ -138,5 +141,36 @@ impl OtpConfig {
             verification_keys: lookup(env, "JWT_VERIFICATION_KEYS"),
             cookies: lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
         })
+    }
+}
+
+/// What a production deployment must not run with, beyond the settings every deployment needs:
+/// development keys (the dev stack's key ids start with `dev-`), test numbers, plain-text
+/// connections, a metrics endpoint without a token. Checked on every request that reads the
+/// configuration, so a bad deployment answers 503 (and logs why) instead of serving.
+fn production_check(env: &Env) -> Result<(), String> {
+    let mut problems = Vec::new();
+    if lookup(env, "JWT_SIGNING_KID").is_some_and(|kid| kid.starts_with("dev-")) {
+        problems.push("JWT_SIGNING_KID is a development key (dev-...); run `cargo xtask keygen`");
+    }
+    if lookup(env, "OTP_TEST_NUMBERS").is_some() {
+        problems.push("OTP_TEST_NUMBERS is set");
+    }
+    if lookup(env, "REDIS_REST_URL").is_some_and(|url| url.starts_with("http://")) {
+        problems.push("REDIS_REST_URL must use https");
+    }
+    if lookup(env, "POSTGRES_TLS").as_deref() == Some("off") {
+        problems.push("POSTGRES_TLS=off");
+    }
+    if lookup(env, "METRICS_TOKEN").is_none() {
+        problems.push("METRICS_TOKEN is missing");
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "refusing to serve in production: {}",
+            problems.join("; ")
+        ))
     }
 }

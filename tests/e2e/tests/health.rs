@@ -51,3 +51,29 @@ async fn a_burst_of_ready_checks_closes_every_connection_and_keeps_wrangler_aliv
     }
     assert_eq!(get("/health").await.0, 200);
 }
+
+#[tokio::test]
+async fn a_production_deployment_with_development_settings_refuses_to_serve() {
+    // The test stack's settings are development ones: a dev- key id, plain http to the gateway,
+    // no TLS to the pooler. Marked production, the worker must refuse rather than serve.
+    let worker = e2e::variants::start(
+        "production",
+        &[("ENVIRONMENT", "production"), ("SMS_PROVIDER", "console")],
+    );
+    let c = e2e::api::Client::new(&worker.instance.url());
+    let r = c.send_otp(&e2e::api::random_phone(), None).await;
+    assert_eq!((r.status, r.code()), (503, "SERVICE_UNAVAILABLE"));
+    assert_eq!(
+        r.body["error"], "service misconfigured",
+        "the reason is for the log, not the client"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = std::fs::read_to_string(worker.instance.log_path()).unwrap();
+    for reason in [
+        "development key",
+        "REDIS_REST_URL must use https",
+        "POSTGRES_TLS=off",
+    ] {
+        assert!(log.contains(reason), "the log names {reason:?}");
+    }
+}
