@@ -19,6 +19,9 @@ pub struct HyperdriveAccounts<'a> {
     pub config: &'a Config,
     /// `SESSION_IDLE_SECONDS`: sessions unused this long are dead (0: off).
     pub idle_secs: u32,
+    /// The request's client, for the audit trail.
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 impl HyperdriveAccounts<'_> {
@@ -29,7 +32,10 @@ impl HyperdriveAccounts<'_> {
         call: impl AsyncFnOnce(&PgAccountStore<'_>) -> Result<T, BackendError>,
     ) -> Result<T, BackendError> {
         postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
-            call(&PgAccountStore::new(client).with_idle_timeout(self.idle_secs)).await
+            let store = PgAccountStore::new(client)
+                .with_idle_timeout(self.idle_secs)
+                .for_client(self.client_ip.as_deref(), self.user_agent.as_deref());
+            call(&store).await
         })
         .await
         .map_err(|e| BackendError::Unavailable(e.to_string()))?

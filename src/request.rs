@@ -68,3 +68,8 @@ pub fn header(request: &Request, name: &str) -> Option<String> {
         .flatten()
         .filter(|v| !v.is_empty())
 }
+
+/// The client's `User-Agent`, cut to 512 characters (it is stored with sessions and audit rows).
+pub fn user_agent(request: &Request) -> Option<String> {
+    header(request, "user-agent").map(|ua| ua.chars().take(512).collect())
+}

@@ -116,8 +116,7 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
     };
     let session_cookie = request::cookie(&req, "session_id");
     let client_ip = request::client_ip(&req);
-    let user_agent =
-        request::header(&req, "user-agent").map(|ua| ua.chars().take(512).collect::<String>());
+    let user_agent = request::user_agent(&req);
     let signer = match WebCryptoSigner::load(&otp.signing_key_pem, &otp.signing_kid).await {
         Ok(signer) => signer,
         Err(problem) => return Ok(http::misconfigured(&problem)),
@@ -128,6 +127,8 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
         env,
         config: &config,
         idle_secs: otp.settings.session_idle_secs,
+        client_ip: Some(request::client_ip(&req)),
+        user_agent: user_agent.clone(),
     };
     let deps = LoginDeps {
         store: &store,

@@ -78,6 +78,8 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
         env,
         config: &config,
         idle_secs: otp.settings.session_idle_secs,
+        client_ip: Some(request::client_ip(&req)),
+        user_agent: request::user_agent(&req),
     };
     let deps = RefreshDeps {
         accounts: &accounts,
@@ -138,6 +140,8 @@ pub async fn logout_route(mut req: Request, env: &Env) -> Result<Response> {
         env,
         config: &config,
         idle_secs: otp.settings.session_idle_secs,
+        client_ip: Some(request::client_ip(&req)),
+        user_agent: request::user_agent(&req),
     };
     match logout(&accounts, token.as_deref(), body.scope.as_deref()).await {
         Ok(()) => {

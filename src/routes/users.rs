@@ -76,6 +76,8 @@ pub(crate) struct Caller {
     pub config: Config,
     pub otp: OtpConfig,
     pub claims: Claims,
+    client_ip: String,
+    user_agent: Option<String>,
 }
 
 impl Caller {
@@ -85,6 +87,8 @@ impl Caller {
             env,
             config: &self.config,
             idle_secs: self.otp.settings.session_idle_secs,
+            client_ip: Some(self.client_ip.clone()),
+            user_agent: self.user_agent.clone(),
         }
     }
 }
@@ -98,6 +102,8 @@ pub(crate) async fn caller(req: &Request, env: &Env) -> std::result::Result<Call
         config,
         otp,
         claims,
+        client_ip: request::client_ip(req),
+        user_agent: request::user_agent(req),
     })
 }
 

@@ -23,9 +23,17 @@ pub fn set(database_url: &str, phone: &str, scope: &str) -> crate::Result<String
         tokio::spawn(connection);
         let rows = client
             .query_typed(
-                "UPDATE users u SET scope = $2, updated_at = now()
-                 FROM user_phones p WHERE p.phone = $1 AND u.id = p.user_id
-                 RETURNING u.id::text",
+                "WITH changed AS (
+                     UPDATE users u SET scope = $2, updated_at = now()
+                     FROM user_phones p WHERE p.phone = $1 AND u.id = p.user_id
+                     RETURNING u.id
+                 ), audit AS (
+                     INSERT INTO audit_events (user_id, event, detail)
+                     SELECT id, 'scope_changed', 'scope set to ' || quote_literal($2) || ' by the operator'
+                     FROM changed
+                     RETURNING 1
+                 )
+                 SELECT id::text FROM changed",
                 &[(&phone, Type::TEXT), (&scope, Type::TEXT)],
             )
             .await

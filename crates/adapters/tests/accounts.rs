@@ -140,3 +140,91 @@ async fn concurrent_first_logins_of_one_phone_make_one_account() {
     ids.dedup();
     assert_eq!(ids.len(), 1, "one account for one phone: {ids:?}");
 }
+
+#[tokio::test]
+async fn every_change_leaves_its_audit_row_written_by_the_same_statement() {
+    use auth_core::ports::{LogoutScope, Rotation, RotationOutcome};
+    let db = migrated("accounts_audit").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled).for_client(Some("192.0.2.77"), Some("audit-test/1.0"));
+    let phone = PhoneNumber::parse("+14155552671", None).unwrap();
+    let id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
+    let session = |n: u8| SessionId::parse(&format!("audit-session-{n}-0123456789")).unwrap();
+    let (s1, s2, s3, s4) = (session(1), session(2), session(3), session(4));
+    store
+        .login(&login(&phone, id, &s1, &[1; 32]))
+        .await
+        .unwrap();
+    let rotate = |presented: [u8; 32], successor: [u8; 32]| {
+        let store = &store;
+        async move {
+            store
+                .rotate(&Rotation {
+                    presented_hash: &presented,
+                    successor_hash: &successor,
+                    session_id: None,
+                    successor_expires_at: 4_102_444_800,
+                    grace_secs: 0,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert!(matches!(
+        rotate([1; 32], [2; 32]).await,
+        RotationOutcome::Rotated { .. }
+    ));
+    assert_eq!(rotate([1; 32], [9; 32]).await, RotationOutcome::Reused);
+    store
+        .login(&login(&phone, id, &s2, &[3; 32]))
+        .await
+        .unwrap();
+    assert!(store.logout(&[3; 32], LogoutScope::Local).await.unwrap());
+    store
+        .login(&login(&phone, id, &s3, &[4; 32]))
+        .await
+        .unwrap();
+    store
+        .login(&login(&phone, id, &s4, &[5; 32]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .revoke_session(id, s4.as_str(), s3.as_str())
+            .await
+            .unwrap(),
+        auth_core::ports::RevokeOutcome::Revoked
+    );
+
+    let direct = db.direct().await;
+    let rows = direct
+        .query("SELECT event, coalesce(session_id, ''), coalesce(ip, '') FROM audit_events ORDER BY id", &[])
+        .await
+        .unwrap();
+    let events: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let names: Vec<&str> = events.iter().map(|(e, _, _)| e.as_str()).collect();
+    let count = |name: &str| names.iter().filter(|n| **n == name).count();
+    assert_eq!(count("new_user"), 1, "{names:?}");
+    assert_eq!(count("login"), 4, "{names:?}");
+    assert_eq!(count("refresh"), 1);
+    assert_eq!(count("reuse_detected"), 1);
+    assert_eq!(count("logout"), 1);
+    assert_eq!(count("session_revoked"), 1);
+    let revoked = events
+        .iter()
+        .find(|(e, _, _)| e == "session_revoked")
+        .unwrap();
+    assert_eq!(revoked.1, s3.as_str(), "the revoked session is recorded");
+    for (event, _, ip) in &events {
+        // Logins record the address of the login itself; the rest the store's client.
+        let expected = if matches!(event.as_str(), "login" | "new_user") {
+            "192.0.2.1"
+        } else {
+            "192.0.2.77"
+        };
+        assert_eq!(ip, expected, "{event} records the client address");
+    }
+}

@@ -115,6 +115,20 @@ async fn only_a_superadmin_lists_and_reads_users_and_the_scope_applies_at_once()
     }
 
     xtask::scope::set(&profile().database_url(), &admin_phone, "").unwrap();
+    let (db, connection) =
+        tokio_postgres::connect(&profile().database_url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let changes: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE user_id = $1::text::uuid AND event = 'scope_changed'",
+            &[&admin["user"]["id"].as_str().unwrap()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(changes, 2, "each scope change is in the audit trail");
     assert_eq!(
         get("/api/v1/users", token).await.0,
         403,

@@ -44,6 +44,12 @@ WITH existing AS (
     INSERT INTO refresh_tokens (token_hash, user_id, session_id, expires_at)
     SELECT $4, user_id, id, to_timestamp($5) FROM session
     RETURNING 1
+), audit AS (
+    INSERT INTO audit_events (user_id, event, session_id, ip, user_agent)
+    SELECT id, 'login', $3, $7, $6 FROM account
+    UNION ALL
+    SELECT id, 'new_user', $3, $7, $6 FROM created
+    RETURNING 1
 )
 SELECT a.id::text, a.phone, a.scope,
        extract(epoch FROM a.created_at)::int8, extract(epoch FROM a.updated_at)::int8,
@@ -119,6 +125,12 @@ WITH presented AS (
     FROM issued i
     WHERE s.user_id = i.user_id AND s.id = i.session_id
     RETURNING 1
+), audit AS (
+    INSERT INTO audit_events (user_id, event, session_id, ip, user_agent)
+    SELECT user_id, 'refresh', session_id, $7, $8 FROM issued
+    UNION ALL
+    SELECT user_id, 'reuse_detected', id, $7, $8 FROM reuse
+    RETURNING 1
 )
 SELECT (SELECT count(*) FROM reuse)::int8,
        u.id::text, u.phone, u.scope,
@@ -145,6 +157,10 @@ WITH me AS (
     UPDATE refresh_tokens t SET revoked_at = now()
     FROM ended e
     WHERE t.user_id = e.user_id AND t.session_id = e.id AND t.revoked_at IS NULL
+    RETURNING 1
+), audit AS (
+    INSERT INTO audit_events (user_id, event, session_id, ip, user_agent, detail)
+    SELECT user_id, 'logout', id, $3, $4, $2 FROM ended
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM me)::int8";
@@ -182,6 +198,10 @@ WITH me AS (
     FROM ended e
     WHERE t.user_id = e.user_id AND t.session_id = e.id AND t.revoked_at IS NULL
     RETURNING 1
+), audit AS (
+    INSERT INTO audit_events (user_id, event, session_id, ip, user_agent, detail)
+    SELECT user_id, 'session_revoked', id, $5, $6, 'by session ' || $2 FROM ended
+    RETURNING 1
 )
 SELECT (SELECT count(*) FROM me)::int8, (SELECT count(*) FROM ended)::int8";
 
@@ -212,6 +232,9 @@ pub struct PgAccountStore<'c> {
     client: &'c Client,
     /// Sessions unused for longer than this are dead (0: no idle expiry).
     idle_secs: f64,
+    /// The client of the request, for the audit rows the statements write.
+    client_ip: Option<String>,
+    user_agent: Option<String>,
 }
 
 impl<'c> PgAccountStore<'c> {
@@ -219,7 +242,16 @@ impl<'c> PgAccountStore<'c> {
         Self {
             client,
             idle_secs: 0.0,
+            client_ip: None,
+            user_agent: None,
         }
+    }
+
+    /// Names the request's client (address and user agent) in the audit trail.
+    pub fn for_client(mut self, ip: Option<&str>, user_agent: Option<&str>) -> Self {
+        self.client_ip = ip.map(str::to_owned);
+        self.user_agent = user_agent.map(str::to_owned);
+        self
     }
 
     /// Ends sessions left unused for `secs` seconds (0 turns idle expiry off).
@@ -289,6 +321,8 @@ impl AccountStore for PgAccountStore<'_> {
                     (&(r.successor_expires_at as f64), Type::FLOAT8),
                     (&f64::from(r.grace_secs), Type::FLOAT8),
                     (&self.idle_secs, Type::FLOAT8),
+                    (&self.client_ip, Type::TEXT),
+                    (&self.user_agent, Type::TEXT),
                 ],
             )
             .await
@@ -358,11 +392,13 @@ impl AccountStore for PgAccountStore<'_> {
         if !is_uuid(user_id) {
             return Ok(RevokeOutcome::Unauthenticated);
         }
-        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 4] = [
+        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 6] = [
             (&user_id, Type::TEXT),
             (&session_id, Type::TEXT),
             (&target, Type::TEXT),
             (&self.idle_secs, Type::FLOAT8),
+            (&self.client_ip, Type::TEXT),
+            (&self.user_agent, Type::TEXT),
         ];
         let rows = self
             .client
@@ -449,7 +485,12 @@ impl AccountStore for PgAccountStore<'_> {
             .client
             .query_typed(
                 LOGOUT,
-                &[(&token_hash.as_slice(), Type::BYTEA), (&scope, Type::TEXT)],
+                &[
+                    (&token_hash.as_slice(), Type::BYTEA),
+                    (&scope, Type::TEXT),
+                    (&self.client_ip, Type::TEXT),
+                    (&self.user_agent, Type::TEXT),
+                ],
             )
             .await
             .map_err(|e| backend(e.into()))?;
