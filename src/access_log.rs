@@ -85,6 +85,7 @@ pub fn route_label(path: &str) -> &'static str {
         "/api/v1/users/profile",
         "/api/v1/users",
         "/metrics",
+        "/openapi.yaml",
     ];
     if let Some(fixed) = FIXED.iter().find(|p| **p == path) {
         return fixed;

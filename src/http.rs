@@ -87,3 +87,9 @@ pub fn with_user(response: Result<Response>, user_id: &str) -> Result<Response> 
         .set(crate::access_log::USER_HEADER, user_id)?;
     Ok(response)
 }
+
+/// Replaces the content type (a body constructor may have set one already).
+pub fn with_content_type(response: Response, content_type: &str) -> Result<Response> {
+    response.headers().set("content-type", content_type)?;
+    Ok(response)
+}

@@ -109,9 +109,5 @@ pub async fn scrape_route(req: Request, env: &Env) -> Result<Response> {
         })
         .collect();
     let response = Response::ok(render(&fields))?;
-    http::with_header(
-        response,
-        "content-type",
-        "text/plain; version=0.0.4; charset=utf-8",
-    )
+    http::with_content_type(response, "text/plain; version=0.0.4; charset=utf-8")
 }

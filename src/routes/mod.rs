@@ -27,7 +27,11 @@ const PATHS: &[&str] = &[
     "/api/v1/users/profile",
     "/api/v1/users",
     "/metrics",
+    "/openapi.yaml",
 ];
+
+/// The OpenAPI document of this API: the source of truth for clients, checked by the tests.
+const OPENAPI: &str = include_str!("../../openapi/openapi.yaml");
 
 /// `DELETE /api/v1/auth/sessions/{id}`.
 const SESSIONS_PREFIX: &str = "/api/v1/auth/sessions/";
@@ -77,6 +81,10 @@ async fn dispatch(request: Request, env: &Env) -> Result<Response> {
             session::revoke_route(request, env, &target).await
         }
         (Method::Get, "/metrics") => metrics::scrape_route(request, env).await,
+        (Method::Get, "/openapi.yaml") => {
+            let response = Response::ok(OPENAPI)?;
+            http::with_content_type(response, "application/yaml; charset=utf-8")
+        }
         (Method::Get, "/.well-known/jwks.json") => users::jwks(env).await,
         #[cfg(feature = "bench")]
         (Method::Get, "/__bench/sign") => crate::bench::sign_route(request, env).await,

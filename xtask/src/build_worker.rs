@@ -14,6 +14,7 @@ const INPUTS: &[&str] = &[
     "src",
     "crates/core",
     "crates/adapters",
+    "openapi",
     "Cargo.toml",
     "Cargo.lock",
 ];

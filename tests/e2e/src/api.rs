@@ -70,6 +70,7 @@ impl Client {
         let retry_after = header("retry-after").and_then(|v| v.parse().ok());
         let set_cookie = header("set-cookie");
         let body = response.json().await.unwrap_or(Value::Null);
+        crate::openapi::check("POST", path, status, &body);
         Reply {
             status,
             body,

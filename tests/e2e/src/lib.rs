@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod costs;
+pub mod openapi;
 pub mod variants;
 pub mod webhook;
 
@@ -51,6 +52,7 @@ pub async fn get(path: &str) -> (u16, Value, Duration) {
         .unwrap_or_else(|e| panic!("GET {path}: the worker did not answer: {e}"));
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);
+    openapi::check("GET", path, status, &body);
     (status, body, started.elapsed())
 }
 

@@ -22,10 +22,10 @@ async fn get(path: &str, token: &str) -> (u16, Value) {
         .send()
         .await
         .unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    e2e::openapi::check("GET", path, status, &body);
+    (status, body)
 }
 
 #[tokio::test]

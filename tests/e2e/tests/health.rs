@@ -77,3 +77,17 @@ async fn a_production_deployment_with_development_settings_refuses_to_serve() {
         assert!(log.contains(reason), "the log names {reason:?}");
     }
 }
+
+#[tokio::test]
+async fn the_served_openapi_document_is_the_one_in_the_repository() {
+    let served = reqwest::get(format!("{}/openapi.yaml", e2e::base_url()))
+        .await
+        .unwrap();
+    assert_eq!(served.status().as_u16(), 200);
+    assert!(served.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/yaml"));
+    let text = served.text().await.unwrap();
+    assert_eq!(text, include_str!("../../../openapi/openapi.yaml"));
+}

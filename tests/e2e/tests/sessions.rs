@@ -17,6 +17,7 @@ async fn login(c: &Client, phone: &str) -> Value {
 }
 
 async fn call(method: reqwest::Method, url: &str, bearer: Option<&str>) -> (u16, Value) {
+    let method_name = method.as_str().to_owned();
     let mut request = reqwest::Client::new()
         .request(method, url)
         .header("user-agent", "e2e-sessions/1.0");
@@ -24,10 +25,11 @@ async fn call(method: reqwest::Method, url: &str, bearer: Option<&str>) -> (u16,
         request = request.bearer_auth(token);
     }
     let response = request.send().await.unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
+    let path = response.url().path().to_owned();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    e2e::openapi::check(&method_name, &path, status, &body);
+    (status, body)
 }
 
 #[tokio::test]

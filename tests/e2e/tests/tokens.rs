@@ -28,7 +28,9 @@ async fn get(base: &str, path: &str, bearer: Option<&str>) -> (u16, Value) {
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let body = response.json().await.unwrap_or(Value::Null);
+    e2e::openapi::check("GET", path, status, &body);
+    (status, body)
 }
 
 /// Signs header and claims with `pem` (ES256), like the worker would, or like a forger who has a

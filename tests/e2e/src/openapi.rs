@@ -1,0 +1,109 @@
+//! Responses checked against the OpenAPI document (`openapi/openapi.yaml`, which the worker
+//! serves): the status must be documented for the operation, and a JSON body must match the
+//! documented schema. `api::Client` checks every response it receives.
+
+use serde_json::Value;
+use std::sync::OnceLock;
+
+fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let text = include_str!("../../../openapi/openapi.yaml");
+        serde_yaml::from_str(text).expect("openapi.yaml parses")
+    })
+}
+
+/// The path template a concrete path belongs to.
+fn template(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    let doc = document();
+    if doc["paths"].get(path).is_some() {
+        return path.to_owned();
+    }
+    for (prefix, template) in [
+        ("/api/v1/auth/sessions/", "/api/v1/auth/sessions/{id}"),
+        ("/api/v1/users/", "/api/v1/users/{id}"),
+    ] {
+        if path.starts_with(prefix) {
+            return template.to_owned();
+        }
+    }
+    path.to_owned()
+}
+
+/// Follows a local `$ref` (`#/components/...`) to its target.
+fn resolve(value: &Value) -> &Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(pointer) => document()
+            .pointer(pointer.trim_start_matches('#'))
+            .unwrap_or(value),
+        None => value,
+    }
+}
+
+/// Panics, naming the operation, when the response does not match the document.
+pub fn check(method: &str, path: &str, status: u16, body: &Value) {
+    let template = template(path);
+    let operation = &document()["paths"][&template][method.to_ascii_lowercase()];
+    let response = if operation.is_object() {
+        resolve(&operation["responses"][status.to_string()])
+    } else {
+        // A path or method the API does not have: the contract's error body, 404 or 405.
+        assert!(
+            matches!(status, 404 | 405),
+            "{method} {template} is not in openapi.yaml, yet answered {status}"
+        );
+        &document()["components"]["responses"]["Error"]
+    };
+    assert!(
+        response.is_object(),
+        "{method} {template} answered {status}, which openapi.yaml does not document: {body}"
+    );
+    let Some(schema) = response.pointer("/content/application~1json/schema") else {
+        return;
+    };
+    // Validate with the whole document as the root, so `#/components/schemas/...` resolves.
+    let mut root = document().clone();
+    root["x-response"] = schema.clone();
+    root["$ref"] = Value::from("#/x-response");
+    let validator = jsonschema::draft202012::new(&root).expect("the response schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {template} {status} does not match openapi.yaml: {errors:?}\n{body}"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_conforming_body_passes_and_a_wrong_one_fails() {
+        check("GET", "/health", 200, &json!({"status": "ok"}));
+        check(
+            "POST",
+            "/api/v1/auth/login",
+            401,
+            &json!({"error": "x", "code": "INVALID_OTP"}),
+        );
+        let wrong = std::panic::catch_unwind(|| {
+            check(
+                "POST",
+                "/api/v1/auth/login",
+                401,
+                &json!({"error": "x", "code": "NOPE"}),
+            )
+        });
+        assert!(wrong.is_err(), "an unknown code must not match");
+        let undocumented = std::panic::catch_unwind(|| check("GET", "/health", 418, &json!({})));
+        assert!(
+            undocumented.is_err(),
+            "an undocumented status must not pass"
+        );
+    }
+}
