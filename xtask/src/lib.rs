@@ -13,6 +13,7 @@
 //! - [`keygen`]: new ES256 signing keys for rotation.
 //! - [`scope`]: the operator command that sets a user's scope.
 //! - [`tiers`]: the test command, tier by tier.
+//! - [`fuzz_api`]: Schemathesis against the live worker.
 //! - [`bench_gateway`]: the REST gateway against plain Redis, in one run.
 //! - [`bench_signing`]: ES256 signing in the worker, WebCrypto against pure Rust, in one run.
 //! - [`proc`]: running commands with readable progress and failures.
@@ -21,6 +22,7 @@ pub mod bench_gateway;
 pub mod bench_signing;
 pub mod build_worker;
 pub mod devvars;
+pub mod fuzz_api;
 pub mod keygen;
 pub mod migrate;
 pub mod proc;

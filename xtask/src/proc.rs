@@ -44,6 +44,23 @@ pub fn run(cmd: &mut Command, hint: &str) -> crate::Result<()> {
     Ok(())
 }
 
+/// Runs a command with inherited output, showing `shown` instead of its arguments (which may
+/// carry a secret) in progress and failure lines.
+pub fn run_as(cmd: &mut Command, shown: &str, hint: &str) -> crate::Result<()> {
+    let started = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {shown}: {e}. {hint}"))?;
+    if !status.success() {
+        return Err(format!("{shown} failed ({status}). {hint}"));
+    }
+    note(&format!(
+        "done in {:.1}s: {shown}",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
 /// Runs a command quietly and returns its stdout, or `None` if it cannot run or fails.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd

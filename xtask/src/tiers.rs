@@ -6,7 +6,8 @@
 //!    test stack's PostgreSQL, PgBouncer and Redis (each test makes its own database or key prefix);
 //! 3. wasm: core and adapters compiled to wasm32 and run under Node by wasm-bindgen-test;
 //! 4. conformance: the official `@upstash/redis` client against the gateway;
-//! 5. e2e: HTTP against the worker under `wrangler dev`, with backend fault tests.
+//! 5. e2e: HTTP against the worker under `wrangler dev`, with backend fault tests;
+//! 6. fuzz: Schemathesis against the served OpenAPI document (no 5xx, no undocumented answer).
 //!
 //! A tier that fails does not stop the later ones that can still run, so one run reports every
 //! broken tier; the exit status is non-zero when any failed.
@@ -57,7 +58,7 @@ pub fn test(only: &[String], e2e_args: &[String]) -> crate::Result<()> {
     match stack {
         Err(e) => {
             println!("!! the test stack did not start: {e}");
-            for tier in ["native", "wasm", "conformance", "e2e"] {
+            for tier in ["native", "wasm", "conformance", "e2e", "fuzz"] {
                 outcomes.push(Outcome {
                     tier,
                     ok: false,
@@ -72,6 +73,8 @@ pub fn test(only: &[String], e2e_args: &[String]) -> crate::Result<()> {
             record("wasm", &mut || wasm(&env));
             record("conformance", &mut || conformance(&env));
             record("e2e", &mut || e2e(&mut stack, &env, e2e_args));
+            // After e2e: the fuzzer's traffic must not disturb the exact counts e2e checks.
+            record("fuzz", &mut || fuzz(&mut stack));
             stack.shutdown();
         }
     }
@@ -236,7 +239,44 @@ fn e2e_worker_vars(p: &Profile) -> crate::Result<std::collections::BTreeMap<Stri
         "REDIS_KEY_PREFIX".into(),
         format!("e2e-{}:", devvars::random_token(6)),
     );
+    // One fixed test number, for the fuzzer's login (e2e never uses it).
+    vars.insert(
+        "OTP_TEST_NUMBERS".into(),
+        format!(
+            "{}={}",
+            crate::fuzz_api::TEST_NUMBER,
+            crate::fuzz_api::TEST_CODE
+        ),
+    );
     Ok(vars)
+}
+
+/// A worker of its own for the fuzzer, on free ports: codes go to its console (no receiver runs
+/// after e2e), and nothing the fuzzer does can touch the e2e worker's state.
+fn fuzz(stack: &mut Stack) -> crate::Result<()> {
+    step("tier fuzz: Schemathesis against the worker's OpenAPI document");
+    build_worker::build_worker(false)?;
+    let p = &stack.profile;
+    let mut vars = e2e_worker_vars(p)?;
+    vars.insert("SMS_PROVIDER".into(), "console".into());
+    vars.extend(crate::stack::worker::stack_vars(p, &stack.gateway_token));
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| e.to_string())
+    };
+    let worker = crate::stack::worker::RunningWorker::start(crate::stack::worker::Instance {
+        name: "fuzz".into(),
+        port: free()?,
+        inspector_port: free()?,
+        dir: p.dir.join("worker-fuzz"),
+        vars,
+        hyperdrive_url: p.pooler_url(),
+        inherit_output: false,
+        config: None,
+    })?;
+    crate::fuzz_api::run(worker.instance.port, 30)
 }
 
 fn e2e(stack: &mut Stack, env: &[(String, String)], args: &[String]) -> crate::Result<()> {

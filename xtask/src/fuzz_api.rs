@@ -1,0 +1,106 @@
+//! The API fuzzer: Schemathesis (from PyPI) against the live worker, driven by the served OpenAPI
+//! document, with a bearer token of a real login so the authenticated operations are reached.
+//! It fails on any 5xx, any status or body the document does not allow, and any wrong content
+//! type. Its stateful phase follows the document's links (send-otp → login → refresh/logout).
+
+use crate::proc::{self, note, step};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
+
+/// The Schemathesis release the project is tested with.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// The fixed test number and code the fuzz run logs in with (set on the test worker).
+pub const TEST_NUMBER: &str = "+14155550100";
+pub const TEST_CODE: &str = "246810";
+
+/// Installs Schemathesis when missing (pip, from PyPI).
+pub fn ensure_installed() -> crate::Result<()> {
+    let version = proc::output(Command::new("schemathesis").arg("--version")).unwrap_or_default();
+    if version.contains(SCHEMATHESIS_VERSION) {
+        return Ok(());
+    }
+    proc::run(
+        Command::new("python3").args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        ]),
+        "pip must reach PyPI to install schemathesis",
+    )
+}
+
+/// Runs the fuzzer against the worker on `port` with `examples` cases per operation and phase.
+pub fn run(port: u16, examples: u32) -> crate::Result<()> {
+    step(&format!("fuzz: schemathesis against http://127.0.0.1:{port}/openapi.yaml, {examples} examples per operation"));
+    ensure_installed()?;
+    let token = login(port)?;
+    note("logged in with the test number; authenticated operations use its token");
+    proc::run_as(
+        Command::new("schemathesis")
+            .args(["run", &format!("http://127.0.0.1:{port}/openapi.yaml")])
+            .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
+            .args(["--max-examples", &examples.to_string()])
+            .args(["--request-timeout", "10", "--generation-codec", "ascii", "--no-color"])
+            .args(["--exclude-path", "/metrics"])
+            .args(["-H", &format!("Authorization: Bearer {token}")])
+            .stdin(std::process::Stdio::null()),
+        "schemathesis (bearer token not shown)",
+        "schemathesis found responses the OpenAPI document does not allow (see above)",
+    )
+}
+
+/// send-otp and login for the test number; returns the access token.
+fn login(port: u16) -> crate::Result<String> {
+    let sent = post(
+        port,
+        "/api/v1/auth/send-otp",
+        &format!(r#"{{"phone_number":"{TEST_NUMBER}"}}"#),
+    )?;
+    let session = sent["session_id"]
+        .as_str()
+        .ok_or(format!("send-otp answered {sent}"))?
+        .to_owned();
+    let body = format!(
+        r#"{{"phone_number":"{TEST_NUMBER}","otp":"{TEST_CODE}","session_id":"{session}"}}"#
+    );
+    let login = post(port, "/api/v1/auth/login", &body)?;
+    login["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or(format!("login answered {login}"))
+}
+
+/// A minimal JSON POST on loopback.
+fn post(port: u16, path: &str, body: &str) -> crate::Result<serde_json::Value> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let json = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    // The worker may answer chunked; the JSON object is the part between the outer braces.
+    let start = json
+        .find('{')
+        .ok_or(format!("{path}: no JSON in the answer"))?;
+    let end = json
+        .rfind('}')
+        .ok_or(format!("{path}: no JSON in the answer"))?;
+    serde_json::from_str(&json[start..=end]).map_err(|e| format!("{path}: {e}"))
+}
