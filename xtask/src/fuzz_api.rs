@@ -16,9 +16,25 @@ pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 pub const TEST_NUMBER: &str = "+14155550100";
 pub const TEST_CODE: &str = "246810";
 
+/// The `schemathesis` script: where pip puts the scripts of the machine's `python3`, which need
+/// not be on PATH.
+fn binary() -> std::path::PathBuf {
+    let scripts = proc::output(Command::new("python3").args([
+        "-c",
+        "import sysconfig; print(sysconfig.get_path('scripts'))",
+    ]))
+    .unwrap_or_default();
+    let in_scripts = std::path::Path::new(scripts.trim()).join("schemathesis");
+    if in_scripts.exists() {
+        in_scripts
+    } else {
+        std::path::PathBuf::from("schemathesis")
+    }
+}
+
 /// Installs Schemathesis when missing (pip, from PyPI).
 pub fn ensure_installed() -> crate::Result<()> {
-    let version = proc::output(Command::new("schemathesis").arg("--version")).unwrap_or_default();
+    let version = proc::output(Command::new(binary()).arg("--version")).unwrap_or_default();
     if version.contains(SCHEMATHESIS_VERSION) {
         return Ok(());
     }
@@ -42,7 +58,7 @@ pub fn run(port: u16, examples: u32) -> crate::Result<()> {
     let token = login(port)?;
     note("logged in with the test number; authenticated operations use its token");
     proc::run_as(
-        Command::new("schemathesis")
+        Command::new(binary())
             .args(["run", &format!("http://127.0.0.1:{port}/openapi.yaml")])
             .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
             .args(["--max-examples", &examples.to_string()])
