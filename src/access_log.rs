@@ -72,22 +72,7 @@ impl Entry {
 
 /// The route template of a path: a fixed set, so ids in paths never reach the log.
 pub fn route_label(path: &str) -> &'static str {
-    const FIXED: &[&str] = &[
-        "/health",
-        "/live",
-        "/ready",
-        "/api/v1/auth/send-otp",
-        "/api/v1/auth/login",
-        "/api/v1/auth/refresh",
-        "/api/v1/auth/logout",
-        "/api/v1/auth/sessions",
-        "/.well-known/jwks.json",
-        "/api/v1/users/profile",
-        "/api/v1/users",
-        "/metrics",
-        "/openapi.yaml",
-    ];
-    if let Some(fixed) = FIXED.iter().find(|p| **p == path) {
+    if let Some(fixed) = crate::routes::PATHS.iter().find(|p| **p == path) {
         return fixed;
     }
     if path.starts_with("/api/v1/auth/sessions/") {

@@ -13,8 +13,9 @@ use auth_core::metrics::Answered;
 use auth_core::ErrorCode;
 use worker::{Context, Env, Method, Request, Response, Result};
 
-/// Every path the worker serves, for telling 405 (known path, wrong method) from 404.
-const PATHS: &[&str] = &[
+/// Every fixed path the worker serves: tells 405 (known path, wrong method) from 404, and names
+/// routes in the access log and the metrics.
+pub const PATHS: &[&str] = &[
     "/health",
     "/live",
     "/ready",
