@@ -6,6 +6,7 @@
 //! Where things live:
 //! - [`toolchain`]: the idempotent offline bootstrap (wasm target, worker-build, wasm-bindgen,
 //!   npm packages, system packages).
+//! - [`compose`]: docker-compose.yml checked without a Docker engine.
 //! - [`build_worker`]: the wasm bundle, rebuilt only when a source changed.
 //! - [`stack`]: PostgreSQL, Redis, PgBouncer, the REST gateway and `wrangler dev`, per profile.
 //! - [`migrate`]: applying `migrations/` to a database.
@@ -21,6 +22,7 @@
 pub mod bench_gateway;
 pub mod bench_signing;
 pub mod build_worker;
+pub mod compose;
 pub mod devvars;
 pub mod fuzz_api;
 pub mod keygen;

@@ -171,7 +171,8 @@ fn lint() -> crate::Result<()> {
             "warnings",
         ]),
         "fix the clippy findings above (wasm32, bench feature)",
-    )
+    )?;
+    crate::compose::check()
 }
 
 fn native(env: &[(String, String)]) -> crate::Result<()> {
