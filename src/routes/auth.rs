@@ -167,18 +167,14 @@ pub async fn login_route(mut req: Request, env: &Env) -> Result<Response> {
             response
                 .headers()
                 .set(crate::metrics::EVENT_HEADER, event)?;
-            if !otp.cookies {
-                return http::with_user(Ok(response), &out.user.id);
-            }
-            let response = cookies::set_tokens(
+            users::deliver_tokens(
                 response,
                 &out.access_token,
                 out.expires_in,
                 &out.refresh_token,
-                otp.settings.refresh_token_ttl_secs,
-                &WebCryptoRandom,
-            );
-            http::with_user(response, &out.user.id)
+                &out.user.id,
+                &otp,
+            )
         }
         Err(error) => http::failure("login failed", &error.problem(), &error),
     }

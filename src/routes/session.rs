@@ -106,18 +106,14 @@ pub async fn refresh_route(mut req: Request, env: &Env) -> Result<Response> {
                     &out.user,
                 ),
             )?;
-            if !otp.cookies {
-                return http::with_user(Ok(response), &out.user.id);
-            }
-            let response = cookies::set_tokens(
+            users::deliver_tokens(
                 response,
                 &out.access_token,
                 out.expires_in,
                 &out.refresh_token,
-                otp.settings.refresh_token_ttl_secs,
-                &WebCryptoRandom,
-            );
-            http::with_user(response, &out.user.id)
+                &out.user.id,
+                &otp,
+            )
         }
         Err(error) => http::failure("refresh failed", &error.problem(), &error),
     }

@@ -4,7 +4,7 @@ use crate::accounts::HyperdriveAccounts;
 use crate::config::{Config, OtpConfig};
 use crate::cookies;
 use crate::keyring::Keyring;
-use crate::platform::WorkerClock;
+use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::{http, request};
 use auth_core::admin::UserQuery;
 use auth_core::error::{ErrorBody, ErrorCode};
@@ -110,6 +110,31 @@ pub(crate) async fn caller(req: &Request, env: &Env) -> std::result::Result<Call
 /// Whether this request authenticates with the access-token cookie (cookie mode, no header).
 pub(crate) fn by_cookie(req: &Request, otp: &OtpConfig) -> bool {
     otp.cookies && request::header(req, "authorization").is_none()
+}
+
+/// The answer of a login or refresh: in cookie mode the tokens also go into cookies (with a fresh
+/// CSRF token), and the user is named for the access log.
+pub fn deliver_tokens(
+    response: Response,
+    access_token: &str,
+    access_ttl: u32,
+    refresh_token: &str,
+    user_id: &str,
+    otp: &OtpConfig,
+) -> Result<Response> {
+    let response = if otp.cookies {
+        cookies::set_tokens(
+            response,
+            access_token,
+            access_ttl,
+            refresh_token,
+            otp.settings.refresh_token_ttl_secs,
+            &WebCryptoRandom,
+        )
+    } else {
+        Ok(response)
+    };
+    http::with_user(response, user_id)
 }
 
 /// The token pair body shared by login and refresh.

@@ -308,6 +308,29 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
+impl PgAccountStore<'_> {
+    /// Runs a statement whose first CTE checks (and touches) the caller's live session:
+    /// `$1` user id, `$2` session id, `$3` the idle timeout.
+    async fn for_live_session(
+        &self,
+        sql: &str,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<Vec<tokio_postgres::Row>, BackendError> {
+        self.client
+            .query_typed(
+                sql,
+                &[
+                    (&user_id, Type::TEXT),
+                    (&session_id, Type::TEXT),
+                    (&self.idle_secs, Type::FLOAT8),
+                ],
+            )
+            .await
+            .map_err(|e| backend(e.into()))
+    }
+}
+
 impl AccountStore for PgAccountStore<'_> {
     async fn rotate(&self, r: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
         let rows = self
@@ -356,18 +379,7 @@ impl AccountStore for PgAccountStore<'_> {
         if !is_uuid(user_id) {
             return Ok(None);
         }
-        let rows = self
-            .client
-            .query_typed(
-                SESSIONS,
-                &[
-                    (&user_id, Type::TEXT),
-                    (&session_id, Type::TEXT),
-                    (&self.idle_secs, Type::FLOAT8),
-                ],
-            )
-            .await
-            .map_err(|e| backend(e.into()))?;
+        let rows = self.for_live_session(SESSIONS, user_id, session_id).await?;
         if rows.is_empty() {
             // The caller's own session would be in the list were it live.
             return Ok(None);
@@ -501,18 +513,7 @@ impl AccountStore for PgAccountStore<'_> {
         if !is_uuid(user_id) {
             return Ok(None);
         }
-        let rows = self
-            .client
-            .query_typed(
-                PROFILE,
-                &[
-                    (&user_id, Type::TEXT),
-                    (&session_id, Type::TEXT),
-                    (&self.idle_secs, Type::FLOAT8),
-                ],
-            )
-            .await
-            .map_err(|e| backend(e.into()))?;
+        let rows = self.for_live_session(PROFILE, user_id, session_id).await?;
         Ok(rows.first().map(user_from))
     }
 
