@@ -8,6 +8,7 @@ use auth_core::ports::{
     AccountStore, AdminOutcome, AdminRequest, BackendError, LogoutScope, NewLogin, RevokeOutcome,
     Rotation, RotationOutcome, SessionInfo, User,
 };
+use auth_core::secrets::PresentedToken;
 use std::time::Duration;
 use worker::Env;
 
@@ -55,10 +56,10 @@ impl AccountStore for HyperdriveAccounts<'_> {
 
     async fn logout(
         &self,
-        token_hash: &[u8; 32],
+        token: &PresentedToken,
         scope: LogoutScope,
     ) -> Result<bool, BackendError> {
-        self.with_store(async |store| store.logout(token_hash, scope).await)
+        self.with_store(async |store| store.logout(token, scope).await)
             .await
     }
 

@@ -8,6 +8,7 @@ use auth_adapters::pg::migrate;
 use auth_adapters::pg::PgAccountStore;
 use auth_core::phone::PhoneNumber;
 use auth_core::ports::{AccountStore, NewLogin};
+use auth_core::secrets::{PresentedToken, RefreshSecret, RefreshToken};
 use auth_core::session::SessionId;
 use common::{project_migrations, FreshDb};
 
@@ -15,17 +16,26 @@ fn login<'a>(
     phone: &'a PhoneNumber,
     user_id: &'a str,
     session: &'a SessionId,
-    hash: &'a [u8; 32],
+    secret: &'a RefreshSecret,
 ) -> NewLogin<'a> {
     NewLogin {
         phone,
         new_user_id: user_id,
         session,
-        refresh_token_hash: hash,
+        refresh_secret: secret,
         refresh_expires_at: 4_102_444_800,
         user_agent: Some("tests"),
         client_ip: Some("192.0.2.1"),
     }
+}
+
+/// The refresh token of `user_id` made from a secret of `n` repeated.
+fn token(user_id: &str, n: u8) -> RefreshToken {
+    RefreshToken::for_user(user_id, &RefreshSecret([n; 32])).unwrap()
+}
+
+fn presented_token(user_id: &str, n: u8) -> PresentedToken {
+    RefreshToken::parse(&token(user_id, n).token).unwrap()
 }
 
 async fn migrated(label: &str) -> FreshDb {
@@ -46,7 +56,7 @@ async fn the_first_login_creates_the_user_and_later_ones_find_it() {
     let s2 = SessionId::parse("second-session-0123456789").unwrap();
     let new_id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
     let (user, is_new) = store
-        .login(&login(&phone, new_id, &s1, &[1; 32]))
+        .login(&login(&phone, new_id, &s1, &RefreshSecret([1; 32])))
         .await
         .unwrap();
     assert!(is_new);
@@ -59,7 +69,7 @@ async fn the_first_login_creates_the_user_and_later_ones_find_it() {
             &phone,
             "00000000-0000-4000-8000-000000000000",
             &s2,
-            &[2; 32],
+            &RefreshSecret([2; 32]),
         ))
         .await
         .unwrap();
@@ -90,8 +100,14 @@ async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refr
     let phone = PhoneNumber::parse("+14155552671", None).unwrap();
     let s = SessionId::parse("same-session-0123456789").unwrap();
     let id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
-    store.login(&login(&phone, id, &s, &[1; 32])).await.unwrap();
-    store.login(&login(&phone, id, &s, &[2; 32])).await.unwrap();
+    store
+        .login(&login(&phone, id, &s, &RefreshSecret([1; 32])))
+        .await
+        .unwrap();
+    store
+        .login(&login(&phone, id, &s, &RefreshSecret([2; 32])))
+        .await
+        .unwrap();
     let direct = db.direct().await;
     let live: Vec<Vec<u8>> = direct
         .query(
@@ -105,7 +121,7 @@ async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refr
         .collect();
     assert_eq!(
         live,
-        vec![vec![2u8; 32]],
+        vec![token(id, 2).hash.to_vec()],
         "only the newest refresh token of the session is live"
     );
     let sessions: i64 = direct
@@ -128,7 +144,7 @@ async fn concurrent_first_logins_of_one_phone_make_one_account() {
             let session = SessionId::parse(&format!("race-session-{i}-0123456789")).unwrap();
             let id = format!("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6{i}");
             store
-                .login(&login(&phone, &id, &session, &[i as u8; 32]))
+                .login(&login(&phone, &id, &session, &RefreshSecret([i as u8; 32])))
                 .await
                 .map(|(u, _)| u.id)
         }));
@@ -152,16 +168,16 @@ async fn every_change_leaves_its_audit_row_written_by_the_same_statement() {
     let session = |n: u8| SessionId::parse(&format!("audit-session-{n}-0123456789")).unwrap();
     let (s1, s2, s3, s4) = (session(1), session(2), session(3), session(4));
     store
-        .login(&login(&phone, id, &s1, &[1; 32]))
+        .login(&login(&phone, id, &s1, &RefreshSecret([1; 32])))
         .await
         .unwrap();
-    let rotate = |presented: [u8; 32], successor: [u8; 32]| {
+    let rotate = |presented: u8, successor: u8| {
         let store = &store;
         async move {
             store
                 .rotate(&Rotation {
-                    presented_hash: &presented,
-                    successor_hash: &successor,
+                    presented: &presented_token(id, presented),
+                    successor_hash: &token(id, successor).hash,
                     session_id: None,
                     successor_expires_at: 4_102_444_800,
                     grace_secs: 0,
@@ -171,21 +187,24 @@ async fn every_change_leaves_its_audit_row_written_by_the_same_statement() {
         }
     };
     assert!(matches!(
-        rotate([1; 32], [2; 32]).await,
+        rotate(1, 2).await,
         RotationOutcome::Rotated { .. }
     ));
-    assert_eq!(rotate([1; 32], [9; 32]).await, RotationOutcome::Reused);
+    assert_eq!(rotate(1, 9).await, RotationOutcome::Reused);
     store
-        .login(&login(&phone, id, &s2, &[3; 32]))
+        .login(&login(&phone, id, &s2, &RefreshSecret([3; 32])))
         .await
         .unwrap();
-    assert!(store.logout(&[3; 32], LogoutScope::Local).await.unwrap());
+    assert!(store
+        .logout(&presented_token(id, 3), LogoutScope::Local)
+        .await
+        .unwrap());
     store
-        .login(&login(&phone, id, &s3, &[4; 32]))
+        .login(&login(&phone, id, &s3, &RefreshSecret([4; 32])))
         .await
         .unwrap();
     store
-        .login(&login(&phone, id, &s4, &[5; 32]))
+        .login(&login(&phone, id, &s4, &RefreshSecret([5; 32])))
         .await
         .unwrap();
     assert_eq!(
@@ -227,4 +246,84 @@ async fn every_change_leaves_its_audit_row_written_by_the_same_statement() {
         };
         assert_eq!(ip, expected, "{event} records the client address");
     }
+}
+
+#[tokio::test]
+async fn a_phone_claim_whose_account_write_never_ran_is_finished_by_the_next_login() {
+    // The claim and the account write are two statements (two shards on Citus); a fault
+    // between them leaves a claim with no user, which the phone's next login completes.
+    let db = migrated("accounts_orphan_claim").await;
+    let direct = db.direct().await;
+    let claimed = "5b0e3c1a-9d2f-4e8b-a7c6-0f1e2d3c4b5a";
+    direct
+        .execute(
+            "INSERT INTO user_phones (phone, user_id) VALUES ('+14155552671', $1::text::uuid)",
+            &[&claimed],
+        )
+        .await
+        .unwrap();
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let phone = PhoneNumber::parse("+14155552671", None).unwrap();
+    let s = SessionId::parse("after-the-fault-0123456789").unwrap();
+    let (user, is_new) = store
+        .login(&login(
+            &phone,
+            "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f",
+            &s,
+            &RefreshSecret([1; 32]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!((user.id.as_str(), is_new), (claimed, true));
+    let users: i64 = direct
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(users, 1);
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_found_only_under_the_user_it_names() {
+    use auth_core::ports::{LogoutScope, Rotation, RotationOutcome};
+    let db = migrated("accounts_token_owner").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let phone = PhoneNumber::parse("+14155552671", None).unwrap();
+    let id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
+    let s = SessionId::parse("owner-session-0123456789").unwrap();
+    store
+        .login(&login(&phone, id, &s, &RefreshSecret([1; 32])))
+        .await
+        .unwrap();
+    // The right hash under another user id: the lookup is pinned to the named user.
+    let misrouted = PresentedToken {
+        user_id: "00000000-0000-4000-8000-000000000000".into(),
+        hash: token(id, 1).hash,
+    };
+    let outcome = store
+        .rotate(&Rotation {
+            presented: &misrouted,
+            successor_hash: &token(id, 2).hash,
+            session_id: None,
+            successor_expires_at: 4_102_444_800,
+            grace_secs: 0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome, RotationOutcome::Invalid);
+    assert!(!store.logout(&misrouted, LogoutScope::Global).await.unwrap());
+    // Under its own user it still rotates.
+    let outcome = store
+        .rotate(&Rotation {
+            presented: &presented_token(id, 1),
+            successor_hash: &token(id, 2).hash,
+            session_id: None,
+            successor_expires_at: 4_102_444_800,
+            grace_secs: 0,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RotationOutcome::Rotated { .. }));
 }

@@ -4,6 +4,7 @@
 //! through static dispatch (generics), not trait objects.
 
 use crate::phone::PhoneNumber;
+use crate::secrets::{PresentedToken, RefreshSecret};
 use crate::session::SessionId;
 use crate::settings::Settings;
 use std::future::Future;
@@ -163,14 +164,19 @@ pub struct NewLogin<'a> {
     /// The id the user gets if this phone has no account yet.
     pub new_user_id: &'a str,
     pub session: &'a SessionId,
-    pub refresh_token_hash: &'a [u8; 32],
+    /// The random half of the session's first refresh token; the store keeps only the hash of
+    /// `RefreshToken::for_user(account id, secret)`, since the id is known only once the phone's
+    /// account is found.
+    pub refresh_secret: &'a RefreshSecret,
     pub refresh_expires_at: UnixSeconds,
     pub user_agent: Option<&'a str>,
     pub client_ip: Option<&'a str>,
 }
 
-/// Users, sessions and refresh tokens. `login` MUST be one atomic write: the user (created if the
-/// phone is new), the session and its refresh token all exist afterwards, or none changed.
+/// Users, sessions and refresh tokens. `login` finds (or claims) the phone's account id, then
+/// writes the rest atomically: the user (created if absent), the session and its refresh token
+/// all exist afterwards, or none of them changed. A claim whose account write failed is finished
+/// by the phone's next login.
 pub trait AccountStore {
     /// Returns the user and whether this login created it.
     fn login(
@@ -196,7 +202,7 @@ pub trait AccountStore {
     /// the token is not a live refresh token.
     fn logout(
         &self,
-        token_hash: &[u8; 32],
+        token: &PresentedToken,
         scope: LogoutScope,
     ) -> impl Future<Output = Result<bool, BackendError>>;
     /// The live sessions of the caller, whose own session must be live; `None` when it is not.
@@ -261,7 +267,7 @@ pub enum RevokeOutcome {
 
 /// A refresh to perform.
 pub struct Rotation<'a> {
-    pub presented_hash: &'a [u8; 32],
+    pub presented: &'a PresentedToken,
     pub successor_hash: &'a [u8; 32],
     /// When the client names its session, the token must belong to it.
     pub session_id: Option<&'a str>,

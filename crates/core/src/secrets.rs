@@ -36,34 +36,103 @@ pub fn uuid_v4(rng: &impl SecureRandom) -> Result<String, RandomUnavailable> {
     rng.fill(&mut b)?;
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
+    Ok(hyphenated(&b))
 }
 
-/// A refresh token: 256 random bits for the client, and the SHA-256 the server keeps instead.
+/// The random half of a refresh token: 256 bits, drawn before the account is known.
+pub struct RefreshSecret(pub [u8; 32]);
+
+impl RefreshSecret {
+    pub fn generate(rng: &impl SecureRandom) -> Result<Self, RandomUnavailable> {
+        let mut secret = [0u8; 32];
+        rng.fill(&mut secret)?;
+        Ok(Self(secret))
+    }
+}
+
+/// A refresh token: the user's id (16 bytes) and a [`RefreshSecret`], URL-safe base64 (64
+/// characters), and the SHA-256 of that text, which is all the server keeps.
+///
+/// The id is there for routing, not for trust: with the tables distributed by user id (Citus),
+/// a refresh or logout names the shard its token lives on, so the lookup is one shard's primary
+/// key. Tampering with the id changes the hash, which then matches nothing.
 pub struct RefreshToken {
     pub token: String,
     pub hash: [u8; 32],
 }
 
+/// A presented refresh token, split into what the lookup needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedToken {
+    /// The user id it names, hyphenated.
+    pub user_id: String,
+    pub hash: [u8; 32],
+}
+
+const REFRESH_TOKEN_LEN: usize = 64;
+
 impl RefreshToken {
-    pub fn generate(rng: &impl SecureRandom) -> Result<Self, RandomUnavailable> {
-        let token = random_token(rng, 32)?;
+    /// The token of `user_id` (a hyphenated UUID) with this secret; `None` if the id is not one.
+    pub fn for_user(user_id: &str, secret: &RefreshSecret) -> Option<Self> {
+        let mut raw = [0u8; 48];
+        raw[..16].copy_from_slice(&uuid_bytes(user_id)?);
+        raw[16..].copy_from_slice(&secret.0);
+        let token = URL_SAFE_NO_PAD.encode(raw);
         let hash = Self::hash_of(&token);
-        Ok(Self { token, hash })
+        Some(Self { token, hash })
+    }
+
+    /// Splits a token as this service makes them; anything else is refused without a database
+    /// round trip.
+    pub fn parse(token: &str) -> Option<PresentedToken> {
+        if token.len() != REFRESH_TOKEN_LEN {
+            return None;
+        }
+        let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
+        let id: [u8; 16] = raw.get(..16)?.try_into().ok()?;
+        Some(PresentedToken {
+            user_id: hyphenated(&id),
+            hash: Self::hash_of(token),
+        })
     }
 
     /// What the server stores and looks a presented token up by.
     pub fn hash_of(token: &str) -> [u8; 32] {
         Sha256::digest(token.as_bytes()).into()
     }
+}
+
+/// The 16 bytes of a hyphenated UUID (any case); `None` for anything else.
+fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
+    let b = id.as_bytes();
+    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+        return None;
+    }
+    let hex: Vec<u8> = b.iter().copied().filter(|&c| c != b'-').collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        let text = std::str::from_utf8(pair).ok()?;
+        if !text.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        out[i] = u8::from_str_radix(text, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn hyphenated(b: &[u8; 16]) -> String {
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -131,7 +200,7 @@ pub(crate) mod tests {
     #[test]
     fn a_failing_generator_is_an_error_not_a_weak_code() {
         assert_eq!(uniform_digits(&BrokenRandom, 6), Err(RandomUnavailable));
-        assert!(RefreshToken::generate(&BrokenRandom).is_err());
+        assert!(RefreshSecret::generate(&BrokenRandom).is_err());
     }
 
     #[test]
@@ -141,8 +210,76 @@ pub(crate) mod tests {
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
-        let token = RefreshToken::generate(&rng).unwrap();
-        assert_eq!(URL_SAFE_NO_PAD.decode(&token.token).unwrap().len(), 32);
+        let secret = RefreshSecret::generate(&rng).unwrap();
+        let token = RefreshToken::for_user(&id, &secret).unwrap();
+        let raw = URL_SAFE_NO_PAD.decode(&token.token).unwrap();
+        assert_eq!((raw.len(), &raw[16..]), (48, &secret.0[..]));
         assert_eq!(token.hash, RefreshToken::hash_of(&token.token));
+    }
+
+    #[test]
+    fn a_refresh_token_names_its_user_and_parses_back() {
+        let rng = SeededRandom(Cell::new(11));
+        let id = uuid_v4(&rng).unwrap();
+        let token = RefreshToken::for_user(&id, &RefreshSecret::generate(&rng).unwrap()).unwrap();
+        assert_eq!(
+            RefreshToken::parse(&token.token),
+            Some(PresentedToken {
+                user_id: id.clone(),
+                hash: token.hash
+            })
+        );
+        // Upper-case ids are the same id.
+        let upper = RefreshToken::for_user(&id.to_uppercase(), &RefreshSecret([5; 32])).unwrap();
+        assert_eq!(RefreshToken::parse(&upper.token).unwrap().user_id, id);
+    }
+
+    #[test]
+    fn malformed_refresh_tokens_and_ids_are_refused() {
+        assert!(RefreshToken::for_user("not-a-uuid", &RefreshSecret([0; 32])).is_none());
+        assert!(RefreshToken::for_user(
+            "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6g",
+            &RefreshSecret([0; 32])
+        )
+        .is_none());
+        assert!(RefreshToken::for_user(
+            "-f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f",
+            &RefreshSecret([0; 32])
+        )
+        .is_none());
+        assert!(RefreshToken::for_user(
+            "7f3c2a9e+3b1d-4f6a-8c2e-1a2b3c4d5e6f",
+            &RefreshSecret([0; 32])
+        )
+        .is_none());
+        let good = RefreshToken::for_user(
+            "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f",
+            &RefreshSecret([0; 32]),
+        )
+        .unwrap()
+        .token;
+        for bad in [
+            String::new(),
+            "A".repeat(43),
+            "A".repeat(63),
+            format!("{good}A"),
+            good.replace(&good[..1], "*"),
+            format!("{}=", &good[..63]),
+            "é".repeat(32),
+        ] {
+            assert_eq!(RefreshToken::parse(&bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn changing_the_named_user_changes_the_hash() {
+        let secret = RefreshSecret([9; 32]);
+        let a = RefreshToken::for_user("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f", &secret).unwrap();
+        let b = RefreshToken::for_user("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e70", &secret).unwrap();
+        assert_ne!(a.hash, b.hash);
+        assert_ne!(
+            RefreshToken::parse(&a.token).unwrap().user_id,
+            RefreshToken::parse(&b.token).unwrap().user_id
+        );
     }
 }

@@ -8,7 +8,7 @@ use e2e::{base_url, profile, worker_log};
 use std::time::Duration;
 
 #[tokio::test]
-async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_gateway_call_and_one_statement()
+async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_gateway_call_and_two_statements()
 {
     let c = Client::new(&base_url());
     let phone = random_phone();
@@ -39,8 +39,9 @@ async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_gateway_call_
         1,
         "login: gateway calls"
     );
+    // The phone's claim (routed by phone), then the account write (routed by user id).
     let queries = pooled_queries_since(queries_before).await;
-    assert_eq!(queries, 1, "login: Postgres statements");
+    assert_eq!(queries, 2, "login: Postgres statements");
 }
 
 #[tokio::test]

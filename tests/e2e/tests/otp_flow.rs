@@ -63,12 +63,14 @@ async fn first_login_creates_the_user_and_issues_both_tokens() {
             "{field} is RFC 3339 UTC"
         );
     }
-    let refresh = first.body["refresh_token"].as_str().unwrap();
-    assert_eq!(
-        URL_SAFE_NO_PAD.decode(refresh).unwrap().len(),
-        32,
-        "256-bit refresh tokens"
-    );
+    // The user's id (16 bytes, for routing) and 256 random bits.
+    let refresh = URL_SAFE_NO_PAD
+        .decode(first.body["refresh_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(refresh.len(), 48, "user id and 256-bit secret");
+    let id = first.body["user"]["id"].as_str().unwrap().replace('-', "");
+    let named: String = refresh[..16].iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(named, id, "the refresh token names its user");
 }
 
 #[tokio::test]

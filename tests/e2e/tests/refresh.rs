@@ -157,8 +157,19 @@ async fn refresh_refuses_bad_tokens_and_another_sessions_id() {
             401,
             "INVALID_REFRESH_TOKEN",
         ),
+        // Well formed, so it reaches the database: a token of nobody.
         (
-            json!({"refresh_token": "A".repeat(43)}),
+            json!({"refresh_token": "A".repeat(64)}),
+            401,
+            "INVALID_REFRESH_TOKEN",
+        ),
+        // A real token with its user id edited: the hash no longer matches anything.
+        (
+            json!({"refresh_token": format!(
+                "{}{}",
+                if token.starts_with('B') { 'C' } else { 'B' },
+                &token[1..]
+            )}),
             401,
             "INVALID_REFRESH_TOKEN",
         ),

@@ -1,54 +1,60 @@
-//! The account store on Postgres: a login is one statement.
+//! The account store on Postgres: each call is one statement (a login, two), and each hot-path
+//! statement addresses every table by its Citus distribution column (see `citus/`).
 
 use super::PgError;
 use auth_core::ports::{
     AccountStore, AdminOutcome, AdminRequest, BackendError, LogoutScope, NewLogin, RevokeOutcome,
     Rotation, RotationOutcome, SessionInfo, User, SUPERADMIN,
 };
+use auth_core::secrets::{PresentedToken, RefreshToken};
 use tokio_postgres::types::Type;
 use tokio_postgres::Client;
 
-/// Finds or creates the user, starts (or restarts) the session, revokes the session's earlier
-/// refresh tokens and stores the new one's hash, in one statement: one round trip, and nothing
-/// half-written if anything fails. Data-modifying CTEs all run against one snapshot; foreign keys
-/// are checked at the end of the statement, so rows made in one CTE can be referenced by the next.
+/// The account id of a phone, claiming the candidate id (`$2`) when the phone has none. Routes
+/// by the phone (`user_phones` is distributed by it). The no-op update makes a taken phone return
+/// its owner, even one claimed by a transaction that committed a moment ago.
+const CLAIM_PHONE: &str = "
+INSERT INTO user_phones AS p (phone, user_id) VALUES ($1, $2::uuid)
+ON CONFLICT (phone) DO UPDATE SET user_id = p.user_id
+RETURNING p.user_id::text";
+
+/// Creates the user if absent, starts (or restarts) the session, revokes the session's earlier
+/// refresh tokens and stores the new one's hash, in one statement: one round trip, nothing
+/// half-written if anything fails. Every table is addressed by the user id (`$1`), so on Citus
+/// the statement routes to that user's shard. Data-modifying CTEs all run against one snapshot;
+/// foreign keys are checked at the end of the statement, so rows made in one CTE can be
+/// referenced by the next.
 const LOGIN: &str = "
 WITH existing AS (
-    SELECT u.id, u.phone, u.scope, u.created_at, u.updated_at
-    FROM user_phones p JOIN users u ON u.id = p.user_id
-    WHERE p.phone = $1
+    SELECT id, phone, scope, created_at, updated_at FROM users WHERE id = $1::uuid
 ), created AS (
     INSERT INTO users (id, phone)
-    SELECT $2::uuid, $1 WHERE NOT EXISTS (SELECT 1 FROM existing)
+    SELECT $1::uuid, $2 WHERE NOT EXISTS (SELECT 1 FROM existing)
     RETURNING id, phone, scope, created_at, updated_at
-), claimed AS (
-    INSERT INTO user_phones (phone, user_id)
-    SELECT phone, id FROM created
-    RETURNING user_id
 ), account AS (
     SELECT id, phone, scope, created_at, updated_at, false AS is_new FROM existing
     UNION ALL
     SELECT id, phone, scope, created_at, updated_at, true AS is_new FROM created
 ), retired AS (
     UPDATE refresh_tokens SET revoked_at = now()
-    WHERE user_id = (SELECT id FROM account) AND session_id = $3 AND revoked_at IS NULL
+    WHERE user_id = $1::uuid AND session_id = $3 AND revoked_at IS NULL
     RETURNING 1
 ), session AS (
     INSERT INTO sessions (id, user_id, expires_at, user_agent, ip)
-    SELECT $3, id, to_timestamp($5), $6, $7 FROM account
+    VALUES ($3, $1::uuid, to_timestamp($5), $6, $7)
     ON CONFLICT (user_id, id) DO UPDATE
         SET created_at = now(), last_used_at = now(), expires_at = EXCLUDED.expires_at,
             revoked_at = NULL, user_agent = EXCLUDED.user_agent, ip = EXCLUDED.ip
-    RETURNING id, user_id
+    RETURNING id
 ), token AS (
     INSERT INTO refresh_tokens (token_hash, user_id, session_id, expires_at)
-    SELECT $4, user_id, id, to_timestamp($5) FROM session
+    SELECT $4, $1::uuid, id, to_timestamp($5) FROM session
     RETURNING 1
 ), audit AS (
     INSERT INTO audit_events (user_id, event, session_id, ip, user_agent)
-    SELECT id, 'login', $3, $7, $6 FROM account
+    SELECT $1::uuid, 'login', $3, $7, $6
     UNION ALL
-    SELECT id, 'new_user', $3, $7, $6 FROM created
+    SELECT $1::uuid, 'new_user', $3, $7, $6 FROM created
     RETURNING 1
 )
 SELECT a.id::text, a.phone, a.scope,
@@ -67,9 +73,10 @@ WITH live AS (
 )
 SELECT u.id::text, u.phone, u.scope,
        extract(epoch FROM u.created_at)::int8, extract(epoch FROM u.updated_at)::int8
-FROM users u JOIN live ON live.user_id = u.id";
+FROM users u JOIN live ON live.user_id = u.id
+WHERE u.id = $1::uuid";
 
-/// Refresh-token rotation in one statement.
+/// Refresh-token rotation in one statement, on the shard of the user the token names (`$1`).
 ///
 /// `usable` is the presented token if it is live and so is its session (and it belongs to the
 /// named session, when one is named). `rotated` marks it used, only if nobody has: under READ
@@ -84,52 +91,52 @@ WITH presented AS (
            s.revoked_at AS session_revoked, s.expires_at AS session_expires,
            s.last_used_at AS session_used
     FROM refresh_tokens t
-    JOIN sessions s ON s.user_id = t.user_id AND s.id = t.session_id
-    WHERE t.token_hash = $1
+    JOIN sessions s ON s.user_id = $1::uuid AND s.id = t.session_id
+    WHERE t.user_id = $1::uuid AND t.token_hash = $2
 ), usable AS (
     SELECT * FROM presented
     WHERE revoked_at IS NULL AND expires_at > now()
       AND session_revoked IS NULL AND session_expires > now()
-      AND ($6::float8 = 0 OR session_used > now() - make_interval(secs => $6::float8))
-      AND ($3::text IS NULL OR session_id = $3)
+      AND ($7::float8 = 0 OR session_used > now() - make_interval(secs => $7::float8))
+      AND ($4::text IS NULL OR session_id = $4)
 ), rotated AS (
     UPDATE refresh_tokens t SET used_at = now()
     FROM usable u
-    WHERE t.user_id = u.user_id AND t.token_hash = $1 AND t.used_at IS NULL
-    RETURNING t.user_id, t.session_id
+    WHERE t.user_id = $1::uuid AND t.token_hash = $2 AND t.used_at IS NULL
+    RETURNING t.session_id
 ), retry AS (
-    SELECT user_id, session_id FROM usable
-    WHERE $5 > 0 AND NOT EXISTS (SELECT 1 FROM rotated)
-      AND (used_at IS NULL OR used_at > now() - make_interval(secs => $5))
+    SELECT session_id FROM usable
+    WHERE $6 > 0 AND NOT EXISTS (SELECT 1 FROM rotated)
+      AND (used_at IS NULL OR used_at > now() - make_interval(secs => $6))
 ), successor AS (
-    SELECT user_id, session_id FROM rotated
+    SELECT session_id FROM rotated
     UNION ALL
-    SELECT user_id, session_id FROM retry
+    SELECT session_id FROM retry
 ), issued AS (
     INSERT INTO refresh_tokens (token_hash, user_id, session_id, expires_at)
-    SELECT $2, user_id, session_id, to_timestamp($4) FROM successor
-    RETURNING user_id, session_id
+    SELECT $3, $1::uuid, session_id, to_timestamp($5) FROM successor
+    RETURNING session_id
 ), reuse AS (
     UPDATE sessions s SET revoked_at = now()
     FROM usable u
-    WHERE s.user_id = u.user_id AND s.id = u.session_id
+    WHERE s.user_id = $1::uuid AND s.id = u.session_id
       AND NOT EXISTS (SELECT 1 FROM successor)
-    RETURNING s.user_id, s.id
+    RETURNING s.id
 ), reuse_tokens AS (
     UPDATE refresh_tokens t SET revoked_at = now()
     FROM reuse r
-    WHERE t.user_id = r.user_id AND t.session_id = r.id AND t.revoked_at IS NULL
+    WHERE t.user_id = $1::uuid AND t.session_id = r.id AND t.revoked_at IS NULL
     RETURNING 1
 ), touched AS (
     UPDATE sessions s SET last_used_at = now()
     FROM issued i
-    WHERE s.user_id = i.user_id AND s.id = i.session_id
+    WHERE s.user_id = $1::uuid AND s.id = i.session_id
     RETURNING 1
 ), audit AS (
     INSERT INTO audit_events (user_id, event, session_id, ip, user_agent)
-    SELECT user_id, 'refresh', session_id, $7, $8 FROM issued
+    SELECT $1::uuid, 'refresh', session_id, $8, $9 FROM issued
     UNION ALL
-    SELECT user_id, 'reuse_detected', id, $7, $8 FROM reuse
+    SELECT $1::uuid, 'reuse_detected', id, $8, $9 FROM reuse
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM reuse)::int8,
@@ -138,29 +145,31 @@ SELECT (SELECT count(*) FROM reuse)::int8,
        i.session_id
 FROM (SELECT 1) AS one
 LEFT JOIN issued i ON true
-LEFT JOIN users u ON u.id = i.user_id";
+LEFT JOIN users u ON u.id = $1::uuid AND i.session_id IS NOT NULL";
 
-/// Logout in one statement: end the chosen sessions of the token's user and revoke their tokens.
+/// Logout in one statement, on the shard of the user the token names (`$1`): end the chosen
+/// sessions of the token's user and revoke their tokens.
 const LOGOUT: &str = "
 WITH me AS (
-    SELECT user_id, session_id FROM refresh_tokens
-    WHERE token_hash = $1 AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now()
+    SELECT session_id FROM refresh_tokens
+    WHERE user_id = $1::uuid AND token_hash = $2
+      AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now()
 ), ended AS (
     UPDATE sessions s SET revoked_at = now()
     FROM me
-    WHERE s.user_id = me.user_id AND s.revoked_at IS NULL
-      AND CASE $2 WHEN 'local' THEN s.id = me.session_id
+    WHERE s.user_id = $1::uuid AND s.revoked_at IS NULL
+      AND CASE $3 WHEN 'local' THEN s.id = me.session_id
                   WHEN 'others' THEN s.id <> me.session_id
                   ELSE true END
-    RETURNING s.user_id, s.id
+    RETURNING s.id
 ), revoked AS (
     UPDATE refresh_tokens t SET revoked_at = now()
     FROM ended e
-    WHERE t.user_id = e.user_id AND t.session_id = e.id AND t.revoked_at IS NULL
+    WHERE t.user_id = $1::uuid AND t.session_id = e.id AND t.revoked_at IS NULL
     RETURNING 1
 ), audit AS (
     INSERT INTO audit_events (user_id, event, session_id, ip, user_agent, detail)
-    SELECT user_id, 'logout', id, $3, $4, $2 FROM ended
+    SELECT $1::uuid, 'logout', id, $4, $5, $3 FROM ended
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM me)::int8";
@@ -177,7 +186,7 @@ WITH me AS (
 SELECT s.id, extract(epoch FROM s.created_at)::int8, extract(epoch FROM s.last_used_at)::int8,
        extract(epoch FROM s.expires_at)::int8, s.user_agent, s.ip
 FROM sessions s JOIN me ON s.user_id = me.user_id
-WHERE s.revoked_at IS NULL AND s.expires_at > now()
+WHERE s.user_id = $1::uuid AND s.revoked_at IS NULL AND s.expires_at > now()
 ORDER BY s.last_used_at DESC, s.id
 LIMIT 100";
 
@@ -191,16 +200,16 @@ WITH me AS (
 ), ended AS (
     UPDATE sessions s SET revoked_at = now()
     FROM me
-    WHERE s.user_id = me.user_id AND s.id = $3 AND s.revoked_at IS NULL AND s.expires_at > now()
-    RETURNING s.user_id, s.id
+    WHERE s.user_id = $1::uuid AND s.id = $3 AND s.revoked_at IS NULL AND s.expires_at > now()
+    RETURNING s.id
 ), revoked AS (
     UPDATE refresh_tokens t SET revoked_at = now()
     FROM ended e
-    WHERE t.user_id = e.user_id AND t.session_id = e.id AND t.revoked_at IS NULL
+    WHERE t.user_id = $1::uuid AND t.session_id = e.id AND t.revoked_at IS NULL
     RETURNING 1
 ), audit AS (
     INSERT INTO audit_events (user_id, event, session_id, ip, user_agent, detail)
-    SELECT user_id, 'session_revoked', id, $5, $6, 'by session ' || $2 FROM ended
+    SELECT $1::uuid, 'session_revoked', id, $5, $6, 'by session ' || $2 FROM ended
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM me)::int8, (SELECT count(*) FROM ended)::int8";
@@ -260,17 +269,38 @@ impl<'c> PgAccountStore<'c> {
         self
     }
 
-    async fn login_once(&self, l: &NewLogin<'_>) -> Result<(User, bool), PgError> {
+    /// The phone's account id: its owner's, or `candidate` if it had none.
+    async fn claim_phone(&self, phone: &str, candidate: &str) -> Result<String, PgError> {
+        let rows = self
+            .client
+            .query_typed(
+                CLAIM_PHONE,
+                &[(&phone, Type::TEXT), (&candidate, Type::TEXT)],
+            )
+            .await?;
+        let row = rows.first().ok_or_else(|| PgError::Server {
+            code: "P0002".into(),
+            message: "the phone claim returned no row".into(),
+        })?;
+        Ok(row.get(0))
+    }
+
+    async fn login_once(
+        &self,
+        l: &NewLogin<'_>,
+        user_id: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<(User, bool), PgError> {
         let phone = l.phone.as_e164();
         let rows = self
             .client
             .query_typed(
                 LOGIN,
                 &[
+                    (&user_id, Type::TEXT),
                     (&phone, Type::TEXT),
-                    (&l.new_user_id, Type::TEXT),
                     (&l.session.as_str(), Type::TEXT),
-                    (&l.refresh_token_hash.as_slice(), Type::BYTEA),
+                    (&token_hash.as_slice(), Type::BYTEA),
                     (&(l.refresh_expires_at as f64), Type::FLOAT8),
                     (&l.user_agent, Type::TEXT),
                     (&l.client_ip, Type::TEXT),
@@ -338,7 +368,8 @@ impl AccountStore for PgAccountStore<'_> {
             .query_typed(
                 ROTATE,
                 &[
-                    (&r.presented_hash.as_slice(), Type::BYTEA),
+                    (&r.presented.user_id.as_str(), Type::TEXT),
+                    (&r.presented.hash.as_slice(), Type::BYTEA),
                     (&r.successor_hash.as_slice(), Type::BYTEA),
                     (&r.session_id, Type::TEXT),
                     (&(r.successor_expires_at as f64), Type::FLOAT8),
@@ -485,7 +516,7 @@ impl AccountStore for PgAccountStore<'_> {
 
     async fn logout(
         &self,
-        token_hash: &[u8; 32],
+        token: &PresentedToken,
         scope: LogoutScope,
     ) -> Result<bool, BackendError> {
         let scope = match scope {
@@ -498,7 +529,8 @@ impl AccountStore for PgAccountStore<'_> {
             .query_typed(
                 LOGOUT,
                 &[
-                    (&token_hash.as_slice(), Type::BYTEA),
+                    (&token.user_id.as_str(), Type::TEXT),
+                    (&token.hash.as_slice(), Type::BYTEA),
                     (&scope, Type::TEXT),
                     (&self.client_ip, Type::TEXT),
                     (&self.user_agent, Type::TEXT),
@@ -517,12 +549,21 @@ impl AccountStore for PgAccountStore<'_> {
         Ok(rows.first().map(user_from))
     }
 
+    /// Two statements, each on one shard when distributed: the phone's claim (by phone), then
+    /// the account write (by user id).
     async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
-        match self.login_once(login).await {
-            // The other login made the account; this one now finds it.
-            Err(PgError::Server { code, .. }) if code == UNIQUE_VIOLATION => {
-                self.login_once(login).await.map_err(backend)
-            }
+        let user_id = self
+            .claim_phone(login.phone.as_e164(), login.new_user_id)
+            .await
+            .map_err(backend)?;
+        let token = RefreshToken::for_user(&user_id, login.refresh_secret)
+            .ok_or_else(|| BackendError::Failed("claimed account id is not a UUID".into()))?;
+        match self.login_once(login, &user_id, &token.hash).await {
+            // A first login of this phone running beside this one made the user; now it is found.
+            Err(PgError::Server { code, .. }) if code == UNIQUE_VIOLATION => self
+                .login_once(login, &user_id, &token.hash)
+                .await
+                .map_err(backend),
             other => other.map_err(backend),
         }
     }
@@ -534,3 +575,7 @@ pub(crate) fn backend(err: PgError) -> BackendError {
         other => BackendError::Failed(other.to_string()),
     }
 }
+
+// sqlparser is a native dev-dependency: the check runs with the native tests.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod citus_routing;

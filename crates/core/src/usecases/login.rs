@@ -10,7 +10,7 @@ use crate::ports::{
     AccountStore, BackendError, Clock, Limit, NewLogin, OtpStore, SecureRandom, TokenSigner,
     UnixSeconds, User, VerifyOutcome, VerifyRequest,
 };
-use crate::secrets::{uuid_v4, RefreshToken};
+use crate::secrets::{uuid_v4, RefreshSecret, RefreshToken};
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
 use crate::token::{self, TokenError};
@@ -124,7 +124,7 @@ where
     }
 
     let now = deps.clock.now();
-    let refresh = RefreshToken::generate(deps.rng).map_err(|_| LoginError::Random)?;
+    let refresh_secret = RefreshSecret::generate(deps.rng).map_err(|_| LoginError::Random)?;
     let new_user_id = uuid_v4(deps.rng).map_err(|_| LoginError::Random)?;
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
     let (user, is_new_user) = deps
@@ -133,13 +133,17 @@ where
             phone: &phone,
             new_user_id: &new_user_id,
             session: &session,
-            refresh_token_hash: &refresh.hash,
+            refresh_secret: &refresh_secret,
             refresh_expires_at,
             user_agent: input.user_agent,
             client_ip: Some(input.client_ip),
         })
         .await
         .map_err(LoginError::Backend)?;
+    // The store kept this token's hash; the user id it names comes from the store.
+    let refresh = RefreshToken::for_user(&user.id, &refresh_secret).ok_or_else(|| {
+        LoginError::Backend(BackendError::Failed("account id is not a UUID".into()))
+    })?;
     let (access_token, expires_at) = token::issue(
         deps.signer,
         settings,

@@ -7,12 +7,10 @@ use crate::ports::{
     AccountStore, BackendError, Clock, LogoutScope, Rotation, RotationOutcome, SecureRandom,
     TokenSigner, UnixSeconds, User,
 };
-use crate::secrets::RefreshToken;
+use crate::secrets::{RefreshSecret, RefreshToken};
 use crate::session::SessionId;
 use crate::settings::Settings;
 use crate::token::{self, TokenError};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 
 pub struct RefreshInput<'a> {
     pub refresh_token: Option<&'a str>,
@@ -56,12 +54,6 @@ pub struct RefreshDeps<'a, A, T, R, C> {
     pub settings: &'a Settings,
 }
 
-/// A refresh token as this service makes them: 32 bytes, URL-safe base64. Anything else is
-/// refused without a database round trip.
-fn well_formed(token: &str) -> bool {
-    token.len() == 43 && URL_SAFE_NO_PAD.decode(token).is_ok_and(|b| b.len() == 32)
-}
-
 pub async fn refresh<A, T, R, C>(
     deps: &RefreshDeps<'_, A, T, R, C>,
     input: &RefreshInput<'_>,
@@ -80,17 +72,18 @@ where
         Some(s) => Some(SessionId::parse(s).map_err(|_| RefreshError::InvalidSession)?),
         None => None,
     };
-    if !well_formed(presented) {
-        return Err(RefreshError::Invalid);
-    }
+    let presented = RefreshToken::parse(presented).ok_or(RefreshError::Invalid)?;
     let settings = deps.settings;
     let now = deps.clock.now();
-    let successor = RefreshToken::generate(deps.rng).map_err(|_| RefreshError::Random)?;
+    let secret = RefreshSecret::generate(deps.rng).map_err(|_| RefreshError::Random)?;
+    // The successor names the same user: a session never changes hands.
+    let successor =
+        RefreshToken::for_user(&presented.user_id, &secret).ok_or(RefreshError::Invalid)?;
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
     let outcome = deps
         .accounts
         .rotate(&Rotation {
-            presented_hash: &RefreshToken::hash_of(presented),
+            presented: &presented,
             successor_hash: &successor.hash,
             session_id: session.as_ref().map(SessionId::as_str),
             successor_expires_at: refresh_expires_at,
@@ -170,13 +163,8 @@ pub async fn logout<A: AccountStore>(
         "global" => LogoutScope::Global,
         _ => return Err(LogoutError::BadScope),
     };
-    if !well_formed(presented) {
-        return Err(LogoutError::Invalid);
-    }
-    match accounts
-        .logout(&RefreshToken::hash_of(presented), scope)
-        .await
-    {
+    let presented = RefreshToken::parse(presented).ok_or(LogoutError::Invalid)?;
+    match accounts.logout(&presented, scope).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(LogoutError::Invalid),
         Err(e) => Err(LogoutError::Backend(e)),
