@@ -5,7 +5,34 @@
 //! that must never serve (the console SMS provider in production).
 
 use auth_core::settings::Settings;
+use std::cell::RefCell;
+use std::rc::Rc;
 use worker::Env;
+
+thread_local! {
+    /// The parsed configuration of this isolate. An isolate serves one version of the worker,
+    /// whose bindings never change, so parsing (the phone numbers of `OTP_TEST_NUMBERS`
+    /// especially) happens once per isolate instead of once per request.
+    static PARSED: RefCell<Option<Rc<Parsed>>> = const { RefCell::new(None) };
+}
+
+/// Both halves of the configuration, or why each is refused.
+struct Parsed {
+    config: Result<Rc<Config>, String>,
+    otp: Result<Rc<OtpConfig>, String>,
+}
+
+fn parsed(env: &Env) -> Rc<Parsed> {
+    if let Some(p) = PARSED.with(|c| c.borrow().clone()) {
+        return p;
+    }
+    let p = Rc::new(Parsed {
+        config: Config::parse(env).map(Rc::new),
+        otp: OtpConfig::parse(env).map(Rc::new),
+    });
+    PARSED.with(|c| *c.borrow_mut() = Some(p.clone()));
+    p
+}
 
 /// The Hyperdrive binding that reaches Postgres (a pooler in front of it).
 pub const HYPERDRIVE_BINDING: &str = "HYPERDRIVE";
@@ -79,7 +106,12 @@ pub fn is_production(env: &Env) -> bool {
 
 impl Config {
     /// Reads the configuration; a missing required setting is an error naming the variable.
-    pub fn from_env(env: &Env) -> Result<Self, String> {
+    /// The connection settings of this isolate (parsed on first use).
+    pub fn from_env(env: &Env) -> Result<Rc<Self>, String> {
+        parsed(env).config.clone()
+    }
+
+    fn parse(env: &Env) -> Result<Self, String> {
         let postgres_tls = match lookup(env, "POSTGRES_TLS").as_deref() {
             Some("off") => PostgresTls::Off,
             Some("starttls") | None => PostgresTls::StartTls,
@@ -99,7 +131,12 @@ impl Config {
 }
 
 impl OtpConfig {
-    pub fn from_env(env: &Env) -> Result<Self, String> {
+    /// The OTP and token settings of this isolate (parsed and checked on first use).
+    pub fn from_env(env: &Env) -> Result<Rc<Self>, String> {
+        parsed(env).otp.clone()
+    }
+
+    fn parse(env: &Env) -> Result<Self, String> {
         if is_production(env) {
             production_check(env)?;
         }
@@ -146,8 +183,8 @@ impl OtpConfig {
 
 /// What a production deployment must not run with, beyond the settings every deployment needs:
 /// development keys (the dev stack's key ids start with `dev-`), test numbers, plain-text
-/// connections, a metrics endpoint without a token. Checked on every request that reads the
-/// configuration, so a bad deployment answers 503 (and logs why) instead of serving.
+/// connections, a metrics endpoint without a token. Checked when the isolate first reads the
+/// configuration; every request of a bad deployment then answers 503 (and logs why).
 fn production_check(env: &Env) -> Result<(), String> {
     let mut problems = Vec::new();
     if lookup(env, "JWT_SIGNING_KID").is_some_and(|kid| kid.starts_with("dev-")) {

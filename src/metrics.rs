@@ -1,5 +1,6 @@
-//! Metrics across every isolate: each answered request adds its increments to one Redis hash,
-//! after the response (`ctx.wait_until`), so counting never delays an answer. `GET /metrics`
+//! Metrics across every isolate: each answered request adds its increments to its isolate's
+//! batch, which one pipeline of hash increments writes to Redis shortly after the response
+//! (`ctx.wait_until`), so counting never delays an answer. `GET /metrics`
 //! renders the hash in the Prometheus text format, behind the `METRICS_TOKEN` bearer.
 //!
 //! Handlers pass what the counters need through internal response headers ([`CODE_HEADER`],
@@ -10,7 +11,10 @@ use crate::http;
 use auth_adapters::upstash::UpstashRedis;
 use auth_core::error::ErrorCode;
 use auth_core::metrics::{increments, render, Answered};
-use worker::{Context, Env, Request, Response, Result};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use worker::{Context, Delay, Env, Request, Response, Result};
 
 /// Internal header carrying an error answer's contract code.
 pub const CODE_HEADER: &str = "x-internal-code";
@@ -41,24 +45,46 @@ fn hash_key(config: &Config) -> String {
     format!("{}metrics:{{all}}", config.redis_key_prefix)
 }
 
-/// Schedules the increments of one answered request after the response.
+thread_local! {
+    /// Increments of this isolate not yet written, summed per field. `Some` while a flush is
+    /// scheduled: the requests that answer meanwhile add to it instead of writing their own.
+    static PENDING: RefCell<Option<BTreeMap<String, i64>>> = const { RefCell::new(None) };
+}
+
+/// How long increments gather before one pipeline writes them. Under load one write carries
+/// the counts of many requests (a write per request cost more CPU than most handlers); idle, a
+/// count reaches Redis this long after its response.
+const BATCH_WINDOW: Duration = Duration::from_millis(100);
+
+/// Adds the increments of one answered request to this isolate's batch, and schedules the
+/// batch's write after the response (`ctx.wait_until`) when none is scheduled yet.
 pub fn record(ctx: &Context, env: &Env, answered: &Answered<'_>) {
     let Ok(config) = Config::from_env(env) else {
         return;
     };
-    let commands: Vec<Vec<String>> = increments(answered)
-        .into_iter()
-        .map(|(field, by)| {
-            vec![
-                "HINCRBY".to_owned(),
-                hash_key(&config),
-                field,
-                by.to_string(),
-            ]
-        })
-        .collect();
+    let already_scheduled = PENDING.with(|pending| {
+        let mut pending = pending.borrow_mut();
+        let scheduled = pending.is_some();
+        let batch = pending.get_or_insert_with(BTreeMap::new);
+        for (field, by) in increments(answered) {
+            *batch.entry(field).or_default() += by;
+        }
+        scheduled
+    });
+    if already_scheduled {
+        return;
+    }
+    let key = hash_key(&config);
     let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
     ctx.wait_until(async move {
+        Delay::from(BATCH_WINDOW).await;
+        let batch = PENDING
+            .with(|pending| pending.borrow_mut().take())
+            .unwrap_or_default();
+        let commands: Vec<Vec<String>> = batch
+            .into_iter()
+            .map(|(field, by)| vec!["HINCRBY".to_owned(), key.clone(), field, by.to_string()])
+            .collect();
         // Losing a few increments while Redis is down is better than failing requests.
         if let Err(e) = redis.pipeline(&commands).await {
             http::log_error("metrics write failed", &e);

@@ -1,15 +1,12 @@
 //! Reading requests: bounded JSON bodies, cookies, the client's address.
 
+use auth_core::bodies::{self, MAX_BODY_BYTES};
 use auth_core::error::{ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
 use worker::Request;
 
-/// The contract's body limit.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
-/// Reads and parses a JSON body of at most [`MAX_BODY_BYTES`]. Malformed JSON, a non-object or
-/// a field of the wrong type is `INVALID_REQUEST` with the parser's reason (which names the
-/// field and position, never echoes values).
+/// Reads a JSON body and parses it (`auth_core::bodies`). A declared length over the limit is
+/// refused before anything is read.
 pub async fn json_body<T: DeserializeOwned>(request: &mut Request) -> Result<T, ErrorBody> {
     let declared = request
         .headers()
@@ -18,27 +15,13 @@ pub async fn json_body<T: DeserializeOwned>(request: &mut Request) -> Result<T, 
         .flatten()
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
+        return Err(bodies::too_large());
     }
     let bytes = request
         .bytes()
         .await
         .map_err(|_| ErrorBody::new(ErrorCode::InvalidRequest, "unreadable request body"))?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        let reason = match e.classify() {
-            serde_json::error::Category::Data => format!("wrong or missing field: {e}"),
-            _ => format!("malformed JSON at line {} column {}", e.line(), e.column()),
-        };
-        ErrorBody::new(ErrorCode::InvalidRequest, "invalid request body").with_details(reason)
-    })
-}
-
-fn too_large() -> ErrorBody {
-    ErrorBody::new(ErrorCode::PayloadTooLarge, "request body too large")
-        .with_details(format!("the limit is {MAX_BODY_BYTES} bytes"))
+    bodies::parse(&bytes)
 }
 
 /// A cookie's value from the `Cookie` header.

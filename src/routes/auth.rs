@@ -10,30 +10,16 @@ use crate::sms::Sms;
 use crate::{http, request};
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
 
+use auth_core::bodies::{LoginBody, SendOtpBody};
 use auth_core::usecases::login::{login, LoginDeps, LoginInput};
 use auth_core::usecases::send_otp::{send_otp, SendOtpDeps, SendOtpInput};
-use serde::Deserialize;
 use serde_json::json;
+use std::rc::Rc;
 use worker::{console_warn, Env, Request, Response, Result};
-
-#[derive(Deserialize)]
-struct SendOtpBody {
-    phone_number: String,
-    #[serde(default)]
-    session_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct LoginBody {
-    phone_number: String,
-    otp: String,
-    #[serde(default)]
-    session_id: Option<String>,
-}
 
 /// Both configurations, or the 503 that a misconfigured deployment answers with. The reason goes
 /// to the log only: it names settings, which is for operators.
-pub(crate) fn configs(env: &Env) -> std::result::Result<(Config, OtpConfig), Response> {
+pub(crate) fn configs(env: &Env) -> std::result::Result<(Rc<Config>, Rc<OtpConfig>), Response> {
     let loaded = Config::from_env(env).and_then(|c| OtpConfig::from_env(env).map(|o| (c, o)));
     loaded.map_err(|problem| http::misconfigured(&problem))
 }

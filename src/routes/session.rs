@@ -7,30 +7,14 @@ use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::routes::{auth::configs, users};
 use crate::signer::WebCryptoSigner;
 use crate::{http, request};
+use auth_core::bodies::{LogoutBody, RefreshBody};
 use auth_core::error::ErrorCode;
 use auth_core::ports::{AccountStore, RevokeOutcome};
 use auth_core::session::SessionId;
 use auth_core::time::rfc3339;
 use auth_core::usecases::refresh::{logout, refresh, RefreshDeps, RefreshInput};
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Env, Request, Response, Result};
-
-#[derive(Deserialize, Default)]
-struct RefreshBody {
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    session_id: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct LogoutBody {
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
-}
 
 /// The refresh token of the request: from the body, or in cookie mode from the cookie, which
 /// then needs the CSRF header. `Err` is the 403 to answer.

@@ -18,7 +18,7 @@ use worker::{Env, Request, Response, Result};
 /// Configuration and keyring, or the response a misconfigured deployment gives.
 pub(crate) async fn load(
     env: &Env,
-) -> std::result::Result<(Config, OtpConfig, Rc<Keyring>), Response> {
+) -> std::result::Result<(Rc<Config>, Rc<OtpConfig>, Rc<Keyring>), Response> {
     let fail = |problem: String| http::misconfigured(&problem);
     let config = Config::from_env(env).map_err(fail)?;
     let otp = OtpConfig::from_env(env).map_err(fail)?;
@@ -73,8 +73,8 @@ pub(crate) async fn authenticate(
 
 /// An authenticated caller: the configuration and the claims of a valid access token.
 pub(crate) struct Caller {
-    pub config: Config,
-    pub otp: OtpConfig,
+    pub config: Rc<Config>,
+    pub otp: Rc<OtpConfig>,
     pub claims: Claims,
     client_ip: String,
     user_agent: Option<String>,

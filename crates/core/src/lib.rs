@@ -19,6 +19,7 @@
 //! by feeding it time, bytes and fake backends. It builds for native and `wasm32-unknown-unknown`.
 
 pub mod admin;
+pub mod bodies;
 pub mod error;
 pub mod metrics;
 pub mod otp;
