@@ -12,8 +12,9 @@ use auth_core::secrets::PresentedToken;
 use std::time::Duration;
 use worker::Env;
 
-/// Connect, run, close: the bound for one account call, connection included.
-const CALL_LIMIT: Duration = Duration::from_secs(5);
+/// Connect, run, close: the bound for one account call, connection included. A database that
+/// does not answer makes the request a 503 within this, as a stopped one does at once.
+const CALL_LIMIT: Duration = Duration::from_secs(2);
 
 pub struct HyperdriveAccounts<'a> {
     pub env: &'a Env,

@@ -244,7 +244,8 @@ async fn all_keys_of_a_phone_share_one_hash_tag() {
         client_ip: "192.0.2.12",
         settings: &s,
     };
-    store.issue(&issue).await.unwrap();
+    let outcome = store.issue(&issue).await.unwrap();
+    assert_eq!(outcome, auth_core::ports::IssueOutcome::Issued);
     let keys = redis
         .command(&["KEYS", &format!("{prefix}otp:*")])
         .await

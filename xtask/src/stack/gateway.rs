@@ -41,6 +41,24 @@ pub fn start(p: &Profile, token: &str) -> crate::Result<Child> {
     let log_path = p.dir.join("redis-rest.log");
     let log = std::fs::File::create(&log_path)
         .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    spawn(p, token, log)
+}
+
+/// Starts the already built gateway again after a fault test stopped it, appending to its log
+/// (the cost tests count requests in it). The process is not the caller's to wait for; the
+/// stack's shutdown stops whatever serves the gateway port.
+pub fn restart(p: &Profile, token: &str) -> crate::Result<()> {
+    let log_path = p.dir.join("redis-rest.log");
+    let log = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&log_path)
+        .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+    spawn(p, token, log).map(drop)
+}
+
+fn spawn(p: &Profile, token: &str, log: std::fs::File) -> crate::Result<Child> {
+    let log_path = p.dir.join("redis-rest.log");
     let err = log.try_clone().map_err(|e| e.to_string())?;
     let child = Command::new(binary())
         .env("REDIS_REST_LISTEN", format!("127.0.0.1:{}", p.gateway_port))

@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod net;
 pub mod pgbouncer;
 pub mod postgres;
+pub mod procs;
 pub mod redis;
 pub mod worker;
 
@@ -45,6 +46,16 @@ impl Profile {
 
     pub fn test() -> Self {
         Self::new("test", [55442, 56389, 56442, 8089, 8797, 9239, 8899])
+    }
+
+    /// The benchmark's stack: ports and state of its own, so it never touches dev or test data.
+    pub fn bench() -> Self {
+        Self::new("bench", [55462, 56409, 56462, 8109, 8817, 9259, 8919])
+    }
+
+    /// The long API fuzz run's stack (`cargo xtask fuzz-api`), apart from the others.
+    pub fn fuzz() -> Self {
+        Self::new("fuzz", [55472, 56419, 56472, 8119, 8827, 9269, 8929])
     }
 
     /// Ports can be moved with `<PROFILE>_<COMPONENT>_PORT`, e.g. `DEV_WORKER_PORT=8788`.
@@ -215,6 +226,13 @@ impl Stack {
             worker::terminate_group(&mut child);
             note(&format!("stopped {name}"));
         }
+        // A gateway restarted by a fault test is not our child; whatever serves our gateway
+        // port now is still ours to stop.
+        if let Some(pid) = procs::listener(self.profile.gateway_port) {
+            signal(pid, "TERM");
+            wait_exit(pid, std::time::Duration::from_secs(10));
+            note("stopped the restarted redis-rest gateway");
+        }
         if std::mem::take(&mut self.started_pgbouncer) {
             pgbouncer::stop(&self.profile);
             note("stopped PgBouncer");
@@ -261,8 +279,19 @@ pub fn signal(pid: u32, signal: &str) {
 pub fn wait_exit(pid: u32, limit: std::time::Duration) -> bool {
     let started = std::time::Instant::now();
     while started.elapsed() < limit {
-        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            return true;
+        // Gone, or a zombie its parent has not reaped yet (a fault test stopping a child of
+        // the task runner): either way it no longer runs.
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => return true,
+            Ok(stat)
+                if stat
+                    .rsplit(')')
+                    .next()
+                    .is_some_and(|s| s.trim_start().starts_with('Z')) =>
+            {
+                return true
+            }
+            Ok(_) => {}
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

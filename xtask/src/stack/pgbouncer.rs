@@ -24,14 +24,14 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
     let server = ConnParts::parse(&p.database_url());
     let ini = dir.join("pgbouncer.ini");
     let log = dir.join("pgbouncer.log");
-    // Short server timeouts: while PostgreSQL is down, clients get an error in about two seconds
-    // instead of waiting in the queue, so `/ready` and requests fail fast with 503.
+    // Short server timeouts: while PostgreSQL is down, clients get an error (08P01) in about a
+    // second instead of waiting in the queue, so `/ready` and requests fail fast with 503.
     let config = format!(
         "[databases]\n* = host={host} port={port}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {listen}\n\
          unix_socket_dir =\nauth_type = trust\nauth_file = {users}\npool_mode = transaction\n\
          stats_users = {user}\n\
-         max_client_conn = 1000\ndefault_pool_size = 20\nserver_connect_timeout = 2\nserver_login_retry = 1\n\
-         query_wait_timeout = 3\nignore_startup_parameters = extra_float_digits,options\n\
+         max_client_conn = 1000\ndefault_pool_size = 20\nserver_connect_timeout = 1\nserver_login_retry = 1\n\
+         query_wait_timeout = 1\nignore_startup_parameters = extra_float_digits,options\n\
          logfile = {log}\npidfile = {pid}\n",
         host = server.host,
         port = server.port,

@@ -19,6 +19,9 @@ impl From<tokio_postgres::Error> for PgError {
         // database is not usable from here right now. Neither variant includes connection
         // parameters, so no password can leak through the message.
         match err.as_db_error() {
+            Some(db) if means_unavailable(db.code().code()) => {
+                PgError::Unavailable(format!("{} {}", db.code().code(), db.message()))
+            }
             Some(db) => PgError::Server {
                 code: db.code().code().to_owned(),
                 message: db.message().to_owned(),
@@ -26,6 +29,14 @@ impl From<tokio_postgres::Error> for PgError {
             None => PgError::Unavailable(err.to_string()),
         }
     }
+}
+
+/// SQLSTATEs that say the database cannot serve right now, not that the statement is wrong:
+/// class 08 (connection exception; a pooler that cannot reach the server answers 08P01, for
+/// example PgBouncer's `query_wait_timeout`), 53300 (too many connections) and 57P01-57P03
+/// (shutting down, crashed, starting up). The request answers 503 and can be retried.
+fn means_unavailable(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || matches!(sqlstate, "53300" | "57P01" | "57P02" | "57P03")
 }
 
 /// The service's statements over one connected client. Borrowing the client (instead of owning
@@ -50,5 +61,22 @@ impl<'c> PgStore<'c> {
             )
             .await?;
         Ok(rows.first().map(|row| row.get::<_, i64>(0)).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::means_unavailable;
+
+    #[test]
+    fn connection_and_shutdown_states_mean_unavailable_and_statement_errors_do_not() {
+        for state in [
+            "08000", "08006", "08P01", "53300", "57P01", "57P02", "57P03",
+        ] {
+            assert!(means_unavailable(state), "{state}");
+        }
+        for state in ["23505", "42P01", "22P02", "40001", "P0002"] {
+            assert!(!means_unavailable(state), "{state}");
+        }
     }
 }
