@@ -73,8 +73,18 @@ impl PhoneNumber {
         if !phonenumber::is_valid(&parsed) {
             return Err(PhoneError::Invalid);
         }
+        let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+        // The crate's verdict on a number can depend on the default region even when the input
+        // carries its country code (found by fuzzing: +78777659270 passes with US, fails on its
+        // own, in Russia's and Kazakhstan's metadata alike). The number is judged on its own,
+        // so what is stored always parses back.
+        if default_region.is_some()
+            && !phonenumber::parse(None, &e164).is_ok_and(|alone| phonenumber::is_valid(&alone))
+        {
+            return Err(PhoneError::Invalid);
+        }
         Ok(Self {
-            e164: parsed.format().mode(phonenumber::Mode::E164).to_string(),
+            e164,
             calling_code: parsed.code().value(),
         })
     }
@@ -109,6 +119,25 @@ mod tests {
         assert_eq!(b, c);
         assert_eq!(a.as_e164(), "+14155552671");
         assert_eq!(a.calling_code(), 1);
+    }
+
+    #[test]
+    fn a_number_is_judged_on_its_own_whatever_the_default_region() {
+        // The fuzzer's find (fuzz/fuzz_targets/phone_number.rs): the crate accepted this with US
+        // or IR as the default region and refused it alone.
+        for region in [None, Some("US"), Some("IR"), Some("RU")] {
+            let region = region.map(|r| r.parse::<Region>().unwrap());
+            assert_eq!(
+                PhoneNumber::parse("+78777659270", region),
+                Err(PhoneError::Invalid),
+                "{region:?}"
+            );
+        }
+        let us = Some("US".parse::<Region>().unwrap());
+        assert_eq!(
+            PhoneNumber::parse("(415) 555-2671", us).unwrap().as_e164(),
+            "+14155552671"
+        );
     }
 
     #[test]
@@ -194,3 +223,4 @@ mod tests {
         }
     }
 }
+
