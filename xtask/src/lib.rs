@@ -19,12 +19,14 @@
 //! - [`bench_signing`]: ES256 signing in the worker, WebCrypto against pure Rust, in one run.
 //! - [`proc`]: running commands with readable progress and failures.
 
+pub mod bench;
 pub mod bench_gateway;
 pub mod bench_signing;
 pub mod build_worker;
 pub mod compose;
 pub mod devvars;
 pub mod fuzz_api;
+pub mod fuzz_parsers;
 pub mod keygen;
 pub mod migrate;
 pub mod proc;

@@ -18,6 +18,16 @@ cargo xtask <command>
   set-scope PHONE [SCOPE]
                  give a user a scope (e.g. superadmin) in DATABASE_URL or the dev database
   keygen [KID]   print a new ES256 signing key and its public JWKS entry (for key rotation)
+  bench [SECONDS] every endpoint under load on a stack of its own, against its floor (a trivial
+                 worker and the primitives it needs), with CPU per request, bundle size, time to
+                 first response and a latency-versus-load chart (docs/bench-latency.svg)
+  soak [MINUTES] mixed load for MINUTES (10) with the worker's memory sampled; reports the trend
+  fuzz-api [EXAMPLES]
+                 Schemathesis with EXAMPLES (100) per operation and phase against a worker on a
+                 stack of its own (the test command runs 30)
+  fuzz-parsers [SECONDS]
+                 each cargo-fuzz target (phone numbers, access and refresh tokens, request
+                 bodies) for SECONDS (60); installs cargo-fuzz when missing
   bench-gateway [SECONDS]
                  the REST gateway next to plain Redis (INCR and a 3-command pipeline), one run
   bench-signing [ROUNDS]
@@ -26,7 +36,7 @@ cargo xtask <command>
   help           this text
 
 Settings: DATABASE_URL and REDIS_URL use servers you run instead of the stack's own;
-DEV_<COMPONENT>_PORT / TEST_<COMPONENT>_PORT move a port (POSTGRES, REDIS, PGBOUNCER, GATEWAY,
+DEV_/TEST_/BENCH_/FUZZ_<COMPONENT>_PORT move a port (POSTGRES, REDIS, PGBOUNCER, GATEWAY,
 WORKER, INSPECTOR, WEBHOOK).";
 
 fn main() {
@@ -51,6 +61,22 @@ fn main() {
             _ => Err("usage: cargo xtask set-scope PHONE [SCOPE] (no SCOPE clears it)".into()),
         },
         Some("keygen") => xtask::keygen::print(args.get(1).map(String::as_str)),
+        Some("bench") => {
+            let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+            xtask::bench::bench(seconds)
+        }
+        Some("soak") => {
+            let minutes = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+            xtask::bench::soak(minutes)
+        }
+        Some("fuzz-api") => {
+            let examples = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100);
+            fuzz_api_long(examples)
+        }
+        Some("fuzz-parsers") => {
+            let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
+            xtask::fuzz_parsers::run(seconds)
+        }
         Some("bench-gateway") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench_gateway::bench(seconds)
@@ -70,6 +96,16 @@ fn main() {
         eprintln!("\nerror: {message}");
         std::process::exit(1);
     }
+}
+
+/// The long API fuzz run: its own stack, a worker of its own, `examples` per operation.
+fn fuzz_api_long(examples: u32) -> xtask::Result<()> {
+    proc::catch_interrupts();
+    toolchain::setup()?;
+    let mut stack = Stack::start_backends(Profile::fuzz(), devvars::random_token(24))?;
+    let result = tiers::fuzz_api(&mut stack, examples);
+    stack.shutdown();
+    result
 }
 
 fn dev() -> xtask::Result<()> {

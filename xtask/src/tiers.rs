@@ -177,9 +177,11 @@ fn lint() -> crate::Result<()> {
 
 fn native(env: &[(String, String)]) -> crate::Result<()> {
     step("tier native: unit and integration tests against PostgreSQL, PgBouncer and Redis");
+    // Every test binary runs even after one fails, so one run reports every broken test.
     proc::run(
         cargo(&[
             "test",
+            "--no-fail-fast",
             "--workspace",
             "--exclude",
             "phone-auth-worker",
@@ -256,6 +258,15 @@ fn e2e_worker_vars(p: &Profile) -> crate::Result<std::collections::BTreeMap<Stri
 /// after e2e), and nothing the fuzzer does can touch the e2e worker's state.
 fn fuzz(stack: &mut Stack) -> crate::Result<()> {
     step("tier fuzz: Schemathesis against the worker's OpenAPI document");
+    fuzz_api(stack, FUZZ_EXAMPLES)
+}
+
+/// Examples per operation and phase in the test command (about 650 cases, a minute or two);
+/// `cargo xtask fuzz-api` runs more.
+const FUZZ_EXAMPLES: u32 = 30;
+
+/// Schemathesis with `examples` per operation against a worker of its own on `stack`.
+pub fn fuzz_api(stack: &mut Stack, examples: u32) -> crate::Result<()> {
     build_worker::build_worker(false)?;
     let p = &stack.profile;
     let mut vars = e2e_worker_vars(p)?;
@@ -277,7 +288,7 @@ fn fuzz(stack: &mut Stack) -> crate::Result<()> {
         inherit_output: false,
         config: None,
     })?;
-    crate::fuzz_api::run(worker.instance.port, 30)
+    crate::fuzz_api::run(worker.instance.port, examples)
 }
 
 fn e2e(stack: &mut Stack, env: &[(String, String)], args: &[String]) -> crate::Result<()> {

@@ -1,0 +1,39 @@
+//! Request bodies as clients send them: bytes to the contract's body types, then each field
+//! through the parser the route hands it to. Never a panic, and a refusal never echoes a value.
+#![no_main]
+
+use auth_core::bodies::{parse, LoginBody, LogoutBody, RefreshBody, SendOtpBody};
+use auth_core::otp::OtpCode;
+use auth_core::phone::PhoneNumber;
+use auth_core::secrets::RefreshToken;
+use auth_core::session::SessionId;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| {
+    match parse::<LoginBody>(bytes) {
+        Ok(body) => {
+            let _ = PhoneNumber::parse(&body.phone_number, None);
+            let _ = OtpCode::parse(&body.otp, 6);
+            if let Some(s) = &body.session_id {
+                let _ = SessionId::parse(s);
+            }
+        }
+        Err(refusal) => {
+            // A value echoed back would have to be quoted; only field names may be.
+            let details = refusal.details.unwrap_or_default();
+            assert!(!details.contains("integer `"), "{details}");
+            assert!(!details.contains("string \""), "{details}");
+        }
+    }
+    if let Ok(body) = parse::<SendOtpBody>(bytes) {
+        let _ = PhoneNumber::parse(&body.phone_number, None);
+    }
+    if let Ok(RefreshBody {
+        refresh_token: Some(token),
+        ..
+    }) = parse::<RefreshBody>(bytes)
+    {
+        let _ = RefreshToken::parse(&token);
+    }
+    let _ = parse::<LogoutBody>(bytes);
+});

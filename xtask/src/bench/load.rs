@@ -1,0 +1,156 @@
+//! The two ways of loading an endpoint: as fast as N connections go (saturation), and at a
+//! fixed rate (latency at moderate load, and the latency-versus-load curve).
+//!
+//! Everything runs on one thread (a current-thread runtime with a LocalSet), so the generator
+//! takes at most one of the machine's two cores. In fixed-rate mode a request's latency counts
+//! from when it was due, not from when a connection got free, so a falling-behind server shows
+//! up as latency instead of hiding (no coordinated omission).
+
+use super::endpoints::{Actor, Endpoint};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Default, Clone)]
+pub struct Sample {
+    /// Latencies of successful requests, microseconds, sorted.
+    pub latencies_us: Vec<u64>,
+    pub errors: usize,
+    pub first_error: Option<String>,
+    pub elapsed: Duration,
+}
+
+impl Sample {
+    pub fn ok(&self) -> usize {
+        self.latencies_us.len()
+    }
+
+    pub fn requests(&self) -> usize {
+        self.ok() + self.errors
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.requests() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The `p`-th percentile in milliseconds (nearest rank).
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * self.latencies_us.len() as f64).ceil() as usize;
+        self.latencies_us[rank.clamp(1, self.latencies_us.len()) - 1] as f64 / 1000.0
+    }
+
+    fn record(&mut self, result: Result<Duration, String>) {
+        match result {
+            Ok(took) => self.latencies_us.push(took.as_micros() as u64),
+            Err(e) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+/// Opens `connections` actors (logins included) before any timing starts.
+async fn actors(endpoint: Endpoint, port: u16, connections: usize) -> Result<Vec<Actor>, String> {
+    let mut all = Vec::with_capacity(connections);
+    for i in 0..connections {
+        all.push(Actor::start(endpoint, port, i).await?);
+    }
+    Ok(all)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// Opens the actors, then drives each on a task of its own from one common start, and returns
+/// the sample when every task is done. Logins of the actors happen before the start.
+fn run<F, Fut>(
+    endpoint: Endpoint,
+    port: u16,
+    connections: usize,
+    drive: F,
+) -> Result<Sample, String>
+where
+    F: Fn(Actor, Instant, Rc<RefCell<Sample>>) -> Fut,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let rt = runtime();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let pool = actors(endpoint, port, connections).await?;
+        let sample = Rc::new(RefCell::new(Sample::default()));
+        let started = Instant::now();
+        let tasks: Vec<_> = pool
+            .into_iter()
+            .map(|actor| tokio::task::spawn_local(drive(actor, started, sample.clone())))
+            .collect();
+        for t in tasks {
+            t.await.map_err(|e| e.to_string())?;
+        }
+        let mut s = sample.take();
+        s.elapsed = started.elapsed();
+        s.latencies_us.sort_unstable();
+        Ok(s)
+    })
+}
+
+/// Every connection sends its next request as soon as the last one is answered, for `length`.
+pub fn saturate(
+    endpoint: Endpoint,
+    port: u16,
+    connections: usize,
+    length: Duration,
+) -> Result<Sample, String> {
+    run(
+        endpoint,
+        port,
+        connections,
+        move |mut actor, started, sample| async move {
+            while started.elapsed() < length {
+                let result = actor.step().await;
+                sample.borrow_mut().record(result);
+            }
+        },
+    )
+}
+
+/// `rate` requests per second for `length`, spread over `connections` connections.
+pub fn fixed_rate(
+    endpoint: Endpoint,
+    port: u16,
+    rate: f64,
+    length: Duration,
+    connections: usize,
+) -> Result<Sample, String> {
+    let total = (rate * length.as_secs_f64()).round() as usize;
+    let next = Rc::new(Cell::new(0usize));
+    run(
+        endpoint,
+        port,
+        connections,
+        move |mut actor, started, sample| {
+            let next = next.clone();
+            async move {
+                loop {
+                    let i = next.get();
+                    if i >= total {
+                        break;
+                    }
+                    next.set(i + 1);
+                    let due = started + Duration::from_secs_f64(i as f64 / rate);
+                    tokio::time::sleep_until(due.into()).await;
+                    let late = Instant::now().saturating_duration_since(due);
+                    let result = actor.step().await.map(|took| took + late);
+                    sample.borrow_mut().record(result);
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,447 @@
+//! `cargo xtask bench [SECONDS]`: every endpoint under load on the local stack (PgBouncer,
+//! PostgreSQL, the REST gateway, Redis) with the worker on two runtimes: `wrangler dev` as
+//! developers run it, and plain `workerd serve` on a config of our own, with neither wrangler's
+//! forwarding workerd nor the inspector (the closest local stand-in for the edge). Each endpoint is
+//! compared with its floor measured in the same run, prints progress, then the report as
+//! Markdown, and writes the latency-versus-load chart to `docs/bench-latency.svg`.
+//!
+//! Per endpoint and runtime: requests/s at saturation (10 connections, SECONDS long), p50/p99 at
+//! a fixed moderate rate, errors (must be 0), CPU per request of the workerd that runs the worker
+//! and of the whole stack. Floors: a trivial JavaScript worker on the same runtime plus the
+//! primitives the endpoint needs, measured straight from this process. Last, the signing
+//! benchmark (`bench-signing`) runs in the same command.
+
+mod endpoints;
+mod floor;
+mod http;
+mod load;
+mod plot;
+mod report;
+mod soak;
+mod workerd;
+
+pub use soak::soak;
+
+use crate::proc::{note, step};
+use crate::stack::{procs, Profile, Stack};
+use crate::{build_worker, devvars, root, toolchain};
+use endpoints::Endpoint;
+use load::Sample;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+/// Connections of the saturation runs.
+const CONNECTIONS: usize = 10;
+/// The most connections any run opens (the latency curves'); each needs its own test number.
+const MAX_CONNECTIONS: usize = 32;
+/// The moderate fixed rate for p50/p99 (requests/s), well under every endpoint's saturation
+/// (login, the slowest, saturates at about 60/s here).
+const MODERATE_RATE: f64 = 20.0;
+
+const ENDPOINTS: [Endpoint; 7] = [
+    Endpoint::TrivialWorker,
+    Endpoint::Live,
+    Endpoint::Jwks,
+    Endpoint::SendOtp,
+    Endpoint::Login,
+    Endpoint::Refresh,
+    Endpoint::Profile,
+];
+
+/// Where a worker runs for a measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runtime {
+    /// `wrangler dev`: a forwarding workerd on the public port, then the worker's own workerd
+    /// with the inspector attached.
+    WranglerDev,
+    /// `workerd serve` on a config of our own: no forwarding workerd, no inspector.
+    PlainWorkerd,
+}
+
+impl Runtime {
+    fn name(self) -> &'static str {
+        match self {
+            Runtime::WranglerDev => "wrangler dev",
+            Runtime::PlainWorkerd => "plain workerd (no wrangler, no inspector)",
+        }
+    }
+}
+
+/// A worker to load: its port, and where its processes are found. The processes are looked up
+/// afresh for each measurement: `wrangler dev` may restart its runtime after it first serves.
+struct Target {
+    port: u16,
+    /// The plain workerd's pid; `None` for `wrangler dev` (found from the port).
+    plain_pid: Option<u32>,
+}
+
+impl Target {
+    fn wrangler(port: u16) -> Self {
+        Self {
+            port,
+            plain_pid: None,
+        }
+    }
+
+    fn plain(w: &workerd::PlainWorkerd) -> Self {
+        Self {
+            port: w.port,
+            plain_pid: Some(w.pid()),
+        }
+    }
+
+    /// Every process of this worker, and the workerd that runs its code.
+    fn processes(&self) -> crate::Result<(BTreeSet<u32>, Option<u32>)> {
+        Ok(match self.plain_pid {
+            Some(pid) => (procs::tree(pid), Some(pid)),
+            None => {
+                let tree = wrangler_tree(self.port)?;
+                let runtime = user_runtime(&tree);
+                (tree, runtime)
+            }
+        })
+    }
+}
+
+struct Row {
+    runtime: Runtime,
+    endpoint: Endpoint,
+    saturated: Sample,
+    moderate: Sample,
+    worker_cpu_ms: f64,
+    stack_cpu_ms: f64,
+}
+
+pub fn bench(seconds: u64) -> crate::Result<()> {
+    proc_catch();
+    let length = Duration::from_secs(seconds);
+    toolchain::setup()?;
+    build_worker::build_worker(false)?;
+    let (wasm_raw, wasm_gz) = bundle_sizes()?;
+    note(&format!("bundle: {wasm_raw} bytes raw, {wasm_gz} gzipped"));
+
+    let profile = Profile::bench();
+    let token = devvars::random_token(24);
+    let mut stack = Stack::start_backends(profile.clone(), token.clone())?;
+    let mut vars = bench_vars()?;
+    let started = Instant::now();
+    stack.start_worker(vars.clone(), false)?;
+    let first_response = started.elapsed();
+    note(&format!(
+        "first response {:.2} s after `wrangler dev` was started",
+        first_response.as_secs_f64()
+    ));
+    vars.extend(crate::stack::worker::stack_vars(&profile, &token));
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| e.to_string())
+    };
+    let dir = profile.dir.join("trivial");
+    let trivial_port = free()?;
+    let trivial = floor::trivial_worker(&dir, trivial_port, free()?)?;
+    step("bench: the worker and the trivial worker on plain workerd");
+    let pooler_parts = crate::stack::postgres::ConnParts::parse(&profile.pooler_url());
+    let pooler = workerd::Pooler {
+        address: format!("127.0.0.1:{}", profile.pgbouncer_port),
+        database: &pooler_parts.database,
+        user: &pooler_parts.user,
+        password: &pooler_parts.password,
+    };
+    let mf_worker = workerd::PlainWorkerd::start(
+        &root().join("build/index.js"),
+        free()?,
+        &vars,
+        Some(&pooler),
+        &profile.dir.join("workerd-worker.log"),
+    )?;
+    let mf_trivial = workerd::PlainWorkerd::start(
+        &floor::trivial_script(&dir)?,
+        free()?,
+        &Default::default(),
+        None,
+        &profile.dir.join("workerd-trivial.log"),
+    )?;
+    let runtimes = [
+        (
+            Runtime::WranglerDev,
+            Target::wrangler(profile.worker_port),
+            Target::wrangler(trivial_port),
+        ),
+        (
+            Runtime::PlainWorkerd,
+            Target::plain(&mf_worker),
+            Target::plain(&mf_trivial),
+        ),
+    ];
+
+    step("bench: primitives (500 rounds each)");
+    let primitives = floor::measure(profile.gateway_port, &token, &profile.pooler_url(), 500)?;
+    note(&format!(
+        "gateway call {:.3} ms, Postgres statement {:.3} ms, pooler connection {:.3} ms",
+        primitives.gateway_call, primitives.pg_statement, primitives.pg_connect
+    ));
+
+    let mut rows = Vec::new();
+    for (runtime, worker, trivial_target) in &runtimes {
+        for endpoint in ENDPOINTS {
+            let target = match endpoint {
+                Endpoint::TrivialWorker => trivial_target,
+                _ => worker,
+            };
+            rows.push(measure(*runtime, endpoint, target, &profile, length)?);
+        }
+    }
+
+    let curves = latency_curves(&rows, &runtimes[0].1, &runtimes[0].2)?;
+    let chart = root().join("docs/bench-latency.svg");
+    std::fs::create_dir_all(root().join("docs")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        &chart,
+        plot::svg(
+            "Latency versus offered load (wrangler dev, local stack, 2 cores)",
+            &curves,
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    note(&format!("chart written to {}", chart.display()));
+    drop((mf_worker, mf_trivial, trivial));
+    stack.shutdown();
+
+    report::print(&report::Run {
+        rows: &rows,
+        primitives: &primitives,
+        wasm_raw,
+        wasm_gz,
+        first_response,
+        seconds,
+    });
+    // Signing, same run: WebCrypto against the pure-Rust signer inside the worker.
+    step("bench: ES256 signing in the worker (cargo xtask bench-signing 30)");
+    crate::bench_signing::bench(30)?;
+    let errors: usize = rows
+        .iter()
+        .map(|r| r.saturated.errors + r.moderate.errors)
+        .sum();
+    if errors > 0 {
+        return Err(format!("{errors} requests failed during the benchmark"));
+    }
+    Ok(())
+}
+
+/// Saturation (with CPU read from /proc before and after), then the moderate rate.
+fn measure(
+    runtime: Runtime,
+    endpoint: Endpoint,
+    target: &Target,
+    profile: &Profile,
+    length: Duration,
+) -> crate::Result<Row> {
+    let label = format!("{} on {}", endpoint.name(), runtime.name());
+    step(&format!(
+        "bench: {label} — saturation, {CONNECTIONS} connections, {} s",
+        length.as_secs()
+    ));
+    let (tree, worker_pid) = target.processes()?;
+    if worker_pid.is_none() {
+        note("the workerd that runs the worker was not found; its CPU reads as 0");
+    }
+    let roots = stack_roots(profile, &tree);
+    let worker_cpu = || worker_pid.map_or(0.0, procs::cpu_seconds);
+    let (w0, s0) = (worker_cpu(), cpu_of_trees(&roots));
+    let saturated = load::saturate(endpoint, target.port, CONNECTIONS, length)?;
+    let (w1, s1) = (worker_cpu(), cpu_of_trees(&roots));
+    let n = saturated.requests().max(1) as f64;
+    let (worker_cpu_ms, stack_cpu_ms) = ((w1 - w0) * 1000.0 / n, (s1 - s0) * 1000.0 / n);
+    note(&format!(
+        "{:.0} req/s, {} errors; CPU per request: the worker's workerd {worker_cpu_ms:.3} ms, whole stack {stack_cpu_ms:.3} ms",
+        saturated.rate(),
+        saturated.errors
+    ));
+    if let Some(e) = &saturated.first_error {
+        note(&format!("first error: {e}"));
+    }
+    step(&format!(
+        "bench: {label} — {MODERATE_RATE} req/s for {} s",
+        length.as_secs()
+    ));
+    let moderate = load::fixed_rate(endpoint, target.port, MODERATE_RATE, length, 8)?;
+    note(&format!(
+        "p50 {:.2} ms, p99 {:.2} ms, {} errors",
+        moderate.percentile_ms(50.0),
+        moderate.percentile_ms(99.0),
+        moderate.errors
+    ));
+    Ok(Row {
+        runtime,
+        endpoint,
+        saturated,
+        moderate,
+        worker_cpu_ms,
+        stack_cpu_ms,
+    })
+}
+
+fn proc_catch() {
+    crate::proc::catch_interrupts();
+}
+
+/// The worker's settings for the benchmark: limits out of the way (the benchmark measures the
+/// work, not the refusals), console SMS, and one test number per connection.
+pub(crate) fn bench_vars() -> crate::Result<std::collections::BTreeMap<String, String>> {
+    let mut vars = devvars::fresh()?;
+    for (k, v) in [
+        ("SMS_PROVIDER", "console"),
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+        ("OTP_SENDS_PER_WINDOW", "1000"),
+        ("OTP_SEND_WINDOW_SECONDS", "1"),
+        ("OTP_SENDS_PER_DAY", "10000"),
+        ("IP_SENDS_PER_WINDOW", "1000000"),
+        ("IP_SEND_WINDOW_SECONDS", "1"),
+        ("IP_LOGINS_PER_WINDOW", "1000000"),
+        ("IP_LOGIN_WINDOW_SECONDS", "1"),
+    ] {
+        vars.insert(k.into(), v.into());
+    }
+    vars.insert(
+        "OTP_TEST_NUMBERS".into(),
+        endpoints::test_numbers_setting(MAX_CONNECTIONS),
+    );
+    vars.insert(
+        "REDIS_KEY_PREFIX".into(),
+        format!("bench-{}:", devvars::random_token(6)),
+    );
+    Ok(vars)
+}
+
+/// The wasm module's size, raw and gzipped (what the Workers size limit counts).
+fn bundle_sizes() -> crate::Result<(u64, u64)> {
+    let wasm = root().join("build/index_bg.wasm");
+    let raw = std::fs::metadata(&wasm)
+        .map_err(|e| format!("{}: {e}", wasm.display()))?
+        .len();
+    let gz = crate::proc::output(
+        std::process::Command::new("sh")
+            .args(["-c", &format!("gzip -9 -c '{}' | wc -c", wasm.display())]),
+    )
+    .and_then(|s| s.trim().parse().ok())
+    .ok_or("gzip of the bundle failed")?;
+    Ok((raw, gz))
+}
+
+/// `wrangler dev` on `port` and everything under it (its workerd included).
+pub(crate) fn wrangler_tree(port: u16) -> crate::Result<BTreeSet<u32>> {
+    let pid = procs::listener(port).ok_or(format!("nothing listens on {port}"))?;
+    // The listener may be workerd or node; the tree of wrangler's node process holds both.
+    let mut root = pid;
+    while procs::command_name(root) == "workerd" {
+        match std::fs::read_to_string(format!("/proc/{root}/stat"))
+            .ok()
+            .and_then(|s| {
+                s[s.rfind(')')? + 2..]
+                    .split_whitespace()
+                    .nth(1)?
+                    .parse()
+                    .ok()
+            }) {
+            Some(parent) => root = parent,
+            None => break,
+        }
+    }
+    Ok(procs::tree(root))
+}
+
+pub(crate) fn workerd_of(tree: &BTreeSet<u32>) -> BTreeSet<u32> {
+    tree.iter()
+        .copied()
+        .filter(|&p| procs::command_name(p) == "workerd")
+        .collect()
+}
+
+/// The workerd that runs the worker's code. `wrangler dev` (4.x) starts two: one serving the
+/// public port, which forwards every request to a second one that runs the worker under the
+/// inspector. The second is the one with `--inspector-addr`.
+pub(crate) fn user_runtime(tree: &BTreeSet<u32>) -> Option<u32> {
+    workerd_of(tree).into_iter().find(|&pid| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).contains("--inspector-addr"))
+    })
+}
+
+/// The processes of the stack an endpoint uses: the backends' trees and the worker's.
+fn stack_roots(p: &Profile, worker_tree: &BTreeSet<u32>) -> Vec<u32> {
+    let mut roots: Vec<u32> = [
+        p.postgres_port,
+        p.redis_port,
+        p.pgbouncer_port,
+        p.gateway_port,
+    ]
+    .into_iter()
+    .filter_map(procs::listener)
+    .collect();
+    roots.extend(worker_tree.iter().copied());
+    roots
+}
+
+/// CPU seconds of every process under the roots, listed afresh (backends fork as they go).
+fn cpu_of_trees(roots: &[u32]) -> f64 {
+    let all: BTreeSet<u32> = roots.iter().flat_map(|&r| procs::tree(r)).collect();
+    procs::cpu_seconds_of(&all)
+}
+
+/// Fixed-rate steps at 10-110% of each charted endpoint's saturation rate under wrangler dev.
+fn latency_curves(
+    rows: &[Row],
+    worker: &Target,
+    trivial: &Target,
+) -> crate::Result<Vec<plot::Series>> {
+    let mut series = Vec::new();
+    for endpoint in [
+        Endpoint::TrivialWorker,
+        Endpoint::Jwks,
+        Endpoint::Refresh,
+        Endpoint::Login,
+    ] {
+        let Some(row) = rows
+            .iter()
+            .find(|r| r.endpoint == endpoint && r.runtime == Runtime::WranglerDev)
+        else {
+            continue;
+        };
+        let port = if endpoint == Endpoint::TrivialWorker {
+            trivial.port
+        } else {
+            worker.port
+        };
+        let top = row.saturated.rate();
+        let mut points = Vec::new();
+        for fraction in [0.1, 0.25, 0.5, 0.75, 0.9, 1.1] {
+            let rate = (top * fraction).max(1.0);
+            step(&format!(
+                "bench: latency curve, {} at {rate:.0} req/s ({:.0}% of saturation)",
+                endpoint.name(),
+                fraction * 100.0
+            ));
+            let s = load::fixed_rate(
+                endpoint,
+                port,
+                rate,
+                Duration::from_secs(5),
+                MAX_CONNECTIONS,
+            )?;
+            note(&format!(
+                "p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                s.percentile_ms(50.0),
+                s.percentile_ms(99.0),
+                s.errors
+            ));
+            points.push((rate, s.percentile_ms(50.0), s.percentile_ms(99.0)));
+        }
+        series.push(plot::Series {
+            name: endpoint.name().to_owned(),
+            points,
+        });
+    }
+    Ok(series)
+}

@@ -1,0 +1,157 @@
+//! The benchmark's report: one Markdown table per runtime, the floors, and the goals.
+
+use super::endpoints::Endpoint;
+use super::{floor, Row, Runtime, CONNECTIONS, MODERATE_RATE};
+use std::time::Duration;
+
+pub struct Run<'a> {
+    pub rows: &'a [Row],
+    pub primitives: &'a floor::Primitives,
+    pub wasm_raw: u64,
+    pub wasm_gz: u64,
+    pub first_response: Duration,
+    pub seconds: u64,
+}
+
+/// The floor of an endpoint: the trivial worker's p50 plus the primitives it needs.
+fn floor_ms(endpoint: Endpoint, trivial_p50: f64, p: &floor::Primitives) -> (f64, &'static str) {
+    let connect_and = |statements: f64| p.pg_connect + statements * p.pg_statement;
+    match endpoint {
+        Endpoint::TrivialWorker | Endpoint::Live | Endpoint::Jwks => (trivial_p50, "runtime"),
+        Endpoint::SendOtp => (trivial_p50 + p.gateway_call, "runtime + 1 gateway call"),
+        Endpoint::Login => (
+            trivial_p50 + p.gateway_call + connect_and(2.0),
+            "runtime + 1 gateway call + connection + 2 statements",
+        ),
+        Endpoint::Refresh | Endpoint::Profile | Endpoint::Mixed => (
+            trivial_p50 + connect_and(1.0),
+            "runtime + connection + 1 statement",
+        ),
+    }
+}
+
+/// CPU per request of an endpoint's own request: each login step also ran an untimed
+/// send-otp, whose cost (its own row, same runtime, same run) is taken out.
+fn own_cpu(rows: &[&Row], r: &Row, pick: fn(&Row) -> f64) -> f64 {
+    match r.endpoint {
+        Endpoint::Login => {
+            let send = rows.iter().find(|x| x.endpoint == Endpoint::SendOtp);
+            pick(r) - send.map_or(0.0, |s| pick(s))
+        }
+        _ => pick(r),
+    }
+}
+
+fn ms(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else {
+        "-".into()
+    }
+}
+
+fn trivial_of<'a>(rows: &[&'a Row]) -> Option<&'a Row> {
+    rows.iter()
+        .copied()
+        .find(|r| r.endpoint == Endpoint::TrivialWorker)
+}
+
+pub fn print(run: &Run) {
+    let p = run.primitives;
+    println!(
+        "\n## Endpoints\n\nSaturation: {CONNECTIONS} connections for {s} s. Latency: {MODERATE_RATE} req/s \
+         for {s} s. CPU: per request, from /proc, over the saturation run; \"worker\" is the \
+         workerd that runs the worker, \"stack\" every process of the stack (workerd, wrangler, \
+         PgBouncer, PostgreSQL, gateway, Redis). Login's CPU excludes the send-otp each login \
+         step needs (its own row).",
+        s = run.seconds
+    );
+    let mut trivial_p50s = Vec::new();
+    for runtime in [Runtime::WranglerDev, Runtime::PlainWorkerd] {
+        let rows: Vec<&Row> = run.rows.iter().filter(|r| r.runtime == runtime).collect();
+        let Some(trivial) = trivial_of(&rows) else {
+            continue;
+        };
+        let trivial_p50 = trivial.moderate.percentile_ms(50.0);
+        trivial_p50s.push((runtime, trivial_p50));
+        println!("\n### {}\n", runtime.name());
+        println!("| endpoint | req/s at saturation | errors | p50 ms | p99 ms | floor ms | p50 / floor | worker CPU ms/req | above trivial worker | stack CPU ms/req |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for r in &rows {
+            let (floor, _) = floor_ms(r.endpoint, trivial_p50, p);
+            let p50 = r.moderate.percentile_ms(50.0);
+            let cpu = own_cpu(&rows, r, |x| x.worker_cpu_ms);
+            println!(
+                "| {} | {:.0} | {} | {} | {} | {} | {:.2}x | {cpu:.2} | {:.2} | {:.2} |",
+                r.endpoint.name(),
+                r.saturated.rate(),
+                r.saturated.errors + r.moderate.errors,
+                ms(p50),
+                ms(r.moderate.percentile_ms(99.0)),
+                ms(floor),
+                p50 / floor,
+                cpu - trivial.worker_cpu_ms,
+                own_cpu(&rows, r, |x| x.stack_cpu_ms),
+            );
+        }
+    }
+    println!("\nFloors: the trivial worker's p50 on the same runtime plus");
+    for endpoint in [Endpoint::SendOtp, Endpoint::Login, Endpoint::Refresh] {
+        let (_, parts) = floor_ms(endpoint, 0.0, p);
+        println!("- {}: {parts}", endpoint.name());
+    }
+    println!(
+        "\nPrimitives (median of 500, from the load generator's process): gateway call {:.3} ms, \
+         Postgres statement through PgBouncer {:.3} ms, new pooler connection {:.3} ms.",
+        p.gateway_call, p.pg_statement, p.pg_connect
+    );
+    if let [(_, wrangler), (_, plain)] = trivial_p50s[..] {
+        println!(
+            "The trivial worker's p50 is {} ms under wrangler dev and {} ms on plain workerd: {} ms \
+             of the floor is the dev runtime's forwarding and inspector.",
+            ms(wrangler),
+            ms(plain),
+            ms(wrangler - plain)
+        );
+    }
+    println!(
+        "Bundle: {} bytes raw, {} bytes gzipped ({:.0} KiB of the 1024 KiB limit after gzip -9). \
+         First response {:.2} s after `wrangler dev` started.",
+        run.wasm_raw,
+        run.wasm_gz,
+        run.wasm_gz as f64 / 1024.0,
+        run.first_response.as_secs_f64()
+    );
+    println!("\nGoals:");
+    for runtime in [Runtime::WranglerDev, Runtime::PlainWorkerd] {
+        let rows: Vec<&Row> = run.rows.iter().filter(|r| r.runtime == runtime).collect();
+        let Some(trivial) = trivial_of(&rows) else {
+            continue;
+        };
+        let trivial_p50 = trivial.moderate.percentile_ms(50.0);
+        for r in rows
+            .iter()
+            .filter(|r| r.endpoint != Endpoint::TrivialWorker)
+        {
+            let (floor, _) = floor_ms(r.endpoint, trivial_p50, p);
+            let ratio = r.moderate.percentile_ms(50.0) / floor;
+            println!(
+                "- {}, {}: p50 at most 2x its floor: {ratio:.2}x ({})",
+                runtime.name(),
+                r.endpoint.name(),
+                if ratio <= 2.0 { "met" } else { "NOT met" }
+            );
+        }
+        for (endpoint, goal) in [(Endpoint::Login, 1.0), (Endpoint::Refresh, 0.5)] {
+            if let Some(r) = rows.iter().find(|r| r.endpoint == endpoint) {
+                let cpu = own_cpu(&rows, r, |x| x.worker_cpu_ms);
+                println!(
+                    "- {}, {}: CPU under {goal} ms per request: {cpu:.2} ms ({})",
+                    runtime.name(),
+                    endpoint.name(),
+                    if cpu < goal { "met" } else { "NOT met" }
+                );
+            }
+        }
+    }
+}
