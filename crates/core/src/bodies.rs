@@ -59,29 +59,46 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ErrorBody> {
     })
 }
 
-/// serde_json quotes the offending value in backticks (`invalid type: integer `123456``); a
-/// code sent as a number would come back in the answer. Field names it quotes the same way, so
-/// only values after "type: " or "value: " are dropped.
+/// serde_json quotes the offending value: in backticks for numbers and booleans (`invalid
+/// type: integer `123456``) and in double quotes for strings (`invalid type: string "123456"`),
+/// so a code sent in the wrong shape would come back in the answer. Field names are quoted in
+/// backticks too, so only quotes that follow a value's kind are dropped.
 fn without_values(message: &str) -> String {
+    const KINDS: [&str; 7] = [
+        "integer ",
+        "string ",
+        "floating point ",
+        "boolean ",
+        "value: ",
+        "character ",
+        "bytes ",
+    ];
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
-    while let Some(open) = rest.find('`') {
-        let Some(close) = rest[open + 1..].find('`') else {
-            break;
-        };
-        let before = &rest[..open];
-        let quoted = &rest[open..open + close + 2];
+    while let Some(open) = rest.find(['`', '"']) {
+        let (before, quote) = (&rest[..open], rest.as_bytes()[open]);
         out.push_str(before);
-        let is_value = [
-            "integer ",
-            "string ",
-            "floating point ",
-            "boolean ",
-            "value: ",
-            "character ",
-        ]
-        .iter()
-        .any(|kind| before.ends_with(kind));
+        // The closing quote: the next unescaped one of the same kind.
+        let body = &rest[open + 1..];
+        let mut close = None;
+        let mut escaped = false;
+        for (i, c) in body.char_indices() {
+            match c {
+                '\\' if quote == b'"' && !escaped => escaped = true,
+                c if c as u32 == u32::from(quote) && !escaped => {
+                    close = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let Some(close) = close else {
+            // Unterminated: hide the rest rather than risk echoing it.
+            out.push_str("(value hidden)");
+            return out;
+        };
+        let quoted = &rest[open..open + close + 2];
+        let is_value = KINDS.iter().any(|kind| before.ends_with(kind));
         out.push_str(if is_value { "(value hidden)" } else { quoted });
         rest = &rest[open + close + 2..];
     }
@@ -110,7 +127,9 @@ mod tests {
             "a string is a string; the phone parser judges it"
         );
         for body in [
-            &br#"{"phone_number":987654}"#[..],
+            &br#""987654""#[..],
+            br#""98\"7654""#,
+            br#"{"phone_number":987654}"#,
             br#"{"phone_number":"+1","otp":987654}"#,
             br#"{"phone_number":"+1","otp":9876.54}"#,
             br#"{"phone_number":"+1","otp":"1","session_id":987654}"#,
