@@ -4,11 +4,11 @@
 //! sampled every 10 s; reports the trend per runtime and fails on any error.
 
 use super::endpoints::Endpoint;
+use super::workerd::{PlainWorkerd, Pooler};
 use super::{bench_vars, load, user_runtime, wrangler_tree};
 use crate::proc::{note, step};
 use crate::stack::procs;
 use crate::stack::{Profile, Stack};
-use super::workerd::{PlainWorkerd, Pooler};
 use crate::{build_worker, devvars, toolchain};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -97,7 +97,10 @@ pub fn soak(minutes: u64) -> crate::Result<()> {
         .collect();
     let results: Vec<_> = loads
         .into_iter()
-        .map(|l| l.join().unwrap_or_else(|_| Err("the load thread panicked".into())))
+        .map(|l| {
+            l.join()
+                .unwrap_or_else(|_| Err("the load thread panicked".into()))
+        })
         .collect();
     done.store(true, Ordering::Relaxed);
     let _ = sampler.join();
@@ -141,32 +144,34 @@ fn report(sample: &load::Sample, points: &[(f64, u64)]) {
     if points.len() < 3 {
         return;
     }
-    // Least-squares slope of resident memory over time, after the first minute's warm-up.
-    let warm: Vec<(f64, f64)> = points
-        .iter()
-        .filter(|(m, _)| *m >= 1.0)
-        .map(|&(m, k)| (m, k as f64 / 1024.0))
-        .collect();
-    let n = warm.len() as f64;
-    let (mx, my) = (
-        warm.iter().map(|p| p.0).sum::<f64>() / n,
-        warm.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let slope = warm.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>()
-        / warm
+    // Least-squares slopes of resident memory over time: after the first minute's warm-up, and
+    // over the second half of the run, where a leak shows and warm-up no longer does.
+    let end = points[points.len() - 1].0;
+    let slope_from = |from: f64| {
+        let warm: Vec<(f64, f64)> = points
             .iter()
-            .map(|p| (p.0 - mx).powi(2))
-            .sum::<f64>()
-            .max(1e-9);
+            .filter(|(m, _)| *m >= from)
+            .map(|&(m, k)| (m, k as f64 / 1024.0))
+            .collect();
+        let n = warm.len().max(1) as f64;
+        let (mx, my) = (
+            warm.iter().map(|p| p.0).sum::<f64>() / n,
+            warm.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let var: f64 = warm.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        warm.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / var.max(1e-9)
+    };
+    let (after_warmup, second_half) = (slope_from(1.0), slope_from(end / 2.0));
     let mib = |k: u64| k as f64 / 1024.0;
     let (first, last) = (points[0], points[points.len() - 1]);
     let peak = points.iter().map(|p| p.1).max().unwrap_or(0);
     println!(
-        "workerd resident memory: {:.1} MiB at start, {:.1} MiB at the end, peak {:.1} MiB; \
-         trend after the first minute {slope:+.2} MiB/min over {} samples",
+        "workerd resident memory: {:.1} MiB at start, {:.1} MiB at the end, peak {:.1} MiB, \
+         {} samples; trend {after_warmup:+.2} MiB/min after the first minute, \
+         {second_half:+.2} MiB/min over the second half",
         mib(first.1),
         mib(last.1),
         mib(peak),
-        warm.len()
+        points.len()
     );
 }
