@@ -23,7 +23,7 @@ cargo xtask <command>
                  first response and a latency-versus-load chart (docs/bench-latency.svg)
   soak [MINUTES] mixed load for MINUTES (10) with the worker's memory sampled; reports the trend
   fuzz-api [EXAMPLES]
-                 Schemathesis with EXAMPLES (100) per operation and phase against a worker on a
+                 Schemathesis with EXAMPLES (250) per operation and phase against a worker on a
                  stack of its own (the test command runs 30)
   fuzz-parsers [SECONDS]
                  each cargo-fuzz target (phone numbers, access and refresh tokens, request
@@ -70,7 +70,7 @@ fn main() {
             xtask::bench::soak(minutes)
         }
         Some("fuzz-api") => {
-            let examples = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100);
+            let examples = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(250);
             fuzz_api_long(examples)
         }
         Some("fuzz-parsers") => {
