@@ -38,6 +38,11 @@ fn presented_token(user_id: &str, n: u8) -> PresentedToken {
     RefreshToken::parse(&token(user_id, n).token).unwrap()
 }
 
+/// The single count a query returns.
+async fn count(client: &tokio_postgres::Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
 async fn migrated(label: &str) -> FreshDb {
     let db = FreshDb::create(label).await;
     migrate::apply(&db.direct().await, project_migrations(), |_, _| {})
@@ -124,11 +129,7 @@ async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refr
         vec![token(id, 2).hash.to_vec()],
         "only the newest refresh token of the session is live"
     );
-    let sessions: i64 = direct
-        .query_one("SELECT count(*) FROM sessions", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let sessions = count(&direct, "SELECT count(*) FROM sessions").await;
     assert_eq!(sessions, 1);
 }
 
@@ -276,11 +277,7 @@ async fn a_phone_claim_whose_account_write_never_ran_is_finished_by_the_next_log
         .await
         .unwrap();
     assert_eq!((user.id.as_str(), is_new), (claimed, true));
-    let users: i64 = direct
-        .query_one("SELECT count(*) FROM users", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let users = count(&direct, "SELECT count(*) FROM users").await;
     assert_eq!(users, 1);
 }
 
@@ -302,28 +299,26 @@ async fn a_refresh_token_is_found_only_under_the_user_it_names() {
         user_id: "00000000-0000-4000-8000-000000000000".into(),
         hash: token(id, 1).hash,
     };
-    let outcome = store
-        .rotate(&Rotation {
-            presented: &misrouted,
-            successor_hash: &token(id, 2).hash,
-            session_id: None,
-            successor_expires_at: 4_102_444_800,
-            grace_secs: 0,
-        })
-        .await
-        .unwrap();
-    assert_eq!(outcome, RotationOutcome::Invalid);
+    let rotate = |presented: PresentedToken| {
+        let store = &store;
+        async move {
+            store
+                .rotate(&Rotation {
+                    presented: &presented,
+                    successor_hash: &token(id, 2).hash,
+                    session_id: None,
+                    successor_expires_at: 4_102_444_800,
+                    grace_secs: 0,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(rotate(misrouted.clone()).await, RotationOutcome::Invalid);
     assert!(!store.logout(&misrouted, LogoutScope::Global).await.unwrap());
     // Under its own user it still rotates.
-    let outcome = store
-        .rotate(&Rotation {
-            presented: &presented_token(id, 1),
-            successor_hash: &token(id, 2).hash,
-            session_id: None,
-            successor_expires_at: 4_102_444_800,
-            grace_secs: 0,
-        })
-        .await
-        .unwrap();
-    assert!(matches!(outcome, RotationOutcome::Rotated { .. }));
+    assert!(matches!(
+        rotate(presented_token(id, 1)).await,
+        RotationOutcome::Rotated { .. }
+    ));
 }

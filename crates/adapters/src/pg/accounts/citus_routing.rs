@@ -231,41 +231,20 @@ impl Router<'_> {
         }
     }
 
+    /// The target and the FROM list share the WHERE clause: one scope.
     fn update(&mut self, u: &sqlparser::ast::Update) {
         let mut conjuncts = Vec::new();
         if let Some(w) = &u.selection {
             split_and(w, &mut conjuncts);
         }
         let mut from = vec![u.table.clone()];
-        match &u.from {
-            Some(UpdateTableFromKind::AfterSet(tables))
-            | Some(UpdateTableFromKind::BeforeSet(tables)) => from.extend(tables.iter().cloned()),
-            None => {}
+        if let Some(
+            UpdateTableFromKind::AfterSet(tables) | UpdateTableFromKind::BeforeSet(tables),
+        ) = &u.from
+        {
+            from.extend(tables.iter().cloned());
         }
-        let target_alone = u.from.is_none();
-        // The target and the FROM list share the WHERE clause.
-        let mut factors = Vec::new();
-        for twj in &from {
-            factors.push(twj.relation.clone());
-            if !twj.joins.is_empty() {
-                self.violations
-                    .push("joins in UPDATE are not supported".into());
-            }
-        }
-        for factor in &factors {
-            match factor {
-                TableFactor::Table { name, alias, .. } => {
-                    let table = name.to_string();
-                    let qualifier = alias
-                        .as_ref()
-                        .map_or(table.clone(), |a| a.name.value.clone());
-                    self.table(&table, &qualifier, target_alone, &conjuncts);
-                }
-                other => self
-                    .violations
-                    .push(format!("unsupported UPDATE item: {other}")),
-            }
-        }
+        self.scope(&from, conjuncts);
     }
 
     /// An INSERT into a distributed table must insert the routing parameter as the distribution
