@@ -1,15 +1,11 @@
 //! One structured JSON line per request: request id, method, route, status, latency, client IP,
-//! and the user when a handler knows it. Never a body, a token, a code or a query string.
-//!
-//! Handlers that know the user mark the response with [`USER_HEADER`]; the log takes the id from
-//! there and removes the header, so it never leaves the worker.
+//! and the user when a handler knows it (from its [`Outcome`]). Never a body, a token, a code or
+//! a query string.
 
+use crate::outcome::Outcome;
 use crate::request;
 use serde_json::json;
-use worker::{console_log, Request, Response};
-
-/// Internal response header naming the authenticated user; stripped before the response leaves.
-pub const USER_HEADER: &str = "x-internal-user-id";
+use worker::{console_log, Request};
 
 /// What is known of a request when it arrives.
 pub struct Entry {
@@ -21,7 +17,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn begin(req: &Request) -> Self {
+    /// `route` is the route table's label for the path: a template, never the path itself.
+    pub fn begin(req: &Request, route: &'static str) -> Self {
         let request_id = request::header(req, "cf-ray")
             .filter(|v| v.len() <= 64)
             .unwrap_or_else(|| {
@@ -32,25 +29,19 @@ impl Entry {
         Self {
             request_id,
             method: req.method().to_string(),
-            route: route_label(&req.path()),
+            route,
             ip: request::client_ip(req),
             started_ms: js_sys::Date::now(),
         }
     }
 
-    /// The route template and the latency so far, for the metrics.
-    pub fn route(&self) -> &'static str {
-        self.route
-    }
-
+    /// The latency so far, for the metrics.
     pub fn elapsed_ms(&self) -> f64 {
         js_sys::Date::now() - self.started_ms
     }
 
-    /// Writes the line, taking (and removing) the user marker from the response.
-    pub fn finish(self, response: &mut Response) {
-        let user = response.headers().get(USER_HEADER).ok().flatten();
-        let _ = response.headers_mut().delete(USER_HEADER);
+    /// Writes the line.
+    pub fn finish(self, outcome: &Outcome) {
         // The clock advances only across I/O inside a worker, so this is the I/O-bound latency.
         let ms = js_sys::Date::now() - self.started_ms;
         console_log!(
@@ -61,25 +52,11 @@ impl Entry {
                 "request_id": self.request_id,
                 "method": self.method,
                 "route": self.route,
-                "status": response.status_code(),
+                "status": outcome.response.status_code(),
                 "ms": ms,
                 "ip": self.ip,
-                "user_id": user,
+                "user_id": outcome.user,
             })
         );
-    }
-}
-
-/// The route template of a path: a fixed set, so ids in paths never reach the log.
-pub fn route_label(path: &str) -> &'static str {
-    if let Some(fixed) = crate::routes::PATHS.iter().find(|p| **p == path) {
-        return fixed;
-    }
-    if path.starts_with("/api/v1/auth/sessions/") {
-        "/api/v1/auth/sessions/{id}"
-    } else if path.starts_with("/api/v1/users/") {
-        "/api/v1/users/{id}"
-    } else {
-        "other"
     }
 }

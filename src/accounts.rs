@@ -9,6 +9,7 @@ use auth_core::ports::{
     Rotation, RotationOutcome, SessionInfo, User,
 };
 use auth_core::secrets::PresentedToken;
+use std::rc::Rc;
 use std::time::Duration;
 use worker::Env;
 
@@ -18,7 +19,7 @@ const CALL_LIMIT: Duration = Duration::from_secs(2);
 
 pub struct HyperdriveAccounts<'a> {
     pub env: &'a Env,
-    pub config: &'a Config,
+    pub config: Rc<Config>,
     /// `SESSION_IDLE_SECONDS`: sessions unused this long are dead (0: off).
     pub idle_secs: u32,
     /// The request's client, for the audit trail.
@@ -33,7 +34,7 @@ impl HyperdriveAccounts<'_> {
         &self,
         call: impl AsyncFnOnce(&PgAccountStore<'_>) -> Result<T, BackendError>,
     ) -> Result<T, BackendError> {
-        postgres::with_client(self.env, self.config, CALL_LIMIT, async |client| {
+        postgres::with_client(self.env, &self.config, CALL_LIMIT, async |client| {
             let store = PgAccountStore::new(client)
                 .with_idle_timeout(self.idle_secs)
                 .for_client(self.client_ip.as_deref(), self.user_agent.as_deref());

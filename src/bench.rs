@@ -1,9 +1,9 @@
 //! The signing benchmark's route, built only with the `bench` feature (`cargo xtask
 //! bench-signing`), never into the deployed bundle: `GET /__bench/sign?signer=webcrypto|rust&n=N`
-//! signs N access tokens with one signer. The clock inside a worker does not advance while it
+//! signs N access tokens with one signer. It is answered before the route table (it is no
+//! operation of the contract). The clock inside a worker does not advance while it
 //! computes, so the benchmark times these requests from outside and subtracts an n=0 baseline.
 
-use crate::http;
 use crate::signer::WebCryptoSigner;
 use auth_core::ports::TokenSigner;
 use auth_core::token::{sign, Claims};
@@ -89,7 +89,7 @@ pub async fn sign_route(req: Request, env: &Env) -> Result<Response> {
         },
     };
     match result {
-        Ok(bytes) => http::json(200, &json!({"signed": n, "bytes": bytes})),
-        Err(e) => http::json(500, &json!({"error": e})),
+        Ok(bytes) => Ok(Response::from_json(&json!({"signed": n, "bytes": bytes}))?),
+        Err(e) => Ok(Response::from_json(&json!({"error": e}))?.with_status(500)),
     }
 }

@@ -1,9 +1,10 @@
 //! Settings from the Workers environment (`[vars]` in wrangler.toml, secrets, `.dev.vars`).
 //!
-//! The OTP and token policy is parsed by `auth_core::settings` (tested natively); this module
-//! reads the connection settings, the secrets and the SMS provider, and refuses configurations
-//! that must never serve (the console SMS provider in production).
+//! The OTP and token policy is parsed by `auth_core::settings`, and what a deployment must meet
+//! to serve is `auth_core::deployment` (both tested natively); this module reads the connection
+//! settings, the secrets and the SMS provider from the environment.
 
+use auth_core::deployment;
 use auth_core::settings::Settings;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -99,11 +100,6 @@ fn required(env: &Env, name: &str) -> Result<String, String> {
     lookup(env, name).ok_or_else(|| format!("missing setting {name}"))
 }
 
-/// `ENVIRONMENT=production` turns on the production checks.
-pub fn is_production(env: &Env) -> bool {
-    lookup(env, "ENVIRONMENT").is_some_and(|v| v.eq_ignore_ascii_case("production"))
-}
-
 impl Config {
     /// Reads the configuration; a missing required setting is an error naming the variable.
     /// The connection settings of this isolate (parsed on first use).
@@ -137,20 +133,10 @@ impl OtpConfig {
     }
 
     fn parse(env: &Env) -> Result<Self, String> {
-        if is_production(env) {
-            production_check(env)?;
-        }
+        deployment::check(&|name: &str| lookup(env, name))?;
         let settings = Settings::from_lookup(|name| lookup(env, name))?;
         let hmac_secret = required(env, "OTP_HMAC_SECRET")?;
-        if hmac_secret.len() < 32 {
-            return Err("OTP_HMAC_SECRET must be at least 32 characters".to_owned());
-        }
         let sms = match lookup(env, "SMS_PROVIDER").as_deref().unwrap_or("console") {
-            "console" if is_production(env) => {
-                return Err(
-                    "SMS_PROVIDER=console prints codes and is refused in production".to_owned(),
-                )
-            }
             "console" => SmsProvider::Console,
             "webhook" => SmsProvider::Webhook {
                 url: required(env, "SMS_WEBHOOK_URL")?,
@@ -178,36 +164,5 @@ impl OtpConfig {
             verification_keys: lookup(env, "JWT_VERIFICATION_KEYS"),
             cookies: lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
         })
-    }
-}
-
-/// What a production deployment must not run with, beyond the settings every deployment needs:
-/// development keys (the dev stack's key ids start with `dev-`), test numbers, plain-text
-/// connections, a metrics endpoint without a token. Checked when the isolate first reads the
-/// configuration; every request of a bad deployment then answers 503 (and logs why).
-fn production_check(env: &Env) -> Result<(), String> {
-    let mut problems = Vec::new();
-    if lookup(env, "JWT_SIGNING_KID").is_some_and(|kid| kid.starts_with("dev-")) {
-        problems.push("JWT_SIGNING_KID is a development key (dev-...); run `cargo xtask keygen`");
-    }
-    if lookup(env, "OTP_TEST_NUMBERS").is_some() {
-        problems.push("OTP_TEST_NUMBERS is set");
-    }
-    if lookup(env, "REDIS_REST_URL").is_some_and(|url| url.starts_with("http://")) {
-        problems.push("REDIS_REST_URL must use https");
-    }
-    if lookup(env, "POSTGRES_TLS").as_deref() == Some("off") {
-        problems.push("POSTGRES_TLS=off");
-    }
-    if lookup(env, "METRICS_TOKEN").is_none() {
-        problems.push("METRICS_TOKEN is missing");
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "refusing to serve in production: {}",
-            problems.join("; ")
-        ))
     }
 }

@@ -2,9 +2,12 @@
 //! origins get no CORS headers, so browsers keep their pages from reading the answers; their
 //! preflights are refused outright.
 
-use crate::http;
+use crate::outcome::Outcome;
 use auth_core::error::ErrorCode;
-use worker::{Env, Response, Result};
+use worker::{Env, Response};
+
+const METHODS: &str = "GET, POST, DELETE, OPTIONS";
+const HEADERS: &str = "authorization, content-type, x-csrf-token";
 
 pub struct Cors {
     allowed: Vec<String>,
@@ -29,36 +32,35 @@ impl Cors {
     }
 
     /// The answer to an `OPTIONS` preflight.
-    pub fn preflight(&self, origin: Option<&str>) -> Result<Response> {
+    pub fn preflight(&self, origin: Option<&str>) -> Outcome {
         match origin {
             Some(origin) if self.allows(origin) => {
-                let response = Response::empty()?.with_status(204);
-                let response = self.decorate(Some(origin), response)?;
-                let response = http::with_header(
-                    response,
-                    "access-control-allow-methods",
-                    "GET, POST, DELETE, OPTIONS",
-                )?;
-                let response = http::with_header(
-                    response,
-                    "access-control-allow-headers",
-                    "authorization, content-type, x-csrf-token",
-                )?;
-                http::with_header(response, "access-control-max-age", "600")
+                let allowed = Response::empty()
+                    .map(|r| Outcome::from_response(r.with_status(204)))
+                    .map_err(Outcome::from)
+                    .and_then(|o| o.with_header("access-control-allow-methods", METHODS))
+                    .and_then(|o| o.with_header("access-control-allow-headers", HEADERS))
+                    .and_then(|o| o.with_header("access-control-max-age", "600"));
+                match allowed {
+                    Ok(outcome) | Err(outcome) => self.decorate(Some(origin), outcome),
+                }
             }
-            _ => http::error_code(ErrorCode::Forbidden, "origin not allowed"),
+            _ => Outcome::code(ErrorCode::Forbidden, "origin not allowed"),
         }
     }
 
     /// Adds the CORS headers to an answer for an allowed origin; others get none.
-    pub fn decorate(&self, origin: Option<&str>, response: Response) -> Result<Response> {
-        let response = http::with_header(response, "vary", "Origin")?;
-        match origin {
-            Some(origin) if self.allows(origin) => {
-                let response = http::with_header(response, "access-control-allow-origin", origin)?;
-                http::with_header(response, "access-control-allow-credentials", "true")
-            }
-            _ => Ok(response),
+    pub fn decorate(&self, origin: Option<&str>, outcome: Outcome) -> Outcome {
+        let decorated = outcome
+            .with_header("vary", "Origin")
+            .and_then(|o| match origin {
+                Some(origin) if self.allows(origin) => o
+                    .with_header("access-control-allow-origin", origin)?
+                    .with_header("access-control-allow-credentials", "true"),
+                _ => Ok(o),
+            });
+        match decorated {
+            Ok(outcome) | Err(outcome) => outcome,
         }
     }
 }

@@ -9,12 +9,16 @@
 //! - [`postgres`]: one Postgres connection per request through the Hyperdrive binding, always
 //!   closed before the response is sent.
 //! - [`probes`]: the backend probes behind `/ready`.
-//! - [`http`]: JSON responses and the contract's error bodies.
-//! - [`routes`]: the route table and the handlers.
+//! - [`routes`]: one way through: resolve (the table is `auth_core::routes`), central policies,
+//!   context, handler, CORS, metrics, log. One module per group of handlers.
+//! - [`context`]: the request context handlers take, with lazily made backends.
+//! - [`outcome`]: what handlers return: the response, its error code, event and user.
+//! - [`extract`]: the bearer caller and the presented refresh token.
+//! - [`responses`]: the JSON shapes shared by handlers, token delivery.
 //! - [`access_log`]: one structured JSON line per request.
-//! - [`metrics`]: counters and latency in Redis across isolates, and `GET /metrics`.
-//! - [`request`]: bounded JSON bodies, cookies, the client's address.
-//! - [`cookies`]: cookie mode and its double-submit CSRF check.
+//! - [`metrics`]: counts batched per isolate and written to Redis after the response.
+//! - [`request`]: headers, the client's address, the capped body.
+//! - [`cookies`]: the cookies of cookie mode.
 //! - [`cors`]: CORS for the configured origins.
 //! - [`platform`]: the runtime's clock and CSPRNG as core ports.
 //! - [`signer`]: ES256 signing with WebCrypto, the key imported once per isolate.
@@ -32,15 +36,18 @@ mod accounts;
 #[cfg(feature = "bench")]
 mod bench;
 mod config;
+mod context;
 mod cookies;
 mod cors;
-mod http;
+mod extract;
 mod keyring;
 mod metrics;
+mod outcome;
 mod platform;
 mod postgres;
 mod probes;
 mod request;
+mod responses;
 mod routes;
 mod signer;
 mod sms;

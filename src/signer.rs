@@ -1,6 +1,6 @@
-//! ES256 signing with WebCrypto (`crypto.subtle`): about 0.05-0.09 ms a token in workerd, where
-//! pure-Rust P-256 takes 1.3-2.8 ms (TOOLCHAIN.md). The PKCS#8 key is imported once per isolate
-//! and kept as a non-extractable `CryptoKey`.
+//! ES256 signing with WebCrypto (`crypto.subtle`): about 0.04 ms a token in workerd, where
+//! pure-Rust P-256 takes about 1.1 ms (BENCHMARKS.md, `cargo xtask bench-signing`). The PKCS#8
+//! key is imported once per isolate and kept as a non-extractable `CryptoKey`.
 
 use crate::webcrypto::{self, fingerprint};
 use auth_core::ports::TokenSigner;

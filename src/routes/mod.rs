@@ -1,103 +1,132 @@
-//! The route table. Each handler lives in its own module; this one only dispatches.
+//! One way through the worker: resolve the route (`auth_core::routes::ROUTES`, the table), apply
+//! the central policies (`auth_core::policy`: body cap, JSON content type, CSRF), read the body,
+//! build the request context, run the route's handler, then add CORS, count the answer and log
+//! it. Handler modules never import each other; what they share lives in `context`, `extract`
+//! and `responses`.
 
-mod auth;
+mod documents;
 mod health;
-mod session;
+mod otp;
+mod sessions;
+mod tokens;
 mod users;
 
 use crate::access_log;
+use crate::config::OtpConfig;
+use crate::context::Ctx;
 use crate::cors::Cors;
 use crate::metrics;
-use crate::{http, request};
+use crate::outcome::{Handled, Outcome};
+use crate::request;
+use auth_core::error::ErrorCode;
 use auth_core::metrics::Answered;
-use auth_core::ErrorCode;
+use auth_core::policy::{self, Arrival};
+use auth_core::routes::{self, cookies, Resolved, Route, RouteId};
 use worker::{Context, Env, Method, Request, Response, Result};
 
-/// Every fixed path the worker serves: tells 405 (known path, wrong method) from 404, and names
-/// routes in the access log and the metrics.
-pub const PATHS: &[&str] = &[
-    "/health",
-    "/live",
-    "/ready",
-    "/api/v1/auth/send-otp",
-    "/api/v1/auth/login",
-    "/api/v1/auth/refresh",
-    "/api/v1/auth/logout",
-    "/api/v1/auth/sessions",
-    "/.well-known/jwks.json",
-    "/api/v1/users/profile",
-    "/api/v1/users",
-    "/metrics",
-    "/openapi.yaml",
-];
-
-/// The OpenAPI document of this API: the source of truth for clients, checked by the tests.
-const OPENAPI: &str = include_str!("../../openapi/openapi.yaml");
-
-/// `DELETE /api/v1/auth/sessions/{id}`.
-const SESSIONS_PREFIX: &str = "/api/v1/auth/sessions/";
-/// `GET /api/v1/users/{id}`.
-const USERS_PREFIX: &str = "/api/v1/users/";
+/// Each operation's handler: one exhaustive match, so a route without a handler does not build.
+async fn run(route: RouteId, ctx: &Ctx) -> Handled {
+    match route {
+        RouteId::Health | RouteId::Live => health::live(),
+        RouteId::Ready => health::ready(ctx).await,
+        RouteId::SendOtp => otp::send_otp(ctx).await,
+        RouteId::Login => otp::login(ctx).await,
+        RouteId::Refresh => tokens::refresh(ctx).await,
+        RouteId::Logout => tokens::logout(ctx).await,
+        RouteId::ListSessions => sessions::list(ctx).await,
+        RouteId::RevokeSession => sessions::revoke(ctx).await,
+        RouteId::Profile => users::profile(ctx).await,
+        RouteId::ListUsers | RouteId::GetUser => users::admin(ctx).await,
+        RouteId::Jwks => documents::jwks(ctx).await,
+        RouteId::OpenApi => documents::openapi(),
+        RouteId::Metrics => documents::metrics(ctx).await,
+    }
+}
 
 /// Answers one request: CORS preflights first, then the route, with CORS headers added for
-/// allowed origins.
+/// allowed origins; every answer is counted and logged.
 pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response> {
-    let entry = access_log::Entry::begin(&request);
+    #[cfg(feature = "bench")]
+    if request.path() == "/__bench/sign" {
+        return crate::bench::sign_route(request, &env).await;
+    }
+    let path = request.path();
+    let method = request.method();
+    let resolved = routes::resolve(method.as_ref(), &path);
+    let entry = access_log::Entry::begin(&request, resolved.label());
     let origin = request::header(&request, "origin");
     let cors = Cors::from_env(&env);
-    let mut response = if request.method() == Method::Options {
-        cors.preflight(origin.as_deref())?
+    let outcome = if method == Method::Options {
+        cors.preflight(origin.as_deref())
     } else {
-        let response = dispatch(request, &env).await?;
-        cors.decorate(origin.as_deref(), response)?
+        let outcome = answer(resolved, request, &env).await;
+        cors.decorate(origin.as_deref(), outcome)
     };
-    let markers = metrics::take_markers(&mut response);
+    let route = match resolved {
+        Resolved::Found { route, .. } if method != Method::Options => Some(route.id),
+        _ => None,
+    };
     metrics::record(
         &ctx,
         &env,
         &Answered {
-            route: entry.route(),
-            status: response.status_code(),
-            code: markers.code.as_deref(),
-            event: markers.event.as_deref(),
+            route,
+            label: resolved.label(),
+            status: outcome.response.status_code(),
+            code: outcome.code,
+            event: outcome.event,
             latency_ms: entry.elapsed_ms(),
         },
     );
-    entry.finish(&mut response);
-    Ok(response)
+    entry.finish(&outcome);
+    Ok(outcome.response)
 }
 
-async fn dispatch(request: Request, env: &Env) -> Result<Response> {
-    let path = request.path();
-    match (request.method(), path.as_str()) {
-        (Method::Get, "/health") | (Method::Get, "/live") => health::live(),
-        (Method::Get, "/ready") => health::ready(env).await,
-        (Method::Post, "/api/v1/auth/send-otp") => auth::send_otp_route(request, env).await,
-        (Method::Post, "/api/v1/auth/login") => auth::login_route(request, env).await,
-        (Method::Post, "/api/v1/auth/refresh") => session::refresh_route(request, env).await,
-        (Method::Post, "/api/v1/auth/logout") => session::logout_route(request, env).await,
-        (Method::Get, "/api/v1/auth/sessions") => session::list_route(request, env).await,
-        (Method::Delete, p) if p.starts_with(SESSIONS_PREFIX) => {
-            let target = p[SESSIONS_PREFIX.len()..].to_owned();
-            session::revoke_route(request, env, &target).await
+async fn answer(resolved: Resolved<'_>, request: Request, env: &Env) -> Outcome {
+    let (route, id) = match resolved {
+        Resolved::Found { route, id } => (route, id.map(str::to_owned)),
+        Resolved::MethodNotAllowed { .. } => {
+            return Outcome::code(ErrorCode::MethodNotAllowed, "method not allowed")
         }
-        (Method::Get, "/metrics") => metrics::scrape_route(request, env).await,
-        (Method::Get, "/openapi.yaml") => {
-            let response = Response::ok(OPENAPI)?;
-            http::with_content_type(response, "application/yaml; charset=utf-8")
-        }
-        (Method::Get, "/.well-known/jwks.json") => users::jwks(env).await,
-        #[cfg(feature = "bench")]
-        (Method::Get, "/__bench/sign") => crate::bench::sign_route(request, env).await,
-        (Method::Get, "/api/v1/users/profile") => users::profile(request, env).await,
-        (Method::Get, "/api/v1/users") => users::admin(request, env, None).await,
-        (Method::Get, p) if p.starts_with(USERS_PREFIX) => {
-            let id = p[USERS_PREFIX.len()..].to_owned();
-            users::admin(request, env, Some(&id)).await
-        }
-        (_, path) if PATHS.contains(&path) => {
-            http::error_code(ErrorCode::MethodNotAllowed, "method not allowed")
-        }
-        _ => http::error_code(ErrorCode::NotFound, "not found"),
+        Resolved::NotFound => return Outcome::code(ErrorCode::NotFound, "not found"),
+    };
+    let handled = match admit(route, id, request, env).await {
+        Ok(ctx) => run(route.id, &ctx).await,
+        Err(refused) => Err(refused),
+    };
+    match handled {
+        Ok(outcome) | Err(outcome) => outcome,
     }
+}
+
+/// The central policies, then the body and the context. A refusal here means the handler never
+/// runs.
+async fn admit(
+    route: &'static Route,
+    id: Option<String>,
+    mut request: Request,
+    env: &Env,
+) -> std::result::Result<Ctx, Outcome> {
+    // An unreadable configuration counts as cookie mode: the check then fails closed.
+    let cookie_mode = OtpConfig::from_env(env).map_or(true, |otp| otp.cookies);
+    let header = |name| request::header(&request, name);
+    let (authorization, cookie_header) = (header("authorization"), header("cookie"));
+    let (csrf_header, content_length) = (header(cookies::CSRF_HEADER), header("content-length"));
+    let content_type = header("content-type");
+    let arrival = Arrival {
+        cookie_mode,
+        authorization: authorization.as_deref(),
+        cookie_header: cookie_header.as_deref(),
+        csrf_header: csrf_header.as_deref(),
+        content_length: content_length.as_deref(),
+    };
+    policy::admit(route, &arrival)?;
+    let body = if route.json_body {
+        let body = request::body(&mut request).await?;
+        policy::json_content(content_type.as_deref(), &body)?;
+        body
+    } else {
+        Vec::new()
+    };
+    Ok(Ctx::new(env.clone(), route, id, request, body))
 }

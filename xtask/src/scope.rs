@@ -3,7 +3,6 @@
 
 use crate::migrate::{block_on, pg_message};
 use auth_core::phone::PhoneNumber;
-use tokio_postgres::types::Type;
 
 /// Sets the scope of the user with this phone; returns the user's id.
 pub fn set(database_url: &str, phone: &str, scope: &str) -> crate::Result<String> {
@@ -21,25 +20,12 @@ pub fn set(database_url: &str, phone: &str, scope: &str) -> crate::Result<String
             .await
             .map_err(|e| format!("cannot connect to the database: {}", pg_message(&e)))?;
         tokio::spawn(connection);
-        let rows = client
-            .query_typed(
-                "WITH changed AS (
-                     UPDATE users u SET scope = $2, updated_at = now()
-                     FROM user_phones p WHERE p.phone = $1 AND u.id = p.user_id
-                     RETURNING u.id
-                 ), audit AS (
-                     INSERT INTO audit_events (user_id, event, detail)
-                     SELECT id, 'scope_changed', 'scope set to ' || quote_literal($2) || ' by the operator'
-                     FROM changed
-                     RETURNING 1
-                 )
-                 SELECT id::text FROM changed",
-                &[(&phone, Type::TEXT), (&scope, Type::TEXT)],
-            )
+        // The adapter's statements, so the routing proof covers them too.
+        let store = auth_adapters::pg::PgAccountStore::new(&client);
+        let changed = store
+            .set_scope(&phone, &scope)
             .await
-            .map_err(|e| pg_message(&e))?;
-        rows.first()
-            .map(|r| r.get::<_, String>(0))
-            .ok_or_else(|| format!("no user has the phone {phone}; they must log in once first"))
+            .map_err(|e| e.to_string())?;
+        changed.ok_or_else(|| format!("no user has the phone {phone}; they must log in once first"))
     })
 }

@@ -121,7 +121,7 @@ fn wasm_bindgen() -> crate::Result<()> {
         return Ok(());
     }
     note("installing (about 7 minutes on 2 cores)");
-    // No --locked: one of its locked dependencies is a yanked prerelease (TOOLCHAIN.md).
+    // No --locked: one of its locked dependencies is a yanked prerelease, which --locked refuses.
     proc::run(
         Command::new("cargo").args([
             "install",

@@ -8,12 +8,14 @@
 //! - [`upstash`]: Redis over the Upstash REST protocol ([`upstash::UpstashRedis`]): one command,
 //!   a pipeline, an atomic multi-exec, a Lua script; and the OTP store on it
 //!   ([`upstash::UpstashOtpStore`]), one Lua script per step.
+//! - [`metrics`]: the counters in one Redis hash, and their Prometheus text.
 //! - [`sms`]: the SMS providers: console, webhook (Standard Webhooks), Twilio.
 //!
 //! Architecture invariant: nothing here knows the `worker` crate, and every SQL statement is sent
 //! unnamed (`query_typed`/`simple_query`), because named prepared statements do not survive the
 //! transaction-mode poolers (Hyperdrive, PgBouncer) in front of Postgres.
 
+pub mod metrics;
 pub mod pg;
 pub mod sms;
 pub mod upstash;

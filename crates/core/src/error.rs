@@ -1,4 +1,4 @@
-//! Stable error codes of the HTTP contract (`shared/docs/API.md`, section "Errors").
+//! Stable error codes of the HTTP contract (`openapi/openapi.yaml`, `ErrorCode`).
 //!
 //! Clients switch on `code`, never on the human-readable message, so a code is never renamed once
 //! shipped. Each code owns its HTTP status here, in one place, so no handler can drift.
@@ -23,6 +23,7 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
+    UnsupportedMediaType,
     ServiceUnavailable,
     SmsDeliveryFailed,
     Internal,
@@ -30,7 +31,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and exhaustive tests.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidPhone,
         ErrorCode::SessionRequired,
@@ -45,6 +46,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
         ErrorCode::ServiceUnavailable,
         ErrorCode::SmsDeliveryFailed,
         ErrorCode::Internal,
@@ -59,6 +61,7 @@ impl ErrorCode {
             ErrorCode::OtpNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited | ErrorCode::TooManyAttempts => 429,
             ErrorCode::Internal => 500,
             ErrorCode::SmsDeliveryFailed => 502,
@@ -83,6 +86,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             ErrorCode::SmsDeliveryFailed => "SMS_DELIVERY_FAILED",
             ErrorCode::Internal => "INTERNAL",

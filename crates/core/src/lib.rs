@@ -8,10 +8,14 @@
 //! - [`phone`], [`session`], [`otp`], [`secrets`]: validated values made once at the edge, and
 //!   the codes, ids and tokens made from secure randomness.
 //! - [`settings`]: the OTP and token policy with its defaults and bounds.
+//! - [`deployment`]: what a configuration must meet to serve (production refusals, secret length).
 //! - [`token`]: access-token claims and their compact JWS form.
 //! - [`usecases`]: send-otp and login over the ports, each with its error-to-contract mapping.
 //! - [`readiness`]: the readiness use case behind `GET /ready`.
-//! - [`metrics`]: what each answered request counts, and the Prometheus text of the totals.
+//! - [`routes`]: the operations of the HTTP contract, declared once, and how a path resolves.
+//! - [`policy`]: the checks every request passes before its handler (body cap, JSON content
+//!   type, CSRF), decided from the route table.
+//! - [`metrics`]: which counters each answered request increments.
 //! - [`time`]: RFC 3339 formatting of Unix seconds.
 //!
 //! Architecture invariant: this crate does no I/O and never reads the clock or a random generator
@@ -20,12 +24,15 @@
 
 pub mod admin;
 pub mod bodies;
+pub mod deployment;
 pub mod error;
 pub mod metrics;
 pub mod otp;
 pub mod phone;
+pub mod policy;
 pub mod ports;
 pub mod readiness;
+pub mod routes;
 pub mod secrets;
 pub mod session;
 pub mod settings;

@@ -1,316 +1,199 @@
-//! Service metrics: what each answered request counts, and the Prometheus text of the totals.
-//!
-//! Counters live in one Redis hash shared by every isolate (field → integer), so a scrape sees
-//! the whole service, not the isolate that answers. A field is `name|label=value,...`. Latency
-//! buckets are stored per bucket and made cumulative when rendered.
+//! What each answered request counts. The domain decides which counters move; how they are
+//! stored (a Redis hash) and shown (Prometheus text) is `auth_adapters::metrics`.
 
-use std::collections::BTreeMap;
+use crate::error::ErrorCode;
+use crate::routes::RouteId;
 
 /// Upper bounds (ms) of the latency histogram's buckets; `+Inf` is implied.
 pub const LATENCY_BUCKETS_MS: [u32; 10] = [2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
 
+/// A domain detail of an answer that the counters need beyond its status and code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    NewUser,
+    ReturningUser,
+}
+
 /// What the metrics need to know of one answered request.
-pub struct Answered<'a> {
-    /// The route template, e.g. `/api/v1/auth/login`.
-    pub route: &'a str,
+#[derive(Debug, Clone, Copy)]
+pub struct Answered {
+    /// The operation, when the path matched one.
+    pub route: Option<RouteId>,
+    /// The route template (or `other`): the label of the HTTP series.
+    pub label: &'static str,
     pub status: u16,
     /// The contract error code, for error answers.
-    pub code: Option<&'a str>,
-    /// A domain detail the handler marked: `new_user` or `returning_user` on a login.
-    pub event: Option<&'a str>,
+    pub code: Option<ErrorCode>,
+    pub event: Option<Event>,
     pub latency_ms: f64,
 }
 
-fn field(name: &str, labels: &[(&str, &str)]) -> String {
-    let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{name}|{}", labels.join(","))
+/// One counter increment: a series (name and labels) and the amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub name: &'static str,
+    pub labels: Vec<(&'static str, String)>,
+    pub by: i64,
 }
 
-/// The increments one answered request makes: (field, amount).
-pub fn increments(a: &Answered<'_>) -> Vec<(String, i64)> {
+fn one(name: &'static str, labels: &[(&'static str, &str)]) -> Count {
+    Count {
+        name,
+        labels: labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        by: 1,
+    }
+}
+
+/// The increments one answered request makes.
+pub fn counts(a: &Answered) -> Vec<Count> {
+    let route = a.label;
     let status = a.status.to_string();
-    let mut out = vec![(
-        field(
-            "http_responses_total",
-            &[("route", a.route), ("status", &status)],
-        ),
-        1,
-    )];
     let bucket = LATENCY_BUCKETS_MS
         .iter()
         .find(|b| a.latency_ms <= f64::from(**b))
         .map_or("+Inf".to_owned(), |b| b.to_string());
-    out.push((
-        field(
-            "http_request_duration_ms_bucket",
-            &[("route", a.route), ("le", &bucket)],
+    let mut out = vec![
+        one(
+            "http_responses_total",
+            &[("route", route), ("status", &status)],
         ),
-        1,
-    ));
-    out.push((
-        field("http_request_duration_ms_sum", &[("route", a.route)]),
-        a.latency_ms.round() as i64,
-    ));
-    out.push((
-        field("http_request_duration_ms_count", &[("route", a.route)]),
-        1,
-    ));
-    let mut count = |name: &str, labels: &[(&str, &str)]| out.push((field(name, labels), 1));
-    match (a.route, a.status, a.code) {
-        ("/api/v1/auth/send-otp", 200, _) => count("otp_sent_total", &[("outcome", "sent")]),
-        ("/api/v1/auth/send-otp", 429, _) => {
-            count("otp_sent_total", &[("outcome", "rate_limited")])
-        }
-        ("/api/v1/auth/send-otp", 502, _) => {
-            count("otp_sent_total", &[("outcome", "sms_failed")]);
-            count("sms_provider_errors_total", &[]);
-        }
-        ("/api/v1/auth/send-otp", 400 | 413, _) => {
-            count("otp_sent_total", &[("outcome", "invalid")])
-        }
-        ("/api/v1/auth/login", 200, _) => {
-            count("otp_verifications_total", &[("outcome", "success")]);
-            let user = if a.event == Some("new_user") {
-                "new"
-            } else {
-                "returning"
+        one(
+            "http_request_duration_ms_bucket",
+            &[("route", route), ("le", &bucket)],
+        ),
+        Count {
+            by: a.latency_ms.round() as i64,
+            ..one("http_request_duration_ms_sum", &[("route", route)])
+        },
+        one("http_request_duration_ms_count", &[("route", route)]),
+    ];
+    if let Some(domain) = domain_count(a) {
+        out.extend(domain);
+    }
+    out
+}
+
+/// The domain counters of an answer, by operation and outcome.
+fn domain_count(a: &Answered) -> Option<Vec<Count>> {
+    use ErrorCode as E;
+    let outcome = |name, value| Some(vec![one(name, &[("outcome", value)])]);
+    match (a.route?, a.status, a.code) {
+        (RouteId::SendOtp, 200, _) => outcome("otp_sent_total", "sent"),
+        (RouteId::SendOtp, 429, _) => outcome("otp_sent_total", "rate_limited"),
+        (RouteId::SendOtp, 502, _) => Some(vec![
+            one("otp_sent_total", &[("outcome", "sms_failed")]),
+            one("sms_provider_errors_total", &[]),
+        ]),
+        (RouteId::SendOtp, 400 | 413 | 415, _) => outcome("otp_sent_total", "invalid"),
+        (RouteId::Login, 200, _) => {
+            let user = match a.event {
+                Some(Event::NewUser) => "new",
+                _ => "returning",
             };
-            count("logins_total", &[("user", user)]);
+            Some(vec![
+                one("otp_verifications_total", &[("outcome", "success")]),
+                one("logins_total", &[("user", user)]),
+            ])
         }
-        ("/api/v1/auth/login", _, Some("INVALID_OTP")) => {
-            count("otp_verifications_total", &[("outcome", "wrong_code")])
+        (RouteId::Login, _, Some(E::InvalidOtp)) => {
+            outcome("otp_verifications_total", "wrong_code")
         }
-        ("/api/v1/auth/login", _, Some("OTP_NOT_FOUND")) => {
-            count("otp_verifications_total", &[("outcome", "expired")])
+        (RouteId::Login, _, Some(E::OtpNotFound)) => outcome("otp_verifications_total", "expired"),
+        (RouteId::Login, _, Some(E::TooManyAttempts)) => {
+            outcome("otp_verifications_total", "burned")
         }
-        ("/api/v1/auth/login", _, Some("TOO_MANY_ATTEMPTS")) => {
-            count("otp_verifications_total", &[("outcome", "burned")])
+        (RouteId::Login, _, Some(E::RateLimited)) => {
+            outcome("otp_verifications_total", "rate_limited")
         }
-        ("/api/v1/auth/login", _, Some("RATE_LIMITED")) => {
-            count("otp_verifications_total", &[("outcome", "rate_limited")])
+        (RouteId::Refresh, 200, _) => outcome("refreshes_total", "ok"),
+        (RouteId::Refresh, _, Some(E::RefreshTokenReused)) => outcome("refreshes_total", "reused"),
+        (RouteId::Refresh, _, Some(E::InvalidRefreshToken)) => {
+            outcome("refreshes_total", "invalid")
         }
-        ("/api/v1/auth/refresh", 200, _) => count("refreshes_total", &[("outcome", "ok")]),
-        ("/api/v1/auth/refresh", _, Some("REFRESH_TOKEN_REUSED")) => {
-            count("refreshes_total", &[("outcome", "reused")])
-        }
-        ("/api/v1/auth/refresh", _, Some("INVALID_REFRESH_TOKEN")) => {
-            count("refreshes_total", &[("outcome", "invalid")])
-        }
-        ("/api/v1/auth/logout", 200, _) => count("logouts_total", &[]),
-        _ => {}
+        (RouteId::Logout, 200, _) => Some(vec![one("logouts_total", &[])]),
+        _ => None,
     }
-    out
-}
-
-const HELP: &[(&str, &str, &str)] = &[
-    (
-        "http_responses_total",
-        "counter",
-        "HTTP responses by route and status.",
-    ),
-    (
-        "http_request_duration_ms",
-        "histogram",
-        "Request latency in milliseconds (I/O included) by route.",
-    ),
-    ("otp_sent_total", "counter", "send-otp outcomes."),
-    (
-        "otp_verifications_total",
-        "counter",
-        "Code checks by outcome.",
-    ),
-    (
-        "logins_total",
-        "counter",
-        "Successful logins of new and returning users.",
-    ),
-    (
-        "refreshes_total",
-        "counter",
-        "Refresh-token rotations by outcome.",
-    ),
-    ("logouts_total", "counter", "Successful logouts."),
-    (
-        "sms_provider_errors_total",
-        "counter",
-        "SMS provider failures.",
-    ),
-];
-
-/// The Prometheus text exposition of the stored fields. Unknown or malformed fields are skipped.
-pub fn render(fields: &[(String, i64)]) -> String {
-    // name -> labels -> value, in a stable order.
-    let mut series: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for (f, value) in fields {
-        let Some((name, labels)) = f.split_once('|') else {
-            continue;
-        };
-        if !HELP.iter().any(|(n, _, _)| name.starts_with(n)) {
-            continue;
-        }
-        *series
-            .entry(name.to_owned())
-            .or_default()
-            .entry(labels.to_owned())
-            .or_default() += value;
-    }
-    let mut out = String::new();
-    for (name, kind, help) in HELP {
-        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-        if *kind == "histogram" {
-            render_histogram(&mut out, name, &series);
-            continue;
-        }
-        for (labels, value) in series.get(*name).into_iter().flatten() {
-            out.push_str(&format!("{name}{} {value}\n", braces(labels)));
-        }
-    }
-    out
-}
-
-fn render_histogram(
-    out: &mut String,
-    name: &str,
-    series: &BTreeMap<String, BTreeMap<String, i64>>,
-) {
-    let buckets = series.get(&format!("{name}_bucket"));
-    // route -> per-bucket counts (not cumulative yet)
-    let mut by_route: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for (labels, value) in buckets.into_iter().flatten() {
-        let parsed = parse_labels(labels);
-        let (Some(route), Some(le)) = (parsed.get("route"), parsed.get("le")) else {
-            continue;
-        };
-        *by_route
-            .entry(route.clone())
-            .or_default()
-            .entry(le.clone())
-            .or_default() += value;
-    }
-    for (route, counts) in &by_route {
-        let mut cumulative = 0;
-        let bounds = LATENCY_BUCKETS_MS
-            .iter()
-            .map(|b| b.to_string())
-            .chain(["+Inf".to_owned()]);
-        for le in bounds {
-            cumulative += counts.get(&le).copied().unwrap_or(0);
-            out.push_str(&format!(
-                "{name}_bucket{{route=\"{route}\",le=\"{le}\"}} {cumulative}\n"
-            ));
-        }
-        for suffix in ["sum", "count"] {
-            let value = series
-                .get(&format!("{name}_{suffix}"))
-                .and_then(|s| s.get(&format!("route={route}")))
-                .copied()
-                .unwrap_or(0);
-            out.push_str(&format!("{name}_{suffix}{{route=\"{route}\"}} {value}\n"));
-        }
-    }
-}
-
-fn parse_labels(labels: &str) -> BTreeMap<String, String> {
-    labels
-        .split(',')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
-fn braces(labels: &str) -> String {
-    if labels.is_empty() {
-        return String::new();
-    }
-    let inner: Vec<String> = parse_labels(labels)
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{v}\""))
-        .collect();
-    format!("{{{}}}", inner.join(","))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn answered(
-        route: &str,
-        status: u16,
-        code: Option<&'static str>,
-        event: Option<&'static str>,
-        ms: f64,
-    ) -> Vec<(String, i64)> {
-        let route = route.to_owned();
-        increments(&Answered {
-            route: &route,
+    fn answered(route: RouteId, status: u16, code: Option<ErrorCode>) -> Answered {
+        Answered {
+            route: Some(route),
+            label: crate::routes::route_of(route).template,
             status,
             code,
-            event,
-            latency_ms: ms,
-        })
+            event: None,
+            latency_ms: 7.0,
+        }
+    }
+
+    fn names(counts: &[Count]) -> Vec<String> {
+        counts
+            .iter()
+            .skip(4)
+            .map(|c| {
+                let labels: Vec<String> =
+                    c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{}{{{}}}", c.name, labels.join(","))
+            })
+            .collect()
     }
 
     #[test]
     fn outcomes_map_to_their_counters() {
-        let all: Vec<(String, i64)> = [
-            answered("/api/v1/auth/send-otp", 200, None, None, 3.0),
-            answered(
-                "/api/v1/auth/send-otp",
-                502,
-                Some("SMS_DELIVERY_FAILED"),
-                None,
-                30.0,
-            ),
-            answered("/api/v1/auth/login", 401, Some("INVALID_OTP"), None, 7.0),
-            answered("/api/v1/auth/login", 200, None, Some("new_user"), 40.0),
-            answered(
-                "/api/v1/auth/refresh",
-                403,
-                Some("REFRESH_TOKEN_REUSED"),
-                None,
-                9.0,
-            ),
-        ]
-        .concat();
-        let text = render(&all);
-        for line in [
-            "otp_sent_total{outcome=\"sent\"} 1",
-            "otp_sent_total{outcome=\"sms_failed\"} 1",
-            "sms_provider_errors_total 1",
-            "otp_verifications_total{outcome=\"wrong_code\"} 1",
-            "otp_verifications_total{outcome=\"success\"} 1",
-            "logins_total{user=\"new\"} 1",
-            "refreshes_total{outcome=\"reused\"} 1",
-            "http_responses_total{route=\"/api/v1/auth/login\",status=\"401\"} 1",
-        ] {
-            assert!(text.contains(line), "missing {line} in\n{text}");
-        }
+        let sms_failed = counts(&answered(
+            RouteId::SendOtp,
+            502,
+            Some(ErrorCode::SmsDeliveryFailed),
+        ));
+        assert_eq!(
+            names(&sms_failed),
+            [
+                "otp_sent_total{outcome=sms_failed}",
+                "sms_provider_errors_total{}"
+            ]
+        );
+        let wrong = counts(&answered(RouteId::Login, 401, Some(ErrorCode::InvalidOtp)));
+        assert_eq!(
+            names(&wrong),
+            ["otp_verifications_total{outcome=wrong_code}"]
+        );
+        let new_user = counts(&Answered {
+            event: Some(Event::NewUser),
+            ..answered(RouteId::Login, 200, None)
+        });
+        assert_eq!(
+            names(&new_user),
+            [
+                "otp_verifications_total{outcome=success}",
+                "logins_total{user=new}"
+            ]
+        );
+        let reused = counts(&answered(
+            RouteId::Refresh,
+            403,
+            Some(ErrorCode::RefreshTokenReused),
+        ));
+        assert_eq!(names(&reused), ["refreshes_total{outcome=reused}"]);
+        assert!(names(&counts(&answered(RouteId::Profile, 200, None))).is_empty());
     }
 
     #[test]
-    fn the_histogram_is_cumulative_with_sum_and_count() {
-        let all = [
-            answered("/health", 200, None, None, 1.0),
-            answered("/health", 200, None, None, 7.0),
-            answered("/health", 200, None, None, 9000.0),
-        ]
-        .concat();
-        let text = render(&all);
-        assert!(text.contains("http_request_duration_ms_bucket{route=\"/health\",le=\"2\"} 1"));
-        assert!(text.contains("http_request_duration_ms_bucket{route=\"/health\",le=\"10\"} 2"));
-        assert!(text.contains("http_request_duration_ms_bucket{route=\"/health\",le=\"2500\"} 2"));
-        assert!(text.contains("http_request_duration_ms_bucket{route=\"/health\",le=\"+Inf\"} 3"));
-        assert!(text.contains("http_request_duration_ms_sum{route=\"/health\"} 9008"));
-        assert!(text.contains("http_request_duration_ms_count{route=\"/health\"} 3"));
-        assert!(text.contains("# TYPE http_request_duration_ms histogram"));
-    }
-
-    #[test]
-    fn unknown_fields_are_ignored() {
-        let text = render(&[
-            ("evil|x=\"}\" 1\nfake_metric".to_owned(), 5),
-            ("no separator".to_owned(), 1),
-        ]);
-        assert!(!text.contains("evil") && !text.contains("fake_metric"));
+    fn every_answer_counts_its_status_and_latency_bucket() {
+        let all = counts(&Answered {
+            route: None,
+            label: crate::routes::OTHER,
+            status: 404,
+            code: Some(ErrorCode::NotFound),
+            event: None,
+            latency_ms: 9000.4,
+        });
+        assert_eq!(all.len(), 4, "no domain counter for an unknown path");
+        assert_eq!(all[0].labels[1], ("status", "404".to_owned()));
+        assert_eq!(all[1].labels[1], ("le", "+Inf".to_owned()));
+        assert_eq!(all[2].by, 9000);
     }
 }

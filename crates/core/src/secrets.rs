@@ -102,6 +102,14 @@ impl RefreshToken {
     }
 }
 
+/// Whether a presented secret equals the expected one, in time that does not depend on where
+/// they differ (`subtle`). The one comparison of secrets in the project: CSRF tokens, the
+/// metrics token. Lengths are not secret.
+pub fn same_secret(presented: &[u8], expected: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    presented.ct_eq(expected).into()
+}
+
 /// The 16 bytes of a hyphenated UUID (any case); `None` for anything else.
 fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
     let b = id.as_bytes();
@@ -281,5 +289,13 @@ pub(crate) mod tests {
             RefreshToken::parse(&a.token).unwrap().user_id,
             RefreshToken::parse(&b.token).unwrap().user_id
         );
+    }
+
+    #[test]
+    fn secrets_compare_equal_only_when_identical() {
+        assert!(same_secret(b"csrf-token-1", b"csrf-token-1"));
+        assert!(!same_secret(b"csrf-token-1", b"csrf-token-2"));
+        assert!(!same_secret(b"csrf-token", b"csrf-token-1"));
+        assert!(!same_secret(b"", b"x"));
     }
 }

@@ -1,5 +1,6 @@
 //! Cookie mode with its double-submit CSRF check, and CORS for configured origins only.
 
+use auth_core::routes::ROUTES;
 use e2e::api::{random_phone, Client};
 use e2e::webhook::receiver;
 use e2e::{base_url, variants};
@@ -291,4 +292,44 @@ async fn without_cookie_mode_cookies_authenticate_nothing() {
         (status, body["code"].as_str()),
         (400, Some("INVALID_REQUEST"))
     );
+}
+
+/// Every state change a cookie can authenticate, walked from the route table: a request that
+/// carries the credential cookie without the CSRF proof is refused before its handler (403),
+/// and the same request with the proof reaches the handler, which refuses the bogus credential
+/// (401).
+#[tokio::test]
+async fn no_cookie_authenticated_state_change_reaches_its_handler_without_the_csrf_proof() {
+    let worker = variants::start("cookies-walk", &[("COOKIE_MODE", "on")]);
+    let base = worker.instance.url();
+    let guarded: Vec<_> = ROUTES
+        .iter()
+        .filter(|r| r.changes_state && r.credential.cookie().is_some())
+        .collect();
+    assert_eq!(guarded.len(), 3, "refresh, logout and session revoke");
+    for route in guarded {
+        let path = route.template.replace("{id}", "s-0123456789abcdef");
+        let url = format!("{base}{path}");
+        let method = reqwest::Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
+        let credential = route.credential.cookie().unwrap();
+        let jar: HashMap<String, String> = [
+            (credential.to_owned(), "bogus-credential".to_owned()),
+            ("csrf_token".to_owned(), "proof-0123456789".to_owned()),
+        ]
+        .into();
+        let body = route.json_body.then(|| json!({}));
+        for wrong in [None, Some("proof-9876543210")] {
+            let (status, error, _) = send(method.clone(), &url, &jar, wrong, body.clone()).await;
+            assert_eq!(
+                (status, error["code"].as_str()),
+                (403, Some("FORBIDDEN")),
+                "{path} with {wrong:?}: {error}"
+            );
+        }
+        let (status, error, _) = send(method, &url, &jar, Some("proof-0123456789"), body).await;
+        assert_eq!(
+            status, 401,
+            "{path}: with the proof the handler runs: {error}"
+        );
+    }
 }

@@ -397,3 +397,32 @@ async fn bad_input_gets_the_documented_4xx_and_never_a_5xx() {
         assert!(r.body["error"].is_string(), "every error has a message");
     }
 }
+
+/// A body that does not say it is JSON is refused before any handler: an HTML form or a
+/// `text/plain` fetch from another site cannot post to the API as a simple request.
+#[tokio::test]
+async fn a_body_that_is_not_declared_json_is_415() {
+    let http = reqwest::Client::new();
+    let body = json!({"phone_number": random_phone()}).to_string();
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut request = http
+            .post(format!("{}/api/v1/auth/send-otp", base_url()))
+            .body(body.clone());
+        if let Some(t) = content_type {
+            request = request.header("content-type", t);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let error: Value = response.json().await.unwrap();
+        e2e::openapi::check("POST", "/api/v1/auth/send-otp", status, &error);
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (415, Some("UNSUPPORTED_MEDIA_TYPE")),
+            "{content_type:?}"
+        );
+    }
+}

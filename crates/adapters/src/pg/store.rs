@@ -1,4 +1,4 @@
-//! The Postgres store: every statement the service sends, each one unnamed.
+//! Postgres errors sorted by what the caller should do, and the readiness probe's statement.
 
 use tokio_postgres::Client;
 
@@ -53,14 +53,10 @@ impl<'c> PgStore<'c> {
     /// One round trip that proves the database answers queries and has the schema applied.
     /// Returns the latest applied migration version.
     pub async fn ping(&self) -> Result<i64, PgError> {
-        let rows = self
-            .client
-            .query_typed(
-                "SELECT coalesce(max(version), 0)::int8 FROM schema_migrations",
-                &[],
-            )
+        let row = super::catalogue::SCHEMA_VERSION
+            .row(self.client, &[])
             .await?;
-        Ok(rows.first().map(|row| row.get::<_, i64>(0)).unwrap_or(0))
+        Ok(row.get::<_, i64>(0))
     }
 }
 

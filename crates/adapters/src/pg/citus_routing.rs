@@ -1,4 +1,5 @@
-//! Static proof that each hot-path statement routes to one Citus shard.
+//! Static proof that each statement of the catalogue (`catalogue.rs`) runs where the catalogue
+//! says: on one Citus shard, on every shard, or on the coordinator only.
 //!
 //! No Citus runs on our machines, so the check reads the statements themselves: parsed with
 //! `sqlparser`, every reference to a distributed table (in a SELECT, an UPDATE, or as an INSERT
@@ -11,9 +12,7 @@
 //! The walker knows the shapes these statements use and fails closed: a distributed table it
 //! did not check (inside an expression subquery, say) is itself a violation.
 
-use super::{
-    CLAIM_PHONE, GET_USER, LIST_USERS, LOGIN, LOGOUT, PROFILE, REVOKE_SESSION, ROTATE, SESSIONS,
-};
+use super::catalogue::{Routing, ALL, LIST_USERS};
 use sqlparser::ast::{
     BinaryOperator, Expr, JoinConstraint, JoinOperator, Query, Select, SelectItem, SetExpr,
     Statement, TableFactor, TableObject, TableWithJoins, UpdateTableFromKind, Value,
@@ -22,18 +21,6 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ops::ControlFlow;
-
-/// Each hot-path statement and the parameter that names its shard.
-const HOT_PATH: &[(&str, &str, &str)] = &[
-    ("CLAIM_PHONE", CLAIM_PHONE, "$1"),
-    ("LOGIN", LOGIN, "$1"),
-    ("PROFILE", PROFILE, "$1"),
-    ("ROTATE", ROTATE, "$1"),
-    ("LOGOUT", LOGOUT, "$1"),
-    ("SESSIONS", SESSIONS, "$1"),
-    ("REVOKE_SESSION", REVOKE_SESSION, "$1"),
-    ("GET_USER", GET_USER, "$1"),
-];
 
 /// Table -> (distribution column, co-location group), as the operator's script sets them.
 struct Distribution(BTreeMap<String, (String, String)>);
@@ -385,18 +372,43 @@ fn the_script_distributes_the_account_tables_by_user_and_the_phone_claims_by_pho
 }
 
 #[test]
-fn every_hot_path_statement_routes_to_one_shard() {
+fn every_statement_runs_where_the_catalogue_says() {
     let dist = Distribution::load();
-    for (name, sql, param) in HOT_PATH {
-        let found = violations(sql, &dist, param);
-        assert!(found.is_empty(), "{name} does not route: {found:#?}");
+    for statement in ALL {
+        let (name, sql) = (statement.name, statement.sql);
+        match statement.routing {
+            Routing::Shard(param) => {
+                let found = violations(sql, &dist, param);
+                assert!(found.is_empty(), "{name} does not route: {found:#?}");
+            }
+            Routing::FansOut => {
+                let found = violations(sql, &dist, "$1");
+                assert!(!found.is_empty(), "{name} routes to one shard: say so");
+            }
+            Routing::Coordinator => {
+                let found = violations(sql, &dist, "$1");
+                assert!(
+                    !found.is_empty()
+                        && found
+                            .iter()
+                            .all(|v| v.contains("neither distributed nor a CTE")),
+                    "{name} touches a distributed table: {found:#?}"
+                );
+            }
+        }
     }
 }
 
 #[test]
 fn the_admin_listing_is_the_one_statement_that_spans_shards() {
+    let fanning: Vec<&str> = ALL
+        .iter()
+        .filter(|s| s.routing == Routing::FansOut)
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(fanning, ["LIST_USERS"]);
     // Listing all users reads every shard by nature; it is an operator call, not a hot path.
-    let found = violations(LIST_USERS, &Distribution::load(), "$1");
+    let found = violations(LIST_USERS.sql, &Distribution::load(), "$1");
     assert!(
         found
             .iter()

@@ -1,0 +1,93 @@
+//! The service's counters in one Redis hash shared by every isolate, and their Prometheus text.
+//!
+//! Which counters an answer moves is the domain's (`auth_core::metrics`); this module stores
+//! them (a hash field is `name|label=value,...`, summed with HINCRBY) and renders the totals.
+//! Latency buckets are stored per bucket and made cumulative when rendered.
+
+mod prometheus;
+
+pub use prometheus::render;
+
+use crate::upstash::{RedisError, UpstashRedis};
+use auth_core::metrics::Count;
+use std::collections::BTreeMap;
+
+/// The hash of every counter. One hash tag: the whole hash lives in one Redis Cluster slot.
+pub fn hash_key(prefix: &str) -> String {
+    format!("{prefix}metrics:{{all}}")
+}
+
+/// The hash field of a count's series.
+pub fn field(count: &Count) -> String {
+    let labels: Vec<String> = count
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    format!("{}|{}", count.name, labels.join(","))
+}
+
+/// Increments not yet written, summed per field: many requests' counts become one write.
+#[derive(Debug, Default)]
+pub struct Batch(BTreeMap<String, i64>);
+
+impl Batch {
+    pub fn add(&mut self, counts: &[Count]) {
+        for count in counts {
+            *self.0.entry(field(count)).or_default() += count.by;
+        }
+    }
+
+    /// Writes the batch with one pipeline of HINCRBY (one round trip).
+    pub async fn write(self, redis: &UpstashRedis, key: &str) -> Result<(), RedisError> {
+        let commands: Vec<Vec<String>> = self
+            .0
+            .into_iter()
+            .map(|(f, by)| vec!["HINCRBY".to_owned(), key.to_owned(), f, by.to_string()])
+            .collect();
+        if commands.is_empty() {
+            return Ok(());
+        }
+        redis.pipeline(&commands).await.map(|_| ())
+    }
+}
+
+/// Every stored field with its value (HGETALL answers `[field, value, field, value, ...]`).
+pub async fn read(redis: &UpstashRedis, key: &str) -> Result<Vec<(String, i64)>, RedisError> {
+    let reply = redis.command(&["HGETALL", key]).await?;
+    let flat = reply.as_array().cloned().unwrap_or_default();
+    Ok(flat
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [f, v] => Some((f.as_str()?.to_owned(), v.as_str()?.parse().ok()?)),
+            _ => None,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_sums_counts_per_field() {
+        let count = |name, by| Count {
+            name,
+            labels: vec![("route", "/live".to_owned())],
+            by,
+        };
+        let mut batch = Batch::default();
+        batch.add(&[
+            count("a_total", 1),
+            count("a_total", 2),
+            count("b_total", 5),
+        ]);
+        assert_eq!(
+            batch.0.into_iter().collect::<Vec<_>>(),
+            [
+                ("a_total|route=/live".to_owned(), 3),
+                ("b_total|route=/live".to_owned(), 5)
+            ]
+        );
+    }
+}

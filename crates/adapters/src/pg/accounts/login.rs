@@ -1,0 +1,82 @@
+//! Login (the phone's claim, then the account write) and the operator's scope change.
+
+use super::{is_uuid, user_at, PgAccountStore};
+use crate::pg::catalogue::{CLAIM_PHONE, LOGIN, PHONE_OWNER, SET_SCOPE};
+use crate::pg::PgError;
+use auth_core::ports::{NewLogin, User};
+use auth_core::secrets::RefreshToken;
+use tokio_postgres::types::Type;
+
+/// SQLSTATE of a unique violation: here, two first logins of one phone at the same instant.
+const UNIQUE_VIOLATION: &str = "23505";
+
+impl PgAccountStore<'_> {
+    /// Two statements, each on one shard when distributed: the phone's claim (by phone), then
+    /// the account write (by user id). A claim whose write failed is finished by the phone's
+    /// next login, which finds the claim and writes the account.
+    pub(super) async fn log_in(&self, login: &NewLogin<'_>) -> Result<(User, bool), PgError> {
+        let phone = login.phone.as_e164();
+        let claim = CLAIM_PHONE
+            .row(
+                self.client,
+                &[(&phone, Type::TEXT), (&login.new_user_id, Type::TEXT)],
+            )
+            .await?;
+        let user_id: String = claim.get(0);
+        let token = RefreshToken::for_user(&user_id, login.refresh_secret).ok_or_else(|| {
+            PgError::Server {
+                code: "P0002".into(),
+                message: "claimed account id is not a UUID".into(),
+            }
+        })?;
+        match self.write_account(login, &user_id, &token.hash).await {
+            // A first login of this phone running beside this one made the user; now it is found.
+            Err(PgError::Server { code, .. }) if code == UNIQUE_VIOLATION => {
+                self.write_account(login, &user_id, &token.hash).await
+            }
+            other => other,
+        }
+    }
+
+    async fn write_account(
+        &self,
+        l: &NewLogin<'_>,
+        user_id: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<(User, bool), PgError> {
+        let phone = l.phone.as_e164();
+        let row = LOGIN
+            .row(
+                self.client,
+                &[
+                    (&user_id, Type::TEXT),
+                    (&phone, Type::TEXT),
+                    (&l.session.as_str(), Type::TEXT),
+                    (&token_hash.as_slice(), Type::BYTEA),
+                    (&(l.refresh_expires_at as f64), Type::FLOAT8),
+                    (&l.user_agent, Type::TEXT),
+                    (&l.client_ip, Type::TEXT),
+                ],
+            )
+            .await?;
+        Ok((user_at(&row, 0), row.get(5)))
+    }
+
+    /// The operator's scope change (`cargo xtask set-scope`): the owner of the phone (by phone),
+    /// then the change with its audit row (by user id). `None` when no user has the phone.
+    pub async fn set_scope(&self, phone: &str, scope: &str) -> Result<Option<String>, PgError> {
+        let owner = PHONE_OWNER
+            .rows(self.client, &[(&phone, Type::TEXT)])
+            .await?;
+        let Some(user_id) = owner.first().map(|r| r.get::<_, String>(0)) else {
+            return Ok(None);
+        };
+        if !is_uuid(&user_id) {
+            return Ok(None);
+        }
+        let changed = SET_SCOPE
+            .rows(self.client, &[(&user_id, Type::TEXT), (&scope, Type::TEXT)])
+            .await?;
+        Ok(changed.first().map(|r| r.get(0)))
+    }
+}

@@ -1,0 +1,106 @@
+//! Every SQL statement the service sends, each from its own file under `sql/` (as the Lua
+//! scripts are), named, with where it runs on a Citus cluster. [`ALL`] lists them; the routing
+//! proof (`citus_routing.rs`) checks each against `citus/distribute.sql`, and a test fails when
+//! the crate sends a statement from anywhere but here (migrations aside: `migrate.rs` applies the
+//! files of `migrations/`, which are DDL run once by an operator, never on a request).
+
+use super::PgError;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Row};
+
+/// Where a statement runs on Citus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routing {
+    /// Every distributed table it touches is pinned by this parameter on its distribution
+    /// column, so the router planner sends it whole to one shard.
+    Shard(&'static str),
+    /// It reads every shard by nature (the admin listing: an operator call, not a hot path).
+    FansOut,
+    /// It touches only tables that stay on the coordinator (`schema_migrations`).
+    Coordinator,
+}
+
+/// One statement of the catalogue.
+#[derive(Debug)]
+pub struct Statement {
+    pub name: &'static str,
+    pub sql: &'static str,
+    /// The files it is made of, in order (a statement for a bearer starts with the live-session
+    /// check, written once).
+    pub files: &'static [&'static str],
+    pub routing: Routing,
+}
+
+/// The parameters of a statement, each with its wire type (statements are sent unnamed, so the
+/// types travel with them instead of coming from a prepare round trip).
+pub type Params<'a> = [(&'a (dyn ToSql + Sync), Type)];
+
+impl Statement {
+    /// Sends the statement unnamed and returns its rows.
+    pub async fn rows(&self, client: &Client, params: &Params<'_>) -> Result<Vec<Row>, PgError> {
+        Ok(client.query_typed(self.sql, params).await?)
+    }
+
+    /// The first row, or a server-side error naming the statement when there is none (every
+    /// statement that uses this always returns one).
+    pub async fn row(&self, client: &Client, params: &Params<'_>) -> Result<Row, PgError> {
+        self.rows(client, params)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| PgError::Server {
+                code: "P0002".into(),
+                message: format!("{} returned no row", self.name),
+            })
+    }
+}
+
+macro_rules! statement {
+    ($name:ident, $routing:expr, $($file:literal),+) => {
+        pub const $name: Statement = Statement {
+            name: stringify!($name),
+            sql: concat!($(include_str!(concat!("sql/", $file))),+),
+            files: &[$($file),+],
+            routing: $routing,
+        };
+    };
+}
+
+use Routing::{Coordinator, FansOut, Shard};
+
+statement!(CLAIM_PHONE, Shard("$1"), "claim_phone.sql");
+statement!(PHONE_OWNER, Shard("$1"), "phone_owner.sql");
+statement!(LOGIN, Shard("$1"), "login.sql");
+statement!(PROFILE, Shard("$1"), "live_session.sql", "profile.sql");
+statement!(SESSIONS, Shard("$1"), "live_session.sql", "sessions.sql");
+statement!(
+    REVOKE_SESSION,
+    Shard("$1"),
+    "live_session.sql",
+    "revoke_session.sql"
+);
+statement!(ROTATE, Shard("$1"), "rotate.sql");
+statement!(LOGOUT, Shard("$1"), "logout.sql");
+statement!(GET_USER, Shard("$1"), "get_user.sql");
+statement!(SET_SCOPE, Shard("$1"), "set_scope.sql");
+statement!(LIST_USERS, FansOut, "list_users.sql");
+statement!(SCHEMA_VERSION, Coordinator, "schema_version.sql");
+
+/// The catalogue: every statement the crate sends.
+pub const ALL: &[&Statement] = &[
+    &CLAIM_PHONE,
+    &PHONE_OWNER,
+    &LOGIN,
+    &PROFILE,
+    &SESSIONS,
+    &REVOKE_SESSION,
+    &ROTATE,
+    &LOGOUT,
+    &GET_USER,
+    &SET_SCOPE,
+    &LIST_USERS,
+    &SCHEMA_VERSION,
+];
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

@@ -1,0 +1,16 @@
+-- One page of users, newest first, with the total that matches the filters. Reads every shard:
+-- an operator call, not a hot path.
+-- $1 phone prefix, $2 created from (date), $3 created to (date, inclusive), $4 limit, $5 offset
+WITH filtered AS (
+    SELECT id, phone, scope, created_at, updated_at FROM users
+    WHERE ($1::text IS NULL OR phone LIKE $1 || '%')
+      AND ($2::text IS NULL OR created_at >= $2::text::date)
+      AND ($3::text IS NULL OR created_at < $3::text::date + 1)
+), page AS (
+    SELECT * FROM filtered ORDER BY created_at DESC, id LIMIT $4 OFFSET $5
+)
+SELECT (SELECT count(*) FROM filtered)::int8,
+       p.id::text, p.phone, p.scope,
+       extract(epoch FROM p.created_at)::int8, extract(epoch FROM p.updated_at)::int8
+FROM (SELECT 1) AS one LEFT JOIN page p ON true
+ORDER BY p.created_at DESC, p.id

@@ -1,0 +1,95 @@
+//! The policies every request passes before its handler, decided from the route table alone:
+//! the body cap, the JSON content-type rule and the double-submit CSRF check. The worker applies
+//! them in one place (`src/routes/mod.rs`), so no handler can forget one.
+
+use crate::bodies::{self, MAX_BODY_BYTES};
+use crate::error::{ErrorBody, ErrorCode};
+use crate::routes::{cookies, Credential, Route};
+use crate::secrets::same_secret;
+
+/// What the policies need to know of a request before its body is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Arrival<'a> {
+    /// `COOKIE_MODE=on`: cookies can authenticate.
+    pub cookie_mode: bool,
+    pub authorization: Option<&'a str>,
+    pub cookie_header: Option<&'a str>,
+    pub csrf_header: Option<&'a str>,
+    pub content_length: Option<&'a str>,
+}
+
+/// A cookie's value from a `Cookie` header (`a=1; b=2`); an empty value counts as absent.
+pub fn cookie<'h>(header: Option<&'h str>, name: &str) -> Option<&'h str> {
+    header?.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name && !v.is_empty()).then_some(v)
+    })
+}
+
+impl Arrival<'_> {
+    /// Whether the request authenticates to `route` by cookie: cookie mode is on and it carries
+    /// the cookie of the route's credential (for bearer routes, with no `Authorization` header,
+    /// which would win). Such a request is what a cross-site page can make a browser send.
+    pub fn by_cookie(&self, route: &Route) -> bool {
+        let Some(name) = route.credential.cookie() else {
+            return false;
+        };
+        let header_wins = route.credential == Credential::Bearer && self.authorization.is_some();
+        self.cookie_mode && !header_wins && cookie(self.cookie_header, name).is_some()
+    }
+
+    /// The double-submit proof: `X-CSRF-Token` equals the readable `csrf_token` cookie.
+    fn csrf_proven(&self) -> bool {
+        match (cookie(self.cookie_header, cookies::CSRF), self.csrf_header) {
+            (Some(cookie), Some(header)) => same_secret(cookie.as_bytes(), header.as_bytes()),
+            _ => false,
+        }
+    }
+}
+
+/// Admits a request to its route's handler, or gives the error to answer instead. Runs before
+/// the body is read: a declared length over the cap is refused unread.
+pub fn admit(route: &Route, arrival: &Arrival<'_>) -> Result<(), ErrorBody> {
+    if route.json_body {
+        let declared = arrival
+            .content_length
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            return Err(bodies::too_large());
+        }
+    }
+    if route.changes_state && arrival.by_cookie(route) && !arrival.csrf_proven() {
+        return Err(ErrorBody::new(
+            ErrorCode::Forbidden,
+            "missing or wrong X-CSRF-Token",
+        ));
+    }
+    Ok(())
+}
+
+/// The JSON content-type rule, once the body is read: a non-empty body must say it is JSON
+/// (`application/json`, or a `+json` type). An HTML form cannot send that without a CORS
+/// preflight, so a cross-site page cannot post to the API as a simple request. An empty body
+/// needs no type (clients of the Go service refresh and log out without one).
+pub fn json_content(content_type: Option<&str>, body: &[u8]) -> Result<(), ErrorBody> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    let essence = content_type
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let is_json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(
+            ErrorBody::new(ErrorCode::UnsupportedMediaType, "unsupported media type")
+                .with_details("send the body as application/json"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

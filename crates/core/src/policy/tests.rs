@@ -1,0 +1,138 @@
+use super::*;
+use crate::routes::{route_of, RouteId, ROUTES};
+
+fn cookie_request<'a>(cookies: &'a str, csrf: Option<&'a str>) -> Arrival<'a> {
+    Arrival {
+        cookie_mode: true,
+        cookie_header: Some(cookies),
+        csrf_header: csrf,
+        ..Arrival::default()
+    }
+}
+
+/// Every state-changing route that a cookie can authenticate: a request carrying that cookie
+/// without the CSRF proof is refused before any handler runs; with the proof it is admitted.
+#[test]
+fn every_cookie_authenticated_state_change_needs_the_csrf_proof() {
+    let guarded: Vec<&Route> = ROUTES
+        .iter()
+        .filter(|r| r.changes_state && r.credential.cookie().is_some())
+        .collect();
+    let ids: Vec<RouteId> = guarded.iter().map(|r| r.id).collect();
+    assert_eq!(
+        ids,
+        [RouteId::Refresh, RouteId::Logout, RouteId::RevokeSession],
+        "the state changes a cookie can authenticate"
+    );
+    for route in guarded {
+        let name = route.credential.cookie().unwrap();
+        let jar = format!("{name}=token-value; csrf_token=proof-1234");
+        for csrf in [None, Some("proof-1235"), Some("proof-123"), Some("")] {
+            let refused = admit(route, &cookie_request(&jar, csrf)).unwrap_err();
+            assert_eq!(
+                refused.code,
+                ErrorCode::Forbidden,
+                "{:?} {csrf:?}",
+                route.id
+            );
+        }
+        assert_eq!(
+            admit(route, &cookie_request(&jar, Some("proof-1234"))),
+            Ok(())
+        );
+        let no_csrf_cookie = format!("{name}=token-value");
+        assert!(admit(route, &cookie_request(&no_csrf_cookie, Some("x"))).is_err());
+    }
+}
+
+#[test]
+fn without_the_cookie_or_outside_cookie_mode_no_proof_is_asked() {
+    let refresh = route_of(RouteId::Refresh);
+    let other_cookies = Arrival {
+        cookie_mode: true,
+        cookie_header: Some("theme=dark; session_id=abc"),
+        ..Arrival::default()
+    };
+    assert_eq!(admit(refresh, &other_cookies), Ok(()));
+    let cookie_mode_off = Arrival {
+        cookie_mode: false,
+        cookie_header: Some("refresh_token=abc"),
+        ..Arrival::default()
+    };
+    assert_eq!(admit(refresh, &cookie_mode_off), Ok(()));
+}
+
+#[test]
+fn a_bearer_header_wins_over_the_access_cookie() {
+    let revoke = route_of(RouteId::RevokeSession);
+    let with_header = Arrival {
+        cookie_mode: true,
+        authorization: Some("Bearer x"),
+        cookie_header: Some("access_token=abc"),
+        ..Arrival::default()
+    };
+    assert!(!with_header.by_cookie(revoke));
+    assert_eq!(admit(revoke, &with_header), Ok(()));
+    // Reads are never CSRF-checked: a cross-site page cannot read the answer.
+    let profile = route_of(RouteId::Profile);
+    let read = cookie_request("access_token=abc", None);
+    assert!(read.by_cookie(profile));
+    assert_eq!(admit(profile, &read), Ok(()));
+}
+
+#[test]
+fn a_declared_length_over_the_cap_is_refused_unread() {
+    let login = route_of(RouteId::Login);
+    let over = (MAX_BODY_BYTES + 1).to_string();
+    let arrival = Arrival {
+        content_length: Some(&over),
+        ..Arrival::default()
+    };
+    assert_eq!(
+        admit(login, &arrival).unwrap_err().code,
+        ErrorCode::PayloadTooLarge
+    );
+    let at_cap = MAX_BODY_BYTES.to_string();
+    let arrival = Arrival {
+        content_length: Some(&at_cap),
+        ..Arrival::default()
+    };
+    assert_eq!(admit(login, &arrival), Ok(()));
+}
+
+#[test]
+fn a_body_must_say_it_is_json() {
+    for ok in [
+        "application/json",
+        "Application/JSON; charset=utf-8",
+        "application/merge-patch+json",
+    ] {
+        assert_eq!(json_content(Some(ok), b"{}"), Ok(()), "{ok}");
+    }
+    for bad in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("text/json+json"),
+    ] {
+        let refused = json_content(bad, b"{}").unwrap_err();
+        assert_eq!(refused.code, ErrorCode::UnsupportedMediaType, "{bad:?}");
+        assert_eq!(refused.http_status(), 415);
+    }
+    assert_eq!(
+        json_content(None, b""),
+        Ok(()),
+        "an empty body needs no type"
+    );
+}
+
+#[test]
+fn cookies_are_read_by_exact_name() {
+    let header = Some("a=1; refresh_token=xyz;csrf_token=; b=2=3");
+    assert_eq!(cookie(header, "refresh_token"), Some("xyz"));
+    assert_eq!(cookie(header, "b"), Some("2=3"));
+    assert_eq!(cookie(header, "csrf_token"), None, "empty is absent");
+    assert_eq!(cookie(header, "token"), None);
+    assert_eq!(cookie(None, "a"), None);
+}

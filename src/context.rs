@@ -1,0 +1,147 @@
+//! The request context, built once per request before its handler runs: the matched route, the
+//! `{id}` segment, the headers, the body (read and capped centrally), the client's address and
+//! user agent; and, made on first use, the configuration, the Redis client, the account store,
+//! the signer and the keyring. Handlers take it instead of the raw request and environment, so
+//! none of them repeats the prologue of reading settings and opening backends.
+
+use crate::accounts::HyperdriveAccounts;
+use crate::config::{Config, OtpConfig};
+use crate::keyring::Keyring;
+use crate::outcome::Outcome;
+use crate::request;
+use crate::signer::WebCryptoSigner;
+use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
+use auth_core::bodies;
+use auth_core::policy;
+use auth_core::routes::Route;
+use serde::de::DeserializeOwned;
+use std::cell::OnceCell;
+use std::rc::Rc;
+use worker::{Env, Request};
+
+pub struct Ctx {
+    pub env: Env,
+    pub route: &'static Route,
+    /// The `{id}` segment of the path, for templates that have one.
+    pub id: Option<String>,
+    request: Request,
+    body: Vec<u8>,
+    pub client_ip: String,
+    pub user_agent: Option<String>,
+    redis: OnceCell<UpstashRedis>,
+}
+
+impl Ctx {
+    pub fn new(
+        env: Env,
+        route: &'static Route,
+        id: Option<String>,
+        request: Request,
+        body: Vec<u8>,
+    ) -> Self {
+        Self {
+            client_ip: request::client_ip(&request),
+            user_agent: request::user_agent(&request),
+            env,
+            route,
+            id,
+            request,
+            body,
+            redis: OnceCell::new(),
+        }
+    }
+
+    /// A request header, absent when empty.
+    pub fn header(&self, name: &str) -> Option<String> {
+        request::header(&self.request, name)
+    }
+
+    /// A cookie of the request, whatever the cookie mode.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.header("cookie");
+        policy::cookie(header.as_deref(), name).map(str::to_owned)
+    }
+
+    /// The query string's pairs, decoded.
+    pub fn query(&self) -> Vec<(String, String)> {
+        self.request
+            .url()
+            .map(|url| {
+                url.query_pairs()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The JSON body as the route's type (`auth_core::bodies`), or the 400 to answer.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Outcome> {
+        bodies::parse(&self.body).map_err(Outcome::error)
+    }
+
+    /// The connection settings of this isolate, or the 503 of a misconfigured deployment.
+    pub fn config(&self) -> Result<Rc<Config>, Outcome> {
+        Config::from_env(&self.env).map_err(|why| Outcome::misconfigured(&why))
+    }
+
+    /// The OTP and token settings of this isolate, or the 503 of a misconfigured deployment.
+    pub fn otp(&self) -> Result<Rc<OtpConfig>, Outcome> {
+        OtpConfig::from_env(&self.env).map_err(|why| Outcome::misconfigured(&why))
+    }
+
+    /// In cookie mode, a cookie of the request; otherwise nothing (cookies are ignored).
+    pub fn mode_cookie(&self, name: &str) -> Result<Option<String>, Outcome> {
+        Ok(if self.otp()?.cookies {
+            self.cookie(name)
+        } else {
+            None
+        })
+    }
+
+    /// The Redis REST client, made on first use.
+    pub fn redis(&self) -> Result<&UpstashRedis, Outcome> {
+        if let Some(redis) = self.redis.get() {
+            return Ok(redis);
+        }
+        let config = self.config()?;
+        let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
+        Ok(self.redis.get_or_init(|| redis))
+    }
+
+    /// The OTP store over the Redis client.
+    pub fn otp_store(&self) -> Result<UpstashOtpStore<'_>, Outcome> {
+        let prefix = self.config()?.redis_key_prefix.clone();
+        Ok(UpstashOtpStore::new(self.redis()?, prefix))
+    }
+
+    /// The account store: one Hyperdrive connection around each call.
+    pub fn accounts(&self) -> Result<HyperdriveAccounts<'_>, Outcome> {
+        Ok(HyperdriveAccounts {
+            env: &self.env,
+            config: self.config()?,
+            idle_secs: self.otp()?.settings.session_idle_secs,
+            client_ip: Some(self.client_ip.clone()),
+            user_agent: self.user_agent.clone(),
+        })
+    }
+
+    /// The access-token signer (the key is imported once per isolate).
+    pub async fn signer(&self) -> Result<WebCryptoSigner, Outcome> {
+        let otp = self.otp()?;
+        WebCryptoSigner::load(&otp.signing_key_pem, &otp.signing_kid)
+            .await
+            .map_err(|why| Outcome::misconfigured(&why))
+    }
+
+    /// The verification keys (built once per isolate).
+    pub async fn keyring(&self) -> Result<Rc<Keyring>, Outcome> {
+        let otp = self.otp()?;
+        Keyring::load(
+            &otp.signing_key_pem,
+            &otp.signing_kid,
+            otp.verification_keys.as_deref(),
+        )
+        .await
+        .map_err(|why| Outcome::misconfigured(&why))
+    }
+}

@@ -1,0 +1,54 @@
+//! What the worker publishes: the JWKS, its OpenAPI document, and the metrics behind their token.
+
+use crate::context::Ctx;
+use crate::outcome::{Handled, Outcome};
+use auth_adapters::metrics;
+use auth_core::error::ErrorCode;
+use auth_core::secrets::same_secret;
+
+/// The OpenAPI document of this API: the source of truth for clients, checked by the tests.
+const OPENAPI: &str = include_str!("../../openapi/openapi.yaml");
+
+pub async fn jwks(ctx: &Ctx) -> Handled {
+    let ring = ctx.keyring().await?;
+    // Verifiers may cache the set briefly; a rotation publishes the new key before it signs.
+    Outcome::json(200, &ring.jwks())?.with_header("cache-control", "public, max-age=300")
+}
+
+pub fn openapi() -> Handled {
+    Outcome::text(OPENAPI, "application/yaml; charset=utf-8")
+}
+
+/// `GET /metrics`: every isolate's counters in the Prometheus text format, for the bearer of
+/// `METRICS_TOKEN` only.
+pub async fn metrics(ctx: &Ctx) -> Handled {
+    let env = &ctx.env;
+    let expected = env
+        .secret("METRICS_TOKEN")
+        .or_else(|_| env.var("METRICS_TOKEN"))
+        .map(|v| v.to_string())
+        .map_err(|_| {
+            Outcome::code(
+                ErrorCode::NotFound,
+                "metrics are not enabled (set METRICS_TOKEN)",
+            )
+        })?;
+    let presented = ctx
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
+        .unwrap_or_default();
+    if expected.is_empty() || !same_secret(presented.as_bytes(), expected.as_bytes()) {
+        return Err(Outcome::code(
+            ErrorCode::Unauthorized,
+            "a valid metrics token is required",
+        ));
+    }
+    let key = metrics::hash_key(&ctx.config()?.redis_key_prefix);
+    let fields = metrics::read(ctx.redis()?, &key)
+        .await
+        .map_err(|e| Outcome::unavailable("metrics read failed", &e))?;
+    Outcome::text(
+        &metrics::render(&fields),
+        "text/plain; version=0.0.4; charset=utf-8",
+    )
+}

@@ -1,0 +1,112 @@
+//! `POST /api/v1/auth/send-otp` and `POST /api/v1/auth/login`: compose the use case with its
+//! adapters and write its answer.
+
+use crate::context::Ctx;
+use crate::cookies;
+use crate::outcome::{Handled, Outcome};
+use crate::platform::{WebCryptoRandom, WorkerClock};
+use crate::responses::Tokens;
+use crate::sms::Sms;
+use auth_core::bodies::{LoginBody, SendOtpBody};
+use auth_core::metrics::Event;
+use auth_core::routes::cookies::SESSION;
+use auth_core::settings::Settings;
+use auth_core::usecases::login::{login as login_use_case, LoginDeps, LoginInput};
+use auth_core::usecases::send_otp::{send_otp as send_use_case, SendOtpDeps, SendOtpInput};
+use serde_json::json;
+use worker::console_warn;
+
+/// Test numbers skip the SMS and accept a fixed code: say so once per isolate.
+fn warn_about_test_numbers(settings: &Settings) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !settings.test_numbers.is_empty() && !WARNED.swap(true, Ordering::Relaxed) {
+        console_warn!(
+            "{}",
+            json!({"level": "warn", "msg": "OTP_TEST_NUMBERS is set: these numbers accept a fixed code",
+                   "count": settings.test_numbers.len()})
+        );
+    }
+}
+
+pub async fn send_otp(ctx: &Ctx) -> Handled {
+    let otp = ctx.otp()?;
+    warn_about_test_numbers(&otp.settings);
+    let body: SendOtpBody = ctx.json()?;
+    let session_cookie = ctx.cookie(SESSION);
+    let sms = Sms::from_config(&otp.sms).map_err(|why| Outcome::misconfigured(&why))?;
+    let deps = SendOtpDeps {
+        store: &ctx.otp_store()?,
+        sms: &sms,
+        rng: &WebCryptoRandom,
+        settings: &otp.settings,
+        hmac_secret: &otp.hmac_secret,
+    };
+    let input = SendOtpInput {
+        phone: &body.phone_number,
+        session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
+        client_ip: &ctx.client_ip,
+    };
+    let sent = send_use_case(&deps, &input)
+        .await
+        .map_err(|error| Outcome::failure("send-otp failed", &error.problem(), &error))?;
+    let outcome = Outcome::json(
+        200,
+        &json!({
+            "message": "OTP sent successfully",
+            "session_id": sent.session_id.as_str(),
+            "expires_in": sent.expires_in,
+            "resend_after": sent.resend_after,
+        }),
+    )?;
+    if !otp.cookies {
+        return Ok(outcome);
+    }
+    let cookie = cookies::session(
+        sent.session_id.as_str(),
+        otp.settings.refresh_token_ttl_secs,
+    );
+    outcome.with_header("set-cookie", &cookie)
+}
+
+pub async fn login(ctx: &Ctx) -> Handled {
+    let otp = ctx.otp()?;
+    let body: LoginBody = ctx.json()?;
+    let session_cookie = ctx.cookie(SESSION);
+    let deps = LoginDeps {
+        store: &ctx.otp_store()?,
+        accounts: &ctx.accounts()?,
+        signer: &ctx.signer().await?,
+        rng: &WebCryptoRandom,
+        clock: &WorkerClock,
+        settings: &otp.settings,
+        hmac_secret: &otp.hmac_secret,
+    };
+    let input = LoginInput {
+        phone: &body.phone_number,
+        otp: &body.otp,
+        session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
+        client_ip: &ctx.client_ip,
+        user_agent: ctx.user_agent.as_deref(),
+    };
+    let out = login_use_case(&deps, &input)
+        .await
+        .map_err(|error| Outcome::failure("login failed", &error.problem(), &error))?;
+    let tokens = Tokens {
+        message: "Login successful",
+        access_token: &out.access_token,
+        refresh_token: &out.refresh_token,
+        expires_in: out.expires_in,
+        expires_at: out.expires_at,
+        refresh_expires_at: out.refresh_expires_at,
+        refresh_ttl_secs: otp.settings.refresh_token_ttl_secs,
+        user: &out.user,
+    };
+    let event = if out.is_new_user {
+        Event::NewUser
+    } else {
+        Event::ReturningUser
+    };
+    let outcome = tokens.deliver(json!({"is_new_user": out.is_new_user}), otp.cookies)?;
+    Ok(outcome.with_event(event))
+}

@@ -1,0 +1,63 @@
+//! `GET /api/v1/auth/sessions` and `DELETE /api/v1/auth/sessions/{id}`: the caller's sessions.
+
+use crate::context::Ctx;
+use crate::extract;
+use crate::outcome::{Handled, Outcome};
+use auth_core::error::ErrorCode;
+use auth_core::ports::{AccountStore, RevokeOutcome};
+use auth_core::session::SessionId;
+use auth_core::time::rfc3339;
+use serde_json::json;
+
+fn session_gone() -> Outcome {
+    Outcome::code(ErrorCode::Unauthorized, "session is no longer active")
+}
+
+/// The caller's live sessions.
+pub async fn list(ctx: &Ctx) -> Handled {
+    let claims = extract::caller(ctx).await?;
+    let sessions = ctx
+        .accounts()?
+        .sessions(&claims.sub, &claims.sid)
+        .await
+        .map_err(|error| Outcome::unavailable("sessions failed", &error).for_user(&claims.sub))?
+        .ok_or_else(|| session_gone().for_user(&claims.sub))?;
+    let sessions: Vec<_> = sessions
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "created_at": rfc3339(s.created_at),
+                "last_used_at": rfc3339(s.last_used_at),
+                "expires_at": rfc3339(s.expires_at),
+                "user_agent": s.user_agent,
+                "ip": s.ip,
+                "current": s.id == claims.sid,
+            })
+        })
+        .collect();
+    Ok(Outcome::json(200, &json!({ "sessions": sessions }))?.for_user(&claims.sub))
+}
+
+/// Revokes one of the caller's sessions (the CSRF check of a cookie caller ran centrally).
+pub async fn revoke(ctx: &Ctx) -> Handled {
+    let claims = extract::caller(ctx).await?;
+    let target = ctx.id.as_deref().unwrap_or_default();
+    let outcome = if SessionId::parse(target).is_err() {
+        Outcome::code(ErrorCode::NotFound, "no such session")
+    } else {
+        match ctx
+            .accounts()?
+            .revoke_session(&claims.sub, &claims.sid, target)
+            .await
+        {
+            Ok(RevokeOutcome::Revoked) => {
+                Outcome::json(200, &json!({"message": "Session revoked"}))?
+            }
+            Ok(RevokeOutcome::NotFound) => Outcome::code(ErrorCode::NotFound, "no such session"),
+            Ok(RevokeOutcome::Unauthenticated) => session_gone(),
+            Err(error) => Outcome::unavailable("revoke session failed", &error),
+        }
+    };
+    Ok(outcome.for_user(&claims.sub))
+}
