@@ -264,3 +264,11 @@ async fn all_keys_of_a_phone_share_one_hash_tag() {
         );
     }
 }
+
+/// The OTP store's contract, the same suite the in-memory double passes
+/// (`auth_core::testing::contract::otp_store`): the Lua scripts over the gateway and a real Redis.
+#[tokio::test]
+async fn the_upstash_store_keeps_the_contract() {
+    let redis = redis().await;
+    auth_core::testing::contract::otp_store(|| UpstashOtpStore::new(&redis, prefix())).await;
+}

@@ -17,6 +17,8 @@
 //!   type, CSRF), decided from the route table.
 //! - [`metrics`]: which counters each answered request increments.
 //! - [`time`]: RFC 3339 formatting of Unix seconds.
+//! - `testing` (feature `testing`): in-memory doubles of the ports and the contract suites that
+//!   hold doubles and real adapters to one behaviour.
 //!
 //! Architecture invariant: this crate does no I/O and never reads the clock or a random generator
 //! itself. Everything it needs from outside arrives through a port, so every behaviour is testable
@@ -36,6 +38,8 @@ pub mod routes;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod time;
 pub mod token;
 pub mod usecases;

@@ -213,3 +213,6 @@ impl LoginError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

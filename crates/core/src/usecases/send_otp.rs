@@ -173,3 +173,6 @@ pub(crate) fn limit_details(limit: Limit) -> &'static str {
         Limit::Locked => "this number is temporarily locked after too many failed logins",
     }
 }
+
+#[cfg(test)]
+mod tests;

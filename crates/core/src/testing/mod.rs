@@ -1,0 +1,134 @@
+//! Test doubles of the ports, for the use cases' unit tests, and the contract suites that hold
+//! a double and the real adapter to the same behaviour (`contract`). Built with the `testing`
+//! feature and in core's own tests; the worker never enables it.
+
+mod otp_store;
+mod sms;
+
+pub mod contract;
+
+pub use otp_store::InMemoryOtpStore;
+pub use sms::RecordingSms;
+
+use crate::ports::{Clock, RandomUnavailable, SecureRandom, TokenSigner, UnixSeconds};
+use std::cell::Cell;
+
+/// A clock that stands still until told to move.
+#[derive(Debug)]
+pub struct FixedClock(Cell<UnixSeconds>);
+
+impl FixedClock {
+    pub fn at(now: UnixSeconds) -> Self {
+        Self(Cell::new(now))
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.0.set(self.0.get() + secs);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> UnixSeconds {
+        self.0.get()
+    }
+}
+
+/// A reproducible byte stream (xorshift from a seed). Not secure: tests only.
+#[derive(Debug)]
+pub struct SeededRandom(Cell<u64>);
+
+impl SeededRandom {
+    pub fn new(seed: u64) -> Self {
+        Self(Cell::new(seed.max(1)))
+    }
+}
+
+impl SecureRandom for SeededRandom {
+    fn fill(&self, dest: &mut [u8]) -> Result<(), RandomUnavailable> {
+        for byte in dest {
+            let mut x = self.0.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0.set(x);
+            *byte = (x >> 24) as u8;
+        }
+        Ok(())
+    }
+}
+
+/// A random source that has failed, for the error branches that depend on it.
+#[derive(Debug)]
+pub struct BrokenRandom;
+
+impl SecureRandom for BrokenRandom {
+    fn fill(&self, _dest: &mut [u8]) -> Result<(), RandomUnavailable> {
+        Err(RandomUnavailable)
+    }
+}
+
+/// A signer whose signature is a fixed pattern: the use cases' tests check what is signed and
+/// returned, not the cryptography (which `token`'s tests cover with a real key).
+#[derive(Debug, Default)]
+pub struct FixedSigner {
+    pub fail: bool,
+}
+
+impl TokenSigner for FixedSigner {
+    fn kid(&self) -> &str {
+        "test-kid"
+    }
+
+    async fn sign(&self, _signing_input: &[u8]) -> Result<Vec<u8>, String> {
+        if self.fail {
+            return Err("signer unavailable".into());
+        }
+        Ok(vec![7; 64])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_in_memory_otp_store_keeps_the_contract() {
+        let clock = FixedClock::at(1_900_000_000);
+        futures::executor::block_on(contract::otp_store(|| InMemoryOtpStore::new(&clock)));
+    }
+
+    #[test]
+    fn the_in_memory_otp_store_expires_codes_and_limits_with_time() {
+        use crate::ports::{IssueOutcome, IssueRequest, OtpStore, VerifyOutcome, VerifyRequest};
+        let clock = FixedClock::at(1_900_000_000);
+        let store = InMemoryOtpStore::new(&clock);
+        let s = contract::settings(&[("OTP_TTL_SECONDS", "120")]);
+        let phone = crate::phone::PhoneNumber::parse("+14155552671", None).unwrap();
+        let session = crate::session::SessionId::parse("time-session-0123456789").unwrap();
+        let issue = IssueRequest {
+            phone: &phone,
+            session: &session,
+            mac: "m",
+            client_ip: "192.0.2.1",
+            settings: &s,
+        };
+        let verify = VerifyRequest {
+            phone: &phone,
+            session: &session,
+            mac: "m",
+            client_ip: "192.0.2.1",
+            settings: &s,
+        };
+        futures::executor::block_on(async {
+            assert_eq!(store.issue(&issue).await, Ok(IssueOutcome::Issued));
+            clock.advance(61);
+            assert_eq!(
+                store.issue(&issue).await,
+                Ok(IssueOutcome::Issued),
+                "the 60 s cooldown is over"
+            );
+            clock.advance(121);
+            assert_eq!(store.verify(&verify).await, Ok(VerifyOutcome::NotFound));
+        });
+    }
+}

@@ -1,0 +1,212 @@
+//! The OTP store in memory, with the semantics of the Lua scripts (`auth_adapters`'
+//! `upstash/scripts/`): the same order of checks, the same counters and expiries, measured on a
+//! [`Clock`] so tests can move time. `contract::otp_store` holds both to one behaviour.
+
+use crate::phone::PhoneNumber;
+use crate::ports::{
+    BackendError, Clock, IssueOutcome, IssueRequest, Limit, OtpStore, UnixSeconds, VerifyOutcome,
+    VerifyRequest,
+};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+enum Value {
+    Counter(i64),
+    Flag,
+    Code {
+        mac: String,
+        session: String,
+        attempts: u32,
+    },
+}
+
+/// Keys as Redis holds them: a value and when it expires.
+#[derive(Debug, Default)]
+struct Keys(HashMap<String, (Value, Option<UnixSeconds>)>);
+
+impl Keys {
+    fn live(&mut self, key: &str, now: UnixSeconds) -> Option<&mut Value> {
+        if matches!(self.0.get(key), Some((_, Some(at))) if *at <= now) {
+            self.0.remove(key);
+        }
+        self.0.get_mut(key).map(|(v, _)| v)
+    }
+
+    fn exists(&mut self, key: &str, now: UnixSeconds) -> bool {
+        self.live(key, now).is_some()
+    }
+
+    /// Redis' TTL as the scripts read it: at least one second.
+    fn ttl(&self, key: &str, now: UnixSeconds) -> u32 {
+        let left = self
+            .0
+            .get(key)
+            .and_then(|(_, at)| *at)
+            .map_or(1, |at| at - now);
+        left.max(1) as u32
+    }
+
+    fn count(&mut self, key: &str, now: UnixSeconds) -> i64 {
+        match self.live(key, now) {
+            Some(Value::Counter(n)) => *n,
+            _ => 0,
+        }
+    }
+
+    /// INCR, with the expiry set when the counter is new (as the scripts do).
+    fn incr(&mut self, key: &str, window: u32, now: UnixSeconds) -> i64 {
+        let n = self.count(key, now) + 1;
+        let expiry = match self.0.get(key) {
+            Some((_, at)) if n > 1 => *at,
+            _ => Some(now + i64::from(window)),
+        };
+        self.0.insert(key.to_owned(), (Value::Counter(n), expiry));
+        n
+    }
+
+    fn set(&mut self, key: &str, value: Value, secs: u32, now: UnixSeconds) {
+        self.0
+            .insert(key.to_owned(), (value, Some(now + i64::from(secs))));
+    }
+
+    fn del(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+}
+
+pub struct InMemoryOtpStore<'c, C: Clock> {
+    clock: &'c C,
+    keys: RefCell<Keys>,
+}
+
+impl<'c, C: Clock> InMemoryOtpStore<'c, C> {
+    pub fn new(clock: &'c C) -> Self {
+        Self {
+            clock,
+            keys: RefCell::new(Keys::default()),
+        }
+    }
+}
+
+fn phone_key(phone: &PhoneNumber, suffix: &str) -> String {
+    format!("otp:{{{}}}{suffix}", phone.as_e164())
+}
+
+fn ip_key(ip: &str, suffix: &str) -> String {
+    format!("ip:{{{ip}}}{suffix}")
+}
+
+const DAY: u32 = 86_400;
+
+impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
+    async fn issue(&self, r: &IssueRequest<'_>) -> Result<IssueOutcome, BackendError> {
+        let (s, now) = (r.settings, self.clock.now());
+        let mut keys = self.keys.borrow_mut();
+        let code = phone_key(r.phone, "");
+        let cooldown = phone_key(r.phone, ":cooldown");
+        let window = phone_key(r.phone, ":window");
+        let day = phone_key(r.phone, ":day");
+        let lock = phone_key(r.phone, ":lock");
+        let ip = ip_key(r.client_ip, ":send");
+        let refused = [
+            (keys.exists(&lock, now), Limit::Locked, &lock),
+            (keys.exists(&cooldown, now), Limit::Cooldown, &cooldown),
+            (
+                keys.count(&window, now) >= i64::from(s.sends_per_window),
+                Limit::PhoneWindow,
+                &window,
+            ),
+            (
+                keys.count(&day, now) >= i64::from(s.sends_per_day),
+                Limit::PhoneDaily,
+                &day,
+            ),
+            (
+                keys.count(&ip, now) >= i64::from(s.ip_sends_per_window),
+                Limit::ClientIp,
+                &ip,
+            ),
+        ];
+        if let Some((_, limit, key)) = refused.iter().find(|(hit, _, _)| *hit) {
+            return Ok(IssueOutcome::Limited {
+                limit: *limit,
+                retry_after_secs: keys.ttl(key, now),
+            });
+        }
+        keys.incr(&window, s.send_window_secs, now);
+        keys.incr(&day, DAY, now);
+        keys.incr(&ip, s.ip_send_window_secs, now);
+        if s.resend_cooldown_secs > 0 {
+            keys.set(&cooldown, Value::Flag, s.resend_cooldown_secs, now);
+        }
+        let stored = Value::Code {
+            mac: r.mac.to_owned(),
+            session: r.session.as_str().to_owned(),
+            attempts: 0,
+        };
+        keys.set(&code, stored, s.code_ttl_secs, now);
+        Ok(IssueOutcome::Issued)
+    }
+
+    async fn withdraw(&self, phone: &PhoneNumber, mac: &str) -> Result<(), BackendError> {
+        let now = self.clock.now();
+        let mut keys = self.keys.borrow_mut();
+        let code = phone_key(phone, "");
+        if matches!(keys.live(&code, now), Some(Value::Code { mac: m, .. }) if m == mac) {
+            keys.del(&code);
+            keys.del(&phone_key(phone, ":cooldown"));
+        }
+        Ok(())
+    }
+
+    async fn verify(&self, r: &VerifyRequest<'_>) -> Result<VerifyOutcome, BackendError> {
+        let (s, now) = (r.settings, self.clock.now());
+        let mut keys = self.keys.borrow_mut();
+        let code = phone_key(r.phone, "");
+        let failures = phone_key(r.phone, ":fails");
+        let lock = phone_key(r.phone, ":lock");
+        let ip = ip_key(r.client_ip, ":login");
+        let limited = |limit, key: &str, keys: &Keys| VerifyOutcome::Limited {
+            limit,
+            retry_after_secs: keys.ttl(key, now),
+        };
+        if keys.exists(&lock, now) {
+            return Ok(limited(Limit::Locked, &lock, &keys));
+        }
+        if keys.incr(&ip, s.ip_login_window_secs, now) > i64::from(s.ip_logins_per_window) {
+            return Ok(limited(Limit::ClientIp, &ip, &keys));
+        }
+        let attempts = match keys.live(&code, now) {
+            None => return Ok(VerifyOutcome::NotFound),
+            Some(Value::Code { mac, session, .. })
+                if mac == r.mac && session == r.session.as_str() =>
+            {
+                keys.del(&code);
+                keys.del(&failures);
+                return Ok(VerifyOutcome::Verified);
+            }
+            Some(Value::Code { attempts, .. }) => {
+                *attempts += 1;
+                *attempts
+            }
+            Some(_) => return Err(BackendError::Failed("code key of the wrong type".into())),
+        };
+        let consecutive = keys.incr(&failures, DAY, now);
+        // Each failure renews the day the counter lives (the script's EXPIRE after INCR).
+        keys.0.get_mut(&failures).expect("just counted").1 = Some(now + i64::from(DAY));
+        if consecutive >= i64::from(s.failed_login_ceiling) {
+            keys.set(&lock, Value::Flag, s.lockout_secs, now);
+            keys.del(&failures);
+            keys.del(&code);
+            return Ok(VerifyOutcome::Burned);
+        }
+        if attempts >= s.max_attempts {
+            keys.del(&code);
+            return Ok(VerifyOutcome::Burned);
+        }
+        Ok(VerifyOutcome::Mismatch {
+            attempts_left: s.max_attempts - attempts,
+        })
+    }
+}

@@ -1,0 +1,209 @@
+//! Login's outcomes up to the account write, over the in-memory store: each refusal maps to
+//! its contract code, and no refusal ever reaches the account store. (The account write and
+//! the token issue are covered end to end and by the account store's integration tests.)
+
+use super::*;
+use crate::error::ErrorCode;
+use crate::ports::{
+    AdminOutcome, AdminRequest, IssueOutcome, IssueRequest, LogoutScope, RevokeOutcome,
+    RotationOutcome, SessionInfo,
+};
+use crate::secrets::PresentedToken;
+use crate::testing::contract::settings;
+use crate::testing::{FixedClock, FixedSigner, InMemoryOtpStore, SeededRandom};
+use futures::executor::block_on;
+
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+const PHONE: &str = "+14155552671";
+const SESSION: &str = "login-session-0123456789";
+
+/// An account store that fails the test when touched: a refused login must write nothing.
+struct Untouched;
+
+fn touched() -> ! {
+    panic!("a refused login reached the account store")
+}
+
+impl AccountStore for Untouched {
+    async fn login(&self, _: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
+        touched()
+    }
+    async fn profile(&self, _: &str, _: &str) -> Result<Option<User>, BackendError> {
+        touched()
+    }
+    async fn rotate(&self, _: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
+        touched()
+    }
+    async fn logout(&self, _: &PresentedToken, _: LogoutScope) -> Result<bool, BackendError> {
+        touched()
+    }
+    async fn sessions(&self, _: &str, _: &str) -> Result<Option<Vec<SessionInfo>>, BackendError> {
+        touched()
+    }
+    async fn revoke_session(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<RevokeOutcome, BackendError> {
+        touched()
+    }
+    async fn admin(
+        &self,
+        _: &str,
+        _: &str,
+        _: &AdminRequest<'_>,
+    ) -> Result<AdminOutcome, BackendError> {
+        touched()
+    }
+}
+
+use crate::ports::Rotation;
+
+struct World {
+    clock: FixedClock,
+    rng: SeededRandom,
+    signer: FixedSigner,
+}
+
+fn world() -> World {
+    World {
+        clock: FixedClock::at(1_900_000_000),
+        rng: SeededRandom::new(7),
+        signer: FixedSigner::default(),
+    }
+}
+
+/// Stores `code` for the phone and session, as send-otp would.
+fn issue(store: &impl OtpStore, s: &Settings, code: &str) {
+    let phone = PhoneNumber::parse(PHONE, None).unwrap();
+    let session = SessionId::parse(SESSION).unwrap();
+    let mac = code_mac(SECRET, &phone, &session, &OtpCode::trusted(code.to_owned()));
+    let request = IssueRequest {
+        phone: &phone,
+        session: &session,
+        mac: &mac,
+        client_ip: "192.0.2.1",
+        settings: s,
+    };
+    assert_eq!(block_on(store.issue(&request)), Ok(IssueOutcome::Issued));
+}
+
+fn attempt(
+    w: &World,
+    store: &impl OtpStore,
+    s: &Settings,
+    phone: &str,
+    otp: &str,
+    session_id: Option<&str>,
+) -> LoginError {
+    let deps = LoginDeps {
+        store,
+        accounts: &Untouched,
+        signer: &w.signer,
+        rng: &w.rng,
+        clock: &w.clock,
+        settings: s,
+        hmac_secret: SECRET,
+    };
+    let input = LoginInput {
+        phone,
+        otp,
+        session_id,
+        client_ip: "192.0.2.2",
+        user_agent: None,
+    };
+    block_on(login(&deps, &input)).expect_err("the login is refused")
+}
+
+#[test]
+fn malformed_input_is_400_and_counts_nothing() {
+    let w = world();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[("OTP_MAX_ATTEMPTS", "1")]);
+    issue(&store, &s, "123456");
+    let cases = [
+        (PHONE, "123456", None, ErrorCode::SessionRequired),
+        (PHONE, "123456", Some(""), ErrorCode::SessionRequired),
+        (PHONE, "123456", Some("bad"), ErrorCode::InvalidRequest),
+        (PHONE, "12345", Some(SESSION), ErrorCode::InvalidRequest),
+        (PHONE, "12a456", Some(SESSION), ErrorCode::InvalidRequest),
+        ("+1 555", "123456", Some(SESSION), ErrorCode::InvalidPhone),
+    ];
+    for (phone, otp, session, code) in cases {
+        let error = attempt(&w, &store, &s, phone, otp, session);
+        assert_eq!(error.problem().body.code, code, "{phone} {otp} {session:?}");
+        assert_eq!(error.problem().body.http_status(), 400);
+    }
+    // With one attempt allowed, any counted guess would have burned the code.
+    let error = attempt(&w, &store, &s, PHONE, "654321", Some(SESSION));
+    assert_eq!(
+        error,
+        LoginError::TooManyAttempts,
+        "nothing was counted before"
+    );
+}
+
+#[test]
+fn a_wrong_code_is_401_with_the_attempts_left_then_429_once_burned() {
+    let w = world();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[("OTP_MAX_ATTEMPTS", "2")]);
+    issue(&store, &s, "123456");
+    let error = attempt(&w, &store, &s, PHONE, "000000", Some(SESSION));
+    assert_eq!(error, LoginError::InvalidOtp { attempts_left: 1 });
+    let problem = error.problem();
+    assert_eq!(
+        (problem.body.code, problem.body.http_status()),
+        (ErrorCode::InvalidOtp, 401)
+    );
+    assert_eq!(problem.body.details.as_deref(), Some("1 attempts left"));
+    let error = attempt(&w, &store, &s, PHONE, "000000", Some(SESSION));
+    assert_eq!(error, LoginError::TooManyAttempts);
+    assert_eq!(error.problem().body.http_status(), 429);
+    let error = attempt(&w, &store, &s, PHONE, "123456", Some(SESSION));
+    assert_eq!(
+        error,
+        LoginError::NotFound,
+        "the right code no longer works"
+    );
+    assert_eq!(error.problem().body.code, ErrorCode::OtpNotFound);
+}
+
+#[test]
+fn no_pending_code_is_404_and_an_expired_one_too() {
+    let w = world();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[]);
+    let error = attempt(&w, &store, &s, PHONE, "123456", Some(SESSION));
+    assert_eq!(error.problem().body.http_status(), 404);
+    issue(&store, &s, "123456");
+    w.clock.advance(121);
+    assert_eq!(
+        attempt(&w, &store, &s, PHONE, "123456", Some(SESSION)),
+        LoginError::NotFound
+    );
+}
+
+#[test]
+fn a_limited_attempt_is_429_with_retry_after() {
+    let w = world();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[
+        ("IP_LOGINS_PER_WINDOW", "1"),
+        ("IP_LOGIN_WINDOW_SECONDS", "600"),
+    ]);
+    attempt(&w, &store, &s, PHONE, "123456", Some(SESSION));
+    w.clock.advance(100);
+    let error = attempt(&w, &store, &s, PHONE, "123456", Some(SESSION));
+    assert_eq!(
+        error,
+        LoginError::Limited {
+            limit: Limit::ClientIp,
+            retry_after_secs: 500
+        }
+    );
+    let problem = error.problem();
+    assert_eq!(problem.body.code, ErrorCode::RateLimited);
+    assert_eq!(problem.retry_after_secs, Some(500));
+}

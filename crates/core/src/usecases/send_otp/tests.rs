@@ -1,0 +1,223 @@
+//! Every outcome of send-otp over the in-memory store (held to the Lua scripts' behaviour by
+//! `testing::contract`), a recording SMS sender and seeded randomness, with its contract code.
+
+use super::*;
+use crate::error::ErrorCode;
+use crate::ports::{VerifyOutcome, VerifyRequest};
+use crate::testing::contract::settings;
+use crate::testing::{BrokenRandom, FixedClock, InMemoryOtpStore, RecordingSms, SeededRandom};
+use futures::executor::block_on;
+
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+const PHONE: &str = "+14155552671";
+
+struct World {
+    clock: FixedClock,
+    sms: RecordingSms,
+    rng: SeededRandom,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            clock: FixedClock::at(1_900_000_000),
+            sms: RecordingSms::default(),
+            rng: SeededRandom::new(42),
+        }
+    }
+}
+
+fn send<S: OtpStore, R: SecureRandom>(
+    store: &S,
+    sms: &RecordingSms,
+    rng: &R,
+    s: &Settings,
+    session_id: Option<&str>,
+) -> Result<SendOtpOutput, SendOtpError> {
+    let deps = SendOtpDeps {
+        store,
+        sms,
+        rng,
+        settings: s,
+        hmac_secret: SECRET,
+    };
+    let input = SendOtpInput {
+        phone: PHONE,
+        session_id,
+        client_ip: "192.0.2.1",
+    };
+    block_on(send_otp(&deps, &input))
+}
+
+/// Whether `code` for `session` is the stored one: verifies it, as a login would.
+fn verifies(store: &impl OtpStore, s: &Settings, session: &SessionId, code: &str) -> bool {
+    let phone = PhoneNumber::parse(PHONE, None).unwrap();
+    let mac = code_mac(SECRET, &phone, session, &OtpCode::trusted(code.to_owned()));
+    let request = VerifyRequest {
+        phone: &phone,
+        session,
+        mac: &mac,
+        client_ip: "192.0.2.9",
+        settings: s,
+    };
+    block_on(store.verify(&request)) == Ok(VerifyOutcome::Verified)
+}
+
+#[test]
+fn a_code_is_sent_for_a_new_session_and_only_its_mac_is_stored() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[]);
+    let sent = send(&store, &w.sms, &w.rng, &s, None).unwrap();
+    assert_eq!((sent.expires_in, sent.resend_after), (120, 60));
+    assert!(!sent.test_number);
+    let [sms] = w.sms.sent().try_into().expect("one SMS");
+    assert_eq!(sms.to, PHONE);
+    assert_eq!(sms.code.len(), 6);
+    assert!(sms.code.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(
+        sms.message,
+        format!("Your code is {}. It expires in 2 minutes.", sms.code)
+    );
+    assert!(verifies(&store, &s, &sent.session_id, &sms.code));
+}
+
+#[test]
+fn a_session_the_client_names_is_kept() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[]);
+    let sent = send(
+        &store,
+        &w.sms,
+        &w.rng,
+        &s,
+        Some("client-session-0123456789"),
+    )
+    .unwrap();
+    assert_eq!(sent.session_id.as_str(), "client-session-0123456789");
+}
+
+#[test]
+fn a_test_number_gets_its_fixed_code_and_no_sms() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[("OTP_TEST_NUMBERS", "+14155552671=246810")]);
+    let sent = send(&store, &w.sms, &w.rng, &s, None).unwrap();
+    assert!(sent.test_number);
+    assert!(w.sms.sent().is_empty());
+    assert!(verifies(&store, &s, &sent.session_id, "246810"));
+}
+
+#[test]
+fn a_failed_sms_withdraws_the_code_so_the_user_can_retry_at_once() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[]);
+    w.sms.fail();
+    let error = send(&store, &w.sms, &w.rng, &s, Some("retry-session-0123456789")).unwrap_err();
+    assert!(matches!(error, SendOtpError::Sms(_)));
+    let problem = error.problem();
+    assert_eq!(problem.body.code, ErrorCode::SmsDeliveryFailed);
+    assert_eq!(problem.body.http_status(), 502);
+    let session = SessionId::parse("retry-session-0123456789").unwrap();
+    let none_left = VerifyRequest {
+        phone: &PhoneNumber::parse(PHONE, None).unwrap(),
+        session: &session,
+        mac: "anything",
+        client_ip: "192.0.2.9",
+        settings: &s,
+    };
+    assert_eq!(
+        block_on(store.verify(&none_left)),
+        Ok(VerifyOutcome::NotFound),
+        "no unusable code is left behind"
+    );
+    let healthy = RecordingSms::default();
+    assert!(
+        send(&store, &healthy, &w.rng, &s, None).is_ok(),
+        "the cooldown was withdrawn with the code"
+    );
+}
+
+#[test]
+fn a_second_send_inside_the_cooldown_is_429_with_retry_after() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[]);
+    send(&store, &w.sms, &w.rng, &s, None).unwrap();
+    w.clock.advance(15);
+    let error = send(&store, &w.sms, &w.rng, &s, None).unwrap_err();
+    let problem = error.problem();
+    assert_eq!(problem.body.code, ErrorCode::RateLimited);
+    assert_eq!(problem.retry_after_secs, Some(45));
+    assert_eq!(w.sms.sent().len(), 1, "no SMS for a refused send");
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_stored_or_sent() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let deny_us = settings(&[("SMS_DENIED_CALLING_CODES", "1")]);
+    let error = send(&store, &w.sms, &w.rng, &deny_us, None).unwrap_err();
+    assert_eq!(error, SendOtpError::CountryNotAllowed);
+    assert_eq!(error.problem().body.code, ErrorCode::InvalidPhone);
+
+    let s = settings(&[]);
+    let error = send(&store, &w.sms, &w.rng, &s, Some("short")).unwrap_err();
+    assert!(matches!(error, SendOtpError::InvalidSession(_)));
+    assert_eq!(error.problem().body.code, ErrorCode::InvalidRequest);
+
+    let deps = SendOtpDeps {
+        store: &store,
+        sms: &w.sms,
+        rng: &w.rng,
+        settings: &s,
+        hmac_secret: SECRET,
+    };
+    let input = SendOtpInput {
+        phone: "+1 not a number",
+        session_id: None,
+        client_ip: "192.0.2.1",
+    };
+    let error = block_on(send_otp(&deps, &input)).unwrap_err();
+    assert!(matches!(error, SendOtpError::InvalidPhone(_)));
+    assert_eq!(error.problem().body.http_status(), 400);
+    assert!(w.sms.sent().is_empty());
+}
+
+#[test]
+fn a_failed_random_source_is_500_and_sends_nothing() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[]);
+    let error = send(&store, &w.sms, &BrokenRandom, &s, None).unwrap_err();
+    assert_eq!(error, SendOtpError::Random);
+    assert_eq!(error.problem().body.code, ErrorCode::Internal);
+    assert!(w.sms.sent().is_empty());
+}
+
+/// A store whose backend is down.
+struct DownStore;
+
+impl OtpStore for DownStore {
+    async fn issue(&self, _: &IssueRequest<'_>) -> Result<IssueOutcome, BackendError> {
+        Err(BackendError::Unavailable("connection refused".into()))
+    }
+    async fn withdraw(&self, _: &PhoneNumber, _: &str) -> Result<(), BackendError> {
+        Err(BackendError::Unavailable("connection refused".into()))
+    }
+    async fn verify(&self, _: &VerifyRequest<'_>) -> Result<VerifyOutcome, BackendError> {
+        Err(BackendError::Unavailable("connection refused".into()))
+    }
+}
+
+#[test]
+fn a_store_that_is_down_is_503_and_sends_nothing() {
+    let w = World::new();
+    let s = settings(&[]);
+    let error = send(&DownStore, &w.sms, &w.rng, &s, None).unwrap_err();
+    assert_eq!(error.problem().body.code, ErrorCode::ServiceUnavailable);
+    assert_eq!(error.problem().body.http_status(), 503);
+    assert!(w.sms.sent().is_empty());
+}
