@@ -1,6 +1,6 @@
 //! Extra workers with other settings, for the tests of limits that the main worker's defaults
 //! would take minutes to reach. Each runs its own `wrangler dev` on free ports against the same
-//! stack, and stops when dropped.
+//! stack, with Redis keys of its own, and stops when dropped.
 
 use std::collections::BTreeMap;
 use xtask::stack::worker::{Instance, RunningWorker};
@@ -9,6 +9,14 @@ use xtask::stack::worker::{Instance, RunningWorker};
 pub fn start(name: &str, overrides: &[(&str, &str)]) -> RunningWorker {
     let p = crate::profile();
     let mut vars: BTreeMap<String, String> = crate::worker_vars();
+    // Counters of its own: a client address that an earlier test used on the main worker (the
+    // brute-force and fault tests use thousands) must not count against this worker's limits.
+    let prefix = format!(
+        "{}{name}-{}:",
+        vars.get("REDIS_KEY_PREFIX").cloned().unwrap_or_default(),
+        crate::api::random_u32()
+    );
+    vars.insert("REDIS_KEY_PREFIX".to_owned(), prefix);
     for (k, v) in overrides {
         vars.insert((*k).to_owned(), (*v).to_owned());
     }

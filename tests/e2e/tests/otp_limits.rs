@@ -57,11 +57,11 @@ async fn with_tightened_limits_each_limit_answers_429_with_retry_after() {
 
     // Logins per client IP: the 21st attempt from one address is refused before it is checked.
     let one_ip = Client::new(&url).with_ip(&random_ip());
-    for _ in 0..20 {
+    for i in 0..20 {
         let r = one_ip
             .login(&random_phone(), "123456", "login-limit-session-0123")
             .await;
-        assert_eq!(r.code(), "OTP_NOT_FOUND");
+        assert_eq!(r.code(), "OTP_NOT_FOUND", "login {i}: {:?}", r.body);
     }
     let r = one_ip
         .login(&random_phone(), "123456", "login-limit-session-0123")
