@@ -1,14 +1,18 @@
 //! The account store as the worker uses it: one Postgres connection through Hyperdrive around
-//! each call, closed before the call returns.
+//! each call, closed before the call returns; or around a whole use case that makes several
+//! calls ([`HyperdriveAccounts::on_one_connection`]).
 
 use crate::config::Config;
 use crate::postgres;
 use auth_adapters::pg::PgAccountStore;
+use auth_core::account::{User, UserId};
+use auth_core::admin::UserQuery;
 use auth_core::ports::{
-    AccountStore, AdminOutcome, AdminRequest, BackendError, LogoutScope, NewLogin, RevokeOutcome,
-    Rotation, RotationOutcome, SessionInfo, User,
+    AccountStore, BackendError, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome,
+    Rotation, RotationOutcome, SessionInfo, UserPage,
 };
 use auth_core::secrets::PresentedToken;
+use auth_core::session::SessionId;
 use std::rc::Rc;
 use std::time::Duration;
 use worker::Env;
@@ -28,31 +32,32 @@ pub struct HyperdriveAccounts<'a> {
 }
 
 impl HyperdriveAccounts<'_> {
-    /// Runs one call of the Postgres store on a connection of its own. A connection that cannot
-    /// be made (or a call past the limit) is the backend being unavailable.
-    async fn with_store<T>(
+    /// Runs `work` against the Postgres store on one connection of its own, within the call
+    /// limit. A connection that cannot be made (or work past the limit) is the backend being
+    /// unavailable.
+    pub async fn on_one_connection<T, E: From<BackendError>>(
         &self,
-        call: impl AsyncFnOnce(&PgAccountStore<'_>) -> Result<T, BackendError>,
-    ) -> Result<T, BackendError> {
+        work: impl AsyncFnOnce(&PgAccountStore<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         postgres::with_client(self.env, &self.config, CALL_LIMIT, async |client| {
             let store = PgAccountStore::new(client)
                 .with_idle_timeout(self.idle_secs)
                 .for_client(self.client_ip.as_deref(), self.user_agent.as_deref());
-            call(&store).await
+            work(&store).await
         })
         .await
-        .map_err(|e| BackendError::Unavailable(e.to_string()))?
+        .map_err(|e| E::from(BackendError::Unavailable(e.to_string())))?
     }
 }
 
 impl AccountStore for HyperdriveAccounts<'_> {
-    async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
-        self.with_store(async |store| store.login(login).await)
+    async fn login(&self, login: &NewLogin<'_>) -> Result<LoginAccount, BackendError> {
+        self.on_one_connection(async |store| store.login(login).await)
             .await
     }
 
     async fn rotate(&self, rotation: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
-        self.with_store(async |store| store.rotate(rotation).await)
+        self.on_one_connection(async |store| store.rotate(rotation).await)
             .await
     }
 
@@ -60,42 +65,46 @@ impl AccountStore for HyperdriveAccounts<'_> {
         &self,
         token: &PresentedToken,
         scope: LogoutScope,
-    ) -> Result<bool, BackendError> {
-        self.with_store(async |store| store.logout(token, scope).await)
+    ) -> Result<LogoutOutcome, BackendError> {
+        self.on_one_connection(async |store| store.logout(token, scope).await)
             .await
     }
 
     async fn sessions(
         &self,
-        user_id: &str,
-        session_id: &str,
+        user: &UserId,
+        session: &SessionId,
     ) -> Result<Option<Vec<SessionInfo>>, BackendError> {
-        self.with_store(async |store| store.sessions(user_id, session_id).await)
+        self.on_one_connection(async |store| store.sessions(user, session).await)
             .await
     }
 
     async fn revoke_session(
         &self,
-        user_id: &str,
-        session_id: &str,
-        target: &str,
+        user: &UserId,
+        session: &SessionId,
+        target: &SessionId,
     ) -> Result<RevokeOutcome, BackendError> {
-        self.with_store(async |store| store.revoke_session(user_id, session_id, target).await)
+        self.on_one_connection(async |store| store.revoke_session(user, session, target).await)
             .await
     }
 
-    async fn admin(
+    async fn profile(
         &self,
-        user_id: &str,
-        session_id: &str,
-        request: &AdminRequest<'_>,
-    ) -> Result<AdminOutcome, BackendError> {
-        self.with_store(async |store| store.admin(user_id, session_id, request).await)
+        user: &UserId,
+        session: &SessionId,
+    ) -> Result<Option<User>, BackendError> {
+        self.on_one_connection(async |store| store.profile(user, session).await)
             .await
     }
 
-    async fn profile(&self, user_id: &str, session_id: &str) -> Result<Option<User>, BackendError> {
-        self.with_store(async |store| store.profile(user_id, session_id).await)
+    async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
+        self.on_one_connection(async |store| store.find_user(id).await)
+            .await
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> Result<UserPage, BackendError> {
+        self.on_one_connection(async |store| store.list_users(query).await)
             .await
     }
 }

@@ -4,10 +4,12 @@
 use crate::context::Ctx;
 use crate::outcome::Outcome;
 use crate::platform::WorkerClock;
+use auth_core::account::UserId;
 use auth_core::error::ErrorCode;
 use auth_core::ports::Clock;
 use auth_core::routes::cookies;
-use auth_core::token::{self, Claims};
+use auth_core::session::SessionId;
+use auth_core::token;
 
 /// The 401 of a missing or bad access token, with the challenge RFC 6750 asks for.
 fn unauthorized(message: &str) -> Outcome {
@@ -17,9 +19,15 @@ fn unauthorized(message: &str) -> Outcome {
     }
 }
 
-/// The claims of the request's valid access token: `Authorization: Bearer`, or in cookie mode
+/// Who a valid access token speaks for: its user and session.
+pub struct Caller {
+    pub user: UserId,
+    pub session: SessionId,
+}
+
+/// The caller of the request's valid access token: `Authorization: Bearer`, or in cookie mode
 /// the access-token cookie. `Err` is the 401 (or the 503 of a misconfigured deployment).
-pub async fn caller(ctx: &Ctx) -> Result<Claims, Outcome> {
+pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
     let otp = ctx.otp()?;
     let ring = ctx.keyring().await?;
     let token = match ctx.header("authorization") {
@@ -32,9 +40,19 @@ pub async fn caller(ctx: &Ctx) -> Result<Claims, Outcome> {
             .mode_cookie(cookies::ACCESS)?
             .ok_or_else(|| unauthorized("missing bearer token"))?,
     };
-    token::verify(&*ring, &otp.settings, token.trim(), WorkerClock.now())
+    let claims = token::verify(&*ring, &otp.settings, token.trim(), WorkerClock.now())
         .await
-        .map_err(|_| unauthorized("invalid or expired access token"))
+        .map_err(|_| unauthorized("invalid or expired access token"))?;
+    // A genuine token always names a user and session we made; anything else has no session.
+    match (UserId::parse(&claims.sub), SessionId::parse(&claims.sid)) {
+        (Ok(user), Ok(session)) => Ok(Caller { user, session }),
+        _ => Err(session_gone()),
+    }
+}
+
+/// The 401 of a genuine token whose session was revoked or has expired.
+pub fn session_gone() -> Outcome {
+    Outcome::code(ErrorCode::Unauthorized, "session is no longer active")
 }
 
 /// The refresh token of the request: from the body, or in cookie mode from the cookie (the

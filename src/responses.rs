@@ -10,9 +10,9 @@ use serde_json::{json, Value};
 /// A user as the contract shows it.
 pub fn user_json(user: &User) -> Value {
     json!({
-        "id": user.id,
+        "id": user.id.as_str(),
         "phone_number": user.phone,
-        "scope": user.scope,
+        "scope": user.scope.as_str(),
         "created_at": rfc3339(user.created_at),
         "updated_at": rfc3339(user.updated_at),
     })
@@ -52,7 +52,7 @@ impl Tokens<'_> {
         if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
             body.extend(extra);
         }
-        let mut outcome = Outcome::json(200, &body)?.for_user(&self.user.id);
+        let mut outcome = Outcome::json(200, &body)?.for_user(self.user.id.as_str());
         if cookie_mode {
             outcome = cookies::set_tokens(
                 outcome,

@@ -1,7 +1,7 @@
 //! `GET /api/v1/auth/sessions` and `DELETE /api/v1/auth/sessions/{id}`: the caller's sessions.
 
 use crate::context::Ctx;
-use crate::extract;
+use crate::extract::{self, session_gone};
 use crate::outcome::{Handled, Outcome};
 use auth_core::error::ErrorCode;
 use auth_core::ports::{AccountStore, RevokeOutcome};
@@ -9,46 +9,42 @@ use auth_core::session::SessionId;
 use auth_core::time::rfc3339;
 use serde_json::json;
 
-fn session_gone() -> Outcome {
-    Outcome::code(ErrorCode::Unauthorized, "session is no longer active")
-}
-
 /// The caller's live sessions.
 pub async fn list(ctx: &Ctx) -> Handled {
-    let claims = extract::caller(ctx).await?;
+    let caller = extract::caller(ctx).await?;
+    let user = caller.user.as_str();
     let sessions = ctx
         .accounts()?
-        .sessions(&claims.sub, &claims.sid)
+        .sessions(&caller.user, &caller.session)
         .await
-        .map_err(|error| Outcome::unavailable("sessions failed", &error).for_user(&claims.sub))?
-        .ok_or_else(|| session_gone().for_user(&claims.sub))?;
+        .map_err(|error| Outcome::unavailable("sessions failed", &error).for_user(user))?
+        .ok_or_else(|| session_gone().for_user(user))?;
     let sessions: Vec<_> = sessions
         .iter()
         .map(|s| {
             json!({
-                "id": s.id,
+                "id": s.id.as_str(),
                 "created_at": rfc3339(s.created_at),
                 "last_used_at": rfc3339(s.last_used_at),
                 "expires_at": rfc3339(s.expires_at),
                 "user_agent": s.user_agent,
                 "ip": s.ip,
-                "current": s.id == claims.sid,
+                "current": s.id == caller.session,
             })
         })
         .collect();
-    Ok(Outcome::json(200, &json!({ "sessions": sessions }))?.for_user(&claims.sub))
+    Ok(Outcome::json(200, &json!({ "sessions": sessions }))?.for_user(user))
 }
 
 /// Revokes one of the caller's sessions (the CSRF check of a cookie caller ran centrally).
 pub async fn revoke(ctx: &Ctx) -> Handled {
-    let claims = extract::caller(ctx).await?;
-    let target = ctx.id.as_deref().unwrap_or_default();
-    let outcome = if SessionId::parse(target).is_err() {
-        Outcome::code(ErrorCode::NotFound, "no such session")
-    } else {
-        match ctx
+    let caller = extract::caller(ctx).await?;
+    let target = SessionId::parse(ctx.id.as_deref().unwrap_or_default());
+    let outcome = match target {
+        Err(_) => Outcome::code(ErrorCode::NotFound, "no such session"),
+        Ok(target) => match ctx
             .accounts()?
-            .revoke_session(&claims.sub, &claims.sid, target)
+            .revoke_session(&caller.user, &caller.session, &target)
             .await
         {
             Ok(RevokeOutcome::Revoked) => {
@@ -57,7 +53,7 @@ pub async fn revoke(ctx: &Ctx) -> Handled {
             Ok(RevokeOutcome::NotFound) => Outcome::code(ErrorCode::NotFound, "no such session"),
             Ok(RevokeOutcome::Unauthenticated) => session_gone(),
             Err(error) => Outcome::unavailable("revoke session failed", &error),
-        }
+        },
     };
-    Ok(outcome.for_user(&claims.sub))
+    Ok(outcome.for_user(caller.user.as_str()))
 }

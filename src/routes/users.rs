@@ -2,33 +2,31 @@
 //! `GET /api/v1/users/{id}`.
 
 use crate::context::Ctx;
-use crate::extract;
+use crate::extract::{self, session_gone};
 use crate::outcome::{Handled, Outcome};
 use crate::responses::user_json;
 use auth_core::admin::UserQuery;
 use auth_core::error::{ErrorBody, ErrorCode};
-use auth_core::ports::{AccountStore, AdminOutcome, AdminRequest};
+use auth_core::ports::AccountStore;
 use auth_core::routes::RouteId;
+use auth_core::usecases::admin::{admin as admin_use_case, AdminAnswer, AdminRequest};
 use serde_json::json;
 
-fn session_gone() -> Outcome {
-    Outcome::code(ErrorCode::Unauthorized, "session is no longer active")
-}
-
 pub async fn profile(ctx: &Ctx) -> Handled {
-    let claims = extract::caller(ctx).await?;
-    let outcome = match ctx.accounts()?.profile(&claims.sub, &claims.sid).await {
+    let caller = extract::caller(ctx).await?;
+    let outcome = match ctx.accounts()?.profile(&caller.user, &caller.session).await {
         Ok(Some(user)) => Outcome::json(200, &json!({ "user": user_json(&user) }))?,
         // The token is genuine but its session was revoked or has expired.
         Ok(None) => session_gone(),
         Err(error) => Outcome::unavailable("profile failed", &error),
     };
-    Ok(outcome.for_user(&claims.sub))
+    Ok(outcome.for_user(caller.user.as_str()))
 }
 
-/// The listing (with its validated query) or one user by id.
+/// The listing (with its validated query) or one user by id. Core authorizes the caller; both
+/// of the use case's statements share one connection.
 pub async fn admin(ctx: &Ctx) -> Handled {
-    let claims = extract::caller(ctx).await?;
+    let caller = extract::caller(ctx).await?;
     let pairs = ctx.query();
     let query =
         UserQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|why| {
@@ -42,28 +40,23 @@ pub async fn admin(ctx: &Ctx) -> Handled {
     };
     let answer = ctx
         .accounts()?
-        .admin(&claims.sub, &claims.sid, &request)
+        .on_one_connection(async |store| {
+            admin_use_case(store, &caller.user, &caller.session, request).await
+        })
         .await;
     let outcome = match answer {
-        Ok(AdminOutcome::Unauthenticated) => session_gone(),
-        Ok(AdminOutcome::Forbidden) => {
-            Outcome::code(ErrorCode::Forbidden, "superadmin scope required")
-        }
-        Ok(AdminOutcome::User(Some(user))) => {
-            Outcome::json(200, &json!({ "user": user_json(&user) }))?
-        }
-        Ok(AdminOutcome::User(None)) => Outcome::code(ErrorCode::NotFound, "user not found"),
-        Ok(AdminOutcome::Users { users, total }) => Outcome::json(
+        Ok(AdminAnswer::User(user)) => Outcome::json(200, &json!({ "user": user_json(&user) }))?,
+        Ok(AdminAnswer::Page(page)) => Outcome::json(
             200,
             &json!({
-                "users": users.iter().map(user_json).collect::<Vec<_>>(),
-                "total": total,
+                "users": page.users.iter().map(user_json).collect::<Vec<_>>(),
+                "total": page.total,
                 "page": query.page,
                 "limit": query.limit,
-                "total_pages": query.total_pages(total),
+                "total_pages": query.total_pages(page.total),
             }),
         )?,
-        Err(error) => Outcome::unavailable("admin request failed", &error),
+        Err(error) => Outcome::failure("admin request failed", &error.problem(), &error),
     };
-    Ok(outcome.for_user(&claims.sub))
+    Ok(outcome.for_user(caller.user.as_str()))
 }

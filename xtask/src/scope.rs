@@ -2,19 +2,14 @@
 //! deliberately no API for it.
 
 use crate::migrate::{block_on, pg_message};
+use auth_core::account::Scope;
 use auth_core::phone::PhoneNumber;
 
 /// Sets the scope of the user with this phone; returns the user's id.
 pub fn set(database_url: &str, phone: &str, scope: &str) -> crate::Result<String> {
     let phone = PhoneNumber::parse(phone, None).map_err(|e| format!("{phone:?}: {e}"))?;
-    let valid = scope.len() <= 32 && scope.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-    if !valid {
-        return Err(
-            "a scope is empty or lower-case letters and underscores, e.g. superadmin".into(),
-        );
-    }
+    let scope = Scope::parse(scope).map_err(|e| e.to_string())?;
     let phone = phone.as_e164().to_owned();
-    let scope = scope.to_owned();
     block_on(async move {
         let (client, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
             .await
@@ -26,6 +21,8 @@ pub fn set(database_url: &str, phone: &str, scope: &str) -> crate::Result<String
             .set_scope(&phone, &scope)
             .await
             .map_err(|e| e.to_string())?;
-        changed.ok_or_else(|| format!("no user has the phone {phone}; they must log in once first"))
+        changed
+            .map(|id| id.to_string())
+            .ok_or_else(|| format!("no user has the phone {phone}; they must log in once first"))
     })
 }

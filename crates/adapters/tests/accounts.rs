@@ -1,20 +1,22 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! The account store's one-statement login against a real PostgreSQL, through PgBouncer in
-//! transaction mode.
+//! The account store against a real PostgreSQL, through PgBouncer in transaction mode: the
+//! port's contract (the suite the in-memory double passes too), and what only the database can
+//! show: the rows written, races between connections, audit rows, a claim left by a fault.
 
 mod common;
 
 use auth_adapters::pg::migrate;
 use auth_adapters::pg::PgAccountStore;
+use auth_core::account::UserId;
 use auth_core::phone::PhoneNumber;
-use auth_core::ports::{AccountStore, NewLogin};
+use auth_core::ports::{AccountStore, LoginAccount, LogoutOutcome, NewLogin};
 use auth_core::secrets::{PresentedToken, RefreshSecret, RefreshToken};
 use auth_core::session::SessionId;
 use common::{project_migrations, FreshDb};
 
 fn login<'a>(
     phone: &'a PhoneNumber,
-    user_id: &'a str,
+    user_id: &'a UserId,
     session: &'a SessionId,
     secret: &'a RefreshSecret,
 ) -> NewLogin<'a> {
@@ -30,17 +32,21 @@ fn login<'a>(
 }
 
 /// The refresh token of `user_id` made from a secret of `n` repeated.
-fn token(user_id: &str, n: u8) -> RefreshToken {
-    RefreshToken::for_user(user_id, &RefreshSecret([n; 32])).unwrap()
+fn token(user_id: &UserId, n: u8) -> RefreshToken {
+    RefreshToken::for_user(user_id, &RefreshSecret([n; 32]))
 }
 
-fn presented_token(user_id: &str, n: u8) -> PresentedToken {
+fn uid(text: &str) -> UserId {
+    UserId::parse(text).unwrap()
+}
+
+fn presented_token(user_id: &UserId, n: u8) -> PresentedToken {
     RefreshToken::parse(&token(user_id, n).token).unwrap()
 }
 
 /// The single count a query returns.
 async fn count(client: &tokio_postgres::Client, sql: &str) -> i64 {
-    client.query_one(sql, &[]).await.unwrap().get(0)
+    common::value(client, sql).await
 }
 
 async fn migrated(label: &str) -> FreshDb {
@@ -51,50 +57,45 @@ async fn migrated(label: &str) -> FreshDb {
     db
 }
 
+/// The port's contract, the same suite `InMemoryAccounts` passes.
 #[tokio::test]
-async fn the_first_login_creates_the_user_and_later_ones_find_it() {
+async fn the_postgres_store_keeps_the_contract() {
+    let db = migrated("accounts_contract").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    auth_core::testing::contract::account_store(&store, 1, now).await;
+}
+
+#[tokio::test]
+async fn two_logins_of_one_phone_write_one_user_one_claim_and_two_sessions() {
     let db = migrated("accounts_login").await;
     let pooled = db.pooled().await;
     let store = PgAccountStore::new(&pooled);
     let phone = PhoneNumber::parse("+14155552671", None).unwrap();
     let s1 = SessionId::parse("first-session-0123456789").unwrap();
     let s2 = SessionId::parse("second-session-0123456789").unwrap();
-    let new_id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
-    let (user, is_new) = store
-        .login(&login(&phone, new_id, &s1, &RefreshSecret([1; 32])))
+    let new_id = uid("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f");
+    let first = store
+        .login(&login(&phone, &new_id, &s1, &RefreshSecret([1; 32])))
         .await
         .unwrap();
-    assert!(is_new);
-    assert_eq!(
-        (user.id.as_str(), user.phone.as_str(), user.scope.as_str()),
-        (new_id, "+14155552671", "")
-    );
-    let (again, is_new) = store
-        .login(&login(
-            &phone,
-            "00000000-0000-4000-8000-000000000000",
-            &s2,
-            &RefreshSecret([2; 32]),
-        ))
+    assert!(matches!(first, LoginAccount::Created(_)));
+    let other = uid("00000000-0000-4000-8000-000000000000");
+    let again = store
+        .login(&login(&phone, &other, &s2, &RefreshSecret([2; 32])))
         .await
         .unwrap();
-    assert!(!is_new);
-    assert_eq!(
-        again.id, new_id,
-        "the second login's would-be id is not used"
-    );
+    assert_eq!(again, LoginAccount::Found(first.into_user()));
     let direct = db.direct().await;
-    let count = |sql: &'static str| {
-        let direct = &direct;
-        async move { direct.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
-    };
-    assert_eq!(count("SELECT count(*) FROM users").await, 1);
-    assert_eq!(count("SELECT count(*) FROM user_phones").await, 1);
-    assert_eq!(count("SELECT count(*) FROM sessions").await, 2);
-    assert_eq!(
-        count("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL").await,
-        2
-    );
+    assert_eq!(count(&direct, "SELECT count(*) FROM users").await, 1);
+    assert_eq!(count(&direct, "SELECT count(*) FROM user_phones").await, 1);
+    assert_eq!(count(&direct, "SELECT count(*) FROM sessions").await, 2);
+    let live = "SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL";
+    assert_eq!(count(&direct, live).await, 2);
 }
 
 #[tokio::test]
@@ -104,7 +105,7 @@ async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refr
     let store = PgAccountStore::new(&pooled);
     let phone = PhoneNumber::parse("+14155552671", None).unwrap();
     let s = SessionId::parse("same-session-0123456789").unwrap();
-    let id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
+    let id = &uid("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f");
     store
         .login(&login(&phone, id, &s, &RefreshSecret([1; 32])))
         .await
@@ -114,16 +115,11 @@ async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refr
         .await
         .unwrap();
     let direct = db.direct().await;
-    let live: Vec<Vec<u8>> = direct
-        .query(
-            "SELECT token_hash FROM refresh_tokens WHERE revoked_at IS NULL",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let live: Vec<Vec<u8>> = common::column(
+        &direct,
+        "SELECT token_hash FROM refresh_tokens WHERE revoked_at IS NULL",
+    )
+    .await;
     assert_eq!(
         live,
         vec![token(id, 2).hash.to_vec()],
@@ -143,11 +139,11 @@ async fn concurrent_first_logins_of_one_phone_make_one_account() {
             let store = PgAccountStore::new(&client);
             let phone = PhoneNumber::parse("+14155552671", None).unwrap();
             let session = SessionId::parse(&format!("race-session-{i}-0123456789")).unwrap();
-            let id = format!("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6{i}");
+            let id = uid(&format!("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6{i}"));
             store
                 .login(&login(&phone, &id, &session, &RefreshSecret([i as u8; 32])))
                 .await
-                .map(|(u, _)| u.id)
+                .map(|account| account.into_user().id)
         }));
     }
     let mut ids = Vec::new();
@@ -165,7 +161,7 @@ async fn every_change_leaves_its_audit_row_written_by_the_same_statement() {
     let pooled = db.pooled().await;
     let store = PgAccountStore::new(&pooled).for_client(Some("192.0.2.77"), Some("audit-test/1.0"));
     let phone = PhoneNumber::parse("+14155552671", None).unwrap();
-    let id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
+    let id = &uid("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f");
     let session = |n: u8| SessionId::parse(&format!("audit-session-{n}-0123456789")).unwrap();
     let (s1, s2, s3, s4) = (session(1), session(2), session(3), session(4));
     store
@@ -179,7 +175,7 @@ async fn every_change_leaves_its_audit_row_written_by_the_same_statement() {
                 .rotate(&Rotation {
                     presented: &presented_token(id, presented),
                     successor_hash: &token(id, successor).hash,
-                    session_id: None,
+                    session: None,
                     successor_expires_at: 4_102_444_800,
                     grace_secs: 0,
                 })
@@ -196,10 +192,13 @@ async fn every_change_leaves_its_audit_row_written_by_the_same_statement() {
         .login(&login(&phone, id, &s2, &RefreshSecret([3; 32])))
         .await
         .unwrap();
-    assert!(store
-        .logout(&presented_token(id, 3), LogoutScope::Local)
-        .await
-        .unwrap());
+    assert_eq!(
+        store
+            .logout(&presented_token(id, 3), LogoutScope::Local)
+            .await
+            .unwrap(),
+        LogoutOutcome::Ended
+    );
     store
         .login(&login(&phone, id, &s3, &RefreshSecret([4; 32])))
         .await
@@ -209,10 +208,7 @@ async fn every_change_leaves_its_audit_row_written_by_the_same_statement() {
         .await
         .unwrap();
     assert_eq!(
-        store
-            .revoke_session(id, s4.as_str(), s3.as_str())
-            .await
-            .unwrap(),
+        store.revoke_session(id, &s4, &s3).await.unwrap(),
         auth_core::ports::RevokeOutcome::Revoked
     );
 
@@ -267,58 +263,15 @@ async fn a_phone_claim_whose_account_write_never_ran_is_finished_by_the_next_log
     let store = PgAccountStore::new(&pooled);
     let phone = PhoneNumber::parse("+14155552671", None).unwrap();
     let s = SessionId::parse("after-the-fault-0123456789").unwrap();
-    let (user, is_new) = store
-        .login(&login(
-            &phone,
-            "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f",
-            &s,
-            &RefreshSecret([1; 32]),
-        ))
+    let candidate = uid("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f");
+    let account = store
+        .login(&login(&phone, &candidate, &s, &RefreshSecret([1; 32])))
         .await
         .unwrap();
-    assert_eq!((user.id.as_str(), is_new), (claimed, true));
+    let LoginAccount::Created(user) = account else {
+        panic!("the claim's user is created: {account:?}");
+    };
+    assert_eq!(user.id.as_str(), claimed);
     let users = count(&direct, "SELECT count(*) FROM users").await;
     assert_eq!(users, 1);
-}
-
-#[tokio::test]
-async fn a_refresh_token_is_found_only_under_the_user_it_names() {
-    use auth_core::ports::{LogoutScope, Rotation, RotationOutcome};
-    let db = migrated("accounts_token_owner").await;
-    let pooled = db.pooled().await;
-    let store = PgAccountStore::new(&pooled);
-    let phone = PhoneNumber::parse("+14155552671", None).unwrap();
-    let id = "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f";
-    let s = SessionId::parse("owner-session-0123456789").unwrap();
-    store
-        .login(&login(&phone, id, &s, &RefreshSecret([1; 32])))
-        .await
-        .unwrap();
-    // The right hash under another user id: the lookup is pinned to the named user.
-    let misrouted = PresentedToken {
-        user_id: "00000000-0000-4000-8000-000000000000".into(),
-        hash: token(id, 1).hash,
-    };
-    let rotate = |presented: PresentedToken| {
-        let store = &store;
-        async move {
-            store
-                .rotate(&Rotation {
-                    presented: &presented,
-                    successor_hash: &token(id, 2).hash,
-                    session_id: None,
-                    successor_expires_at: 4_102_444_800,
-                    grace_secs: 0,
-                })
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(rotate(misrouted.clone()).await, RotationOutcome::Invalid);
-    assert!(!store.logout(&misrouted, LogoutScope::Global).await.unwrap());
-    // Under its own user it still rotates.
-    assert!(matches!(
-        rotate(presented_token(id, 1)).await,
-        RotationOutcome::Rotated { .. }
-    ));
 }

@@ -55,19 +55,14 @@ async fn the_script_distributes_the_migrated_schema() {
         want.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
     );
     // Every table of the schema is distributed, except the migrations' own bookkeeping.
-    let local: Vec<String> = client
-        .query(
-            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    let local: Vec<String> = common::column(
+        &client,
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = 'public' AND c.relkind = 'r'
                AND c.oid NOT IN (SELECT tbl FROM citus_stub_distribution)
              ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    )
+    .await;
     assert_eq!(local, ["citus_stub_distribution", "schema_migrations"]);
 }
 

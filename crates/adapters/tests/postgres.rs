@@ -25,16 +25,11 @@ async fn the_project_migrations_apply_once_and_a_second_run_changes_nothing() {
     assert!(!first.is_empty() && first.iter().all(|o| *o == Outcome::Applied));
     let second = apply(&client, project_migrations()).await.unwrap();
     assert!(second.iter().all(|o| *o == Outcome::AlreadyApplied));
-    let tables: Vec<String> = client
-        .query(
-            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let tables: Vec<String> = common::column(
+        &client,
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .await;
     for table in [
         "refresh_tokens",
         "schema_migrations",
@@ -87,13 +82,7 @@ async fn a_failing_migration_leaves_nothing_half_applied() {
         half.is_empty(),
         "the failed migration's first statement must be rolled back"
     );
-    let recorded: Vec<i64> = client
-        .query("SELECT version FROM schema_migrations", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let recorded: Vec<i64> = common::column(&client, "SELECT version FROM schema_migrations").await;
     assert_eq!(recorded, [1]);
 }
 

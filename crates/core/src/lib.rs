@@ -1,6 +1,7 @@
 //! The phone-auth domain: what the service decides, never how it talks to the world.
 //!
 //! Where things live:
+//! - [`account`]: the user id, the scope (and who may administer), the user.
 //! - [`admin`]: the admin user listing's validated query.
 //! - [`error`]: the stable error codes of the HTTP contract and the status each one maps to.
 //! - [`ports`]: the traits (contracts) that adapters implement: clock, randomness, backend
@@ -10,7 +11,8 @@
 //! - [`settings`]: the OTP and token policy with its defaults and bounds.
 //! - [`deployment`]: what a configuration must meet to serve (production refusals, secret length).
 //! - [`token`]: access-token claims and their compact JWS form.
-//! - [`usecases`]: send-otp and login over the ports, each with its error-to-contract mapping.
+//! - [`usecases`]: send-otp, login, refresh, logout and the admin requests over the ports, each
+//!   with its error-to-contract mapping.
 //! - [`readiness`]: the readiness use case behind `GET /ready`.
 //! - [`routes`]: the operations of the HTTP contract, declared once, and how a path resolves.
 //! - [`policy`]: the checks every request passes before its handler (body cap, JSON content
@@ -24,6 +26,7 @@
 //! itself. Everything it needs from outside arrives through a port, so every behaviour is testable
 //! by feeding it time, bytes and fake backends. It builds for native and `wasm32-unknown-unknown`.
 
+pub mod account;
 pub mod admin;
 pub mod bodies;
 pub mod deployment;

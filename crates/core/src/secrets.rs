@@ -2,6 +2,7 @@
 //!
 //! Everything here draws from a [`SecureRandom`] port; nothing reads a generator itself.
 
+use crate::account::UserId;
 use crate::ports::{RandomUnavailable, SecureRandom};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -64,22 +65,22 @@ pub struct RefreshToken {
 /// A presented refresh token, split into what the lookup needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PresentedToken {
-    /// The user id it names, hyphenated.
-    pub user_id: String,
+    /// The user id it names.
+    pub user_id: UserId,
     pub hash: [u8; 32],
 }
 
 const REFRESH_TOKEN_LEN: usize = 64;
 
 impl RefreshToken {
-    /// The token of `user_id` (a hyphenated UUID) with this secret; `None` if the id is not one.
-    pub fn for_user(user_id: &str, secret: &RefreshSecret) -> Option<Self> {
+    /// The token of `user_id` with this secret.
+    pub fn for_user(user_id: &UserId, secret: &RefreshSecret) -> Self {
         let mut raw = [0u8; 48];
-        raw[..16].copy_from_slice(&uuid_bytes(user_id)?);
+        raw[..16].copy_from_slice(&uuid_bytes(user_id.as_str()).expect("a UserId is a UUID"));
         raw[16..].copy_from_slice(&secret.0);
         let token = URL_SAFE_NO_PAD.encode(raw);
         let hash = Self::hash_of(&token);
-        Some(Self { token, hash })
+        Self { token, hash }
     }
 
     /// Splits a token as this service makes them; anything else is refused without a database
@@ -91,7 +92,7 @@ impl RefreshToken {
         let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
         let id: [u8; 16] = raw.get(..16)?.try_into().ok()?;
         Some(PresentedToken {
-            user_id: hyphenated(&id),
+            user_id: UserId::parse(&hyphenated(&id)).ok()?,
             hash: Self::hash_of(token),
         })
     }
@@ -219,7 +220,7 @@ pub(crate) mod tests {
         assert_eq!(&id[14..15], "4");
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
         let secret = RefreshSecret::generate(&rng).unwrap();
-        let token = RefreshToken::for_user(&id, &secret).unwrap();
+        let token = RefreshToken::for_user(&UserId::parse(&id).unwrap(), &secret);
         let raw = URL_SAFE_NO_PAD.decode(&token.token).unwrap();
         assert_eq!((raw.len(), &raw[16..]), (48, &secret.0[..]));
         assert_eq!(token.hash, RefreshToken::hash_of(&token.token));
@@ -228,8 +229,8 @@ pub(crate) mod tests {
     #[test]
     fn a_refresh_token_names_its_user_and_parses_back() {
         let rng = SeededRandom(Cell::new(11));
-        let id = uuid_v4(&rng).unwrap();
-        let token = RefreshToken::for_user(&id, &RefreshSecret::generate(&rng).unwrap()).unwrap();
+        let id = UserId::generate(&rng).unwrap();
+        let token = RefreshToken::for_user(&id, &RefreshSecret::generate(&rng).unwrap());
         assert_eq!(
             RefreshToken::parse(&token.token),
             Some(PresentedToken {
@@ -238,34 +239,15 @@ pub(crate) mod tests {
             })
         );
         // Upper-case ids are the same id.
-        let upper = RefreshToken::for_user(&id.to_uppercase(), &RefreshSecret([5; 32])).unwrap();
+        let upper = UserId::parse(&id.as_str().to_uppercase()).unwrap();
+        let upper = RefreshToken::for_user(&upper, &RefreshSecret([5; 32]));
         assert_eq!(RefreshToken::parse(&upper.token).unwrap().user_id, id);
     }
 
     #[test]
-    fn malformed_refresh_tokens_and_ids_are_refused() {
-        assert!(RefreshToken::for_user("not-a-uuid", &RefreshSecret([0; 32])).is_none());
-        assert!(RefreshToken::for_user(
-            "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6g",
-            &RefreshSecret([0; 32])
-        )
-        .is_none());
-        assert!(RefreshToken::for_user(
-            "-f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f",
-            &RefreshSecret([0; 32])
-        )
-        .is_none());
-        assert!(RefreshToken::for_user(
-            "7f3c2a9e+3b1d-4f6a-8c2e-1a2b3c4d5e6f",
-            &RefreshSecret([0; 32])
-        )
-        .is_none());
-        let good = RefreshToken::for_user(
-            "7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f",
-            &RefreshSecret([0; 32]),
-        )
-        .unwrap()
-        .token;
+    fn malformed_refresh_tokens_are_refused() {
+        let id = UserId::parse("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f").unwrap();
+        let good = RefreshToken::for_user(&id, &RefreshSecret([0; 32])).token;
         for bad in [
             String::new(),
             "A".repeat(43),
@@ -282,8 +264,9 @@ pub(crate) mod tests {
     #[test]
     fn changing_the_named_user_changes_the_hash() {
         let secret = RefreshSecret([9; 32]);
-        let a = RefreshToken::for_user("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f", &secret).unwrap();
-        let b = RefreshToken::for_user("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e70", &secret).unwrap();
+        let id = |s: &str| UserId::parse(s).unwrap();
+        let a = RefreshToken::for_user(&id("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f"), &secret);
+        let b = RefreshToken::for_user(&id("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e70"), &secret);
         assert_ne!(a.hash, b.hash);
         assert_ne!(
             RefreshToken::parse(&a.token).unwrap().user_id,

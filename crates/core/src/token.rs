@@ -67,12 +67,13 @@ impl Claims {
 pub async fn issue(
     signer: &impl TokenSigner,
     settings: &Settings,
-    user: &crate::ports::User,
-    session_id: &str,
+    user: &crate::account::User,
+    session: &crate::session::SessionId,
     now: UnixSeconds,
     rng: &impl SecureRandom,
 ) -> Result<(String, UnixSeconds), TokenError> {
-    let claims = Claims::new(settings, &user.id, session_id, &user.scope, now, rng)?;
+    let (id, scope) = (user.id.as_str(), user.scope.as_str());
+    let claims = Claims::new(settings, id, session.as_str(), scope, now, rng)?;
     Ok((sign(signer, &claims).await?, claims.exp))
 }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use auth_adapters::pg::migrate::Migration;
+use tokio_postgres::types::FromSql;
 use tokio_postgres::{Client, NoTls};
 
 /// A database made for one test, dropped when the test ends.
@@ -103,4 +104,15 @@ pub fn project_migrations() -> Vec<Migration> {
             Migration::from_file(&name, std::fs::read_to_string(&p).unwrap()).unwrap()
         })
         .collect()
+}
+
+/// The first column of every row `sql` returns (a test's look at what a statement wrote).
+pub async fn column<T: for<'a> FromSql<'a>>(client: &Client, sql: &str) -> Vec<T> {
+    let rows = client.query(sql, &[]).await.unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+/// The one value `sql` returns, such as a count.
+pub async fn value<T: for<'a> FromSql<'a>>(client: &Client, sql: &str) -> T {
+    client.query_one(sql, &[]).await.unwrap().get(0)
 }

@@ -2,11 +2,13 @@
 //! a double and the real adapter to the same behaviour (`contract`). Built with the `testing`
 //! feature and in core's own tests; the worker never enables it.
 
+mod accounts;
 mod otp_store;
 mod sms;
 
 pub mod contract;
 
+pub use accounts::InMemoryAccounts;
 pub use otp_store::InMemoryOtpStore;
 pub use sms::RecordingSms;
 
@@ -90,6 +92,13 @@ impl TokenSigner for FixedSigner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_in_memory_account_store_keeps_the_contract() {
+        let clock = FixedClock::at(1_900_000_000);
+        let store = InMemoryAccounts::new(&clock);
+        futures::executor::block_on(contract::account_store(&store, 0, clock.now()));
+    }
 
     #[test]
     fn the_in_memory_otp_store_keeps_the_contract() {

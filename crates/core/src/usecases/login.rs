@@ -3,14 +3,15 @@
 
 use super::send_otp::limit_details;
 use super::Problem;
+use crate::account::UserId;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{code_mac, MalformedCode, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::ports::{
-    AccountStore, BackendError, Clock, Limit, NewLogin, OtpStore, SecureRandom, TokenSigner,
-    UnixSeconds, User, VerifyOutcome, VerifyRequest,
+    AccountStore, BackendError, Clock, Limit, LoginAccount, NewLogin, OtpStore, SecureRandom,
+    TokenSigner, UnixSeconds, User, VerifyOutcome, VerifyRequest,
 };
-use crate::secrets::{uuid_v4, RefreshSecret, RefreshToken};
+use crate::secrets::{RefreshSecret, RefreshToken};
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
 use crate::token::{self, TokenError};
@@ -125,9 +126,9 @@ where
 
     let now = deps.clock.now();
     let refresh_secret = RefreshSecret::generate(deps.rng).map_err(|_| LoginError::Random)?;
-    let new_user_id = uuid_v4(deps.rng).map_err(|_| LoginError::Random)?;
+    let new_user_id = UserId::generate(deps.rng).map_err(|_| LoginError::Random)?;
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
-    let (user, is_new_user) = deps
+    let account = deps
         .accounts
         .login(&NewLogin {
             phone: &phone,
@@ -140,20 +141,14 @@ where
         })
         .await
         .map_err(LoginError::Backend)?;
+    let is_new_user = matches!(account, LoginAccount::Created(_));
+    let user = account.into_user();
     // The store kept this token's hash; the user id it names comes from the store.
-    let refresh = RefreshToken::for_user(&user.id, &refresh_secret).ok_or_else(|| {
-        LoginError::Backend(BackendError::Failed("account id is not a UUID".into()))
-    })?;
-    let (access_token, expires_at) = token::issue(
-        deps.signer,
-        settings,
-        &user,
-        session.as_str(),
-        now,
-        deps.rng,
-    )
-    .await
-    .map_err(LoginError::Token)?;
+    let refresh = RefreshToken::for_user(&user.id, &refresh_secret);
+    let (access_token, expires_at) =
+        token::issue(deps.signer, settings, &user, &session, now, deps.rng)
+            .await
+            .map_err(LoginError::Token)?;
     Ok(LoginOutput {
         access_token,
         refresh_token: refresh.token,
@@ -203,13 +198,8 @@ impl LoginError {
                     .with_details(limit_details(*limit)),
             )
             .retry_after(*retry_after_secs),
-            LoginError::Backend(BackendError::Unavailable(_)) => Problem::new(body(
-                ErrorCode::ServiceUnavailable,
-                "service temporarily unavailable",
-            )),
-            LoginError::Backend(BackendError::Failed(_))
-            | LoginError::Token(_)
-            | LoginError::Random => Problem::new(body(ErrorCode::Internal, "internal error")),
+            LoginError::Backend(error) => Problem::new(super::backend_body(error)),
+            LoginError::Token(_) | LoginError::Random => Problem::new(super::internal()),
         }
     }
 }

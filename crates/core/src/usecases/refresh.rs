@@ -4,8 +4,8 @@
 use super::Problem;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::ports::{
-    AccountStore, BackendError, Clock, LogoutScope, Rotation, RotationOutcome, SecureRandom,
-    TokenSigner, UnixSeconds, User,
+    AccountStore, BackendError, Clock, LogoutOutcome, LogoutScope, Rotation, RotationOutcome,
+    SecureRandom, TokenSigner, UnixSeconds, User,
 };
 use crate::secrets::{RefreshSecret, RefreshToken};
 use crate::session::SessionId;
@@ -25,7 +25,7 @@ pub struct RefreshOutput {
     pub expires_at: UnixSeconds,
     pub refresh_expires_at: UnixSeconds,
     pub user: User,
-    pub session_id: String,
+    pub session: SessionId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,27 +77,26 @@ where
     let now = deps.clock.now();
     let secret = RefreshSecret::generate(deps.rng).map_err(|_| RefreshError::Random)?;
     // The successor names the same user: a session never changes hands.
-    let successor =
-        RefreshToken::for_user(&presented.user_id, &secret).ok_or(RefreshError::Invalid)?;
+    let successor = RefreshToken::for_user(&presented.user_id, &secret);
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
     let outcome = deps
         .accounts
         .rotate(&Rotation {
             presented: &presented,
             successor_hash: &successor.hash,
-            session_id: session.as_ref().map(SessionId::as_str),
+            session: session.as_ref(),
             successor_expires_at: refresh_expires_at,
             grace_secs: settings.refresh_grace_secs,
         })
         .await
         .map_err(RefreshError::Backend)?;
-    let (user, session_id) = match outcome {
-        RotationOutcome::Rotated { user, session_id } => (user, session_id),
+    let (user, session) = match outcome {
+        RotationOutcome::Rotated { user, session } => (user, session),
         RotationOutcome::Reused => return Err(RefreshError::Reused),
         RotationOutcome::Invalid => return Err(RefreshError::Invalid),
     };
     let (access_token, expires_at) =
-        token::issue(deps.signer, settings, &user, &session_id, now, deps.rng)
+        token::issue(deps.signer, settings, &user, &session, now, deps.rng)
             .await
             .map_err(RefreshError::Token)?;
     Ok(RefreshOutput {
@@ -107,7 +106,7 @@ where
         expires_at,
         refresh_expires_at,
         user,
-        session_id,
+        session,
     })
 }
 
@@ -125,13 +124,8 @@ impl RefreshError {
                 ErrorCode::RefreshTokenReused,
                 "refresh token already used; the session has been revoked, please log in again",
             ),
-            RefreshError::Backend(BackendError::Unavailable(_)) => body(
-                ErrorCode::ServiceUnavailable,
-                "service temporarily unavailable",
-            ),
-            RefreshError::Backend(BackendError::Failed(_))
-            | RefreshError::Token(_)
-            | RefreshError::Random => body(ErrorCode::Internal, "internal error"),
+            RefreshError::Backend(error) => super::backend_body(error),
+            RefreshError::Token(_) | RefreshError::Random => super::internal(),
         })
     }
 }
@@ -165,8 +159,8 @@ pub async fn logout<A: AccountStore>(
     };
     let presented = RefreshToken::parse(presented).ok_or(LogoutError::Invalid)?;
     match accounts.logout(&presented, scope).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(LogoutError::Invalid),
+        Ok(LogoutOutcome::Ended) => Ok(()),
+        Ok(LogoutOutcome::NotLive) => Err(LogoutError::Invalid),
         Err(e) => Err(LogoutError::Backend(e)),
     }
 }
@@ -184,13 +178,10 @@ impl LogoutError {
                 ErrorCode::InvalidRefreshToken,
                 "invalid or expired refresh token",
             ),
-            LogoutError::Backend(BackendError::Unavailable(_)) => body(
-                ErrorCode::ServiceUnavailable,
-                "service temporarily unavailable",
-            ),
-            LogoutError::Backend(BackendError::Failed(_)) => {
-                body(ErrorCode::Internal, "internal error")
-            }
+            LogoutError::Backend(error) => super::backend_body(error),
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

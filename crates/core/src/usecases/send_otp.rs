@@ -152,13 +152,8 @@ impl SendOtpError {
                 ErrorCode::SmsDeliveryFailed,
                 "the code could not be sent",
             )),
-            SendOtpError::Backend(BackendError::Unavailable(_)) => Problem::new(body(
-                ErrorCode::ServiceUnavailable,
-                "service temporarily unavailable",
-            )),
-            SendOtpError::Backend(BackendError::Failed(_)) | SendOtpError::Random => {
-                Problem::new(body(ErrorCode::Internal, "internal error"))
-            }
+            SendOtpError::Backend(error) => Problem::new(super::backend_body(error)),
+            SendOtpError::Random => Problem::new(super::internal()),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Login (the phone's claim, then the account write) and the operator's scope change.
 
-use super::{is_uuid, user_at, PgAccountStore};
+use super::{malformed, user_at, PgAccountStore};
 use crate::pg::catalogue::{CLAIM_PHONE, LOGIN, PHONE_OWNER, SET_SCOPE};
 use crate::pg::PgError;
-use auth_core::ports::{NewLogin, User};
+use auth_core::account::{Scope, UserId};
+use auth_core::ports::{LoginAccount, NewLogin};
 use auth_core::secrets::RefreshToken;
 use tokio_postgres::types::Type;
 
@@ -14,21 +15,18 @@ impl PgAccountStore<'_> {
     /// Two statements, each on one shard when distributed: the phone's claim (by phone), then
     /// the account write (by user id). A claim whose write failed is finished by the phone's
     /// next login, which finds the claim and writes the account.
-    pub(super) async fn log_in(&self, login: &NewLogin<'_>) -> Result<(User, bool), PgError> {
+    pub(super) async fn log_in(&self, login: &NewLogin<'_>) -> Result<LoginAccount, PgError> {
         let phone = login.phone.as_e164();
+        let candidate = login.new_user_id.as_str();
         let claim = CLAIM_PHONE
             .row(
                 self.client,
-                &[(&phone, Type::TEXT), (&login.new_user_id, Type::TEXT)],
+                &[(&phone, Type::TEXT), (&candidate, Type::TEXT)],
             )
             .await?;
-        let user_id: String = claim.get(0);
-        let token = RefreshToken::for_user(&user_id, login.refresh_secret).ok_or_else(|| {
-            PgError::Server {
-                code: "P0002".into(),
-                message: "claimed account id is not a UUID".into(),
-            }
-        })?;
+        let claimed: String = claim.get(0);
+        let user_id = UserId::parse(&claimed).map_err(|e| malformed(&e))?;
+        let token = RefreshToken::for_user(&user_id, login.refresh_secret);
         match self.write_account(login, &user_id, &token.hash).await {
             // A first login of this phone running beside this one made the user; now it is found.
             Err(PgError::Server { code, .. }) if code == UNIQUE_VIOLATION => {
@@ -41,10 +39,10 @@ impl PgAccountStore<'_> {
     async fn write_account(
         &self,
         l: &NewLogin<'_>,
-        user_id: &str,
+        user_id: &UserId,
         token_hash: &[u8; 32],
-    ) -> Result<(User, bool), PgError> {
-        let phone = l.phone.as_e164();
+    ) -> Result<LoginAccount, PgError> {
+        let (phone, user_id) = (l.phone.as_e164(), user_id.as_str());
         let row = LOGIN
             .row(
                 self.client,
@@ -59,24 +57,30 @@ impl PgAccountStore<'_> {
                 ],
             )
             .await?;
-        Ok((user_at(&row, 0), row.get(5)))
+        let user = user_at(&row, 0)?;
+        Ok(if row.get(5) {
+            LoginAccount::Created(user)
+        } else {
+            LoginAccount::Found(user)
+        })
     }
 
     /// The operator's scope change (`cargo xtask set-scope`): the owner of the phone (by phone),
     /// then the change with its audit row (by user id). `None` when no user has the phone.
-    pub async fn set_scope(&self, phone: &str, scope: &str) -> Result<Option<String>, PgError> {
+    pub async fn set_scope(&self, phone: &str, scope: &Scope) -> Result<Option<UserId>, PgError> {
         let owner = PHONE_OWNER
             .rows(self.client, &[(&phone, Type::TEXT)])
             .await?;
         let Some(user_id) = owner.first().map(|r| r.get::<_, String>(0)) else {
             return Ok(None);
         };
-        if !is_uuid(&user_id) {
-            return Ok(None);
-        }
+        let scope = scope.as_str();
         let changed = SET_SCOPE
             .rows(self.client, &[(&user_id, Type::TEXT), (&scope, Type::TEXT)])
             .await?;
-        Ok(changed.first().map(|r| r.get(0)))
+        changed
+            .first()
+            .map(|r| UserId::parse(&r.get::<_, String>(0)).map_err(|e| malformed(&e)))
+            .transpose()
     }
 }

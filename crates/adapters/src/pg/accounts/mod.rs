@@ -8,11 +8,14 @@ mod login;
 mod tokens;
 
 use super::PgError;
+use auth_core::account::{Scope, User, UserId};
+use auth_core::admin::UserQuery;
 use auth_core::ports::{
-    AccountStore, AdminOutcome, AdminRequest, BackendError, LogoutScope, NewLogin, RevokeOutcome,
-    Rotation, RotationOutcome, SessionInfo, User,
+    AccountStore, BackendError, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome,
+    Rotation, RotationOutcome, SessionInfo, UserPage,
 };
 use auth_core::secrets::PresentedToken;
+use auth_core::session::SessionId;
 use tokio_postgres::{Client, Row};
 
 pub struct PgAccountStore<'c> {
@@ -49,28 +52,31 @@ impl<'c> PgAccountStore<'c> {
 }
 
 /// The user in the five columns from `at`: id, phone, scope, created_at, updated_at (every
-/// statement that returns a user returns it in this shape).
-fn user_at(row: &Row, at: usize) -> User {
-    User {
-        id: row.get(at),
+/// statement that returns a user returns it in this shape). A row that does not hold a valid
+/// id or scope is a server-side error, never a user.
+fn user_at(row: &Row, at: usize) -> Result<User, PgError> {
+    let id: String = row.get(at);
+    let scope: String = row.get(at + 2);
+    Ok(User {
+        id: UserId::parse(&id).map_err(|e| malformed(&e))?,
         phone: row.get(at + 1),
-        scope: row.get(at + 2),
+        scope: Scope::parse(&scope).map_err(|e| malformed(&e))?,
         created_at: row.get(at + 3),
         updated_at: row.get(at + 4),
-    }
+    })
 }
 
-/// A canonical hyphenated UUID: anything else would fail the `::uuid` cast as a server error
-/// instead of simply matching nothing.
-fn is_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.char_indices().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
+/// A session id read back from the database.
+fn session_at(row: &Row, at: usize) -> Result<SessionId, PgError> {
+    let id: String = row.get(at);
+    SessionId::parse(&id).map_err(|e| malformed(&e))
+}
+
+fn malformed(why: &dyn std::fmt::Display) -> PgError {
+    PgError::Server {
+        code: "XX000".into(),
+        message: format!("a stored value is malformed: {why}"),
+    }
 }
 
 pub(crate) fn backend(err: PgError) -> BackendError {
@@ -81,7 +87,7 @@ pub(crate) fn backend(err: PgError) -> BackendError {
 }
 
 impl AccountStore for PgAccountStore<'_> {
-    async fn login(&self, login: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
+    async fn login(&self, login: &NewLogin<'_>) -> Result<LoginAccount, BackendError> {
         self.log_in(login).await.map_err(backend)
     }
 
@@ -93,43 +99,40 @@ impl AccountStore for PgAccountStore<'_> {
         &self,
         token: &PresentedToken,
         scope: LogoutScope,
-    ) -> Result<bool, BackendError> {
+    ) -> Result<LogoutOutcome, BackendError> {
         self.end_sessions(token, scope).await.map_err(backend)
     }
 
-    async fn profile(&self, user_id: &str, session_id: &str) -> Result<Option<User>, BackendError> {
-        self.live_user(user_id, session_id).await.map_err(backend)
+    async fn profile(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+    ) -> Result<Option<User>, BackendError> {
+        self.live_user(user, session).await.map_err(backend)
     }
 
     async fn sessions(
         &self,
-        user_id: &str,
-        session_id: &str,
+        user: &UserId,
+        session: &SessionId,
     ) -> Result<Option<Vec<SessionInfo>>, BackendError> {
-        self.live_sessions(user_id, session_id)
-            .await
-            .map_err(backend)
+        self.live_sessions(user, session).await.map_err(backend)
     }
 
     async fn revoke_session(
         &self,
-        user_id: &str,
-        session_id: &str,
-        target: &str,
+        user: &UserId,
+        session: &SessionId,
+        target: &SessionId,
     ) -> Result<RevokeOutcome, BackendError> {
-        self.revoke(user_id, session_id, target)
-            .await
-            .map_err(backend)
+        self.revoke(user, session, target).await.map_err(backend)
     }
 
-    async fn admin(
-        &self,
-        user_id: &str,
-        session_id: &str,
-        request: &AdminRequest<'_>,
-    ) -> Result<AdminOutcome, BackendError> {
-        self.for_admin(user_id, session_id, request)
-            .await
-            .map_err(backend)
+    async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
+        self.user_by_id(id).await.map_err(backend)
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> Result<UserPage, BackendError> {
+        self.page_of_users(query).await.map_err(backend)
     }
 }

@@ -1,11 +1,12 @@
 //! Refresh-token rotation and logout: one statement each, on the shard of the user the token
 //! names.
 
-use super::{user_at, PgAccountStore};
+use super::{session_at, user_at, PgAccountStore};
 use crate::pg::catalogue::{LOGOUT, ROTATE};
 use crate::pg::PgError;
-use auth_core::ports::{LogoutScope, Rotation, RotationOutcome};
+use auth_core::ports::{LogoutOutcome, LogoutScope, Rotation, RotationOutcome};
 use auth_core::secrets::PresentedToken;
+use auth_core::session::SessionId;
 use tokio_postgres::types::Type;
 
 impl PgAccountStore<'_> {
@@ -17,7 +18,7 @@ impl PgAccountStore<'_> {
                     (&r.presented.user_id.as_str(), Type::TEXT),
                     (&r.presented.hash.as_slice(), Type::BYTEA),
                     (&r.successor_hash.as_slice(), Type::BYTEA),
-                    (&r.session_id, Type::TEXT),
+                    (&r.session.map(SessionId::as_str), Type::TEXT),
                     (&(r.successor_expires_at as f64), Type::FLOAT8),
                     (&f64::from(r.grace_secs), Type::FLOAT8),
                     (&self.idle_secs, Type::FLOAT8),
@@ -30,8 +31,8 @@ impl PgAccountStore<'_> {
         let rotated: Option<String> = row.get(1);
         Ok(match rotated {
             Some(_) => RotationOutcome::Rotated {
-                user: user_at(&row, 1),
-                session_id: row.get(6),
+                user: user_at(&row, 1)?,
+                session: session_at(&row, 6)?,
             },
             None if reused > 0 => RotationOutcome::Reused,
             None => RotationOutcome::Invalid,
@@ -42,7 +43,7 @@ impl PgAccountStore<'_> {
         &self,
         token: &PresentedToken,
         scope: LogoutScope,
-    ) -> Result<bool, PgError> {
+    ) -> Result<LogoutOutcome, PgError> {
         let scope = match scope {
             LogoutScope::Local => "local",
             LogoutScope::Others => "others",
@@ -60,6 +61,10 @@ impl PgAccountStore<'_> {
                 ],
             )
             .await?;
-        Ok(row.get::<_, i64>(0) > 0)
+        Ok(if row.get::<_, i64>(0) > 0 {
+            LogoutOutcome::Ended
+        } else {
+            LogoutOutcome::NotLive
+        })
     }
 }

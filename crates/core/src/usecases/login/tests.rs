@@ -1,64 +1,18 @@
-//! Login's outcomes up to the account write, over the in-memory store: each refusal maps to
-//! its contract code, and no refusal ever reaches the account store. (The account write and
-//! the token issue are covered end to end and by the account store's integration tests.)
+//! Login's outcomes over the in-memory stores (each held to its real adapter by a contract
+//! suite): each refusal maps to its contract code and writes no account; a right code makes
+//! the user once and signs a token for the session.
 
 use super::*;
+use crate::admin::UserQuery;
 use crate::error::ErrorCode;
-use crate::ports::{
-    AdminOutcome, AdminRequest, IssueOutcome, IssueRequest, LogoutScope, RevokeOutcome,
-    RotationOutcome, SessionInfo,
-};
-use crate::secrets::PresentedToken;
+use crate::ports::{IssueOutcome, IssueRequest};
 use crate::testing::contract::settings;
-use crate::testing::{FixedClock, FixedSigner, InMemoryOtpStore, SeededRandom};
+use crate::testing::{FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom};
 use futures::executor::block_on;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const PHONE: &str = "+14155552671";
 const SESSION: &str = "login-session-0123456789";
-
-/// An account store that fails the test when touched: a refused login must write nothing.
-struct Untouched;
-
-fn touched() -> ! {
-    panic!("a refused login reached the account store")
-}
-
-impl AccountStore for Untouched {
-    async fn login(&self, _: &NewLogin<'_>) -> Result<(User, bool), BackendError> {
-        touched()
-    }
-    async fn profile(&self, _: &str, _: &str) -> Result<Option<User>, BackendError> {
-        touched()
-    }
-    async fn rotate(&self, _: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
-        touched()
-    }
-    async fn logout(&self, _: &PresentedToken, _: LogoutScope) -> Result<bool, BackendError> {
-        touched()
-    }
-    async fn sessions(&self, _: &str, _: &str) -> Result<Option<Vec<SessionInfo>>, BackendError> {
-        touched()
-    }
-    async fn revoke_session(
-        &self,
-        _: &str,
-        _: &str,
-        _: &str,
-    ) -> Result<RevokeOutcome, BackendError> {
-        touched()
-    }
-    async fn admin(
-        &self,
-        _: &str,
-        _: &str,
-        _: &AdminRequest<'_>,
-    ) -> Result<AdminOutcome, BackendError> {
-        touched()
-    }
-}
-
-use crate::ports::Rotation;
 
 struct World {
     clock: FixedClock,
@@ -89,17 +43,18 @@ fn issue(store: &impl OtpStore, s: &Settings, code: &str) {
     assert_eq!(block_on(store.issue(&request)), Ok(IssueOutcome::Issued));
 }
 
-fn attempt(
+fn run(
     w: &World,
     store: &impl OtpStore,
+    accounts: &impl AccountStore,
     s: &Settings,
     phone: &str,
     otp: &str,
     session_id: Option<&str>,
-) -> LoginError {
+) -> Result<LoginOutput, LoginError> {
     let deps = LoginDeps {
         store,
-        accounts: &Untouched,
+        accounts,
         signer: &w.signer,
         rng: &w.rng,
         clock: &w.clock,
@@ -113,7 +68,69 @@ fn attempt(
         client_ip: "192.0.2.2",
         user_agent: None,
     };
-    block_on(login(&deps, &input)).expect_err("the login is refused")
+    block_on(login(&deps, &input))
+}
+
+/// A refused login: no account was written.
+fn attempt(
+    w: &World,
+    store: &impl OtpStore,
+    s: &Settings,
+    phone: &str,
+    otp: &str,
+    session_id: Option<&str>,
+) -> LoginError {
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let refused = run(w, store, &accounts, s, phone, otp, session_id).expect_err("refused");
+    let everyone = UserQuery::parse([]).unwrap();
+    let page = block_on(accounts.list_users(&everyone)).unwrap();
+    assert_eq!(page.total, 0, "a refused login wrote an account");
+    refused
+}
+
+#[test]
+fn the_right_code_makes_the_user_once_and_signs_for_the_session() {
+    let w = world();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let s = settings(&[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    issue(&store, &s, "123456");
+    let first = run(&w, &store, &accounts, &s, PHONE, "123456", Some(SESSION)).unwrap();
+    assert!(first.is_new_user);
+    assert_eq!(first.user.phone, PHONE);
+    assert_eq!(first.session_id.as_str(), SESSION);
+    assert_eq!((first.expires_in, first.expires_at), (900, 1_900_000_900));
+    assert_eq!(first.refresh_expires_at, 1_900_000_000 + 30 * 86_400);
+    let presented = RefreshToken::parse(&first.refresh_token).unwrap();
+    assert_eq!(
+        presented.user_id, first.user.id,
+        "the refresh token names its user"
+    );
+    assert_eq!(first.access_token.split('.').count(), 3, "a compact JWS");
+    assert_eq!(
+        run(&w, &store, &accounts, &s, PHONE, "123456", Some(SESSION)).unwrap_err(),
+        LoginError::NotFound,
+        "a code logs in once"
+    );
+    issue(&store, &s, "654321");
+    let again = run(&w, &store, &accounts, &s, PHONE, "654321", Some(SESSION)).unwrap();
+    assert!(!again.is_new_user);
+    assert_eq!(again.user.id, first.user.id);
+}
+
+#[test]
+fn a_failed_signer_is_500() {
+    let w = World {
+        signer: FixedSigner { fail: true },
+        ..world()
+    };
+    let store = InMemoryOtpStore::new(&w.clock);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let s = settings(&[]);
+    issue(&store, &s, "123456");
+    let error = run(&w, &store, &accounts, &s, PHONE, "123456", Some(SESSION)).unwrap_err();
+    assert!(matches!(error, LoginError::Token(_)));
+    assert_eq!(error.problem().body.code, ErrorCode::Internal);
 }
 
 #[test]

@@ -1,22 +1,11 @@
-//! Contract suites: one behaviour per port, written once and run against the in-memory double
-//! (core's tests) and the real adapter (the adapters' integration tests), so the double cannot
-//! drift from what production does. Each scenario takes a fresh, empty store.
+//! The OTP store's contract. Each scenario takes a fresh, empty store.
 
 use crate::phone::PhoneNumber;
 use crate::ports::{IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest};
 use crate::session::SessionId;
 use crate::settings::Settings;
 
-/// Settings with `overrides` on the defaults.
-pub fn settings(overrides: &[(&str, &str)]) -> Settings {
-    let lookup = |name: &str| {
-        overrides
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_owned())
-    };
-    Settings::from_lookup(lookup).expect("valid test settings")
-}
+use super::settings;
 
 fn phone(n: u32) -> PhoneNumber {
     PhoneNumber::parse(&format!("+1415555{:04}", 2600 + n), None).expect("a valid number")

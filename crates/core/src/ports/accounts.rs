@@ -1,0 +1,169 @@
+//! The account store: users, sessions and refresh tokens.
+
+use super::{BackendError, UnixSeconds};
+use crate::account::{User, UserId};
+use crate::admin::UserQuery;
+use crate::phone::PhoneNumber;
+use crate::secrets::{PresentedToken, RefreshSecret};
+use crate::session::SessionId;
+use std::future::Future;
+
+/// What a successful login writes.
+pub struct NewLogin<'a> {
+    pub phone: &'a PhoneNumber,
+    /// The id the user gets if this phone has no account yet.
+    pub new_user_id: &'a UserId,
+    pub session: &'a SessionId,
+    /// The random half of the session's first refresh token; the store keeps only the hash of
+    /// `RefreshToken::for_user(account id, secret)`, since the id is known only once the phone's
+    /// account is found.
+    pub refresh_secret: &'a RefreshSecret,
+    pub refresh_expires_at: UnixSeconds,
+    pub user_agent: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+}
+
+/// The account a login ended in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginAccount {
+    /// This login created the user.
+    Created(User),
+    /// The phone already had this user.
+    Found(User),
+}
+
+impl LoginAccount {
+    pub fn user(&self) -> &User {
+        match self {
+            LoginAccount::Created(user) | LoginAccount::Found(user) => user,
+        }
+    }
+
+    pub fn into_user(self) -> User {
+        match self {
+            LoginAccount::Created(user) | LoginAccount::Found(user) => user,
+        }
+    }
+}
+
+/// Users, sessions and refresh tokens. Implementations MUST:
+/// - make `login` find (or claim) the phone's account id, then write the rest atomically: the
+///   user (created if absent), the session and its refresh token all exist afterwards, or none
+///   of them changed; a claim whose account write failed is finished by the phone's next login;
+/// - answer every check of a session from the primary (a write), never a cache, so a revoked
+///   session stops working at once;
+/// - write the audit row of each change in the same atomic step as the change.
+pub trait AccountStore {
+    fn login(
+        &self,
+        login: &NewLogin<'_>,
+    ) -> impl Future<Output = Result<LoginAccount, BackendError>>;
+    /// The user of a live session (not revoked, not expired, not idle too long), marking the
+    /// session used; `None` when the session is gone.
+    fn profile(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+    ) -> impl Future<Output = Result<Option<User>, BackendError>>;
+    /// Rotates a refresh token in one atomic write: the presented token is marked used and its
+    /// successor stored, or, when a token that was already used comes back outside the grace
+    /// window, its whole session is revoked.
+    fn rotate(
+        &self,
+        rotation: &Rotation<'_>,
+    ) -> impl Future<Output = Result<RotationOutcome, BackendError>>;
+    /// Ends sessions of the presented token's user: this one, every other, or all.
+    fn logout(
+        &self,
+        token: &PresentedToken,
+        scope: LogoutScope,
+    ) -> impl Future<Output = Result<LogoutOutcome, BackendError>>;
+    /// The live sessions of the caller, whose own session must be live; `None` when it is not.
+    fn sessions(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+    ) -> impl Future<Output = Result<Option<Vec<SessionInfo>>, BackendError>>;
+    /// Revokes one of the caller's sessions and its refresh tokens.
+    fn revoke_session(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+        target: &SessionId,
+    ) -> impl Future<Output = Result<RevokeOutcome, BackendError>>;
+    /// One user by id, for an admin (who is authorized by the caller, in core).
+    fn find_user(&self, id: &UserId) -> impl Future<Output = Result<Option<User>, BackendError>>;
+    /// One page of users, newest first, with the total that matches the filters.
+    fn list_users(&self, query: &UserQuery)
+        -> impl Future<Output = Result<UserPage, BackendError>>;
+}
+
+/// A page of the admin listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub total: u64,
+}
+
+/// One live session, as the sessions list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub created_at: UnixSeconds,
+    pub last_used_at: UnixSeconds,
+    pub expires_at: UnixSeconds,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// What revoking a session came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Revoked,
+    /// No live session with that id belongs to the caller.
+    NotFound,
+    /// The caller's own session is not live.
+    Unauthenticated,
+}
+
+/// What a logout came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutOutcome {
+    /// The chosen sessions are ended (possibly none besides the token's own).
+    Ended,
+    /// The token is not a live refresh token: nothing changed.
+    NotLive,
+}
+
+/// A refresh to perform.
+pub struct Rotation<'a> {
+    pub presented: &'a PresentedToken,
+    pub successor_hash: &'a [u8; 32],
+    /// When the client names its session, the token must belong to it.
+    pub session: Option<&'a SessionId>,
+    pub successor_expires_at: UnixSeconds,
+    /// A used token presented again within this many seconds counts as a retry, not a theft.
+    pub grace_secs: u32,
+}
+
+/// What a refresh came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotationOutcome {
+    /// The successor is stored; here is the user and the session it belongs to.
+    Rotated { user: User, session: SessionId },
+    /// A used token came back: the session and all its tokens are revoked.
+    Reused,
+    /// Unknown, expired, revoked, or of another session.
+    Invalid,
+}
+
+/// Which sessions a logout ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutScope {
+    /// The presented token's session.
+    Local,
+    /// Every session of the user but this one.
+    Others,
+    /// Every session of the user.
+    Global,
+}

@@ -1,0 +1,333 @@
+//! The account store in memory, with the semantics of the catalogue's statements
+//! (`auth_adapters`' `pg/sql/`): the phone's claim, the login write, rotation with reuse
+//! detection and a grace window, logout scopes, the live-session check (with idle expiry) that
+//! every bearer call makes, and the admin reads. `contract::account_store` holds both to one
+//! behaviour.
+
+use crate::account::{Scope, User, UserId};
+use crate::admin::UserQuery;
+use crate::ports::{
+    AccountStore, BackendError, Clock, LoginAccount, LogoutOutcome, LogoutScope, NewLogin,
+    RevokeOutcome, Rotation, RotationOutcome, SessionInfo, UnixSeconds, UserPage,
+};
+use crate::secrets::{PresentedToken, RefreshToken};
+use crate::session::SessionId;
+use crate::time::rfc3339;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+struct Session {
+    created_at: UnixSeconds,
+    last_used_at: UnixSeconds,
+    expires_at: UnixSeconds,
+    revoked: bool,
+    user_agent: Option<String>,
+    ip: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    session: SessionId,
+    expires_at: UnixSeconds,
+    used_at: Option<UnixSeconds>,
+    revoked: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    phones: HashMap<String, UserId>,
+    users: HashMap<UserId, User>,
+    sessions: HashMap<(UserId, SessionId), Session>,
+    tokens: HashMap<(UserId, [u8; 32]), Token>,
+}
+
+impl State {
+    /// The live-session check of `live_session.sql`: not revoked, not expired, not idle too
+    /// long; a live session is marked used.
+    fn touch_live(&mut self, user: &UserId, session: &SessionId, now: i64, idle: i64) -> bool {
+        let key = (user.clone(), session.clone());
+        match self.sessions.get_mut(&key) {
+            Some(s) if s.is_live(now, idle) => {
+                s.last_used_at = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Revokes sessions of `user` chosen by `pick`, and their tokens; returns how many ended.
+    fn end_sessions(
+        &mut self,
+        user: &UserId,
+        pick: impl Fn(&SessionId, &Session) -> bool,
+    ) -> usize {
+        let ended: Vec<SessionId> = self
+            .sessions
+            .iter_mut()
+            .filter(|((u, id), s)| u == user && !s.revoked && pick(id, s))
+            .map(|((_, id), s)| {
+                s.revoked = true;
+                id.clone()
+            })
+            .collect();
+        for ((u, _), t) in self.tokens.iter_mut() {
+            if u == user && ended.contains(&t.session) {
+                t.revoked = true;
+            }
+        }
+        ended.len()
+    }
+}
+
+impl Session {
+    fn is_live(&self, now: i64, idle: i64) -> bool {
+        !self.revoked && self.expires_at > now && (idle == 0 || self.last_used_at > now - idle)
+    }
+}
+
+pub struct InMemoryAccounts<'c, C: Clock> {
+    clock: &'c C,
+    idle_secs: i64,
+    state: RefCell<State>,
+}
+
+impl<'c, C: Clock> InMemoryAccounts<'c, C> {
+    pub fn new(clock: &'c C) -> Self {
+        Self {
+            clock,
+            idle_secs: 0,
+            state: RefCell::new(State::default()),
+        }
+    }
+
+    /// Ends sessions left unused for `secs` seconds (0 turns idle expiry off).
+    pub fn with_idle_timeout(mut self, secs: u32) -> Self {
+        self.idle_secs = i64::from(secs);
+        self
+    }
+
+    /// Gives a user a scope, as the operator's command does.
+    pub fn set_scope(&self, user: &UserId, scope: Scope) {
+        if let Some(u) = self.state.borrow_mut().users.get_mut(user) {
+            u.scope = scope;
+        }
+    }
+}
+
+impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
+    async fn login(&self, l: &NewLogin<'_>) -> Result<LoginAccount, BackendError> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        let phone = l.phone.as_e164().to_owned();
+        let id = st
+            .phones
+            .entry(phone.clone())
+            .or_insert_with(|| l.new_user_id.clone())
+            .clone();
+        let created = !st.users.contains_key(&id);
+        let user = st
+            .users
+            .entry(id.clone())
+            .or_insert_with(|| User {
+                id: id.clone(),
+                phone,
+                scope: Scope::Unscoped,
+                created_at: now,
+                updated_at: now,
+            })
+            .clone();
+        for ((u, _), t) in st.tokens.iter_mut() {
+            if *u == id && t.session == *l.session {
+                t.revoked = true;
+            }
+        }
+        let session = Session {
+            created_at: now,
+            last_used_at: now,
+            expires_at: l.refresh_expires_at,
+            revoked: false,
+            user_agent: l.user_agent.map(str::to_owned),
+            ip: l.client_ip.map(str::to_owned),
+        };
+        st.sessions.insert((id.clone(), l.session.clone()), session);
+        let hash = RefreshToken::for_user(&id, l.refresh_secret).hash;
+        let token = Token {
+            session: l.session.clone(),
+            expires_at: l.refresh_expires_at,
+            used_at: None,
+            revoked: false,
+        };
+        st.tokens.insert((id, hash), token);
+        Ok(if created {
+            LoginAccount::Created(user)
+        } else {
+            LoginAccount::Found(user)
+        })
+    }
+
+    async fn profile(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+    ) -> Result<Option<User>, BackendError> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        if !st.touch_live(user, session, now, self.idle_secs) {
+            return Ok(None);
+        }
+        Ok(st.users.get(user).cloned())
+    }
+
+    async fn rotate(&self, r: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        let user = r.presented.user_id.clone();
+        let Some(token) = st.tokens.get(&(user.clone(), r.presented.hash)).cloned() else {
+            return Ok(RotationOutcome::Invalid);
+        };
+        let session_key = (user.clone(), token.session.clone());
+        let usable = st.sessions.get(&session_key).is_some_and(|s| {
+            !token.revoked
+                && token.expires_at > now
+                && s.is_live(now, self.idle_secs)
+                && r.session.is_none_or(|named| *named == token.session)
+        });
+        if !usable {
+            return Ok(RotationOutcome::Invalid);
+        }
+        let first_use = token.used_at.is_none();
+        let retry = r.grace_secs > 0
+            && !first_use
+            && token
+                .used_at
+                .is_some_and(|at| at > now - i64::from(r.grace_secs));
+        if !(first_use || retry) {
+            st.end_sessions(&user, |id, _| *id == token.session);
+            return Ok(RotationOutcome::Reused);
+        }
+        if first_use {
+            let presented = (user.clone(), r.presented.hash);
+            st.tokens.get_mut(&presented).expect("found above").used_at = Some(now);
+        }
+        let successor = Token {
+            session: token.session.clone(),
+            expires_at: r.successor_expires_at,
+            used_at: None,
+            revoked: false,
+        };
+        st.tokens
+            .insert((user.clone(), *r.successor_hash), successor);
+        st.sessions
+            .get_mut(&session_key)
+            .expect("usable")
+            .last_used_at = now;
+        let found = st.users.get(&user).cloned();
+        Ok(match found {
+            Some(user) => RotationOutcome::Rotated {
+                user,
+                session: token.session,
+            },
+            None => RotationOutcome::Invalid,
+        })
+    }
+
+    async fn logout(
+        &self,
+        token: &PresentedToken,
+        scope: LogoutScope,
+    ) -> Result<LogoutOutcome, BackendError> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        let me = st
+            .tokens
+            .get(&(token.user_id.clone(), token.hash))
+            .filter(|t| !t.revoked && t.used_at.is_none() && t.expires_at > now)
+            .map(|t| t.session.clone());
+        let Some(mine) = me else {
+            return Ok(LogoutOutcome::NotLive);
+        };
+        st.end_sessions(&token.user_id, |id, _| match scope {
+            LogoutScope::Local => *id == mine,
+            LogoutScope::Others => *id != mine,
+            LogoutScope::Global => true,
+        });
+        Ok(LogoutOutcome::Ended)
+    }
+
+    async fn sessions(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+    ) -> Result<Option<Vec<SessionInfo>>, BackendError> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        if !st.touch_live(user, session, now, self.idle_secs) {
+            return Ok(None);
+        }
+        let mut live: Vec<SessionInfo> = st
+            .sessions
+            .iter()
+            .filter(|((u, _), s)| u == user && !s.revoked && s.expires_at > now)
+            .map(|((_, id), s)| SessionInfo {
+                id: id.clone(),
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
+                expires_at: s.expires_at,
+                user_agent: s.user_agent.clone(),
+                ip: s.ip.clone(),
+            })
+            .collect();
+        live.sort_by(|a, b| (b.last_used_at, a.id.as_str()).cmp(&(a.last_used_at, b.id.as_str())));
+        live.truncate(100);
+        Ok(Some(live))
+    }
+
+    async fn revoke_session(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+        target: &SessionId,
+    ) -> Result<RevokeOutcome, BackendError> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        if !st.touch_live(user, session, now, self.idle_secs) {
+            return Ok(RevokeOutcome::Unauthenticated);
+        }
+        let ended = st.end_sessions(user, |id, s| id == target && s.expires_at > now);
+        Ok(if ended == 0 {
+            RevokeOutcome::NotFound
+        } else {
+            RevokeOutcome::Revoked
+        })
+    }
+
+    async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
+        Ok(self.state.borrow().users.get(id).cloned())
+    }
+
+    async fn list_users(&self, q: &UserQuery) -> Result<UserPage, BackendError> {
+        let st = self.state.borrow();
+        let day = |at: UnixSeconds| rfc3339(at)[..10].to_owned();
+        let mut matching: Vec<User> = st
+            .users
+            .values()
+            .filter(|u| {
+                q.phone_prefix
+                    .as_ref()
+                    .is_none_or(|p| u.phone.starts_with(p))
+            })
+            .filter(|u| q.date_from.as_ref().is_none_or(|d| day(u.created_at) >= *d))
+            .filter(|u| q.date_to.as_ref().is_none_or(|d| day(u.created_at) <= *d))
+            .cloned()
+            .collect();
+        matching.sort_by(|a, b| (b.created_at, &a.id).cmp(&(a.created_at, &b.id)));
+        let total = matching.len() as u64;
+        let users = matching
+            .into_iter()
+            .skip(q.offset() as usize)
+            .take(q.limit as usize)
+            .collect();
+        Ok(UserPage { users, total })
+    }
+}

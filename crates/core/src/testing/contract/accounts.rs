@@ -1,0 +1,328 @@
+//! The account store's contract. The scenarios share one store, each on phones and user ids of
+//! its own (`run` picks a range), so the suite also runs against one migrated database.
+//! Time is the store's own (the database's `now()`): `now` only places expiries in the future.
+
+use crate::account::{Scope, UserId};
+use crate::admin::UserQuery;
+use crate::phone::PhoneNumber;
+use crate::ports::{
+    AccountStore, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome, Rotation,
+    RotationOutcome, UnixSeconds, User,
+};
+use crate::secrets::{PresentedToken, RefreshSecret, RefreshToken};
+use crate::session::SessionId;
+
+/// One scenario's names: phones `+1415555{run}{n}`, ids and sessions that no other run uses.
+struct Names {
+    run: u32,
+    expires: UnixSeconds,
+}
+
+impl Names {
+    fn phone(&self, n: u32) -> PhoneNumber {
+        let number = format!("+1415555{:02}{:02}", self.run % 100, n % 100);
+        PhoneNumber::parse(&number, None).expect("a valid number")
+    }
+
+    fn id(&self, n: u32) -> UserId {
+        UserId::parse(&format!("7f3c2a9e-3b1d-4f6a-8c2e-{:06}{:06}", self.run, n)).unwrap()
+    }
+
+    fn session(&self, n: u32) -> SessionId {
+        SessionId::parse(&format!("contract-{}-session-{n}-0123", self.run)).unwrap()
+    }
+
+    async fn login(
+        &self,
+        store: &impl AccountStore,
+        phone: u32,
+        session: u32,
+        secret: u8,
+    ) -> LoginAccount {
+        let login = NewLogin {
+            phone: &self.phone(phone),
+            new_user_id: &self.id(phone),
+            session: &self.session(session),
+            refresh_secret: &RefreshSecret([secret; 32]),
+            refresh_expires_at: self.expires,
+            user_agent: Some("contract/1.0"),
+            client_ip: Some("192.0.2.1"),
+        };
+        store.login(&login).await.expect("the store answers")
+    }
+}
+
+fn token(user: &UserId, secret: u8) -> PresentedToken {
+    let made = RefreshToken::for_user(user, &RefreshSecret([secret; 32]));
+    RefreshToken::parse(&made.token).unwrap()
+}
+
+async fn rotate(
+    store: &impl AccountStore,
+    n: &Names,
+    user: &UserId,
+    presented: u8,
+    successor: u8,
+    session: Option<&SessionId>,
+    grace_secs: u32,
+) -> RotationOutcome {
+    let successor = RefreshToken::for_user(user, &RefreshSecret([successor; 32]));
+    let rotation = Rotation {
+        presented: &token(user, presented),
+        successor_hash: &successor.hash,
+        session,
+        successor_expires_at: n.expires,
+        grace_secs,
+    };
+    store.rotate(&rotation).await.expect("the store answers")
+}
+
+/// Runs every scenario of the account store's contract on `store`. `run` (0-99) keeps this
+/// run's phones and ids apart from any other's in a shared database; `now` is the current time.
+pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSeconds) {
+    let names = |k: u32| Names {
+        run: run * 10 + k,
+        expires: now + 30 * 86_400,
+    };
+    the_first_login_creates_the_user_and_later_ones_find_it(store, &names(1)).await;
+    rotation_issues_a_successor_and_a_reused_token_revokes_the_session(store, &names(2)).await;
+    a_retry_inside_the_grace_window_rotates_again(store, &names(3)).await;
+    logging_in_again_on_a_session_retires_its_tokens(store, &names(4)).await;
+    logout_ends_the_chosen_sessions(store, &names(5)).await;
+    sessions_are_listed_and_revoked_by_a_live_caller(store, &names(6)).await;
+    a_token_is_found_only_under_the_user_it_names(store, &names(7)).await;
+    users_are_found_and_listed_by_phone_prefix(store, &names(8)).await;
+}
+
+async fn the_first_login_creates_the_user_and_later_ones_find_it(
+    store: &impl AccountStore,
+    n: &Names,
+) {
+    let first = n.login(store, 1, 1, 1).await;
+    let LoginAccount::Created(user) = &first else {
+        panic!("the first login creates the user: {first:?}");
+    };
+    assert_eq!(
+        (&user.id, user.phone.as_str()),
+        (&n.id(1), n.phone(1).as_e164())
+    );
+    assert_eq!(user.scope, Scope::Unscoped);
+    let again = NewLogin {
+        phone: &n.phone(1),
+        new_user_id: &n.id(99),
+        session: &n.session(2),
+        refresh_secret: &RefreshSecret([2; 32]),
+        refresh_expires_at: n.expires,
+        user_agent: None,
+        client_ip: None,
+    };
+    let second = store.login(&again).await.unwrap();
+    assert_eq!(
+        second,
+        LoginAccount::Found(user.clone()),
+        "the would-be id is not used"
+    );
+    for session in [n.session(1), n.session(2)] {
+        assert_eq!(
+            store.profile(&n.id(1), &session).await.unwrap().as_ref(),
+            Some(user)
+        );
+    }
+    assert_eq!(store.profile(&n.id(1), &n.session(3)).await.unwrap(), None);
+    assert_eq!(store.find_user(&n.id(99)).await.unwrap(), None);
+}
+
+async fn rotation_issues_a_successor_and_a_reused_token_revokes_the_session(
+    store: &impl AccountStore,
+    n: &Names,
+) {
+    let user = n.login(store, 1, 1, 1).await.into_user();
+    let rotated = rotate(store, n, &user.id, 1, 2, None, 0).await;
+    assert_eq!(
+        rotated,
+        RotationOutcome::Rotated {
+            user: user.clone(),
+            session: n.session(1)
+        }
+    );
+    assert_eq!(
+        rotate(store, n, &user.id, 1, 3, None, 0).await,
+        RotationOutcome::Reused
+    );
+    assert_eq!(
+        rotate(store, n, &user.id, 2, 4, None, 0).await,
+        RotationOutcome::Invalid,
+        "the successor died with its session"
+    );
+    assert_eq!(store.profile(&user.id, &n.session(1)).await.unwrap(), None);
+}
+
+async fn a_retry_inside_the_grace_window_rotates_again(store: &impl AccountStore, n: &Names) {
+    let user = n.login(store, 1, 1, 1).await.into_user();
+    assert!(matches!(
+        rotate(store, n, &user.id, 1, 2, Some(&n.session(1)), 30).await,
+        RotationOutcome::Rotated { .. }
+    ));
+    assert!(matches!(
+        rotate(store, n, &user.id, 1, 3, None, 30).await,
+        RotationOutcome::Rotated { .. }
+    ));
+    assert_eq!(
+        rotate(store, n, &user.id, 2, 5, Some(&n.session(9)), 30).await,
+        RotationOutcome::Invalid,
+        "a token presented for another session"
+    );
+    assert!(store
+        .profile(&user.id, &n.session(1))
+        .await
+        .unwrap()
+        .is_some());
+}
+
+async fn logging_in_again_on_a_session_retires_its_tokens(store: &impl AccountStore, n: &Names) {
+    let user = n.login(store, 1, 1, 1).await.into_user();
+    n.login(store, 1, 1, 2).await;
+    assert_eq!(
+        rotate(store, n, &user.id, 1, 3, None, 0).await,
+        RotationOutcome::Invalid
+    );
+    assert!(matches!(
+        rotate(store, n, &user.id, 2, 4, None, 0).await,
+        RotationOutcome::Rotated { .. }
+    ));
+}
+
+async fn logout_ends_the_chosen_sessions(store: &impl AccountStore, n: &Names) {
+    let user = n.login(store, 1, 1, 1).await.into_user();
+    for (session, secret) in [(2, 2), (3, 3), (4, 4)] {
+        n.login(store, 1, session, secret).await;
+    }
+    let live = |s: u32| {
+        let session = n.session(s);
+        let id = user.id.clone();
+        async move { store.profile(&id, &session).await.unwrap().is_some() }
+    };
+    let logout = |secret: u8, scope| {
+        let presented = token(&user.id, secret);
+        async move { store.logout(&presented, scope).await.unwrap() }
+    };
+    assert_eq!(logout(1, LogoutScope::Local).await, LogoutOutcome::Ended);
+    assert!(!live(1).await && live(2).await);
+    assert_eq!(
+        logout(1, LogoutScope::Global).await,
+        LogoutOutcome::NotLive,
+        "a dead token changes nothing"
+    );
+    assert!(live(2).await);
+    assert_eq!(logout(2, LogoutScope::Others).await, LogoutOutcome::Ended);
+    assert!(live(2).await && !live(3).await && !live(4).await);
+    rotate(store, n, &user.id, 2, 5, None, 0).await;
+    assert_eq!(
+        logout(2, LogoutScope::Global).await,
+        LogoutOutcome::NotLive,
+        "a used token does not log out"
+    );
+    assert_eq!(logout(5, LogoutScope::Global).await, LogoutOutcome::Ended);
+    assert!(!live(2).await);
+}
+
+async fn sessions_are_listed_and_revoked_by_a_live_caller(store: &impl AccountStore, n: &Names) {
+    let user = n.login(store, 1, 1, 1).await.into_user();
+    n.login(store, 1, 2, 2).await;
+    let listed = store
+        .sessions(&user.id, &n.session(1))
+        .await
+        .unwrap()
+        .expect("a live caller");
+    let mut ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [n.session(1).as_str(), n.session(2).as_str()]);
+    assert!(listed.iter().all(|s| s.expires_at == n.expires));
+    let revoke = |caller: u32, target: u32| {
+        let (id, caller, target) = (user.id.clone(), n.session(caller), n.session(target));
+        async move { store.revoke_session(&id, &caller, &target).await.unwrap() }
+    };
+    assert_eq!(revoke(1, 7).await, RevokeOutcome::NotFound);
+    assert_eq!(revoke(1, 2).await, RevokeOutcome::Revoked);
+    assert_eq!(
+        revoke(1, 2).await,
+        RevokeOutcome::NotFound,
+        "already revoked"
+    );
+    assert_eq!(revoke(2, 1).await, RevokeOutcome::Unauthenticated);
+    assert_eq!(store.sessions(&user.id, &n.session(2)).await.unwrap(), None);
+    let left = store
+        .sessions(&user.id, &n.session(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        rotate(store, n, &user.id, 2, 3, None, 0).await,
+        RotationOutcome::Invalid
+    );
+}
+
+async fn a_token_is_found_only_under_the_user_it_names(store: &impl AccountStore, n: &Names) {
+    let user = n.login(store, 1, 1, 1).await.into_user();
+    n.login(store, 2, 2, 2).await;
+    let misrouted = PresentedToken {
+        user_id: n.id(2),
+        hash: token(&user.id, 1).hash,
+    };
+    assert_eq!(
+        store.logout(&misrouted, LogoutScope::Global).await.unwrap(),
+        LogoutOutcome::NotLive
+    );
+    let rotation = Rotation {
+        presented: &misrouted,
+        successor_hash: &[9; 32],
+        session: None,
+        successor_expires_at: n.expires,
+        grace_secs: 0,
+    };
+    assert_eq!(
+        store.rotate(&rotation).await.unwrap(),
+        RotationOutcome::Invalid
+    );
+    assert!(matches!(
+        rotate(store, n, &user.id, 1, 2, None, 0).await,
+        RotationOutcome::Rotated { .. }
+    ));
+}
+
+async fn users_are_found_and_listed_by_phone_prefix(store: &impl AccountStore, n: &Names) {
+    let mut made: Vec<User> = Vec::new();
+    for phone in 1..=3 {
+        made.push(n.login(store, phone, phone, phone as u8).await.into_user());
+    }
+    assert_eq!(
+        store.find_user(&made[1].id).await.unwrap().as_ref(),
+        Some(&made[1])
+    );
+    let first = n.phone(1);
+    let prefix = &first.as_e164()[..10];
+    let query = |pairs: &[(&str, &str)]| {
+        let mut all = vec![("search_phone", prefix)];
+        all.extend_from_slice(pairs);
+        UserQuery::parse(all).unwrap()
+    };
+    let page = store.list_users(&query(&[("limit", "2")])).await.unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(page.users.len(), 2);
+    let rest = store
+        .list_users(&query(&[("limit", "2"), ("page", "2")]))
+        .await
+        .unwrap();
+    assert_eq!(rest.users.len(), 1);
+    let mut seen: Vec<&UserId> = page
+        .users
+        .iter()
+        .chain(&rest.users)
+        .map(|u| &u.id)
+        .collect();
+    seen.sort();
+    let mut expected: Vec<&UserId> = made.iter().map(|u| &u.id).collect();
+    expected.sort();
+    assert_eq!(seen, expected, "the pages cover every match once");
+}

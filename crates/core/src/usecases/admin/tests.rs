@@ -1,0 +1,62 @@
+//! The admin requests over the in-memory account store: only a live superadmin is answered.
+
+use super::*;
+use crate::phone::PhoneNumber;
+use crate::ports::NewLogin;
+use crate::secrets::RefreshSecret;
+use crate::testing::{FixedClock, InMemoryAccounts};
+use futures::executor::block_on;
+
+fn user(accounts: &impl AccountStore, n: u32) -> (UserId, SessionId) {
+    let id = UserId::parse(&format!("7f3c2a9e-3b1d-4f6a-8c2e-{n:012}")).unwrap();
+    let session = SessionId::parse(&format!("admin-session-{n}-0123456789")).unwrap();
+    let login = NewLogin {
+        phone: &PhoneNumber::parse(&format!("+1415555{:04}", 2600 + n), None).unwrap(),
+        new_user_id: &id,
+        session: &session,
+        refresh_secret: &RefreshSecret([n as u8; 32]),
+        refresh_expires_at: 1_900_086_400,
+        user_agent: None,
+        client_ip: None,
+    };
+    block_on(accounts.login(&login)).unwrap();
+    (id, session)
+}
+
+#[test]
+fn only_a_live_superadmin_reads_users() {
+    let clock = FixedClock::at(1_900_000_000);
+    let accounts = InMemoryAccounts::new(&clock);
+    let (admin_id, admin_session) = user(&accounts, 1);
+    let (other, _) = user(&accounts, 2);
+    let query = UserQuery::parse([]).unwrap();
+    let ask = |request| block_on(admin(&accounts, &admin_id, &admin_session, request));
+
+    let refused = ask(AdminRequest::List(&query)).unwrap_err();
+    assert_eq!(refused, AdminError::Forbidden(Scope::Unscoped));
+    assert_eq!(refused.problem().body.http_status(), 403);
+
+    accounts.set_scope(&admin_id, Scope::Superadmin);
+    let Ok(AdminAnswer::Page(page)) = ask(AdminRequest::List(&query)) else {
+        panic!("a superadmin lists users");
+    };
+    assert_eq!(page.total, 2);
+    let Ok(AdminAnswer::User(found)) = ask(AdminRequest::Get(other.as_str())) else {
+        panic!("a superadmin reads a user");
+    };
+    assert_eq!(found.id, other);
+    for missing in ["00000000-0000-4000-8000-000000000000", "not-a-uuid", "%27"] {
+        let error = ask(AdminRequest::Get(missing)).unwrap_err();
+        assert_eq!(error, AdminError::NoSuchUser, "{missing}");
+        assert_eq!(error.problem().body.http_status(), 404);
+    }
+
+    let dead = SessionId::parse("no-such-session-0123456789").unwrap();
+    let gone = block_on(admin(
+        &accounts,
+        &admin_id,
+        &dead,
+        AdminRequest::List(&query),
+    ));
+    assert_eq!(gone.unwrap_err().problem().body.http_status(), 401);
+}

@@ -1,0 +1,164 @@
+//! Refresh and logout over the in-memory account store (held to the Postgres store by the
+//! contract suite): each outcome and its contract code.
+
+use super::*;
+use crate::account::UserId;
+use crate::error::ErrorCode;
+use crate::phone::PhoneNumber;
+use crate::ports::NewLogin;
+use crate::testing::contract::settings;
+use crate::testing::{FixedClock, FixedSigner, InMemoryAccounts, SeededRandom};
+use futures::executor::block_on;
+
+const SESSION: &str = "refresh-session-0123456789";
+
+struct World {
+    clock: FixedClock,
+    rng: SeededRandom,
+    signer: FixedSigner,
+    settings: Settings,
+}
+
+fn world(overrides: &[(&str, &str)]) -> World {
+    World {
+        clock: FixedClock::at(1_900_000_000),
+        rng: SeededRandom::new(5),
+        signer: FixedSigner::default(),
+        settings: settings(overrides),
+    }
+}
+
+/// Logs a user in directly at the store; returns their first refresh token.
+fn logged_in(w: &World, accounts: &impl AccountStore) -> String {
+    let id = UserId::parse("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f").unwrap();
+    let secret = RefreshSecret([1; 32]);
+    let login = NewLogin {
+        phone: &PhoneNumber::parse("+14155552671", None).unwrap(),
+        new_user_id: &id,
+        session: &SessionId::parse(SESSION).unwrap(),
+        refresh_secret: &secret,
+        refresh_expires_at: w.clock.now() + 86_400,
+        user_agent: None,
+        client_ip: None,
+    };
+    block_on(accounts.login(&login)).unwrap();
+    RefreshToken::for_user(&id, &secret).token
+}
+
+fn refresh_with(
+    w: &World,
+    accounts: &impl AccountStore,
+    token: Option<&str>,
+    session: Option<&str>,
+) -> Result<RefreshOutput, RefreshError> {
+    let deps = RefreshDeps {
+        accounts,
+        signer: &w.signer,
+        rng: &w.rng,
+        clock: &w.clock,
+        settings: &w.settings,
+    };
+    let input = RefreshInput {
+        refresh_token: token,
+        session_id: session,
+    };
+    block_on(refresh(&deps, &input))
+}
+
+#[test]
+fn a_refresh_rotates_and_the_old_token_then_revokes_the_session() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let first = logged_in(&w, &accounts);
+    let out = refresh_with(&w, &accounts, Some(&first), Some(SESSION)).unwrap();
+    assert_eq!(out.session.as_str(), SESSION);
+    assert_ne!(out.refresh_token, first);
+    assert_eq!(
+        RefreshToken::parse(&out.refresh_token).unwrap().user_id,
+        out.user.id,
+        "the successor names the same user"
+    );
+    assert_eq!(out.refresh_expires_at, 1_900_000_000 + 30 * 86_400);
+    let reused = refresh_with(&w, &accounts, Some(&first), None).unwrap_err();
+    assert_eq!(reused, RefreshError::Reused);
+    assert_eq!(
+        (
+            reused.problem().body.code,
+            reused.problem().body.http_status()
+        ),
+        (ErrorCode::RefreshTokenReused, 403)
+    );
+    let after = refresh_with(&w, &accounts, Some(&out.refresh_token), None).unwrap_err();
+    assert_eq!(
+        after,
+        RefreshError::Invalid,
+        "the whole session was revoked"
+    );
+    assert_eq!(after.problem().body.http_status(), 401);
+}
+
+#[test]
+fn missing_malformed_or_foreign_input_is_refused_with_its_code() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let token = logged_in(&w, &accounts);
+    let cases = [
+        (None, None, RefreshError::Missing, ErrorCode::InvalidRequest),
+        (
+            Some(""),
+            None,
+            RefreshError::Missing,
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            Some(token.as_str()),
+            Some("bad"),
+            RefreshError::InvalidSession,
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            Some("not-a-token"),
+            None,
+            RefreshError::Invalid,
+            ErrorCode::InvalidRefreshToken,
+        ),
+        (
+            Some(token.as_str()),
+            Some("another-session-0123456789"),
+            RefreshError::Invalid,
+            ErrorCode::InvalidRefreshToken,
+        ),
+    ];
+    for (token, session, error, code) in cases {
+        let refused = refresh_with(&w, &accounts, token, session).unwrap_err();
+        assert_eq!(refused, error, "{token:?} {session:?}");
+        assert_eq!(refused.problem().body.code, code);
+    }
+    assert!(
+        refresh_with(&w, &accounts, Some(&token), Some(SESSION)).is_ok(),
+        "none of the refusals used the token up"
+    );
+}
+
+#[test]
+fn logout_takes_a_scope_and_a_live_token() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let token = logged_in(&w, &accounts);
+    let bad_scope = block_on(logout(&accounts, Some(&token), Some("everyone"))).unwrap_err();
+    assert_eq!(bad_scope, LogoutError::BadScope);
+    assert_eq!(bad_scope.problem().body.code, ErrorCode::InvalidRequest);
+    assert_eq!(
+        block_on(logout(&accounts, None, None)).unwrap_err(),
+        LogoutError::Missing
+    );
+    assert_eq!(block_on(logout(&accounts, Some(&token), None)), Ok(()));
+    let again = block_on(logout(&accounts, Some(&token), Some("global"))).unwrap_err();
+    assert_eq!(again, LogoutError::Invalid);
+    assert_eq!(again.problem().body.code, ErrorCode::InvalidRefreshToken);
+    assert_eq!(
+        refresh_with(&w, &accounts, Some(&token), None).unwrap_err(),
+        RefreshError::Invalid,
+        "a logged-out token does not refresh"
+    );
+}
