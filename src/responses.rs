@@ -1,10 +1,12 @@
 //! The JSON shapes several handlers answer with, and the token delivery of login and refresh.
 
+use crate::config::OtpConfig;
 use crate::cookies;
 use crate::outcome::Outcome;
 use crate::platform::WebCryptoRandom;
 use auth_core::ports::User;
 use auth_core::time::rfc3339;
+use auth_core::usecases::IssuedTokens;
 use serde_json::{json, Value};
 
 /// A user as the contract shows it.
@@ -18,51 +20,37 @@ pub fn user_json(user: &User) -> Value {
     })
 }
 
-/// What login and refresh both hand out.
-pub struct Tokens<'a> {
-    pub message: &'a str,
-    pub access_token: &'a str,
-    pub refresh_token: &'a str,
-    pub expires_in: u32,
-    pub expires_at: i64,
-    pub refresh_expires_at: i64,
-    pub refresh_ttl_secs: u32,
-    pub user: &'a User,
-}
-
-impl Tokens<'_> {
-    /// The token pair body shared by login and refresh.
-    pub fn body(&self) -> Value {
-        json!({
-            "message": self.message,
-            "access_token": self.access_token,
-            "refresh_token": self.refresh_token,
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "expires_at": rfc3339(self.expires_at),
-            "refresh_expires_at": rfc3339(self.refresh_expires_at),
-            "user": user_json(self.user),
-        })
+/// The answer of a login or a refresh: the token pair body (with `extra` fields merged in), in
+/// cookie mode the token cookies with a fresh CSRF token, and the user named for the access log.
+pub fn deliver(
+    message: &str,
+    tokens: &IssuedTokens,
+    extra: Value,
+    otp: &OtpConfig,
+) -> Result<Outcome, Outcome> {
+    let mut body = json!({
+        "message": message,
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": tokens.expires_in,
+        "expires_at": rfc3339(tokens.expires_at),
+        "refresh_expires_at": rfc3339(tokens.refresh_expires_at),
+        "user": user_json(&tokens.user),
+    });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
     }
-
-    /// The answer: the body (with `extra` fields merged in), in cookie mode the token cookies
-    /// with a fresh CSRF token, and the user named for the access log.
-    pub fn deliver(&self, extra: Value, cookie_mode: bool) -> Result<Outcome, Outcome> {
-        let mut body = self.body();
-        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
-            body.extend(extra);
-        }
-        let mut outcome = Outcome::json(200, &body)?.for_user(self.user.id.as_str());
-        if cookie_mode {
-            outcome = cookies::set_tokens(
-                outcome,
-                self.access_token,
-                self.expires_in,
-                self.refresh_token,
-                self.refresh_ttl_secs,
-                &WebCryptoRandom,
-            )?;
-        }
-        Ok(outcome)
+    let outcome = Outcome::json(200, &body)?.for_user(tokens.user.id.as_str());
+    if !otp.cookies {
+        return Ok(outcome);
     }
+    cookies::set_tokens(
+        outcome,
+        &tokens.access_token,
+        tokens.expires_in,
+        &tokens.refresh_token,
+        otp.settings.refresh_token_ttl_secs,
+        &WebCryptoRandom,
+    )
 }

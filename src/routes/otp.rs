@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::cookies;
 use crate::outcome::{Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
-use crate::responses::Tokens;
+use crate::responses;
 use crate::sms::Sms;
 use auth_core::bodies::{LoginBody, SendOtpBody};
 use auth_core::metrics::Event;
@@ -92,21 +92,12 @@ pub async fn login(ctx: &Ctx) -> Handled {
     let out = login_use_case(&deps, &input)
         .await
         .map_err(|error| Outcome::failure("login failed", &error.problem(), &error))?;
-    let tokens = Tokens {
-        message: "Login successful",
-        access_token: &out.access_token,
-        refresh_token: &out.refresh_token,
-        expires_in: out.expires_in,
-        expires_at: out.expires_at,
-        refresh_expires_at: out.refresh_expires_at,
-        refresh_ttl_secs: otp.settings.refresh_token_ttl_secs,
-        user: &out.user,
-    };
     let event = if out.is_new_user {
         Event::NewUser
     } else {
         Event::ReturningUser
     };
-    let outcome = tokens.deliver(json!({"is_new_user": out.is_new_user}), otp.cookies)?;
+    let extra = json!({"is_new_user": out.is_new_user});
+    let outcome = responses::deliver("Login successful", &out.tokens, extra, &otp)?;
     Ok(outcome.with_event(event))
 }

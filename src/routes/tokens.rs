@@ -5,7 +5,7 @@ use crate::cookies;
 use crate::extract;
 use crate::outcome::{Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
-use crate::responses::Tokens;
+use crate::responses;
 use auth_core::bodies::{LogoutBody, RefreshBody};
 use auth_core::routes::cookies::SESSION;
 use auth_core::usecases::refresh::{logout as logout_use_case, refresh as refresh_use_case};
@@ -31,17 +31,7 @@ pub async fn refresh(ctx: &Ctx) -> Handled {
     let out = refresh_use_case(&deps, &input)
         .await
         .map_err(|error| Outcome::failure("refresh failed", &error.problem(), &error))?;
-    Tokens {
-        message: "Token refreshed successfully",
-        access_token: &out.access_token,
-        refresh_token: &out.refresh_token,
-        expires_in: out.expires_in,
-        expires_at: out.expires_at,
-        refresh_expires_at: out.refresh_expires_at,
-        refresh_ttl_secs: otp.settings.refresh_token_ttl_secs,
-        user: &out.user,
-    }
-    .deliver(json!({}), otp.cookies)
+    responses::deliver("Token refreshed successfully", &out, json!({}), &otp)
 }
 
 pub async fn logout(ctx: &Ctx) -> Handled {

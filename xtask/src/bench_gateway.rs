@@ -38,17 +38,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
     let gateway_port = free_port()?;
     let token = crate::devvars::random_token(24);
     let _redis = Killed(
-        Command::new("redis-server")
-            .args([
-                "--port",
-                &redis_port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+        crate::stack::redis::server(redis_port)
             .stdout(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start redis-server: {e}"))?,

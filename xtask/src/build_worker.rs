@@ -70,3 +70,18 @@ fn newest_under(path: &Path) -> Option<SystemTime> {
         .filter_map(|entry| newest_under(&entry.path()))
         .max()
 }
+
+/// The wasm module's size, raw and gzipped (what the Workers size limit counts).
+pub fn bundle_sizes() -> crate::Result<(u64, u64)> {
+    let wasm = root().join("build/index_bg.wasm");
+    let raw = std::fs::metadata(&wasm)
+        .map_err(|e| format!("{}: {e}", wasm.display()))?
+        .len();
+    let gz = crate::proc::output(
+        std::process::Command::new("sh")
+            .args(["-c", &format!("gzip -9 -c '{}' | wc -c", wasm.display())]),
+    )
+    .and_then(|s| s.trim().parse().ok())
+    .ok_or("gzip of the bundle failed")?;
+    Ok((raw, gz))
+}

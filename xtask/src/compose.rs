@@ -15,17 +15,7 @@ pub fn check() -> crate::Result<()> {
         proc::output(Command::new("python3").args(["-m", "check_jsonschema", "--version"]))
             .unwrap_or_default();
     if !installed.contains(CHECK_JSONSCHEMA_VERSION) {
-        proc::run(
-            Command::new("python3").args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                &format!("check-jsonschema=={CHECK_JSONSCHEMA_VERSION}"),
-            ]),
-            "pip must reach PyPI to install check-jsonschema",
-        )?;
+        crate::toolchain::pip_install("check-jsonschema", CHECK_JSONSCHEMA_VERSION)?;
     }
     proc::run(
         Command::new("python3")
@@ -50,13 +40,16 @@ pub fn check() -> crate::Result<()> {
     }
 }
 
-/// The source that reads settings: the worker's config, the core's settings, the gateway's.
+/// The source that reads settings: the worker's config, the core's settings and deployment
+/// rules, the metrics route, the gateway's config, and the migrator's stack settings.
 fn settings_source() -> crate::Result<String> {
     [
         "src/config.rs",
-        "src/metrics.rs",
+        "src/routes/documents.rs",
         "crates/core/src/settings.rs",
+        "crates/core/src/deployment.rs",
         "crates/redis-rest/src/config.rs",
+        "xtask/src/stack/mod.rs",
     ]
     .iter()
     .map(|p| std::fs::read_to_string(root().join(p)).map_err(|e| format!("{p}: {e}")))
@@ -78,7 +71,7 @@ fn static_problems(compose: &str, settings_source: &str) -> Vec<String> {
                 ));
             }
         }
-        if !matches!(name.as_str(), "worker" | "redis-rest") {
+        if !matches!(name.as_str(), "worker" | "redis-rest" | "migrate") {
             continue;
         }
         for key in service["environment"]

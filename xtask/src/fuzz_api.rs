@@ -38,17 +38,7 @@ pub fn ensure_installed() -> crate::Result<()> {
     if version.contains(SCHEMATHESIS_VERSION) {
         return Ok(());
     }
-    proc::run(
-        Command::new("python3").args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
-        ]),
-        "pip must reach PyPI to install schemathesis",
-    )
+    crate::toolchain::pip_install("schemathesis", SCHEMATHESIS_VERSION)
 }
 
 /// Runs the fuzzer against the worker on `port` with `examples` cases per operation and phase.

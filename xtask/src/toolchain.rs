@@ -219,3 +219,19 @@ pub fn wrangler() -> Command {
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false");
     cmd
 }
+
+/// Installs a Python package pinned to `version` with pip, from PyPI (the test tools that no
+/// Debian or npm package ships: Schemathesis, check-jsonschema).
+pub fn pip_install(package: &str, version: &str) -> crate::Result<()> {
+    proc::run(
+        Command::new("python3").args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("{package}=={version}"),
+        ]),
+        &format!("pip must reach PyPI to install {package}"),
+    )
+}

@@ -145,40 +145,13 @@ fn hyphenated(b: &[u8; 16]) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use std::cell::Cell;
-
-    /// A deterministic generator for tests: a xorshift stream from a seed. Not secure; only
-    /// here so statistics and formats can be checked reproducibly.
-    pub struct SeededRandom(pub Cell<u64>);
-
-    impl SecureRandom for SeededRandom {
-        fn fill(&self, dest: &mut [u8]) -> Result<(), RandomUnavailable> {
-            for byte in dest {
-                let mut x = self.0.get();
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                self.0.set(x);
-                *byte = (x >> 24) as u8;
-            }
-            Ok(())
-        }
-    }
-
-    /// A generator that always fails.
-    pub struct BrokenRandom;
-
-    impl SecureRandom for BrokenRandom {
-        fn fill(&self, _: &mut [u8]) -> Result<(), RandomUnavailable> {
-            Err(RandomUnavailable)
-        }
-    }
+    use crate::testing::{BrokenRandom, SeededRandom};
 
     #[test]
     fn digits_have_the_requested_length_and_only_digits() {
-        let rng = SeededRandom(Cell::new(0x9e37_79b9_7f4a_7c15));
+        let rng = SeededRandom::new(0x9e37_79b9_7f4a_7c15);
         for len in 4..=10 {
             let code = uniform_digits(&rng, len).unwrap();
             assert_eq!(code.len(), len);
@@ -191,7 +164,7 @@ pub(crate) mod tests {
         // 100,000 digits in 10 bins: chi-squared with 9 degrees of freedom stays under 27.88
         // with probability 0.999 when the digits are uniform. `byte % 10` without rejection
         // (0-5 at 26/256 each, 6-9 at 25/256) scores about 37 and fails.
-        let rng = SeededRandom(Cell::new(0x2545_f491_4f6c_dd1d));
+        let rng = SeededRandom::new(0x2545_f491_4f6c_dd1d);
         let mut counts = [0u64; 10];
         for _ in 0..10_000 {
             for b in uniform_digits(&rng, 10).unwrap().bytes() {
@@ -214,7 +187,7 @@ pub(crate) mod tests {
 
     #[test]
     fn uuids_are_version_4_and_refresh_tokens_carry_256_bits() {
-        let rng = SeededRandom(Cell::new(7));
+        let rng = SeededRandom::new(7);
         let id = uuid_v4(&rng).unwrap();
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
@@ -228,7 +201,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_refresh_token_names_its_user_and_parses_back() {
-        let rng = SeededRandom(Cell::new(11));
+        let rng = SeededRandom::new(11);
         let id = UserId::generate(&rng).unwrap();
         let token = RefreshToken::for_user(&id, &RefreshSecret::generate(&rng).unwrap());
         assert_eq!(

@@ -42,12 +42,11 @@ impl SessionId {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::tests::SeededRandom;
-    use std::cell::Cell;
+    use crate::testing::SeededRandom;
 
     #[test]
     fn generated_ids_carry_128_bits_and_parse_back() {
-        let id = SessionId::generate(&SeededRandom(Cell::new(3))).unwrap();
+        let id = SessionId::generate(&SeededRandom::new(3)).unwrap();
         assert_eq!(id.as_str().len(), 22);
         assert_eq!(SessionId::parse(id.as_str()), Ok(id));
     }

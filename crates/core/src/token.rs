@@ -230,10 +230,9 @@ pub async fn verify(
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::secrets::tests::SeededRandom;
+    use crate::testing::SeededRandom;
     use p256::ecdsa::signature::{Signer as _, Verifier as _};
     use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-    use std::cell::Cell;
 
     const NOW: UnixSeconds = 1_800_000_000;
 
@@ -289,7 +288,7 @@ mod tests {
             "session-1",
             "",
             NOW,
-            &SeededRandom(Cell::new(9)),
+            &SeededRandom::new(9),
         )
         .unwrap()
     }

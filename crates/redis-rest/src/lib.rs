@@ -9,9 +9,11 @@
 //! - [`pool`]: a small pool of multiplexed, self-reconnecting Redis connections.
 //! - [`request`]: turning HTTP requests (JSON arrays, command-in-path) into Redis commands.
 //! - [`reply`]: turning Redis replies into the protocol's JSON (plain or base64).
-//! - [`server`]: routing, auth, limits, timeouts and the access log.
+//! - [`http`]: the bearer token check, the reply encoding, the access-log line.
+//! - [`server`]: routing, limits and timeouts.
 
 pub mod config;
+pub mod http;
 pub mod pool;
 pub mod reply;
 pub mod request;

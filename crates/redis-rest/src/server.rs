@@ -1,18 +1,19 @@
 //! The HTTP side: auth, body limits, dispatch to Redis with a timeout, the access log.
 
 use crate::config::Config;
+use crate::http::{authorized, encoding_of, log_line, route_label};
 use crate::pool::RedisPool;
 use crate::reply::{self, Encoding};
 use crate::request::{self, Command, RequestError};
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use redis::Value;
 use serde_json::{json, Value as Json};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Shared state of the gateway.
 pub struct Gateway {
@@ -297,71 +298,10 @@ fn to_redis_cmd(command: &Command) -> redis::Cmd {
     cmd
 }
 
-/// The bearer token from `Authorization: Bearer ...` or the `_token` query parameter, compared
-/// in constant time so response timing does not reveal how much of a guess was right.
-fn authorized(token: &str, headers: &HeaderMap, query: Option<&str>) -> bool {
-    let from_header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().as_bytes().to_vec());
-    let presented = from_header.or_else(|| {
-        request::query_pairs(query)
-            .into_iter()
-            .find(|(name, _)| name == b"_token")
-            .map(|(_, v)| v)
-    });
-    presented.is_some_and(|p| constant_time_eq(&p, token.as_bytes()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn encoding_of(headers: &HeaderMap) -> Encoding {
-    match headers
-        .get("upstash-encoding")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(v) if v.eq_ignore_ascii_case("base64") => Encoding::Base64,
-        _ => Encoding::Plain,
-    }
-}
-
-/// The route for the log: fixed paths as they are, the command-in-path form as its command name
-/// only, since the rest of such a path is arguments.
-fn route_label(path: &str) -> String {
-    match path {
-        "" | "/" | "/pipeline" | "/multi-exec" => path.to_owned(),
-        _ => {
-            let name = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
-            format!(
-                "/{}/...",
-                name.to_ascii_lowercase()
-                    .chars()
-                    .take(32)
-                    .collect::<String>()
-            )
-        }
-    }
-}
-
-fn log_line(mut fields: Json) {
-    let ts = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    fields["ts_ms"] = json!(ts);
-    println!("{fields}");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderMap;
     use axum::http::HeaderValue;
 
     #[test]

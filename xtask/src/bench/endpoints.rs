@@ -2,6 +2,7 @@
 //! (its own test number, its tokens), and the measured part of each step.
 
 use super::http::{Connection, Request, Response};
+use crate::devvars;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
@@ -190,4 +191,32 @@ impl Actor {
         self.seed.set(x);
         x
     }
+}
+
+/// The worker's settings for the benchmark: limits out of the way (the benchmark measures the
+/// work, not the refusals), console SMS, and one test number per connection.
+pub(crate) fn bench_vars() -> crate::Result<std::collections::BTreeMap<String, String>> {
+    let mut vars = devvars::fresh()?;
+    for (k, v) in [
+        ("SMS_PROVIDER", "console"),
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+        ("OTP_SENDS_PER_WINDOW", "1000"),
+        ("OTP_SEND_WINDOW_SECONDS", "1"),
+        ("OTP_SENDS_PER_DAY", "10000"),
+        ("IP_SENDS_PER_WINDOW", "1000000"),
+        ("IP_SEND_WINDOW_SECONDS", "1"),
+        ("IP_LOGINS_PER_WINDOW", "1000000"),
+        ("IP_LOGIN_WINDOW_SECONDS", "1"),
+    ] {
+        vars.insert(k.into(), v.into());
+    }
+    vars.insert(
+        "OTP_TEST_NUMBERS".into(),
+        test_numbers_setting(super::MAX_CONNECTIONS),
+    );
+    vars.insert(
+        "REDIS_KEY_PREFIX".into(),
+        format!("bench-{}:", devvars::random_token(6)),
+    );
+    Ok(vars)
 }

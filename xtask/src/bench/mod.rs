@@ -11,6 +11,7 @@
 //! primitives the endpoint needs, measured straight from this process. Last, the signing
 //! benchmark (`bench-signing`) runs in the same command.
 
+mod curves;
 mod endpoints;
 mod floor;
 mod http;
@@ -20,6 +21,7 @@ mod report;
 mod soak;
 mod workerd;
 
+pub(crate) use endpoints::bench_vars;
 pub use soak::soak;
 
 use crate::proc::{note, step};
@@ -95,8 +97,8 @@ impl Target {
         Ok(match self.plain_pid {
             Some(pid) => (procs::tree(pid), Some(pid)),
             None => {
-                let tree = wrangler_tree(self.port)?;
-                let runtime = user_runtime(&tree);
+                let tree = procs::wrangler_tree(self.port)?;
+                let runtime = procs::user_runtime(&tree);
                 (tree, runtime)
             }
         })
@@ -113,11 +115,11 @@ struct Row {
 }
 
 pub fn bench(seconds: u64) -> crate::Result<()> {
-    proc_catch();
+    crate::proc::catch_interrupts();
     let length = Duration::from_secs(seconds);
     toolchain::setup()?;
     build_worker::build_worker(false)?;
-    let (wasm_raw, wasm_gz) = bundle_sizes()?;
+    let (wasm_raw, wasm_gz) = build_worker::bundle_sizes()?;
     note(&format!("bundle: {wasm_raw} bytes raw, {wasm_gz} gzipped"));
 
     let profile = Profile::bench();
@@ -194,7 +196,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
         }
     }
 
-    let curves = latency_curves(&rows, &runtimes[0].1, &runtimes[0].2)?;
+    let curves = curves::latency_curves(&rows, &runtimes[0].1, &runtimes[0].2)?;
     let chart = root().join("docs/bench-latency.svg");
     std::fs::create_dir_all(root().join("docs")).map_err(|e| e.to_string())?;
     std::fs::write(
@@ -247,11 +249,11 @@ fn measure(
     if worker_pid.is_none() {
         note("the workerd that runs the worker was not found; its CPU reads as 0");
     }
-    let roots = stack_roots(profile, &tree);
+    let roots = procs::stack_roots(profile, &tree);
     let worker_cpu = || worker_pid.map_or(0.0, procs::cpu_seconds);
-    let (w0, s0) = (worker_cpu(), cpu_of_trees(&roots));
+    let (w0, s0) = (worker_cpu(), procs::cpu_of_trees(&roots));
     let saturated = load::saturate(endpoint, target.port, CONNECTIONS, length)?;
-    let (w1, s1) = (worker_cpu(), cpu_of_trees(&roots));
+    let (w1, s1) = (worker_cpu(), procs::cpu_of_trees(&roots));
     let n = saturated.requests().max(1) as f64;
     let (worker_cpu_ms, stack_cpu_ms) = ((w1 - w0) * 1000.0 / n, (s1 - s0) * 1000.0 / n);
     note(&format!(
@@ -281,167 +283,4 @@ fn measure(
         worker_cpu_ms,
         stack_cpu_ms,
     })
-}
-
-fn proc_catch() {
-    crate::proc::catch_interrupts();
-}
-
-/// The worker's settings for the benchmark: limits out of the way (the benchmark measures the
-/// work, not the refusals), console SMS, and one test number per connection.
-pub(crate) fn bench_vars() -> crate::Result<std::collections::BTreeMap<String, String>> {
-    let mut vars = devvars::fresh()?;
-    for (k, v) in [
-        ("SMS_PROVIDER", "console"),
-        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
-        ("OTP_SENDS_PER_WINDOW", "1000"),
-        ("OTP_SEND_WINDOW_SECONDS", "1"),
-        ("OTP_SENDS_PER_DAY", "10000"),
-        ("IP_SENDS_PER_WINDOW", "1000000"),
-        ("IP_SEND_WINDOW_SECONDS", "1"),
-        ("IP_LOGINS_PER_WINDOW", "1000000"),
-        ("IP_LOGIN_WINDOW_SECONDS", "1"),
-    ] {
-        vars.insert(k.into(), v.into());
-    }
-    vars.insert(
-        "OTP_TEST_NUMBERS".into(),
-        endpoints::test_numbers_setting(MAX_CONNECTIONS),
-    );
-    vars.insert(
-        "REDIS_KEY_PREFIX".into(),
-        format!("bench-{}:", devvars::random_token(6)),
-    );
-    Ok(vars)
-}
-
-/// The wasm module's size, raw and gzipped (what the Workers size limit counts).
-fn bundle_sizes() -> crate::Result<(u64, u64)> {
-    let wasm = root().join("build/index_bg.wasm");
-    let raw = std::fs::metadata(&wasm)
-        .map_err(|e| format!("{}: {e}", wasm.display()))?
-        .len();
-    let gz = crate::proc::output(
-        std::process::Command::new("sh")
-            .args(["-c", &format!("gzip -9 -c '{}' | wc -c", wasm.display())]),
-    )
-    .and_then(|s| s.trim().parse().ok())
-    .ok_or("gzip of the bundle failed")?;
-    Ok((raw, gz))
-}
-
-/// `wrangler dev` on `port` and everything under it (its workerd included).
-pub(crate) fn wrangler_tree(port: u16) -> crate::Result<BTreeSet<u32>> {
-    let pid = procs::listener(port).ok_or(format!("nothing listens on {port}"))?;
-    // The listener may be workerd or node; the tree of wrangler's node process holds both.
-    let mut root = pid;
-    while procs::command_name(root) == "workerd" {
-        match std::fs::read_to_string(format!("/proc/{root}/stat"))
-            .ok()
-            .and_then(|s| {
-                s[s.rfind(')')? + 2..]
-                    .split_whitespace()
-                    .nth(1)?
-                    .parse()
-                    .ok()
-            }) {
-            Some(parent) => root = parent,
-            None => break,
-        }
-    }
-    Ok(procs::tree(root))
-}
-
-pub(crate) fn workerd_of(tree: &BTreeSet<u32>) -> BTreeSet<u32> {
-    tree.iter()
-        .copied()
-        .filter(|&p| procs::command_name(p) == "workerd")
-        .collect()
-}
-
-/// The workerd that runs the worker's code. `wrangler dev` (4.x) starts two: one serving the
-/// public port, which forwards every request to a second one that runs the worker under the
-/// inspector. The second is the one with `--inspector-addr`.
-pub(crate) fn user_runtime(tree: &BTreeSet<u32>) -> Option<u32> {
-    workerd_of(tree).into_iter().find(|&pid| {
-        std::fs::read(format!("/proc/{pid}/cmdline"))
-            .is_ok_and(|c| String::from_utf8_lossy(&c).contains("--inspector-addr"))
-    })
-}
-
-/// The processes of the stack an endpoint uses: the backends' trees and the worker's.
-fn stack_roots(p: &Profile, worker_tree: &BTreeSet<u32>) -> Vec<u32> {
-    let mut roots: Vec<u32> = [
-        p.postgres_port,
-        p.redis_port,
-        p.pgbouncer_port,
-        p.gateway_port,
-    ]
-    .into_iter()
-    .filter_map(procs::listener)
-    .collect();
-    roots.extend(worker_tree.iter().copied());
-    roots
-}
-
-/// CPU seconds of every process under the roots, listed afresh (backends fork as they go).
-fn cpu_of_trees(roots: &[u32]) -> f64 {
-    let all: BTreeSet<u32> = roots.iter().flat_map(|&r| procs::tree(r)).collect();
-    procs::cpu_seconds_of(&all)
-}
-
-/// Fixed-rate steps at 10-110% of each charted endpoint's saturation rate under wrangler dev.
-fn latency_curves(
-    rows: &[Row],
-    worker: &Target,
-    trivial: &Target,
-) -> crate::Result<Vec<plot::Series>> {
-    let mut series = Vec::new();
-    for endpoint in [
-        Endpoint::TrivialWorker,
-        Endpoint::Jwks,
-        Endpoint::Refresh,
-        Endpoint::Login,
-    ] {
-        let Some(row) = rows
-            .iter()
-            .find(|r| r.endpoint == endpoint && r.runtime == Runtime::WranglerDev)
-        else {
-            continue;
-        };
-        let port = if endpoint == Endpoint::TrivialWorker {
-            trivial.port
-        } else {
-            worker.port
-        };
-        let top = row.saturated.rate();
-        let mut points = Vec::new();
-        for fraction in [0.1, 0.25, 0.5, 0.75, 0.9, 1.1] {
-            let rate = (top * fraction).max(1.0);
-            step(&format!(
-                "bench: latency curve, {} at {rate:.0} req/s ({:.0}% of saturation)",
-                endpoint.name(),
-                fraction * 100.0
-            ));
-            let s = load::fixed_rate(
-                endpoint,
-                port,
-                rate,
-                Duration::from_secs(5),
-                MAX_CONNECTIONS,
-            )?;
-            note(&format!(
-                "p50 {:.2} ms, p99 {:.2} ms, {} errors",
-                s.percentile_ms(50.0),
-                s.percentile_ms(99.0),
-                s.errors
-            ));
-            points.push((rate, s.percentile_ms(50.0), s.percentile_ms(99.0)));
-        }
-        series.push(plot::Series {
-            name: endpoint.name().to_owned(),
-            points,
-        });
-    }
-    Ok(series)
 }

@@ -5,9 +5,10 @@
 
 use super::endpoints::Endpoint;
 use super::workerd::{PlainWorkerd, Pooler};
-use super::{bench_vars, load, user_runtime, wrangler_tree};
+use super::{bench_vars, load};
 use crate::proc::{note, step};
 use crate::stack::procs;
+use crate::stack::procs::{user_runtime, wrangler_tree};
 use crate::stack::{Profile, Stack};
 use crate::{build_worker, devvars, toolchain};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,7 @@
 //! Processes of the stack as Linux shows them in /proc: who listens on a port, a process'
 //! descendants, CPU time and resident memory. Used for CPU per request and the soak's memory.
 
+use super::Profile;
 use std::collections::{BTreeSet, HashMap};
 
 /// Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux x86_64).
@@ -144,4 +145,64 @@ pub fn listening_ports(pid: u32) -> Vec<u16> {
         }
     }
     ports.into_iter().collect()
+}
+
+/// `wrangler dev` on `port` and everything under it (its workerd included).
+pub fn wrangler_tree(port: u16) -> crate::Result<BTreeSet<u32>> {
+    let pid = listener(port).ok_or(format!("nothing listens on {port}"))?;
+    // The listener may be workerd or node; the tree of wrangler's node process holds both.
+    let mut root = pid;
+    while command_name(root) == "workerd" {
+        match std::fs::read_to_string(format!("/proc/{root}/stat"))
+            .ok()
+            .and_then(|s| {
+                s[s.rfind(')')? + 2..]
+                    .split_whitespace()
+                    .nth(1)?
+                    .parse()
+                    .ok()
+            }) {
+            Some(parent) => root = parent,
+            None => break,
+        }
+    }
+    Ok(tree(root))
+}
+
+pub fn workerd_of(tree: &BTreeSet<u32>) -> BTreeSet<u32> {
+    tree.iter()
+        .copied()
+        .filter(|&p| command_name(p) == "workerd")
+        .collect()
+}
+
+/// The workerd that runs the worker's code. `wrangler dev` (4.x) starts two: one serving the
+/// public port, which forwards every request to a second one that runs the worker under the
+/// inspector. The second is the one with `--inspector-addr`.
+pub fn user_runtime(tree: &BTreeSet<u32>) -> Option<u32> {
+    workerd_of(tree).into_iter().find(|&pid| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).contains("--inspector-addr"))
+    })
+}
+
+/// The processes of the stack an endpoint uses: the backends' trees and the worker's.
+pub fn stack_roots(p: &Profile, worker_tree: &BTreeSet<u32>) -> Vec<u32> {
+    let mut roots: Vec<u32> = [
+        p.postgres_port,
+        p.redis_port,
+        p.pgbouncer_port,
+        p.gateway_port,
+    ]
+    .into_iter()
+    .filter_map(listener)
+    .collect();
+    roots.extend(worker_tree.iter().copied());
+    roots
+}
+
+/// CPU seconds of every process under the roots, listed afresh (backends fork as they go).
+pub fn cpu_of_trees(roots: &[u32]) -> f64 {
+    let all: BTreeSet<u32> = roots.iter().flat_map(|&r| tree(r)).collect();
+    cpu_seconds_of(&all)
 }

@@ -6,6 +6,23 @@ use crate::proc::{self, note};
 use std::process::Command;
 use std::time::Duration;
 
+/// `redis-server` on a loopback port, keeping nothing on disk: the one way xtask launches it
+/// (as the stack's daemon here, in the foreground for the gateway benchmark).
+pub fn server(port: u16) -> Command {
+    let mut command = Command::new("redis-server");
+    command.args([
+        "--port",
+        &port.to_string(),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]);
+    command
+}
+
 /// Starts Redis as a daemon unless it runs already. Returns whether this call started it.
 pub fn start(p: &Profile) -> crate::Result<bool> {
     let dir = p.dir.join("redis");
@@ -18,17 +35,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
     net::ensure_free(p.redis_port, "Redis", &Profile::port_var(p.name, "REDIS"))?;
     let log = dir.join("redis.log");
     proc::run(
-        Command::new("redis-server")
-            .args([
-                "--port",
-                &p.redis_port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+        server(p.redis_port)
             .args([
                 "--daemonize",
                 "yes",

@@ -2,19 +2,19 @@
 //! user if new, start the session with its refresh token (one write), and sign an access token.
 
 use super::send_otp::limit_details;
-use super::Problem;
+use super::{IssuedTokens, Problem, Signing};
 use crate::account::UserId;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{code_mac, MalformedCode, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::ports::{
     AccountStore, BackendError, Clock, Limit, LoginAccount, NewLogin, OtpStore, SecureRandom,
-    TokenSigner, UnixSeconds, User, VerifyOutcome, VerifyRequest,
+    TokenSigner, VerifyOutcome, VerifyRequest,
 };
 use crate::secrets::{RefreshSecret, RefreshToken};
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
-use crate::token::{self, TokenError};
+use crate::token::TokenError;
 
 pub struct LoginInput<'a> {
     pub phone: &'a str,
@@ -24,17 +24,11 @@ pub struct LoginInput<'a> {
     pub user_agent: Option<&'a str>,
 }
 
-/// The tokens and user of a successful login.
+/// The tokens of a successful login, and whether it created the user.
 #[derive(Debug, Clone)]
 pub struct LoginOutput {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub expires_in: u32,
-    pub expires_at: UnixSeconds,
-    pub refresh_expires_at: UnixSeconds,
+    pub tokens: IssuedTokens,
     pub is_new_user: bool,
-    pub user: User,
-    pub session_id: SessionId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,19 +139,18 @@ where
     let user = account.into_user();
     // The store kept this token's hash; the user id it names comes from the store.
     let refresh = RefreshToken::for_user(&user.id, &refresh_secret);
-    let (access_token, expires_at) =
-        token::issue(deps.signer, settings, &user, &session, now, deps.rng)
-            .await
-            .map_err(LoginError::Token)?;
+    let signing = Signing {
+        signer: deps.signer,
+        rng: deps.rng,
+        settings,
+        now,
+    };
+    let tokens = IssuedTokens::sign(signing, user, session, refresh, refresh_expires_at)
+        .await
+        .map_err(LoginError::Token)?;
     Ok(LoginOutput {
-        access_token,
-        refresh_token: refresh.token,
-        expires_in: settings.access_token_ttl_secs,
-        expires_at,
-        refresh_expires_at,
+        tokens,
         is_new_user,
-        user,
-        session_id: session,
     })
 }
 

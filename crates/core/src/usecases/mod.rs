@@ -6,8 +6,13 @@ pub mod login;
 pub mod refresh;
 pub mod send_otp;
 
+use crate::account::User;
 use crate::error::{ErrorBody, ErrorCode};
-use crate::ports::BackendError;
+use crate::ports::{BackendError, SecureRandom, TokenSigner, UnixSeconds};
+use crate::secrets::RefreshToken;
+use crate::session::SessionId;
+use crate::settings::Settings;
+use crate::token::{self, TokenError};
 
 /// An error as the client will see it: the body, and for 429s the `Retry-After` seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,4 +50,55 @@ pub(crate) fn backend_body(error: &BackendError) -> ErrorBody {
 /// The answer to a failure of our own (a signer, the random source): 500.
 pub(crate) fn internal() -> ErrorBody {
     ErrorBody::new(ErrorCode::Internal, "internal error")
+}
+
+/// What login and refresh hand out: a signed access token for the session, the refresh token,
+/// their lifetimes, and whose they are.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u32,
+    pub expires_at: UnixSeconds,
+    pub refresh_expires_at: UnixSeconds,
+    pub user: User,
+    pub session: SessionId,
+}
+
+/// Everything that signs the access token of an [`IssuedTokens`].
+pub(crate) struct Signing<'a, T, R> {
+    pub signer: &'a T,
+    pub rng: &'a R,
+    pub settings: &'a Settings,
+    pub now: UnixSeconds,
+}
+
+impl IssuedTokens {
+    /// Signs the access token for `user`'s `session` and pairs it with the stored refresh token.
+    pub(crate) async fn sign<T: TokenSigner, R: SecureRandom>(
+        with: Signing<'_, T, R>,
+        user: User,
+        session: SessionId,
+        refresh: RefreshToken,
+        refresh_expires_at: UnixSeconds,
+    ) -> Result<Self, TokenError> {
+        let (access_token, expires_at) = token::issue(
+            with.signer,
+            with.settings,
+            &user,
+            &session,
+            with.now,
+            with.rng,
+        )
+        .await?;
+        Ok(Self {
+            access_token,
+            refresh_token: refresh.token,
+            expires_in: with.settings.access_token_ttl_secs,
+            expires_at,
+            refresh_expires_at,
+            user,
+            session,
+        })
+    }
 }

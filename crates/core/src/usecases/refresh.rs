@@ -1,32 +1,24 @@
 //! `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`: rotate a refresh token (one
 //! statement), or end sessions with one.
 
-use super::Problem;
+use super::{IssuedTokens, Problem, Signing};
 use crate::error::{ErrorBody, ErrorCode};
 use crate::ports::{
     AccountStore, BackendError, Clock, LogoutOutcome, LogoutScope, Rotation, RotationOutcome,
-    SecureRandom, TokenSigner, UnixSeconds, User,
+    SecureRandom, TokenSigner,
 };
 use crate::secrets::{RefreshSecret, RefreshToken};
 use crate::session::SessionId;
 use crate::settings::Settings;
-use crate::token::{self, TokenError};
+use crate::token::TokenError;
 
 pub struct RefreshInput<'a> {
     pub refresh_token: Option<&'a str>,
     pub session_id: Option<&'a str>,
 }
 
-#[derive(Debug, Clone)]
-pub struct RefreshOutput {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub expires_in: u32,
-    pub expires_at: UnixSeconds,
-    pub refresh_expires_at: UnixSeconds,
-    pub user: User,
-    pub session: SessionId,
-}
+/// A refresh hands out the rotated pair.
+pub type RefreshOutput = IssuedTokens;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefreshError {
@@ -95,19 +87,15 @@ where
         RotationOutcome::Reused => return Err(RefreshError::Reused),
         RotationOutcome::Invalid => return Err(RefreshError::Invalid),
     };
-    let (access_token, expires_at) =
-        token::issue(deps.signer, settings, &user, &session, now, deps.rng)
-            .await
-            .map_err(RefreshError::Token)?;
-    Ok(RefreshOutput {
-        access_token,
-        refresh_token: successor.token,
-        expires_in: settings.access_token_ttl_secs,
-        expires_at,
-        refresh_expires_at,
-        user,
-        session,
-    })
+    let signing = Signing {
+        signer: deps.signer,
+        rng: deps.rng,
+        settings,
+        now,
+    };
+    IssuedTokens::sign(signing, user, session, successor, refresh_expires_at)
+        .await
+        .map_err(RefreshError::Token)
 }
 
 impl RefreshError {

@@ -97,8 +97,9 @@ fn the_right_code_makes_the_user_once_and_signs_for_the_session() {
     issue(&store, &s, "123456");
     let first = run(&w, &store, &accounts, &s, PHONE, "123456", Some(SESSION)).unwrap();
     assert!(first.is_new_user);
+    let first = first.tokens;
     assert_eq!(first.user.phone, PHONE);
-    assert_eq!(first.session_id.as_str(), SESSION);
+    assert_eq!(first.session.as_str(), SESSION);
     assert_eq!((first.expires_in, first.expires_at), (900, 1_900_000_900));
     assert_eq!(first.refresh_expires_at, 1_900_000_000 + 30 * 86_400);
     let presented = RefreshToken::parse(&first.refresh_token).unwrap();
@@ -115,7 +116,7 @@ fn the_right_code_makes_the_user_once_and_signs_for_the_session() {
     issue(&store, &s, "654321");
     let again = run(&w, &store, &accounts, &s, PHONE, "654321", Some(SESSION)).unwrap();
     assert!(!again.is_new_user);
-    assert_eq!(again.user.id, first.user.id);
+    assert_eq!(again.tokens.user.id, first.user.id);
 }
 
 #[test]

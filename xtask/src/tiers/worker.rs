@@ -1,0 +1,99 @@
+//! The tiers that run the worker itself: e2e against `wrangler dev` on the test stack, and the
+//! Schemathesis fuzzer against a worker of its own.
+
+use super::cargo;
+use crate::proc::{self, step};
+use crate::stack::{Profile, Stack};
+use crate::{build_worker, devvars};
+
+/// The test worker's settings: fresh secrets, codes delivered to the tests' signed-webhook
+/// receiver, and a key prefix of its own so runs never share Redis state.
+fn e2e_worker_vars(p: &Profile) -> crate::Result<std::collections::BTreeMap<String, String>> {
+    let mut vars = devvars::fresh()?;
+    vars.insert("SMS_PROVIDER".into(), "webhook".into());
+    vars.insert(
+        "SMS_WEBHOOK_URL".into(),
+        format!("http://127.0.0.1:{}/sms", p.webhook_port),
+    );
+    vars.insert(
+        "SMS_WEBHOOK_SECRET".into(),
+        format!("whsec_{}", devvars::random_base64(24)),
+    );
+    vars.insert(
+        "REDIS_KEY_PREFIX".into(),
+        format!("e2e-{}:", devvars::random_token(6)),
+    );
+    // One fixed test number, for the fuzzer's login (e2e never uses it).
+    vars.insert(
+        "OTP_TEST_NUMBERS".into(),
+        format!(
+            "{}={}",
+            crate::fuzz_api::TEST_NUMBER,
+            crate::fuzz_api::TEST_CODE
+        ),
+    );
+    Ok(vars)
+}
+
+/// A worker of its own for the fuzzer, on free ports: codes go to its console (no receiver runs
+/// after e2e), and nothing the fuzzer does can touch the e2e worker's state.
+pub(super) fn fuzz(stack: &mut Stack) -> crate::Result<()> {
+    step("tier fuzz: Schemathesis against the worker's OpenAPI document");
+    fuzz_api(stack, FUZZ_EXAMPLES)
+}
+
+/// Examples per operation and phase in the test command (about 650 cases, a minute or two);
+/// `cargo xtask fuzz-api` runs more.
+const FUZZ_EXAMPLES: u32 = 30;
+
+/// Schemathesis with `examples` per operation against a worker of its own on `stack`.
+pub fn fuzz_api(stack: &mut Stack, examples: u32) -> crate::Result<()> {
+    build_worker::build_worker(false)?;
+    let p = &stack.profile;
+    let mut vars = e2e_worker_vars(p)?;
+    vars.insert("SMS_PROVIDER".into(), "console".into());
+    vars.extend(crate::stack::worker::stack_vars(p, &stack.gateway_token));
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| e.to_string())
+    };
+    let worker = crate::stack::worker::RunningWorker::start(crate::stack::worker::Instance {
+        name: "fuzz".into(),
+        port: free()?,
+        inspector_port: free()?,
+        dir: p.dir.join("worker-fuzz"),
+        vars,
+        hyperdrive_url: p.pooler_url(),
+        inherit_output: false,
+        config: None,
+    })?;
+    crate::fuzz_api::run(worker.instance.port, examples)
+}
+
+pub(super) fn e2e(
+    stack: &mut Stack,
+    env: &[(String, String)],
+    args: &[String],
+) -> crate::Result<()> {
+    step("tier e2e: the worker under wrangler dev");
+    build_worker::build_worker(false)?;
+    stack.start_worker(e2e_worker_vars(&stack.profile)?, false)?;
+    // Every binary runs even after one fails (--no-fail-fast), so one run reports every broken
+    // flow. One test thread: the fault tests stop shared backends, which would fail tests
+    // running beside them.
+    proc::run(
+        cargo(&[
+            "test",
+            "--no-fail-fast",
+            "-p",
+            "e2e",
+            "--",
+            "--test-threads=1",
+        ])
+        .args(args)
+        .envs(env.iter().cloned()),
+        "see the failing tests above and .stack/test/wrangler.log",
+    )
+}
