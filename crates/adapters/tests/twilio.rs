@@ -81,3 +81,15 @@ async fn a_refusal_is_an_error_naming_twilios_code_and_never_the_message() {
     assert!(!err.to_string().contains("123456"));
     assert!(!err.to_string().contains("secret-token"));
 }
+
+/// The SMS sender's contract, the same suite the recording double passes.
+#[tokio::test]
+async fn the_twilio_sender_keeps_the_contract() {
+    let (accepting, _) = stand_in("201 Created", r#"{"sid":"SM123"}"#);
+    let (refusing, _) = stand_in(
+        "400 Bad Request",
+        r#"{"code":21211,"message":"Invalid 'To': Your code is 802417"}"#,
+    );
+    let sender = |url: &str| TwilioSms::new(url, "AC123", "secret-token", "+15005550006");
+    auth_core::testing::contract::sms_sender(&sender(&accepting), &sender(&refusing)).await;
+}

@@ -45,8 +45,9 @@ pub enum VerifyOutcome {
     Limited { limit: Limit, retry_after_secs: u32 },
 }
 
-/// A request to store a code.
-pub struct IssueRequest<'a> {
+/// A code for a phone and session, with who asks and under which limits: what `issue` stores
+/// and what `verify` checks.
+pub struct CodeRequest<'a> {
     pub phone: &'a PhoneNumber,
     pub session: &'a SessionId,
     /// HMAC of phone, session and code: the only form of the code that is stored.
@@ -55,14 +56,11 @@ pub struct IssueRequest<'a> {
     pub settings: &'a Settings,
 }
 
+/// A request to store a code.
+pub type IssueRequest<'a> = CodeRequest<'a>;
+
 /// A login attempt to check against the stored code.
-pub struct VerifyRequest<'a> {
-    pub phone: &'a PhoneNumber,
-    pub session: &'a SessionId,
-    pub mac: &'a str,
-    pub client_ip: &'a str,
-    pub settings: &'a Settings,
-}
+pub type VerifyRequest<'a> = CodeRequest<'a>;
 
 /// Pending codes and the counters that limit them. Implementations MUST make each call one
 /// atomic step, and keep this contract (held by `testing::contract::otp_store` for the

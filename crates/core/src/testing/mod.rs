@@ -101,6 +101,13 @@ mod tests {
     }
 
     #[test]
+    fn the_recording_sms_sender_keeps_the_contract() {
+        let refusing = RecordingSms::default();
+        refusing.fail();
+        futures::executor::block_on(contract::sms_sender(&RecordingSms::default(), &refusing));
+    }
+
+    #[test]
     fn the_in_memory_otp_store_keeps_the_contract() {
         let clock = FixedClock::at(1_900_000_000);
         futures::executor::block_on(contract::otp_store(|| InMemoryOtpStore::new(&clock)));

@@ -4,9 +4,11 @@
 
 mod accounts;
 mod otp_store;
+mod sms;
 
 pub use accounts::account_store;
 pub use otp_store::otp_store;
+pub use sms::sms_sender;
 
 use crate::settings::Settings;
 
