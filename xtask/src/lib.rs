@@ -14,6 +14,7 @@
 //! - [`keygen`]: new ES256 signing keys for rotation.
 //! - [`scope`]: the operator command that sets a user's scope.
 //! - [`tiers`]: the test command, tier by tier.
+//! - [`citus`]: Citus built from its source when missing, and a cluster for the citus tier.
 //! - [`fuzz_api`]: Schemathesis against the live worker.
 //! - [`bench_gateway`]: the REST gateway against plain Redis, in one run.
 //! - [`bench_signing`]: ES256 signing in the worker, WebCrypto against pure Rust, in one run.
@@ -23,6 +24,7 @@ pub mod bench;
 pub mod bench_gateway;
 pub mod bench_signing;
 pub mod build_worker;
+pub mod citus;
 pub mod compose;
 pub mod devvars;
 pub mod fuzz_api;

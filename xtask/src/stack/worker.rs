@@ -97,7 +97,7 @@ pub fn start(instance: &Instance, port_var: &str, inspector_var: &str) -> crate:
     }
     cmd.env(
         "CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE",
-        &instance.hyperdrive_url,
+        with_password(&instance.hyperdrive_url),
     )
     .stdin(Stdio::null())
     .process_group(0);
@@ -186,5 +186,35 @@ impl RunningWorker {
 impl Drop for RunningWorker {
     fn drop(&mut self) {
         terminate_group(&mut self.child);
+    }
+}
+
+/// Wrangler's local Hyperdrive binding refuses a connection string without a password, even
+/// for a server with trust authentication (which ignores it): such a URL gets a placeholder.
+pub fn with_password(url: &str) -> String {
+    let parts = super::postgres::ConnParts::parse(url);
+    if !parts.password.is_empty() {
+        return url.to_owned();
+    }
+    let with = super::postgres::ConnParts {
+        password: "trust-auth-ignores-this".into(),
+        ..parts
+    };
+    with.with_host_port(&with.host.clone(), with.port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_password;
+
+    #[test]
+    fn a_url_without_a_password_gets_a_placeholder_and_others_are_kept() {
+        let bare = with_password("postgres://postgres@127.0.0.1:56442/auth");
+        assert_eq!(
+            bare,
+            "postgres://postgres:trust-auth-ignores-this@127.0.0.1:56442/auth"
+        );
+        let given = "postgres://auth:auth@127.0.0.1:56442/auth";
+        assert_eq!(with_password(given), given);
     }
 }

@@ -377,7 +377,7 @@ fn every_statement_runs_where_the_catalogue_says() {
     for statement in ALL {
         let (name, sql) = (statement.name, statement.sql);
         match statement.routing {
-            Routing::Shard(param) => {
+            Routing::Shard(param) | Routing::ShardSteps(param) => {
                 let found = violations(sql, &dist, param);
                 assert!(found.is_empty(), "{name} does not route: {found:#?}");
             }

@@ -181,10 +181,19 @@ async fn apply_one(client: &Client, migration: &Migration) -> Result<Outcome, Mi
             }
             return Ok(Outcome::AlreadyApplied);
         }
-        client
-            .batch_execute(&migration.sql)
-            .await
-            .map_err(|e| failed(e.into()))?;
+        // One statement at a time: Citus refuses several DDL statements in one query string.
+        let statements = super::split::statements(&migration.sql).map_err(|message| {
+            failed(PgError::Server {
+                code: "42601".into(),
+                message,
+            })
+        })?;
+        for statement in statements {
+            client
+                .batch_execute(statement)
+                .await
+                .map_err(|e| failed(e.into()))?;
+        }
         client
             .query_typed(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",

@@ -2,7 +2,11 @@
 
 mod accounts;
 pub mod catalogue;
+// Migrations run from native tools only (xtask, tests), never from the worker.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod migrate;
+#[cfg(not(target_arch = "wasm32"))]
+mod split;
 mod store;
 
 // sqlparser is a native dev-dependency: the proof runs with the native tests.

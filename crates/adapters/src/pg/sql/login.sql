@@ -3,7 +3,9 @@
 -- half-written if anything fails. Every table is addressed by the user id ($1), so on Citus the
 -- statement routes to that user's shard. Data-modifying CTEs all run against one snapshot;
 -- foreign keys are checked at the end of the statement, so rows made in one CTE can be
--- referenced by the next.
+-- referenced by the next. Citus allows only immutable functions in ON CONFLICT ... DO UPDATE
+-- SET, so the restarted session takes its times from the proposed row (the columns' now()
+-- defaults), never from now() there.
 -- $1 user id, $2 phone, $3 session id, $4 token hash, $5 expiry (unix s), $6 user agent, $7 ip
 WITH existing AS (
     SELECT id, phone, scope, created_at, updated_at FROM users WHERE id = $1::uuid
@@ -23,8 +25,9 @@ WITH existing AS (
     INSERT INTO sessions (id, user_id, expires_at, user_agent, ip)
     VALUES ($3, $1::uuid, to_timestamp($5), $6, $7)
     ON CONFLICT (user_id, id) DO UPDATE
-        SET created_at = now(), last_used_at = now(), expires_at = EXCLUDED.expires_at,
-            revoked_at = NULL, user_agent = EXCLUDED.user_agent, ip = EXCLUDED.ip
+        SET created_at = EXCLUDED.created_at, last_used_at = EXCLUDED.last_used_at,
+            expires_at = EXCLUDED.expires_at, revoked_at = NULL,
+            user_agent = EXCLUDED.user_agent, ip = EXCLUDED.ip
     RETURNING id
 ), token AS (
     INSERT INTO refresh_tokens (token_hash, user_id, session_id, expires_at)

@@ -1,6 +1,8 @@
 -- Logout in one statement, on the shard of the user the token names ($1): end the chosen
 -- sessions of the token's user and revoke their tokens.
--- $1 user id, $2 token hash, $3 scope (local, others, global), $4 ip, $5 user agent
+-- $1 user id, $2 token hash, $3 scope (local, others, global), $4 ip, $5 user agent.
+-- The scope is compared with =, not a simple CASE on the parameter: Citus deparses
+-- `CASE $3 WHEN 'local' ...` for the shard into `text = boolean`, which does not exist.
 WITH me AS (
     SELECT session_id FROM refresh_tokens
     WHERE user_id = $1::uuid AND token_hash = $2
@@ -9,9 +11,9 @@ WITH me AS (
     UPDATE sessions s SET revoked_at = now()
     FROM me
     WHERE s.user_id = $1::uuid AND s.revoked_at IS NULL
-      AND CASE $3 WHEN 'local' THEN s.id = me.session_id
-                  WHEN 'others' THEN s.id <> me.session_id
-                  ELSE true END
+      AND (($3 = 'local' AND s.id = me.session_id)
+        OR ($3 = 'others' AND s.id <> me.session_id)
+        OR $3 = 'global')
     RETURNING s.id
 ), revoked AS (
     UPDATE refresh_tokens t SET revoked_at = now()

@@ -1,0 +1,246 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The account store on a real Citus cluster (a coordinator and two workers), made, migrated and
+//! distributed by the citus tier (`cargo xtask test citus`), which runs these tests with
+//! `--ignored` and the cluster's addresses in CITUS_POOLER_URL, CITUS_COORDINATOR_URL and
+//! CITUS_WORKER_URLS. They need that cluster, so a plain `cargo test` skips them.
+
+mod common;
+
+use auth_adapters::pg::catalogue::{Routing, Statement, ALL};
+use auth_adapters::pg::migrate::{self, Migration};
+use auth_adapters::pg::PgAccountStore;
+use auth_core::account::{Scope, UserId};
+use auth_core::phone::PhoneNumber;
+use auth_core::ports::{AccountStore, NewLogin};
+use auth_core::secrets::RefreshSecret;
+use auth_core::session::SessionId;
+use tokio_postgres::types::{ToSql, Type};
+
+fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run `cargo xtask test citus`"))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The port's contract on the coordinator, through PgBouncer in transaction mode: login,
+/// rotation, logout in every scope, sessions, revoke, the admin reads.
+#[tokio::test]
+#[ignore = "needs the citus tier's cluster"]
+async fn the_postgres_store_keeps_the_contract_on_citus() {
+    let pooled = common::connect(&env("CITUS_POOLER_URL")).await;
+    let store = PgAccountStore::new(&pooled);
+    auth_core::testing::contract::account_store(&store, 7, now()).await;
+}
+
+/// The operator's scope change: the phone's owner (by phone), then the user (by id).
+#[tokio::test]
+#[ignore = "needs the citus tier's cluster"]
+async fn the_scope_command_works_on_citus() {
+    let pooled = common::connect(&env("CITUS_POOLER_URL")).await;
+    let store = PgAccountStore::new(&pooled);
+    let phone = PhoneNumber::parse("+14155559001", None).unwrap();
+    let id = UserId::parse("5b0e3c1a-9d2f-4e8b-a7c6-0f1e2d3c9001").unwrap();
+    let login = NewLogin {
+        phone: &phone,
+        new_user_id: &id,
+        session: &SessionId::parse("citus-scope-session-0123").unwrap(),
+        refresh_secret: &RefreshSecret([3; 32]),
+        refresh_expires_at: now() + 86_400,
+        user_agent: None,
+        client_ip: None,
+    };
+    let user = store.login(&login).await.unwrap().into_user();
+    let changed = store
+        .set_scope(phone.as_e164(), &Scope::Superadmin)
+        .await
+        .unwrap();
+    assert_eq!(changed.as_ref(), Some(&user.id));
+    let found = store.find_user(&user.id).await.unwrap().unwrap();
+    assert_eq!(found.scope, Scope::Superadmin);
+    let nobody = store
+        .set_scope("+14155559002", &Scope::Superadmin)
+        .await
+        .unwrap();
+    assert_eq!(nobody, None);
+}
+
+/// Parameters of the right types for a statement, so the planner sees what the service sends.
+fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)> {
+    let text = |v: &str| (Box::new(v.to_owned()) as Box<dyn ToSql + Sync>, Type::TEXT);
+    let null = || {
+        (
+            Box::new(None::<String>) as Box<dyn ToSql + Sync>,
+            Type::TEXT,
+        )
+    };
+    let float = |v: f64| (Box::new(v) as Box<dyn ToSql + Sync>, Type::FLOAT8);
+    let bytes = |v: u8| (Box::new(vec![v; 32]) as Box<dyn ToSql + Sync>, Type::BYTEA);
+    let int = |v: i64| (Box::new(v) as Box<dyn ToSql + Sync>, Type::INT8);
+    let user = "5b0e3c1a-9d2f-4e8b-a7c6-0f1e2d3c4b5a";
+    let session = "explain-session-0123456789";
+    match statement.name {
+        "CLAIM_PHONE" => vec![text("+14155552671"), text(user)],
+        "PHONE_OWNER" => vec![text("+14155552671")],
+        "LOGIN" => vec![
+            text(user),
+            text("+14155552671"),
+            text(session),
+            bytes(1),
+            float(4_102_444_800.0),
+            null(),
+            null(),
+        ],
+        "PROFILE" | "SESSIONS" => vec![text(user), text(session), float(0.0)],
+        "REVOKE_SESSION" => vec![
+            text(user),
+            text(session),
+            float(0.0),
+            text("other-session-0123456789"),
+            null(),
+            null(),
+        ],
+        "ROTATE" => vec![
+            text(user),
+            bytes(1),
+            bytes(2),
+            null(),
+            float(4_102_444_800.0),
+            float(0.0),
+            float(0.0),
+            null(),
+            null(),
+        ],
+        "LOGOUT" => vec![text(user), bytes(1), text("others"), null(), null()],
+        "GET_USER" => vec![text(user)],
+        "SET_SCOPE" => vec![text(user), text("superadmin")],
+        "LIST_USERS" => vec![null(), null(), null(), int(10), int(0)],
+        "SCHEMA_VERSION" => vec![],
+        other => panic!("no sample parameters for {other}: add them here"),
+    }
+}
+
+/// Every "Task Count: N" of a Citus plan, in order.
+fn task_counts(plan: &str) -> Vec<i64> {
+    plan.lines()
+        .filter_map(|line| line.trim().strip_prefix("Task Count: "))
+        .map(|n| n.trim().parse().unwrap_or(-1))
+        .collect()
+}
+
+/// The worker nodes a plan's tasks run on (the coordinator's own tasks, on intermediate
+/// results, aside).
+fn worker_ports(plan: &str) -> std::collections::BTreeSet<String> {
+    let coordinator = env("CITUS_COORDINATOR_URL");
+    plan.lines()
+        .filter_map(|line| line.trim().strip_prefix("Node: "))
+        .filter_map(|node| node.split("port=").nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap_or("").to_owned())
+        .filter(|port| !coordinator.contains(&format!(":{port}/")))
+        .collect()
+}
+
+/// On the real cluster, every statement of the catalogue plans as the catalogue says: a single
+/// task on one shard for `Shard`; single-task steps all on one worker for `ShardSteps`;
+/// several tasks for `FansOut`; no distributed plan at all for `Coordinator`.
+#[tokio::test]
+#[ignore = "needs the citus tier's cluster"]
+async fn every_statement_plans_where_the_catalogue_says() {
+    let client = common::connect(&env("CITUS_COORDINATOR_URL")).await;
+    let mut wrong = Vec::new();
+    for statement in ALL {
+        let params = sample_params(statement);
+        let refs: Vec<(&(dyn ToSql + Sync), Type)> = params
+            .iter()
+            .map(|(v, t)| (v.as_ref(), t.clone()))
+            .collect();
+        let explain = format!("EXPLAIN {}", statement.sql);
+        let rows = client
+            .query_typed(&explain, &refs)
+            .await
+            .unwrap_or_else(|e| panic!("EXPLAIN {}: {e:?}", statement.name));
+        let plan: String = rows
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let counts = task_counts(&plan);
+        let distributed = plan.contains("Citus");
+        let subplans = plan.contains("Subplan");
+        let ok = match statement.routing {
+            Routing::Shard(_) => counts == [1] && !subplans,
+            Routing::ShardSteps(_) => {
+                subplans && counts.iter().all(|&n| n == 1) && worker_ports(&plan).len() == 1
+            }
+            Routing::FansOut => counts.iter().any(|&n| n > 1),
+            Routing::Coordinator => !distributed,
+        };
+        if !ok {
+            wrong.push(format!(
+                "{} ({:?}): task counts {counts:?}, subplans: {subplans}\n{plan}",
+                statement.name, statement.routing
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "plans that do not match the catalogue:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// A migration applied after distribution, as an operator would with `cargo xtask migrate`,
+/// reaches every shard of the distributed tables it changes.
+#[tokio::test]
+#[ignore = "needs the citus tier's cluster"]
+async fn a_migration_after_distribution_reaches_every_shard() {
+    let coordinator = common::connect(&env("CITUS_COORDINATOR_URL")).await;
+    let mut migrations = common::project_migrations();
+    let later = "ALTER TABLE sessions ADD COLUMN citus_probe text;\n\
+                 CREATE INDEX audit_events_probe_idx ON audit_events (user_id, created_at);";
+    migrations.push(Migration::from_file("9001_citus_probe.sql", later.to_owned()).unwrap());
+    migrate::apply(&coordinator, migrations, |_, _| {})
+        .await
+        .unwrap();
+    let mut shards_seen = 0;
+    for worker in env("CITUS_WORKER_URLS").split(',') {
+        let node = common::connect(worker).await;
+        // Citus hides shards from catalog queries on workers unless asked.
+        node.batch_execute("SET citus.override_table_visibility TO off")
+            .await
+            .unwrap();
+        let shards: Vec<String> = common::column(
+            &node,
+            "SELECT c.relname::text FROM pg_class c WHERE c.relkind = 'r' AND c.relname ~ '^sessions_[0-9]+$'",
+        )
+        .await;
+        assert!(!shards.is_empty(), "no sessions shard on {worker}");
+        for shard in &shards {
+            let has: Vec<i64> = common::column(
+                &node,
+                &format!(
+                    "SELECT count(*) FROM information_schema.columns \
+                     WHERE table_name = '{shard}' AND column_name = 'citus_probe'"
+                ),
+            )
+            .await;
+            assert_eq!(has, [1], "{shard} on {worker} lacks the new column");
+        }
+        let indexes: Vec<i64> = common::column(
+            &node,
+            "SELECT count(*) FROM pg_indexes WHERE indexname ~ '^audit_events_probe_idx_[0-9]+$'",
+        )
+        .await;
+        assert!(indexes[0] > 0, "no shard index on {worker}");
+        shards_seen += shards.len();
+    }
+    assert!(
+        shards_seen >= 2,
+        "the sessions shards are spread over the workers"
+    );
+}

@@ -1,0 +1,201 @@
+//! A Citus cluster on loopback for the citus tier: a coordinator and two workers, each a
+//! PostgreSQL of its own with Citus preloaded, made afresh on every run (so a run never meets
+//! the last one's shards), migrated and distributed as an operator would, with PgBouncer in
+//! transaction mode in front of the coordinator (Hyperdrive's part).
+
+use crate::migrate::{block_on, pg_message};
+use crate::proc::{self, note, step};
+use crate::root;
+use crate::stack::postgres::{as_postgres, bin_dir, daemon_dir};
+use crate::stack::{net, pgbouncer, Profile};
+use std::time::Duration;
+
+const NODES: [&str; 3] = ["coordinator", "worker1", "worker2"];
+
+pub struct Cluster {
+    pub profile: Profile,
+}
+
+impl Cluster {
+    /// The port of node `i` (0 is the coordinator).
+    pub fn port(&self, i: usize) -> u16 {
+        self.profile.postgres_port + i as u16
+    }
+
+    /// The `auth` database on node `i`, directly.
+    pub fn url(&self, i: usize) -> String {
+        format!("postgres://auth:auth@127.0.0.1:{}/auth", self.port(i))
+    }
+
+    /// The coordinator through PgBouncer.
+    pub fn pooler_url(&self) -> String {
+        self.profile.pooler_url()
+    }
+
+    /// Starts a fresh cluster: three nodes, Citus on each, the workers registered, the
+    /// migrations and `citus/distribute.sql` applied, PgBouncer in front.
+    pub fn start() -> crate::Result<Self> {
+        let cluster = Self {
+            profile: Profile::citus(),
+        };
+        cluster.stop();
+        for (i, name) in NODES.iter().enumerate() {
+            step(&format!("citus: {name} on port {}", cluster.port(i)));
+            cluster.start_node(i, name)?;
+        }
+        block_on(cluster.join_nodes())?;
+        crate::migrate::migrate_url(&cluster.url(0))?;
+        step("citus: citus/distribute.sql on the coordinator");
+        let script = std::fs::read_to_string(root().join("citus/distribute.sql"))
+            .map_err(|e| format!("citus/distribute.sql: {e}"))?;
+        block_on(async {
+            let client = connect(&cluster.url(0)).await?;
+            client
+                .batch_execute(&script)
+                .await
+                .map_err(|e| format!("citus/distribute.sql failed: {}", pg_message(&e)))
+        })?;
+        step("citus: PgBouncer in front of the coordinator");
+        pgbouncer::start(&cluster.profile)?;
+        Ok(cluster)
+    }
+
+    fn start_node(&self, i: usize, name: &str) -> crate::Result<()> {
+        let dir = format!("citus-{name}");
+        if let Ok(old) = daemon_dir(&self.profile, &dir) {
+            let _ = std::fs::remove_dir_all(old);
+        }
+        let data = daemon_dir(&self.profile, &dir)?;
+        let shown = data.display().to_string();
+        proc::run(
+            as_postgres(&bin_dir().join("initdb"))
+                .args(["-D", &shown, "-U", "postgres", "--auth=trust", "-E", "UTF8"])
+                .arg("--no-sync")
+                .stdout(std::process::Stdio::null()),
+            "initdb failed",
+        )?;
+        let log = data.join("postgres.log");
+        // The nodes talk to each other over loopback without TLS.
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off \
+             -c shared_preload_libraries=citus -c citus.node_conninfo=sslmode=disable \
+             -c max_connections=200",
+            self.port(i)
+        );
+        proc::run(
+            as_postgres(&bin_dir().join("pg_ctl"))
+                .args([
+                    "-D",
+                    &shown,
+                    "-l",
+                    &log.display().to_string(),
+                    "-o",
+                    &options,
+                ])
+                .args(["-w", "start"])
+                .stdout(std::process::Stdio::null()),
+            &format!("the Citus {name} did not start; see {}", log.display()),
+        )?;
+        net::wait_listening(
+            self.port(i),
+            "PostgreSQL",
+            Duration::from_secs(20),
+            &log.display().to_string(),
+        )
+    }
+
+    /// The `auth` role and database with Citus on every node; the workers joined to the
+    /// coordinator.
+    async fn join_nodes(&self) -> crate::Result<()> {
+        for i in 0..NODES.len() {
+            let admin = connect(&format!(
+                "postgres://postgres@127.0.0.1:{}/postgres",
+                self.port(i)
+            ))
+            .await?;
+            for sql in [
+                "CREATE ROLE auth LOGIN CREATEDB PASSWORD 'auth'",
+                "CREATE DATABASE auth OWNER auth",
+            ] {
+                run(&admin, sql).await?;
+            }
+            let db = connect(&format!(
+                "postgres://postgres@127.0.0.1:{}/auth",
+                self.port(i)
+            ))
+            .await?;
+            run(&db, "CREATE EXTENSION citus").await?;
+        }
+        let coordinator = connect(&format!(
+            "postgres://postgres@127.0.0.1:{}/auth",
+            self.port(0)
+        ))
+        .await?;
+        run(
+            &coordinator,
+            &format!(
+                "SELECT citus_set_coordinator_host('127.0.0.1', {})",
+                self.port(0)
+            ),
+        )
+        .await?;
+        for i in 1..NODES.len() {
+            let sql = format!("SELECT citus_add_node('127.0.0.1', {})", self.port(i));
+            run(&coordinator, &sql).await?;
+        }
+        note("coordinator and two workers joined");
+        Ok(())
+    }
+
+    /// Stops a node (the fault test), or starts it again with its data.
+    pub fn set_node_running(&self, i: usize, running: bool) -> crate::Result<()> {
+        let data = daemon_dir(&self.profile, &format!("citus-{}", NODES[i]))?;
+        let shown = data.display().to_string();
+        let mut pg_ctl = as_postgres(&bin_dir().join("pg_ctl"));
+        if running {
+            let log = data.join("postgres.log").display().to_string();
+            pg_ctl.args(["-D", &shown, "-l", &log, "-w", "start"]);
+        } else {
+            pg_ctl.args(["-D", &shown, "-m", "immediate", "-w", "stop"]);
+        }
+        proc::run(pg_ctl.stdout(std::process::Stdio::null()), "pg_ctl failed")
+    }
+
+    /// Stops PgBouncer and every node.
+    pub fn stop(&self) {
+        pgbouncer::stop(&self.profile);
+        for name in NODES {
+            if let Ok(data) = daemon_dir(&self.profile, &format!("citus-{name}")) {
+                if data.join("postmaster.pid").exists() {
+                    let _ = as_postgres(&bin_dir().join("pg_ctl"))
+                        .args([
+                            "-D",
+                            &data.display().to_string(),
+                            "-m",
+                            "fast",
+                            "-w",
+                            "stop",
+                        ])
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .status();
+                }
+            }
+        }
+    }
+}
+
+async fn connect(url: &str) -> crate::Result<tokio_postgres::Client> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| format!("cannot connect to a Citus node: {}", pg_message(&e)))?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+async fn run(client: &tokio_postgres::Client, sql: &str) -> crate::Result<()> {
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| format!("{sql}: {}", pg_message(&e)))
+}
