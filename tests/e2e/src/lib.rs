@@ -23,6 +23,8 @@ pub fn base_url() -> String {
 pub fn profile() -> Profile {
     match std::env::var("E2E_PROFILE").as_deref() {
         Ok("dev") => Profile::dev(),
+        // The citus tier's stack: the worker's Hyperdrive binding reaches a Citus coordinator.
+        Ok("citus") => Profile::citus(),
         _ => Profile::test(),
     }
 }

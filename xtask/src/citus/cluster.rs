@@ -75,7 +75,19 @@ impl Cluster {
             "initdb failed",
         )?;
         let log = data.join("postgres.log");
-        // The nodes talk to each other over loopback without TLS.
+        self.pg_ctl_start(i, &data)?;
+        net::wait_listening(
+            self.port(i),
+            "PostgreSQL",
+            Duration::from_secs(20),
+            &log.display().to_string(),
+        )
+    }
+
+    /// Starts node `i` on its data directory: its port, Citus preloaded, and no TLS between
+    /// nodes (they talk over loopback).
+    fn pg_ctl_start(&self, i: usize, data: &std::path::Path) -> crate::Result<()> {
+        let log = data.join("postgres.log");
         let options = format!(
             "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off \
              -c shared_preload_libraries=citus -c citus.node_conninfo=sslmode=disable \
@@ -84,23 +96,17 @@ impl Cluster {
         );
         proc::run(
             as_postgres(&bin_dir().join("pg_ctl"))
+                .args(["-D", &data.display().to_string()])
                 .args([
-                    "-D",
-                    &shown,
                     "-l",
                     &log.display().to_string(),
                     "-o",
                     &options,
+                    "-w",
+                    "start",
                 ])
-                .args(["-w", "start"])
                 .stdout(std::process::Stdio::null()),
-            &format!("the Citus {name} did not start; see {}", log.display()),
-        )?;
-        net::wait_listening(
-            self.port(i),
-            "PostgreSQL",
-            Duration::from_secs(20),
-            &log.display().to_string(),
+            &format!("a Citus node did not start; see {}", log.display()),
         )
     }
 
@@ -150,15 +156,16 @@ impl Cluster {
     /// Stops a node (the fault test), or starts it again with its data.
     pub fn set_node_running(&self, i: usize, running: bool) -> crate::Result<()> {
         let data = daemon_dir(&self.profile, &format!("citus-{}", NODES[i]))?;
-        let shown = data.display().to_string();
-        let mut pg_ctl = as_postgres(&bin_dir().join("pg_ctl"));
         if running {
-            let log = data.join("postgres.log").display().to_string();
-            pg_ctl.args(["-D", &shown, "-l", &log, "-w", "start"]);
-        } else {
-            pg_ctl.args(["-D", &shown, "-m", "immediate", "-w", "stop"]);
+            return self.pg_ctl_start(i, &data);
         }
-        proc::run(pg_ctl.stdout(std::process::Stdio::null()), "pg_ctl failed")
+        let shown = data.display().to_string();
+        proc::run(
+            as_postgres(&bin_dir().join("pg_ctl"))
+                .args(["-D", &shown, "-m", "immediate", "-w", "stop"])
+                .stdout(std::process::Stdio::null()),
+            "pg_ctl stop failed",
+        )
     }
 
     /// Stops PgBouncer and every node.

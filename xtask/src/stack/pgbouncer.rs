@@ -12,16 +12,28 @@ use std::time::Duration;
 pub fn start(p: &Profile) -> crate::Result<bool> {
     let dir = daemon_dir(p, "pgbouncer")?;
     let pid_file = dir.join("pgbouncer.pid");
-    if alive_pid(&pid_file).is_some() && net::is_listening(p.pgbouncer_port) {
+    let server = ConnParts::parse(&p.database_url());
+    let userlist = format!("\"{}\" \"{}\"\n", server.user, server.password);
+    let running = alive_pid(&pid_file).is_some() && net::is_listening(p.pgbouncer_port);
+    // A PgBouncer left running for another DATABASE_URL would send logins to the wrong
+    // server, with the wrong user: it is restarted with this configuration.
+    let same_server = std::fs::read_to_string(dir.join("userlist.txt")).ok()
+        == Some(userlist.clone())
+        && std::fs::read_to_string(dir.join("pgbouncer.ini"))
+            .is_ok_and(|ini| ini.contains(&format!("host={} port={}", server.host, server.port)));
+    if running && same_server {
         note("already running");
         return Ok(false);
+    }
+    if running {
+        note("running for another database: restarting");
+        stop(p);
     }
     net::ensure_free(
         p.pgbouncer_port,
         "PgBouncer",
         &Profile::port_var(p.name, "PGBOUNCER"),
     )?;
-    let server = ConnParts::parse(&p.database_url());
     let ini = dir.join("pgbouncer.ini");
     let log = dir.join("pgbouncer.log");
     // Short server timeouts: while PostgreSQL is down, clients get an error (08P01) in about a
@@ -43,10 +55,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
     );
     write(&ini, &config)?;
     // PgBouncer logs into the server with the password from the auth file.
-    write(
-        &dir.join("userlist.txt"),
-        &format!("\"{}\" \"{}\"\n", server.user, server.password),
-    )?;
+    write(&dir.join("userlist.txt"), &userlist)?;
     let _ = std::process::Command::new("chown")
         .args(["-R", "postgres:postgres"])
         .arg(&dir)

@@ -126,7 +126,7 @@ pub fn test(only: &[String], e2e_args: &[String]) -> crate::Result<()> {
 }
 
 /// Variables the test binaries read to find the stack.
-fn test_env(p: &Profile, token: &str) -> Vec<(String, String)> {
+pub(super) fn test_env(p: &Profile, token: &str) -> Vec<(String, String)> {
     vec![
         ("TEST_DATABASE_URL".into(), p.database_url()),
         ("TEST_POOLER_URL".into(), p.pooler_url()),

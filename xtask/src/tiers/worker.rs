@@ -8,7 +8,9 @@ use crate::{build_worker, devvars};
 
 /// The test worker's settings: fresh secrets, codes delivered to the tests' signed-webhook
 /// receiver, and a key prefix of its own so runs never share Redis state.
-fn e2e_worker_vars(p: &Profile) -> crate::Result<std::collections::BTreeMap<String, String>> {
+pub(super) fn e2e_worker_vars(
+    p: &Profile,
+) -> crate::Result<std::collections::BTreeMap<String, String>> {
     let mut vars = devvars::fresh()?;
     vars.insert("SMS_PROVIDER".into(), "webhook".into());
     vars.insert(

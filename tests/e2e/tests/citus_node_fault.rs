@@ -1,0 +1,135 @@
+//! A Citus worker node stopped under load (citus tier only: `--ignored`, E2E_PROFILE=citus).
+//! Requests of users whose shards live on the stopped node answer 503 within 2 s; users on the
+//! other node keep being served; everyone is served again once the node is back.
+
+use e2e::api::{random_phone, Client};
+use e2e::webhook::receiver;
+use e2e::{base_url, profile};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use tokio_postgres::types::Type;
+use xtask::citus::Cluster;
+
+/// A logged-in user: their id and access token.
+struct User {
+    id: String,
+    token: String,
+}
+
+async fn log_in(c: &Client) -> User {
+    let phone = random_phone();
+    let sent = c.send_otp(&phone, None).await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    let session = sent.body["session_id"].as_str().unwrap().to_owned();
+    let login = c.login(&phone, &receiver().latest(&phone), &session).await;
+    assert_eq!(login.status, 200, "{:?}", login.body);
+    User {
+        id: login.body["user"]["id"].as_str().unwrap().to_owned(),
+        token: login.body["access_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// The port of the worker node that holds a user's shards.
+async fn node_of(coordinator: &tokio_postgres::Client, user_id: &str) -> u16 {
+    let row = coordinator
+        .query_typed(
+            "SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) \
+             WHERE p.shardid = get_shard_id_for_distribution_column('users', $1::uuid)",
+            &[(&user_id, Type::TEXT)],
+        )
+        .await
+        .unwrap();
+    row[0].get::<_, i32>(0) as u16
+}
+
+/// One profile request: its status and how long it took.
+async fn profile_of(http: &reqwest::Client, token: &str) -> (u16, Duration) {
+    let started = Instant::now();
+    let status = http
+        .get(format!("{}/api/v1/users/profile", base_url()))
+        .bearer_auth(token)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_or(0, |r| r.status().as_u16());
+    (status, started.elapsed())
+}
+
+#[tokio::test]
+#[ignore = "needs the citus tier's cluster"]
+async fn a_stopped_worker_node_fails_only_its_users_fast_and_they_recover() {
+    assert_eq!(std::env::var("E2E_PROFILE").as_deref(), Ok("citus"));
+    let (coordinator, connection) =
+        tokio_postgres::connect(&profile().database_url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let c = Client::new(&base_url());
+    let mut by_node: BTreeMap<u16, Vec<User>> = BTreeMap::new();
+    while by_node.len() < 2 || by_node.values().any(|users| users.len() < 3) {
+        let user = log_in(&c).await;
+        by_node
+            .entry(node_of(&coordinator, &user.id).await)
+            .or_default()
+            .push(user);
+        assert!(
+            by_node.values().map(Vec::len).sum::<usize>() < 40,
+            "users spread over both nodes"
+        );
+    }
+    let cluster = Cluster { profile: profile() };
+    let stopped = *by_node.keys().next().unwrap();
+    let node = usize::from(stopped - cluster.port(0));
+    cluster.set_node_running(node, false).unwrap();
+
+    // A stream of profile requests from every user for five seconds.
+    let http = reqwest::Client::new();
+    let until = Instant::now() + Duration::from_secs(5);
+    let mut down = Vec::new();
+    let mut up = Vec::new();
+    while Instant::now() < until {
+        for (port, users) in &by_node {
+            for user in users {
+                let answer = profile_of(&http, &user.token).await;
+                if *port == stopped {
+                    down.push(answer);
+                } else {
+                    up.push(answer);
+                }
+            }
+        }
+    }
+    cluster.set_node_running(node, true).unwrap();
+    let slowest = down.iter().map(|(_, t)| *t).max().unwrap();
+    println!(
+        "node {stopped} stopped: {} requests of its users, slowest {slowest:?}; {} of the others",
+        down.len(),
+        up.len()
+    );
+    assert!(
+        down.iter()
+            .all(|(status, t)| *status == 503 && *t < Duration::from_secs(2)),
+        "the stopped node's users get 503 within 2 s: {down:?}"
+    );
+    assert!(
+        up.iter().all(|(status, _)| *status == 200),
+        "the other node's users are served: {up:?}"
+    );
+
+    // Everyone is served again once the node is back.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for user in by_node.values().flatten() {
+        loop {
+            let (status, _) = profile_of(&http, &user.token).await;
+            if status == 200 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} is not served after the node returned",
+                user.id
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
