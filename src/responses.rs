@@ -3,7 +3,8 @@
 use crate::config::OtpConfig;
 use crate::cookies;
 use crate::outcome::Outcome;
-use crate::platform::WebCryptoRandom;
+use crate::platform::{WebCryptoRandom, WorkerClock};
+use auth_core::ports::Clock;
 use auth_core::ports::User;
 use auth_core::time::rfc3339;
 use auth_core::usecases::IssuedTokens;
@@ -45,12 +46,14 @@ pub fn deliver(
     if !otp.cookies {
         return Ok(outcome);
     }
+    // The refresh cookie lives as long as the refresh token: at most until its session ends.
+    let refresh_max_age = u32::try_from(tokens.refresh_expires_at - WorkerClock.now()).unwrap_or(0);
     cookies::set_tokens(
         outcome,
         &tokens.access_token,
         tokens.expires_in,
         &tokens.refresh_token,
-        otp.settings.refresh_token_ttl_secs,
+        refresh_max_age,
         &WebCryptoRandom,
     )
 }

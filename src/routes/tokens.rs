@@ -34,13 +34,20 @@ pub async fn refresh(ctx: &Ctx) -> Handled {
     responses::deliver("Token refreshed successfully", &out, json!({}), &otp)
 }
 
+/// Logout clears whatever auth cookies the client holds on every outcome (harmless when it
+/// holds none): a client told its token is invalid or reused has no use for them either.
 pub async fn logout(ctx: &Ctx) -> Handled {
+    let outcome = match end_sessions(ctx).await {
+        Ok(outcome) | Err(outcome) => outcome,
+    };
+    cookies::clear_all(outcome)
+}
+
+async fn end_sessions(ctx: &Ctx) -> Handled {
     let body: LogoutBody = ctx.json()?;
     let token = extract::refresh_token(ctx, body.refresh_token)?;
     logout_use_case(&ctx.accounts()?, token.as_deref(), body.scope.as_deref())
         .await
         .map_err(|error| Outcome::failure("logout failed", &error.problem(), &error))?;
-    let outcome = Outcome::json(200, &json!({"message": "Logout successful"}))?;
-    // Clear whatever auth cookies the client holds (harmless when it holds none).
-    cookies::clear_all(outcome)
+    Outcome::json(200, &json!({"message": "Logout successful"}))
 }

@@ -10,11 +10,12 @@ use crate::proc::{self, note, step};
 use crate::root;
 use std::process::Command;
 
-const TARGETS: [&str; 4] = [
+const TARGETS: [&str; 5] = [
     "phone_number",
     "access_token",
     "refresh_token",
     "request_bodies",
+    "admin_query",
 ];
 
 fn cargo_fuzz_installed() -> bool {

@@ -64,12 +64,16 @@ fn system_packages() -> crate::Result<()> {
             missing.join(" ")
         ));
     }
-    let hint = "apt-get could not install the stack's packages";
+    apt_install(&missing, "apt-get could not install the stack's packages")
+}
+
+/// Installs Debian packages (as root): the stack's, and Citus' build dependencies.
+pub fn apt_install(packages: &[&str], hint: &str) -> crate::Result<()> {
     proc::run(Command::new("apt-get").args(["update", "-qq"]), hint)?;
     proc::run(
         Command::new("apt-get")
             .args(["install", "-y", "-qq", "--no-install-recommends"])
-            .args(&missing)
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
         hint,
     )

@@ -67,9 +67,15 @@ impl UserQuery {
     }
 }
 
+/// Digits only: Rust's integer parsing takes a leading `+`, which no value here may carry.
+fn digits(value: &str) -> Option<u32> {
+    let all_digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    all_digits.then(|| value.parse().ok()).flatten()
+}
+
 fn bounded(name: &str, value: &str, min: u32, max: u32) -> Result<u32, String> {
-    match value.parse::<u32>() {
-        Ok(v) if (min..=max).contains(&v) => Ok(v),
+    match digits(value) {
+        Some(v) if (min..=max).contains(&v) => Ok(v),
         _ => Err(format!("{name} must be a whole number from {min} to {max}")),
     }
 }
@@ -81,7 +87,7 @@ fn date(name: &str, value: &str) -> Result<String, String> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(bad());
     }
-    let num = |s: &str| s.parse::<u32>().map_err(|_| bad());
+    let num = |s: &str| digits(s).ok_or_else(bad);
     let (y, m, d) = (num(&value[0..4])?, num(&value[5..7])?, num(&value[8..10])?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let days = [
@@ -141,6 +147,11 @@ mod tests {
             ("date_from", "2024-02-30"),
             ("date_to", "2024-13-01"),
             ("date_to", "yesterday"),
+            ("date_from", "2024-+1-01"),
+            ("date_from", "+024-01-01"),
+            ("date_to", "2024-01-+1"),
+            ("page", "+2"),
+            ("limit", "+10"),
         ] {
             let err = UserQuery::parse([(name, value)]).unwrap_err();
             assert!(err.contains(name), "{name}={value}: {err}");

@@ -6,6 +6,35 @@
 /// The shortest `OTP_HMAC_SECRET` accepted: 32 characters (at least 128 bits of a random text).
 pub const MIN_HMAC_SECRET_CHARS: usize = 32;
 
+/// Limits production refuses above, with the refusal: past these the brute-force and SMS-cost
+/// arithmetic of RELIABILITY.md no longer holds.
+const PRODUCTION_MAXIMA: &[(&str, u32, &str)] = &[
+    ("OTP_MAX_ATTEMPTS", 10, "OTP_MAX_ATTEMPTS above 10"),
+    (
+        "FAILED_LOGIN_CEILING",
+        100,
+        "FAILED_LOGIN_CEILING above 100",
+    ),
+    ("OTP_SENDS_PER_WINDOW", 10, "OTP_SENDS_PER_WINDOW above 10"),
+    ("OTP_SENDS_PER_DAY", 50, "OTP_SENDS_PER_DAY above 50"),
+    (
+        "IP_LOGINS_PER_WINDOW",
+        1_000,
+        "IP_LOGINS_PER_WINDOW above 1000",
+    ),
+];
+
+/// A URL whose scheme is https, in any case.
+fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+}
+
+/// A setting read as a whole number (what does not parse is the settings parser's to refuse).
+fn number(get: &impl Fn(&str) -> Option<String>, name: &str) -> Option<u32> {
+    get(name).and_then(|v| v.trim().parse().ok())
+}
+
 /// Whether the lookup names a production deployment.
 pub fn is_production(get: &impl Fn(&str) -> Option<String>) -> bool {
     get("ENVIRONMENT").is_some_and(|v| v.eq_ignore_ascii_case("production"))
@@ -27,8 +56,23 @@ pub fn refusals(get: &impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
     if get("OTP_TEST_NUMBERS").is_some() {
         problems.push("OTP_TEST_NUMBERS is set");
     }
-    if get("REDIS_REST_URL").is_some_and(|url| url.starts_with("http://")) {
+    let plain = |name: &str| get(name).is_some_and(|url| !is_https(&url));
+    if plain("REDIS_REST_URL") {
         problems.push("REDIS_REST_URL must use https");
+    }
+    if get("SMS_PROVIDER").as_deref() == Some("webhook") && plain("SMS_WEBHOOK_URL") {
+        problems.push("SMS_WEBHOOK_URL must use https");
+    }
+    if plain("TWILIO_API_BASE") {
+        problems.push("TWILIO_API_BASE must use https");
+    }
+    if number(get, "OTP_LENGTH").is_some_and(|n| n < 6) {
+        problems.push("OTP_LENGTH below 6 digits");
+    }
+    for (name, max, why) in PRODUCTION_MAXIMA {
+        if number(get, name).is_some_and(|n| n > *max) {
+            problems.push(why);
+        }
     }
     if get("POSTGRES_TLS").as_deref() == Some("off") {
         problems.push("POSTGRES_TLS=off");
@@ -107,6 +151,16 @@ mod tests {
             (("SMS_PROVIDER", "console"), "console"),
             (("SMS_PROVIDER", ""), "console"),
             (("OTP_HMAC_SECRET", "short"), "32 characters"),
+            (("REDIS_REST_URL", "HTTP://eu1.upstash.io"), "https"),
+            (("REDIS_REST_URL", "ftp://eu1.upstash.io"), "https"),
+            (
+                ("TWILIO_API_BASE", "http://api.twilio.com"),
+                "TWILIO_API_BASE",
+            ),
+            (("OTP_LENGTH", "4"), "OTP_LENGTH"),
+            (("OTP_MAX_ATTEMPTS", "11"), "OTP_MAX_ATTEMPTS"),
+            (("OTP_SENDS_PER_DAY", "500"), "OTP_SENDS_PER_DAY"),
+            (("FAILED_LOGIN_CEILING", "1000"), "FAILED_LOGIN_CEILING"),
         ] {
             let refused = check(&lookup(&with(&[change]))).unwrap_err();
             assert!(
@@ -114,6 +168,26 @@ mod tests {
                 "{change:?}: {refused}"
             );
         }
+    }
+
+    #[test]
+    fn production_checks_the_webhook_only_when_it_sends_and_takes_https_in_any_case() {
+        let webhook =
+            |url: &'static str| with(&[("SMS_PROVIDER", "webhook"), ("SMS_WEBHOOK_URL", url)]);
+        let refused = check(&lookup(&webhook("http://sms.internal/hook"))).unwrap_err();
+        assert!(refused.contains("SMS_WEBHOOK_URL"), "{refused}");
+        assert_eq!(
+            check(&lookup(&webhook("HTTPS://sms.example.com/hook"))),
+            Ok(())
+        );
+        let unused = with(&[("SMS_WEBHOOK_URL", "http://sms.internal/hook")]);
+        assert_eq!(
+            check(&lookup(&unused)),
+            Ok(()),
+            "twilio sends; the webhook is unused"
+        );
+        let limits_at_max = with(&[("OTP_LENGTH", "6"), ("OTP_MAX_ATTEMPTS", "10")]);
+        assert_eq!(check(&lookup(&limits_at_max)), Ok(()));
     }
 
     #[test]

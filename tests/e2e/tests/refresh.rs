@@ -75,6 +75,55 @@ async fn a_refresh_rotates_and_a_reused_token_revokes_the_whole_session() {
     );
 }
 
+/// A refresh never extends a session: the new refresh token ends when the session does.
+#[tokio::test]
+async fn a_refresh_never_moves_the_sessions_end() {
+    let c = Client::new(&base_url());
+    let first = login(&c, &random_phone()).await;
+    let end = first["refresh_expires_at"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let rotated = refresh(&c, first["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(rotated.status, 200, "{:?}", rotated.body);
+    assert_eq!(rotated.body["refresh_expires_at"], end.as_str());
+}
+
+/// Logging out with a token that was already rotated is a reuse, as refreshing with it is: the
+/// session is revoked whatever the scope asked, the answer is 403, and cookies are cleared.
+#[tokio::test]
+async fn logout_with_a_rotated_token_is_a_reuse_that_revokes_the_session() {
+    let c = Client::new(&base_url());
+    let first = login(&c, &random_phone()).await;
+    let old = first["refresh_token"].as_str().unwrap();
+    let rotated = refresh(&c, old).await;
+    assert_eq!(rotated.status, 200, "{:?}", rotated.body);
+    let reused = logout(&c, old, "others").await;
+    assert_eq!(
+        (reused.status, reused.code()),
+        (403, "REFRESH_TOKEN_REUSED"),
+        "{:?}",
+        reused.body
+    );
+    assert!(
+        reused
+            .set_cookie
+            .as_deref()
+            .is_some_and(|c| c.contains("Max-Age=0")),
+        "cookies are cleared on every logout outcome: {:?}",
+        reused.set_cookie
+    );
+    let new = rotated.body["refresh_token"].as_str().unwrap();
+    let after = refresh(&c, new).await;
+    assert_eq!(
+        (after.status, after.code()),
+        (401, "INVALID_REFRESH_TOKEN"),
+        "the session is revoked"
+    );
+    assert_eq!(
+        profile_status(rotated.body["access_token"].as_str().unwrap()).await,
+        401
+    );
+}
+
 #[tokio::test]
 async fn twenty_concurrent_refreshes_of_one_token_succeed_once_and_revoke_the_session() {
     let c = Client::new(&base_url());
@@ -119,6 +168,14 @@ async fn within_the_grace_window_a_retry_of_a_used_token_succeeds() {
     let retry = refresh(&c, token).await;
     assert_eq!(retry.status, 200, "{:?}", retry.body);
     assert_ne!(retry.body["refresh_token"], first.body["refresh_token"]);
+    // One live chain: the first answer's token is revoked, and the token retries only once.
+    let forked = refresh(&c, first.body["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (forked.status, forked.code()),
+        (401, "INVALID_REFRESH_TOKEN")
+    );
+    let again = refresh(&c, token).await;
+    assert_eq!((again.status, again.code()), (401, "INVALID_REFRESH_TOKEN"));
     assert_eq!(
         refresh(&c, retry.body["refresh_token"].as_str().unwrap())
             .await

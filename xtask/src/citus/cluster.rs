@@ -6,7 +6,7 @@
 use crate::migrate::{block_on, pg_message};
 use crate::proc::{self, note, step};
 use crate::root;
-use crate::stack::postgres::{as_postgres, bin_dir, daemon_dir};
+use crate::stack::postgres::{as_postgres, bin_dir, daemon_dir, stop_cluster};
 use crate::stack::{net, pgbouncer, Profile};
 use std::time::Duration;
 
@@ -67,6 +67,11 @@ impl Cluster {
         }
         let data = daemon_dir(&self.profile, &dir)?;
         let shown = data.display().to_string();
+        net::ensure_free(
+            self.port(i),
+            &format!("the Citus {name}"),
+            "CITUS_POSTGRES_PORT",
+        )?;
         proc::run(
             as_postgres(&bin_dir().join("initdb"))
                 .args(["-D", &shown, "-U", "postgres", "--auth=trust", "-E", "UTF8"])
@@ -174,18 +179,7 @@ impl Cluster {
         for name in NODES {
             if let Ok(data) = daemon_dir(&self.profile, &format!("citus-{name}")) {
                 if data.join("postmaster.pid").exists() {
-                    let _ = as_postgres(&bin_dir().join("pg_ctl"))
-                        .args([
-                            "-D",
-                            &data.display().to_string(),
-                            "-m",
-                            "fast",
-                            "-w",
-                            "stop",
-                        ])
-                        .stdout(std::process::Stdio::null())
-                        .stderr(std::process::Stdio::null())
-                        .status();
+                    stop_cluster(&data);
                 }
             }
         }

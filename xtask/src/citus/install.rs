@@ -77,28 +77,20 @@ pub fn ensure() -> crate::Result<()> {
         "touch failed",
     )?;
     let pg_config = format!("PG_CONFIG={}", bin_dir().join("pg_config").display());
-    let hint = "the Citus build failed; see the output above";
-    proc::run(
-        Command::new("./configure")
-            .arg(&pg_config)
-            .current_dir(&dir)
-            .stdout(std::process::Stdio::null()),
-        hint,
-    )?;
-    proc::run(
-        Command::new("make")
-            .args(["-j2", "-s"])
-            .current_dir(&dir)
-            .stdout(std::process::Stdio::null()),
-        hint,
-    )?;
-    proc::run(
-        Command::new("make")
-            .args(["install", "-s"])
-            .current_dir(&dir)
-            .stdout(std::process::Stdio::null()),
-        hint,
-    )?;
+    let steps: [(&str, &[&str]); 3] = [
+        ("./configure", &[&pg_config]),
+        ("make", &["-j2", "-s"]),
+        ("make", &["install", "-s"]),
+    ];
+    for (program, args) in steps {
+        proc::run(
+            Command::new(program)
+                .args(args)
+                .current_dir(&dir)
+                .stdout(std::process::Stdio::null()),
+            "the Citus build failed; see the output above",
+        )?;
+    }
     if installed() {
         Ok(())
     } else {
@@ -124,14 +116,9 @@ fn build_packages() -> crate::Result<()> {
             missing.join(" ")
         ));
     }
-    let hint = "apt-get could not install Citus' build dependencies";
-    proc::run(Command::new("apt-get").args(["update", "-qq"]), hint)?;
-    proc::run(
-        Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends"])
-            .args(&missing)
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-        hint,
+    crate::toolchain::apt_install(
+        &missing,
+        "apt-get could not install Citus' build dependencies",
     )
 }
 

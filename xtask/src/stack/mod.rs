@@ -59,9 +59,11 @@ impl Profile {
     }
 
     /// The Citus cluster of the citus tier: the coordinator on the PostgreSQL port, its two
-    /// workers on the two ports above it, PgBouncer in front of the coordinator.
+    /// workers on the two ports above it, PgBouncer in front of the coordinator. Its ports sit
+    /// below Linux's ephemeral range (32768-60999): the tier starts after thousands of test
+    /// connections, one of which may hold a port in that range as its local end.
     pub fn citus() -> Self {
-        let mut p = Self::new("citus", [55492, 56429, 56492, 8129, 8837, 9279, 8939]);
+        let mut p = Self::new("citus", [25492, 26429, 26492, 8129, 8837, 9279, 8939]);
         p.external_database_url = None;
         p
     }

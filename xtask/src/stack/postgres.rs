@@ -112,19 +112,24 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
 /// Fast shutdown: connections are closed, nothing is lost (the cluster is a dev cluster).
 pub fn stop(p: &Profile) {
     if let Ok(data) = daemon_dir(p, "pg") {
-        let _ = as_postgres(&bin_dir().join("pg_ctl"))
-            .args([
-                "-D",
-                &data.display().to_string(),
-                "-m",
-                "fast",
-                "-w",
-                "stop",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
+        stop_cluster(&data);
     }
+}
+
+/// Stops the server of a data directory, if one runs (a fast shutdown; errors are ignored).
+pub fn stop_cluster(data: &Path) {
+    let _ = as_postgres(&bin_dir().join("pg_ctl"))
+        .args([
+            "-D",
+            &data.display().to_string(),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
 }
 
 /// Creates the `auth` role and database on first start.

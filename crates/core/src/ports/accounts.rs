@@ -72,7 +72,8 @@ pub trait AccountStore {
         &self,
         rotation: &Rotation<'_>,
     ) -> impl Future<Output = Result<RotationOutcome, BackendError>>;
-    /// Ends sessions of the presented token's user: this one, every other, or all.
+    /// Ends sessions of the presented token's user: this one, every other, or all; a token
+    /// that was already rotated revokes its own session instead (`Reused`).
     fn logout(
         &self,
         token: &PresentedToken,
@@ -133,6 +134,9 @@ pub enum LogoutOutcome {
     Ended,
     /// The token is not a live refresh token: nothing changed.
     NotLive,
+    /// The token was already rotated and came back: its session and tokens are revoked, as a
+    /// reuse on the refresh path is.
+    Reused,
 }
 
 /// A refresh to perform.
@@ -149,8 +153,13 @@ pub struct Rotation<'a> {
 /// What a refresh came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RotationOutcome {
-    /// The successor is stored; here is the user and the session it belongs to.
-    Rotated { user: User, session: SessionId },
+    /// The successor is stored; here is the user, the session it belongs to, and when the
+    /// successor expires: the asked expiry, or the session's end when that comes first.
+    Rotated {
+        user: User,
+        session: SessionId,
+        expires_at: UnixSeconds,
+    },
     /// A used token came back: the session and all its tokens are revoked.
     Reused,
     /// Unknown, expired, revoked, or of another session.

@@ -206,13 +206,22 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
             st.end_sessions(&user, |id, _| *id == token.session);
             return Ok(RotationOutcome::Reused);
         }
+        let presented = (user.clone(), r.presented.hash);
         if first_use {
-            let presented = (user.clone(), r.presented.hash);
             st.tokens.get_mut(&presented).expect("found above").used_at = Some(now);
+        } else {
+            // A retry keeps one live chain and is honoured once.
+            for (key, t) in st.tokens.iter_mut() {
+                let same_session = key.0 == user && t.session == token.session;
+                if same_session && !t.revoked && (*key == presented || t.used_at.is_none()) {
+                    t.revoked = true;
+                }
+            }
         }
+        let session_end = st.sessions[&session_key].expires_at;
         let successor = Token {
             session: token.session.clone(),
-            expires_at: r.successor_expires_at,
+            expires_at: r.successor_expires_at.min(session_end),
             used_at: None,
             revoked: false,
         };
@@ -227,6 +236,7 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
             Some(user) => RotationOutcome::Rotated {
                 user,
                 session: token.session,
+                expires_at: r.successor_expires_at.min(session_end),
             },
             None => RotationOutcome::Invalid,
         })
@@ -239,14 +249,18 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
     ) -> Result<LogoutOutcome, BackendError> {
         let now = self.clock.now();
         let mut st = self.state.borrow_mut();
-        let me = st
+        let presented = st
             .tokens
             .get(&(token.user_id.clone(), token.hash))
-            .filter(|t| !t.revoked && t.used_at.is_none() && t.expires_at > now)
-            .map(|t| t.session.clone());
-        let Some(mine) = me else {
+            .filter(|t| !t.revoked && t.expires_at > now)
+            .map(|t| (t.session.clone(), t.used_at.is_some()));
+        let Some((mine, used)) = presented else {
             return Ok(LogoutOutcome::NotLive);
         };
+        if used {
+            st.end_sessions(&token.user_id, |id, _| *id == mine);
+            return Ok(LogoutOutcome::Reused);
+        }
         st.end_sessions(&token.user_id, |id, _| match scope {
             LogoutScope::Local => *id == mine,
             LogoutScope::Others => *id != mine,

@@ -82,8 +82,13 @@ where
         })
         .await
         .map_err(RefreshError::Backend)?;
-    let (user, session) = match outcome {
-        RotationOutcome::Rotated { user, session } => (user, session),
+    // The store caps the successor at the session's end: a refresh never extends a session.
+    let (user, session, refresh_expires_at) = match outcome {
+        RotationOutcome::Rotated {
+            user,
+            session,
+            expires_at,
+        } => (user, session, expires_at),
         RotationOutcome::Reused => return Err(RefreshError::Reused),
         RotationOutcome::Invalid => return Err(RefreshError::Invalid),
     };
@@ -126,6 +131,8 @@ pub enum LogoutError {
     BadScope,
     #[error("invalid refresh token")]
     Invalid,
+    #[error("refresh token reused; session revoked")]
+    Reused,
     #[error(transparent)]
     Backend(BackendError),
 }
@@ -149,6 +156,7 @@ pub async fn logout<A: AccountStore>(
     match accounts.logout(&presented, scope).await {
         Ok(LogoutOutcome::Ended) => Ok(()),
         Ok(LogoutOutcome::NotLive) => Err(LogoutError::Invalid),
+        Ok(LogoutOutcome::Reused) => Err(LogoutError::Reused),
         Err(e) => Err(LogoutError::Backend(e)),
     }
 }
@@ -165,6 +173,10 @@ impl LogoutError {
             LogoutError::Invalid => body(
                 ErrorCode::InvalidRefreshToken,
                 "invalid or expired refresh token",
+            ),
+            LogoutError::Reused => body(
+                ErrorCode::RefreshTokenReused,
+                "refresh token already used; the session has been revoked, please log in again",
             ),
             LogoutError::Backend(error) => super::backend_body(error),
         })

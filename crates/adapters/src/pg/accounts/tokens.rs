@@ -33,6 +33,7 @@ impl PgAccountStore<'_> {
             Some(_) => RotationOutcome::Rotated {
                 user: user_at(&row, 1)?,
                 session: session_at(&row, 6)?,
+                expires_at: row.get(7),
             },
             None if reused > 0 => RotationOutcome::Reused,
             None => RotationOutcome::Invalid,
@@ -61,10 +62,10 @@ impl PgAccountStore<'_> {
                 ],
             )
             .await?;
-        Ok(if row.get::<_, i64>(0) > 0 {
-            LogoutOutcome::Ended
-        } else {
-            LogoutOutcome::NotLive
+        Ok(match (row.get::<_, i64>(0), row.get::<_, i64>(1)) {
+            (0, 0) => LogoutOutcome::NotLive,
+            (0, _) => LogoutOutcome::Reused,
+            _ => LogoutOutcome::Ended,
         })
     }
 }

@@ -87,6 +87,7 @@ pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSecond
     the_first_login_creates_the_user_and_later_ones_find_it(store, &names(1)).await;
     rotation_issues_a_successor_and_a_reused_token_revokes_the_session(store, &names(2)).await;
     a_retry_inside_the_grace_window_rotates_again(store, &names(3)).await;
+    a_refresh_never_extends_the_session(store, &names(9)).await;
     logging_in_again_on_a_session_retires_its_tokens(store, &names(4)).await;
     logout_ends_the_chosen_sessions(store, &names(5)).await;
     sessions_are_listed_and_revoked_by_a_live_caller(store, &names(6)).await;
@@ -142,7 +143,8 @@ async fn rotation_issues_a_successor_and_a_reused_token_revokes_the_session(
         rotated,
         RotationOutcome::Rotated {
             user: user.clone(),
-            session: n.session(1)
+            session: n.session(1),
+            expires_at: n.expires,
         }
     );
     assert_eq!(
@@ -163,15 +165,29 @@ async fn a_retry_inside_the_grace_window_rotates_again(store: &impl AccountStore
         rotate(store, n, &user.id, 1, 2, Some(&n.session(1)), 30).await,
         RotationOutcome::Rotated { .. }
     ));
-    assert!(matches!(
-        rotate(store, n, &user.id, 1, 3, None, 30).await,
-        RotationOutcome::Rotated { .. }
-    ));
     assert_eq!(
         rotate(store, n, &user.id, 2, 5, Some(&n.session(9)), 30).await,
         RotationOutcome::Invalid,
         "a token presented for another session"
     );
+    assert!(matches!(
+        rotate(store, n, &user.id, 1, 3, None, 30).await,
+        RotationOutcome::Rotated { .. }
+    ));
+    assert_eq!(
+        rotate(store, n, &user.id, 2, 6, None, 30).await,
+        RotationOutcome::Invalid,
+        "the retry revoked the first successor: one live chain"
+    );
+    assert_eq!(
+        rotate(store, n, &user.id, 1, 7, None, 30).await,
+        RotationOutcome::Invalid,
+        "a token is retried once at most"
+    );
+    assert!(matches!(
+        rotate(store, n, &user.id, 3, 8, None, 30).await,
+        RotationOutcome::Rotated { .. }
+    ));
     assert!(store
         .profile(&user.id, &n.session(1))
         .await
@@ -217,13 +233,22 @@ async fn logout_ends_the_chosen_sessions(store: &impl AccountStore, n: &Names) {
     assert_eq!(logout(2, LogoutScope::Others).await, LogoutOutcome::Ended);
     assert!(live(2).await && !live(3).await && !live(4).await);
     rotate(store, n, &user.id, 2, 5, None, 0).await;
+    n.login(store, 1, 6, 6).await;
     assert_eq!(
-        logout(2, LogoutScope::Global).await,
-        LogoutOutcome::NotLive,
-        "a used token does not log out"
+        logout(2, LogoutScope::Others).await,
+        LogoutOutcome::Reused,
+        "a rotated token coming back is a reuse"
     );
-    assert_eq!(logout(5, LogoutScope::Global).await, LogoutOutcome::Ended);
-    assert!(!live(2).await);
+    assert!(!live(2).await, "the reused token's session is revoked");
+    assert!(
+        live(6).await,
+        "whatever the scope asked, only that session ends"
+    );
+    assert_eq!(
+        logout(5, LogoutScope::Global).await,
+        LogoutOutcome::NotLive,
+        "the successor died with its session"
+    );
 }
 
 async fn sessions_are_listed_and_revoked_by_a_live_caller(store: &impl AccountStore, n: &Names) {
@@ -325,4 +350,20 @@ async fn users_are_found_and_listed_by_phone_prefix(store: &impl AccountStore, n
     let mut expected: Vec<&UserId> = made.iter().map(|u| &u.id).collect();
     expected.sort();
     assert_eq!(seen, expected, "the pages cover every match once");
+}
+
+async fn a_refresh_never_extends_the_session(store: &impl AccountStore, n: &Names) {
+    let user = n.login(store, 1, 1, 1).await.into_user();
+    let successor = RefreshToken::for_user(&user.id, &RefreshSecret([2; 32]));
+    let rotation = Rotation {
+        presented: &token(&user.id, 1),
+        successor_hash: &successor.hash,
+        session: None,
+        successor_expires_at: n.expires + 86_400,
+        grace_secs: 0,
+    };
+    let RotationOutcome::Rotated { expires_at, .. } = store.rotate(&rotation).await.unwrap() else {
+        panic!("the token rotates");
+    };
+    assert_eq!(expires_at, n.expires, "the successor ends with its session");
 }

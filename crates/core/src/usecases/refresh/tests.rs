@@ -78,7 +78,11 @@ fn a_refresh_rotates_and_the_old_token_then_revokes_the_session() {
         out.user.id,
         "the successor names the same user"
     );
-    assert_eq!(out.refresh_expires_at, 1_900_000_000 + 30 * 86_400);
+    assert_eq!(
+        out.refresh_expires_at,
+        1_900_000_000 + 86_400,
+        "the new token ends with its session, not 30 days from now"
+    );
     let reused = refresh_with(&w, &accounts, Some(&first), None).unwrap_err();
     assert_eq!(reused, RefreshError::Reused);
     assert_eq!(
@@ -160,5 +164,27 @@ fn logout_takes_a_scope_and_a_live_token() {
         refresh_with(&w, &accounts, Some(&token), None).unwrap_err(),
         RefreshError::Invalid,
         "a logged-out token does not refresh"
+    );
+}
+
+#[test]
+fn logout_with_a_rotated_token_is_a_reuse_that_revokes_the_session() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let first = logged_in(&w, &accounts);
+    let rotated = refresh_with(&w, &accounts, Some(&first), None).unwrap();
+    let reused = block_on(logout(&accounts, Some(&first), Some("local"))).unwrap_err();
+    assert_eq!(reused, LogoutError::Reused);
+    assert_eq!(
+        (
+            reused.problem().body.code,
+            reused.problem().body.http_status()
+        ),
+        (ErrorCode::RefreshTokenReused, 403)
+    );
+    assert_eq!(
+        refresh_with(&w, &accounts, Some(&rotated.refresh_token), None).unwrap_err(),
+        RefreshError::Invalid,
+        "the session the stolen token belonged to is over"
     );
 }
