@@ -108,6 +108,7 @@ impl OtpStore for UpstashOtpStore<'_> {
             self.phone_key(r.phone, ":fails"),
             self.phone_key(r.phone, ":lock"),
             self.ip_key(r.client_ip, ":login"),
+            self.phone_key(r.phone, ":locks"),
         ];
         let args = [
             r.mac.to_owned(),

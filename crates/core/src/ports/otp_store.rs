@@ -74,9 +74,11 @@ pub type VerifyRequest<'a> = CodeRequest<'a>;
 ///   login window (refusing past it), then: no code is `NotFound`; the right MAC with the code's
 ///   session is `Verified` (the code is consumed and the phone's consecutive failures reset);
 ///   anything else is a wrong guess, counted against the code's attempts and the phone's
-///   consecutive failures (which live a day from the last one). Reaching the consecutive
-///   ceiling locks the phone for the lockout and burns the code; using the last attempt burns
-///   the code; otherwise `Mismatch` with the attempts left.
+///   consecutive failures, which only a success resets (they outlive locks). From the
+///   consecutive ceiling on, every failure burns the code and locks the phone, the first lock
+///   for the lockout and each next one twice as long, up to a day (or the first lock when that
+///   is longer); using the last attempt burns the code; otherwise `Mismatch` with the attempts
+///   left.
 /// - `withdraw` deletes the code and the cooldown only if the stored code has that MAC.
 /// - Two concurrent `verify` calls with the right code MUST NOT both see `Verified`.
 pub trait OtpStore {

@@ -110,7 +110,8 @@ mod tests {
     #[test]
     fn the_in_memory_otp_store_keeps_the_contract() {
         let clock = FixedClock::at(1_900_000_000);
-        futures::executor::block_on(contract::otp_store(|| InMemoryOtpStore::new(&clock)));
+        let wait = async |ms: u64| clock.advance(ms.div_ceil(1000) as i64);
+        futures::executor::block_on(contract::otp_store(|| InMemoryOtpStore::new(&clock), wait));
     }
 
     #[test]

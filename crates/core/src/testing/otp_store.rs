@@ -98,6 +98,8 @@ fn ip_key(ip: &str, suffix: &str) -> String {
 }
 
 const DAY: u32 = 86_400;
+/// How long the failure and lock counters live after their last change.
+const KEPT: u32 = 30 * DAY;
 
 impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
     async fn issue(&self, r: &IssueRequest<'_>) -> Result<IssueOutcome, BackendError> {
@@ -166,6 +168,7 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
         let code = phone_key(r.phone, "");
         let failures = phone_key(r.phone, ":fails");
         let lock = phone_key(r.phone, ":lock");
+        let locks = phone_key(r.phone, ":locks");
         let ip = ip_key(r.client_ip, ":login");
         let limited = |limit, key: &str, keys: &Keys| VerifyOutcome::Limited {
             limit,
@@ -182,8 +185,10 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
             Some(Value::Code { mac, session, .. })
                 if mac == r.mac && session == r.session.as_str() =>
             {
+                // Only a success forgets the failures and the locks.
                 keys.del(&code);
                 keys.del(&failures);
+                keys.del(&locks);
                 return Ok(VerifyOutcome::Verified);
             }
             Some(Value::Code { attempts, .. }) => {
@@ -192,12 +197,18 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
             }
             Some(_) => return Err(BackendError::Failed("code key of the wrong type".into())),
         };
-        let consecutive = keys.incr(&failures, DAY, now);
-        // Each failure renews the day the counter lives (the script's EXPIRE after INCR).
-        keys.0.get_mut(&failures).expect("just counted").1 = Some(now + i64::from(DAY));
+        // Consecutive failures across codes and locks; the keys live 30 days from the last one.
+        let consecutive = keys.incr(&failures, KEPT, now);
+        keys.0.get_mut(&failures).expect("just counted").1 = Some(now + i64::from(KEPT));
         if consecutive >= i64::from(s.failed_login_ceiling) {
-            keys.set(&lock, Value::Flag, s.lockout_secs, now);
-            keys.del(&failures);
+            // Every failure from the ceiling on locks again, twice as long each time, up to a
+            // day (or the first lock, when that is set longer).
+            let n = keys.incr(&locks, KEPT, now);
+            keys.0.get_mut(&locks).expect("just counted").1 = Some(now + i64::from(KEPT));
+            let first = u64::from(s.lockout_secs);
+            let doubled = first.saturating_mul(1 << (n - 1).clamp(0, 32));
+            let seconds = doubled.min(first.max(u64::from(DAY)));
+            keys.set(&lock, Value::Flag, seconds as u32, now);
             keys.del(&code);
             return Ok(VerifyOutcome::Burned);
         }

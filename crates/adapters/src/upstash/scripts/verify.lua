@@ -1,9 +1,9 @@
 -- Check one login attempt against the phone's code; count it; consume the code on success.
 -- One atomic step, so two racing requests with the right code cannot both succeed and every
 -- wrong guess is counted.
--- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 client IP counter
+-- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 client IP counter, 5 locks so far
 -- ARGV: 1 code MAC, 2 session id, 3 max attempts per code, 4 failures before lock,
---       5 lock seconds, 6 IP window seconds, 7 IP logins per window
+--       5 first lock seconds, 6 IP window seconds, 7 IP logins per window
 -- Returns {outcome, number}: verified; missing; mismatch with attempts left; burned;
 -- locked or ip with the seconds to wait.
 local function limited(outcome, key)
@@ -22,17 +22,25 @@ if not stored[1] then return {'missing', 0} end
 -- The MAC is keyed by a server secret: a client cannot compute one, so comparing MACs leaks
 -- nothing useful about the code through timing.
 if stored[1] == ARGV[1] and stored[2] == ARGV[2] then
-  redis.call('DEL', KEYS[1], KEYS[2])
+  -- Only a success forgets the failures and the locks.
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[5])
   return {'verified', 0}
 end
 
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
--- Consecutive failures across codes; a day without failures forgets them.
+-- Consecutive failures across codes and across locks: only a success resets them (the keys
+-- live 30 days from the last failure, so an abandoned phone's counters go away).
 local failures = redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], 86400)
+redis.call('EXPIRE', KEYS[2], 2592000)
 if failures >= tonumber(ARGV[4]) then
-  redis.call('SET', KEYS[3], '1', 'EX', ARGV[5])
-  redis.call('DEL', KEYS[2], KEYS[1])
+  -- From the ceiling on, every further failure locks again, each lock twice as long as the
+  -- last, up to a day (or the first lock, when that is set longer).
+  local locks = redis.call('INCR', KEYS[5])
+  redis.call('EXPIRE', KEYS[5], 2592000)
+  local first = tonumber(ARGV[5])
+  local seconds = math.min(first * 2 ^ (locks - 1), math.max(86400, first))
+  redis.call('SET', KEYS[3], '1', 'EX', math.floor(seconds))
+  redis.call('DEL', KEYS[1])
   return {'burned', 0}
 end
 if attempts >= tonumber(ARGV[3]) then

@@ -69,8 +69,9 @@ fn limit_of(outcome: IssueOutcome) -> Option<Limit> {
     }
 }
 
-/// Runs every scenario of the OTP store's contract, each on `fresh()`.
-pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S) {
+/// Runs every scenario of the OTP store's contract, each on `fresh()`. `wait(ms)` lets that much
+/// time pass for the store (a real sleep for a real store, a clock moved for the double).
+pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u64)) {
     a_code_verifies_once_with_its_own_session(&fresh()).await;
     wrong_guesses_count_down_and_burn_the_code(&fresh()).await;
     a_new_code_replaces_the_old_one_and_its_attempts(&fresh()).await;
@@ -78,6 +79,7 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S) {
     a_withdrawn_code_is_gone_and_frees_the_cooldown(&fresh()).await;
     consecutive_failures_lock_the_phone(&fresh()).await;
     logins_are_limited_per_address(&fresh()).await;
+    locks_double_and_only_a_success_resets_the_failures(&fresh(), &wait).await;
 }
 
 async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {
@@ -284,4 +286,54 @@ async fn logins_are_limited_per_address(store: &impl OtpStore) {
             ..
         }
     ));
+}
+
+async fn locks_double_and_only_a_success_resets_the_failures(
+    store: &impl OtpStore,
+    wait: &impl AsyncFn(u64),
+) {
+    let s = settings(&[
+        ("FAILED_LOGIN_CEILING", "2"),
+        ("LOCKOUT_SECONDS", "1"),
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+        ("OTP_SENDS_PER_WINDOW", "10"),
+    ]);
+    let a = Actor {
+        phone: phone(14),
+        session: session("double"),
+        ip: "192.0.2.14",
+        settings: &s,
+    };
+    let locked = |outcome: VerifyOutcome| match outcome {
+        VerifyOutcome::Limited {
+            limit: Limit::Locked,
+            retry_after_secs,
+        } => retry_after_secs,
+        other => panic!("expected the phone locked, got {other:?}"),
+    };
+    a.issue(store, "one").await;
+    a.verify(store, "bad").await;
+    assert_eq!(a.verify(store, "bad").await, VerifyOutcome::Burned);
+    assert_eq!(locked(a.verify(store, "one").await), 1, "the first lock");
+    wait(1_100).await;
+    assert_eq!(
+        a.issue(store, "two").await,
+        IssueOutcome::Issued,
+        "the lock expired"
+    );
+    assert_eq!(
+        a.verify(store, "bad").await,
+        VerifyOutcome::Burned,
+        "the failures survived the lock: one more locks again"
+    );
+    assert_eq!(locked(a.verify(store, "two").await), 2, "twice as long");
+    wait(2_100).await;
+    assert_eq!(a.issue(store, "three").await, IssueOutcome::Issued);
+    assert_eq!(a.verify(store, "three").await, VerifyOutcome::Verified);
+    assert_eq!(a.issue(store, "four").await, IssueOutcome::Issued);
+    assert_eq!(
+        a.verify(store, "bad").await,
+        VerifyOutcome::Mismatch { attempts_left: 4 },
+        "a success reset the failures"
+    );
 }
