@@ -186,6 +186,18 @@ impl Cluster {
     }
 }
 
+impl Profile {
+    /// The Citus cluster of the citus tier: the coordinator on the PostgreSQL port, its two
+    /// workers on the two ports above it, PgBouncer in front of the coordinator. Its ports sit
+    /// below Linux's ephemeral range (32768-60999): the tier starts after thousands of test
+    /// connections, one of which may hold a port in that range as its local end.
+    pub fn citus() -> Self {
+        let mut p = Self::new("citus", [25492, 26429, 26492, 8129, 8837, 9279, 8939]);
+        p.external_database_url = None;
+        p
+    }
+}
+
 async fn connect(url: &str) -> crate::Result<tokio_postgres::Client> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await

@@ -58,18 +58,8 @@ impl Profile {
         Self::new("fuzz", [55472, 56419, 56472, 8119, 8827, 9269, 8929])
     }
 
-    /// The Citus cluster of the citus tier: the coordinator on the PostgreSQL port, its two
-    /// workers on the two ports above it, PgBouncer in front of the coordinator. Its ports sit
-    /// below Linux's ephemeral range (32768-60999): the tier starts after thousands of test
-    /// connections, one of which may hold a port in that range as its local end.
-    pub fn citus() -> Self {
-        let mut p = Self::new("citus", [25492, 26429, 26492, 8129, 8837, 9279, 8939]);
-        p.external_database_url = None;
-        p
-    }
-
     /// Ports can be moved with `<PROFILE>_<COMPONENT>_PORT`, e.g. `DEV_WORKER_PORT=8788`.
-    fn new(name: &'static str, defaults: [u16; 7]) -> Self {
+    pub(crate) fn new(name: &'static str, defaults: [u16; 7]) -> Self {
         let port = |component: &str, default: u16| {
             std::env::var(Self::port_var(name, component))
                 .ok()
