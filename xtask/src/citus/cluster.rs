@@ -6,7 +6,7 @@
 use crate::migrate::{block_on, pg_message};
 use crate::proc::{self, note, step};
 use crate::root;
-use crate::stack::postgres::{as_postgres, bin_dir, daemon_dir, stop_cluster};
+use crate::stack::postgres::{as_postgres, bin_dir, daemon_dir, start_server, stop_cluster};
 use crate::stack::{net, pgbouncer, Profile};
 use std::time::Duration;
 
@@ -92,26 +92,11 @@ impl Cluster {
     /// Starts node `i` on its data directory: its port, Citus preloaded, and no TLS between
     /// nodes (they talk over loopback).
     fn pg_ctl_start(&self, i: usize, data: &std::path::Path) -> crate::Result<()> {
-        let log = data.join("postgres.log");
-        let options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off \
-             -c shared_preload_libraries=citus -c citus.node_conninfo=sslmode=disable \
-             -c max_connections=200",
-            self.port(i)
-        );
-        proc::run(
-            as_postgres(&bin_dir().join("pg_ctl"))
-                .args(["-D", &data.display().to_string()])
-                .args([
-                    "-l",
-                    &log.display().to_string(),
-                    "-o",
-                    &options,
-                    "-w",
-                    "start",
-                ])
-                .stdout(std::process::Stdio::null()),
-            &format!("a Citus node did not start; see {}", log.display()),
+        start_server(
+            data,
+            self.port(i),
+            "-c shared_preload_libraries=citus -c citus.node_conninfo=sslmode=disable",
+            "a Citus node",
         )
     }
 

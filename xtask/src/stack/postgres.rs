@@ -80,25 +80,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
         &Profile::port_var(p.name, "POSTGRES"),
     )?;
     let log = data.join("postgres.log");
-    let options = format!(
-        "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c max_connections=200",
-        p.postgres_port
-    );
-    proc::run(
-        as_postgres(&bin.join("pg_ctl"))
-            .args([
-                "-D",
-                &data.display().to_string(),
-                "-l",
-                &log.display().to_string(),
-                "-o",
-                &options,
-                "-w",
-                "start",
-            ])
-            .stdout(std::process::Stdio::null()),
-        &format!("PostgreSQL did not start; see {}", log.display()),
-    )?;
+    start_server(&data, p.postgres_port, "", "PostgreSQL")?;
     net::wait_listening(
         p.postgres_port,
         "PostgreSQL",
@@ -107,6 +89,30 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
     )?;
     ensure_database(p)?;
     Ok(true)
+}
+
+/// Starts the server of a data directory on a loopback port, TCP only, without fsync (dev and
+/// test data), with `extra` server options; waits until pg_ctl reports it started.
+pub fn start_server(data: &Path, port: u16, extra: &str, what: &str) -> crate::Result<()> {
+    let log = data.join("postgres.log");
+    let options = format!(
+        "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off \
+         -c max_connections=200 {extra}"
+    );
+    proc::run(
+        as_postgres(&bin_dir().join("pg_ctl"))
+            .args(["-D", &data.display().to_string()])
+            .args([
+                "-l",
+                &log.display().to_string(),
+                "-o",
+                &options,
+                "-w",
+                "start",
+            ])
+            .stdout(std::process::Stdio::null()),
+        &format!("{what} did not start; see {}", log.display()),
+    )
 }
 
 /// Fast shutdown: connections are closed, nothing is lost (the cluster is a dev cluster).
