@@ -24,6 +24,7 @@ pub fn set_tokens(
     access_ttl: u32,
     refresh_token: &str,
     refresh_ttl: u32,
+    session_id: &str,
     rng: &impl SecureRandom,
 ) -> Result<Outcome, Outcome> {
     let csrf = random_token(rng, 32)
@@ -37,10 +38,13 @@ pub fn set_tokens(
             "set-cookie",
             &cookie(REFRESH, refresh_token, "/api/v1/auth", refresh_ttl, true),
         )?
-        .with_header("set-cookie", &cookie(CSRF, &csrf, "/", refresh_ttl, false))
+        .with_header("set-cookie", &cookie(CSRF, &csrf, "/", refresh_ttl, false))?
+        // The session the tokens belong to (login mints it), replacing send-otp's, which only
+        // bound the code.
+        .with_header("set-cookie", &session(session_id, refresh_ttl))
 }
 
-/// The session id cookie set by send-otp.
+/// The session id cookie: send-otp's (binding the code), then the session's from login on.
 pub fn session(session_id: &str, max_age: u32) -> String {
     cookie(SESSION, session_id, "/api/v1/auth", max_age, true)
 }

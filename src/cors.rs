@@ -27,7 +27,7 @@ impl Cors {
         Self { allowed }
     }
 
-    fn allows(&self, origin: &str) -> bool {
+    pub fn allows(&self, origin: &str) -> bool {
         self.allowed.iter().any(|o| o == origin)
     }
 

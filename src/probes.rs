@@ -1,16 +1,79 @@
-//! The backend probes behind `GET /ready`: one real round trip each, bounded in time.
+//! The backend probes behind `GET /ready`: one real round trip each, bounded in time, and at
+//! most one per backend per second in an isolate (`Throttled`), so calling `/ready` cannot
+//! multiply load on the database or the paid Redis.
 
 use crate::config::Config;
 use crate::postgres;
 use auth_adapters::pg::PgStore;
 use auth_adapters::upstash::UpstashRedis;
 use auth_core::ports::BackendProbe;
+use auth_core::probe_throttle::{ProbeThrottle, Turn};
 use futures::future::{select, Either};
+use std::thread::LocalKey;
 use std::time::Duration;
 use worker::{Delay, Env};
 
 /// How long a probe may take before the backend counts as down.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The shortest time between two probes of one backend in an isolate.
+const PROBE_INTERVAL_MS: u64 = 1_000;
+/// How often a caller checks whether the probe another request runs has finished.
+const WAIT_STEP: Duration = Duration::from_millis(20);
+
+type Throttle = ProbeThrottle<Result<(), String>>;
+
+thread_local! {
+    static POSTGRES: Throttle = const { ProbeThrottle::new(PROBE_INTERVAL_MS, 2_000 + PROBE_TIMEOUT_MS) };
+    static REDIS: Throttle = const { ProbeThrottle::new(PROBE_INTERVAL_MS, 2_000 + PROBE_TIMEOUT_MS) };
+}
+
+const PROBE_TIMEOUT_MS: u64 = PROBE_TIMEOUT.as_millis() as u64;
+
+/// A probe behind its backend's throttle: the result of a probe begun less than a second ago,
+/// or (after waiting for one another request is running) a probe of its own.
+pub struct Throttled<P> {
+    probe: P,
+    slot: &'static LocalKey<Throttle>,
+}
+
+impl<'a> Throttled<PostgresProbe<'a>> {
+    pub fn postgres(env: &'a Env, config: &'a Config) -> Self {
+        Self {
+            probe: PostgresProbe { env, config },
+            slot: &POSTGRES,
+        }
+    }
+}
+
+impl<'a> Throttled<RedisProbe<'a>> {
+    pub fn redis(redis: &'a UpstashRedis) -> Self {
+        Self {
+            probe: RedisProbe { redis },
+            slot: &REDIS,
+        }
+    }
+}
+
+impl<P: BackendProbe> BackendProbe for Throttled<P> {
+    fn name(&self) -> &'static str {
+        self.probe.name()
+    }
+
+    async fn probe(&self) -> Result<(), String> {
+        loop {
+            match self.slot.with(|t| t.turn(worker::Date::now().as_millis())) {
+                Turn::Reuse(result) => return result,
+                Turn::Wait => Delay::from(WAIT_STEP).await,
+                Turn::Probe { started_ms } => {
+                    let result = self.probe.probe().await;
+                    self.slot.with(|t| t.finish(started_ms, result.clone()));
+                    return result;
+                }
+            }
+        }
+    }
+}
 
 /// Postgres through the Hyperdrive binding: connect, check the schema is migrated, close.
 pub struct PostgresProbe<'a> {

@@ -3,6 +3,7 @@
 
 use auth_core::bodies;
 use auth_core::error::{ErrorBody, ErrorCode};
+use futures::StreamExt;
 use worker::Request;
 
 /// A header's value; an empty one counts as absent.
@@ -25,14 +26,18 @@ pub fn user_agent(request: &Request) -> Option<String> {
     header(request, "user-agent").map(|ua| ua.chars().take(512).collect())
 }
 
-/// The body's bytes, at most the contract's cap (a larger body is 413).
+/// The body's bytes, at most the contract's cap (a larger body is 413). Read as a stream and
+/// refused at the first chunk past the cap, so a chunked body with no `Content-Length` (which
+/// the central check cannot refuse unread) is never read further than the cap.
 pub async fn body(request: &mut Request) -> Result<Vec<u8>, ErrorBody> {
-    let bytes = request
-        .bytes()
-        .await
-        .map_err(|_| ErrorBody::new(ErrorCode::InvalidRequest, "unreadable request body"))?;
-    if bytes.len() > bodies::MAX_BODY_BYTES {
-        return Err(bodies::too_large());
+    if request.inner().body().is_none() {
+        return Ok(Vec::new());
     }
-    Ok(bytes)
+    let unreadable = |_| ErrorBody::new(ErrorCode::InvalidRequest, "unreadable request body");
+    let mut stream = request.stream().map_err(unreadable)?;
+    let mut body = bodies::CappedBody::default();
+    while let Some(chunk) = stream.next().await {
+        body.push(&chunk.map_err(unreadable)?)?;
+    }
+    Ok(body.into_bytes())
 }

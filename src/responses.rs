@@ -37,6 +37,7 @@ pub fn deliver(
         "expires_in": tokens.expires_in,
         "expires_at": rfc3339(tokens.expires_at),
         "refresh_expires_at": rfc3339(tokens.refresh_expires_at),
+        "session_id": tokens.session.as_str(),
         "user": user_json(&tokens.user),
     });
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
@@ -54,6 +55,7 @@ pub fn deliver(
         tokens.expires_in,
         &tokens.refresh_token,
         refresh_max_age,
+        tokens.session.as_str(),
         &WebCryptoRandom,
     )
 }

@@ -2,7 +2,7 @@
 
 use crate::context::Ctx;
 use crate::outcome::{log_error, Handled, Outcome};
-use crate::probes::{PostgresProbe, RedisProbe};
+use crate::probes::Throttled;
 use auth_core::error::{ErrorBody, ErrorCode};
 use auth_core::readiness::check_readiness;
 use serde_json::json;
@@ -13,15 +13,9 @@ pub fn live() -> Handled {
 
 pub async fn ready(ctx: &Ctx) -> Handled {
     let config = ctx.config()?;
-    let postgres = PostgresProbe {
-        env: &ctx.env,
-        config: &config,
-    };
     let report = check_readiness(
-        &postgres,
-        &RedisProbe {
-            redis: ctx.redis()?,
-        },
+        &Throttled::postgres(&ctx.env, &config),
+        &Throttled::redis(ctx.redis()?),
     )
     .await;
     if report.is_ready() {

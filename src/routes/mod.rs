@@ -113,12 +113,19 @@ async fn admit(
     let (authorization, cookie_header) = (header("authorization"), header("cookie"));
     let (csrf_header, content_length) = (header(cookies::CSRF_HEADER), header("content-length"));
     let content_type = header("content-type");
+    let (origin, fetch_site) = (header("origin"), header("sec-fetch-site"));
+    let origin_allowed = origin.as_deref().is_some_and(|o| {
+        own_origin(&request).as_deref() == Some(o) || Cors::from_env(env).allows(o)
+    });
     let arrival = Arrival {
         cookie_mode,
         authorization: authorization.as_deref(),
         cookie_header: cookie_header.as_deref(),
         csrf_header: csrf_header.as_deref(),
         content_length: content_length.as_deref(),
+        origin: origin.as_deref(),
+        origin_allowed,
+        fetch_site: fetch_site.as_deref(),
     };
     policy::admit(route, &arrival)?;
     let body = if route.json_body {
@@ -129,4 +136,12 @@ async fn admit(
         Vec::new()
     };
     Ok(Ctx::new(env.clone(), route, id, request, body))
+}
+
+/// The API's own origin, as the browser spells it (`https://auth.example.com`).
+fn own_origin(request: &Request) -> Option<String> {
+    request
+        .url()
+        .ok()
+        .map(|url| url.origin().ascii_serialization())
 }

@@ -99,7 +99,7 @@ async fn two_logins_of_one_phone_write_one_user_one_claim_and_two_sessions() {
 }
 
 #[tokio::test]
-async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refresh_token() {
+async fn a_login_under_a_session_id_the_user_has_is_refused_and_writes_nothing() {
     let db = migrated("accounts_relogin").await;
     let pooled = db.pooled().await;
     let store = PgAccountStore::new(&pooled);
@@ -110,10 +110,13 @@ async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refr
         .login(&login(&phone, id, &s, &RefreshSecret([1; 32])))
         .await
         .unwrap();
-    store
-        .login(&login(&phone, id, &s, &RefreshSecret([2; 32])))
-        .await
-        .unwrap();
+    assert!(
+        store
+            .login(&login(&phone, id, &s, &RefreshSecret([2; 32])))
+            .await
+            .is_err(),
+        "a session is never restarted (or revived) by a login"
+    );
     let direct = db.direct().await;
     let live: Vec<Vec<u8>> = common::column(
         &direct,
@@ -122,11 +125,11 @@ async fn logging_in_again_with_a_session_id_restarts_it_and_revokes_its_old_refr
     .await;
     assert_eq!(
         live,
-        vec![token(id, 2).hash.to_vec()],
-        "only the newest refresh token of the session is live"
+        vec![token(id, 1).hash.to_vec()],
+        "the refused login wrote no token and revoked none"
     );
-    let sessions = count(&direct, "SELECT count(*) FROM sessions").await;
-    assert_eq!(sessions, 1);
+    let logins = "SELECT count(*) FROM audit_events WHERE event = 'login'";
+    assert_eq!(count(&direct, logins).await, 1, "nor an audit row");
 }
 
 #[tokio::test]

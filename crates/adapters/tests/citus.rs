@@ -105,6 +105,7 @@ fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)> {
             null(),
             null(),
         ],
+        "REVOKE_OWN_SESSION" => vec![text(user), text(session), float(0.0), null(), null()],
         "ROTATE" => vec![
             text(user),
             bytes(1),

@@ -106,6 +106,27 @@ fn without_values(message: &str) -> String {
     out
 }
 
+/// A body collected chunk by chunk, refused as soon as it passes the cap: a body sent without a
+/// `Content-Length` (chunked) is read up to the cap and no further.
+#[derive(Debug, Default)]
+pub struct CappedBody {
+    bytes: Vec<u8>,
+}
+
+impl CappedBody {
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), ErrorBody> {
+        if self.bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
 pub fn too_large() -> ErrorBody {
     ErrorBody::new(ErrorCode::PayloadTooLarge, "request body too large")
         .with_details(format!("the limit is {MAX_BODY_BYTES} bytes"))
@@ -114,6 +135,21 @@ pub fn too_large() -> ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_capped_body_takes_chunks_up_to_the_cap_and_refuses_the_one_past_it() {
+        let mut body = CappedBody::default();
+        for _ in 0..4 {
+            body.push(&[b' '; 4096]).unwrap();
+        }
+        let refused = body.push(b"x").unwrap_err();
+        assert_eq!(refused.code, ErrorCode::PayloadTooLarge);
+        assert_eq!(
+            body.into_bytes().len(),
+            MAX_BODY_BYTES,
+            "nothing past the cap"
+        );
+    }
 
     #[test]
     fn bodies_parse_and_refusals_name_the_problem_without_echoing_values() {

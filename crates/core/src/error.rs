@@ -14,7 +14,6 @@ pub enum ErrorCode {
     SessionRequired,
     RateLimited,
     InvalidOtp,
-    OtpNotFound,
     TooManyAttempts,
     InvalidRefreshToken,
     RefreshTokenReused,
@@ -31,13 +30,12 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and exhaustive tests.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidPhone,
         ErrorCode::SessionRequired,
         ErrorCode::RateLimited,
         ErrorCode::InvalidOtp,
-        ErrorCode::OtpNotFound,
         ErrorCode::TooManyAttempts,
         ErrorCode::InvalidRefreshToken,
         ErrorCode::RefreshTokenReused,
@@ -58,7 +56,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest | ErrorCode::InvalidPhone | ErrorCode::SessionRequired => 400,
             ErrorCode::InvalidOtp | ErrorCode::InvalidRefreshToken | ErrorCode::Unauthorized => 401,
             ErrorCode::RefreshTokenReused | ErrorCode::Forbidden => 403,
-            ErrorCode::OtpNotFound | ErrorCode::NotFound => 404,
+            ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -77,7 +75,6 @@ impl ErrorCode {
             ErrorCode::SessionRequired => "SESSION_REQUIRED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::InvalidOtp => "INVALID_OTP",
-            ErrorCode::OtpNotFound => "OTP_NOT_FOUND",
             ErrorCode::TooManyAttempts => "TOO_MANY_ATTEMPTS",
             ErrorCode::InvalidRefreshToken => "INVALID_REFRESH_TOKEN",
             ErrorCode::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
@@ -141,7 +138,6 @@ mod tests {
         assert_eq!(ErrorCode::RateLimited.http_status(), 429);
         assert_eq!(ErrorCode::TooManyAttempts.http_status(), 429);
         assert_eq!(ErrorCode::RefreshTokenReused.http_status(), 403);
-        assert_eq!(ErrorCode::OtpNotFound.http_status(), 404);
         assert_eq!(ErrorCode::SmsDeliveryFailed.http_status(), 502);
         assert_eq!(ErrorCode::ServiceUnavailable.http_status(), 503);
         for code in ErrorCode::ALL {

@@ -29,6 +29,7 @@
 pub mod account;
 pub mod admin;
 pub mod bodies;
+pub mod client_address;
 pub mod deployment;
 pub mod error;
 pub mod metrics;
@@ -36,6 +37,7 @@ pub mod otp;
 pub mod phone;
 pub mod policy;
 pub mod ports;
+pub mod probe_throttle;
 pub mod readiness;
 pub mod routes;
 pub mod secrets;

@@ -95,10 +95,7 @@ fn domain_count(a: &Answered) -> Option<Vec<Count>> {
                 one("logins_total", &[("user", user)]),
             ])
         }
-        (RouteId::Login, _, Some(E::InvalidOtp)) => {
-            outcome("otp_verifications_total", "wrong_code")
-        }
-        (RouteId::Login, _, Some(E::OtpNotFound)) => outcome("otp_verifications_total", "expired"),
+        (RouteId::Login, _, Some(E::InvalidOtp)) => outcome("otp_verifications_total", "invalid"),
         (RouteId::Login, _, Some(E::TooManyAttempts)) => {
             outcome("otp_verifications_total", "burned")
         }
@@ -157,10 +154,7 @@ mod tests {
             ]
         );
         let wrong = counts(&answered(RouteId::Login, 401, Some(ErrorCode::InvalidOtp)));
-        assert_eq!(
-            names(&wrong),
-            ["otp_verifications_total{outcome=wrong_code}"]
-        );
+        assert_eq!(names(&wrong), ["otp_verifications_total{outcome=invalid}"]);
         let new_user = counts(&Answered {
             event: Some(Event::NewUser),
             ..answered(RouteId::Login, 200, None)

@@ -1,5 +1,6 @@
 //! The policies every request passes before its handler, decided from the route table alone:
-//! the body cap, the JSON content-type rule and the double-submit CSRF check. The worker applies
+//! the body cap, the JSON content-type rule, the cross-site refusal and the double-submit CSRF
+//! check. The worker applies
 //! them in one place (`src/routes/mod.rs`), so no handler can forget one.
 
 use crate::bodies::{self, MAX_BODY_BYTES};
@@ -16,6 +17,11 @@ pub struct Arrival<'a> {
     pub cookie_header: Option<&'a str>,
     pub csrf_header: Option<&'a str>,
     pub content_length: Option<&'a str>,
+    /// The `Origin` header, and whether it is the API's own origin or a configured one.
+    pub origin: Option<&'a str>,
+    pub origin_allowed: bool,
+    /// The browser's `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`).
+    pub fetch_site: Option<&'a str>,
 }
 
 /// A cookie's value from a `Cookie` header (`a=1; b=2`); an empty value counts as absent.
@@ -38,6 +44,18 @@ impl Arrival<'_> {
         self.cookie_mode && !header_wins && cookie(self.cookie_header, name).is_some()
     }
 
+    /// Whether a browser sent this from a page the API does not trust: an `Origin` that is
+    /// neither the API's nor a configured one (`null` included), or, without an `Origin`, a
+    /// `Sec-Fetch-Site` of `cross-site`. Clients outside browsers send neither header.
+    fn sent_by_a_foreign_page(&self) -> bool {
+        match self.origin {
+            Some(_) => !self.origin_allowed,
+            None => self
+                .fetch_site
+                .is_some_and(|site| site.eq_ignore_ascii_case("cross-site")),
+        }
+    }
+
     /// The double-submit proof: `X-CSRF-Token` equals the readable `csrf_token` cookie.
     fn csrf_proven(&self) -> bool {
         match (cookie(self.cookie_header, cookies::CSRF), self.csrf_header) {
@@ -57,6 +75,14 @@ pub fn admit(route: &Route, arrival: &Arrival<'_>) -> Result<(), ErrorBody> {
         if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
             return Err(bodies::too_large());
         }
+    }
+    // In cookie mode a browser attaches the cookies by itself, so no state change (send-otp
+    // and login included: they set the cookies) is taken from a page the API does not trust.
+    if route.changes_state && arrival.cookie_mode && arrival.sent_by_a_foreign_page() {
+        return Err(ErrorBody::new(
+            ErrorCode::Forbidden,
+            "cross-site request refused",
+        ));
     }
     if route.changes_state && arrival.by_cookie(route) && !arrival.csrf_proven() {
         return Err(ErrorBody::new(

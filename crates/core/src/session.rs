@@ -1,5 +1,6 @@
-//! Session ids: made by send-otp (or given by the client), they tie the code, the login session
-//! and its refresh tokens together.
+//! Session ids. Send-otp's (made by it or given by the client) binds a code to the client that
+//! asked for it; login mints a new one for the session it starts, which that session's access
+//! and refresh tokens name.
 
 use crate::ports::{RandomUnavailable, SecureRandom};
 use crate::secrets::random_token;

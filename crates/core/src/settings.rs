@@ -18,6 +18,21 @@ pub struct Settings {
     pub ip_send_window_secs: u32,
     pub ip_logins_per_window: u32,
     pub ip_login_window_secs: u32,
+    /// Logins for one phone that do not present its code's session (strangers' guesses), per
+    /// window: high, so only a flood reaches it; the code's own session is never refused by it.
+    pub phone_guesses_per_window: u32,
+    pub phone_guess_window_secs: u32,
+    /// IPv6 clients are limited per prefix of this length (`client_address::bucket`).
+    pub ipv6_prefix_len: u8,
+    /// Codes sent to all numbers together, per window: a ceiling on what any attacker, however
+    /// spread over numbers and addresses, can make the service spend.
+    pub global_sends_per_window: u32,
+    pub global_send_window_secs: u32,
+    /// Codes sent per country calling code, per window, unless `country_send_budgets` names the
+    /// code: an attacker pumping one country's premium numbers stops at that country's budget.
+    pub country_sends_per_window: u32,
+    pub country_send_window_secs: u32,
+    pub country_send_budgets: Vec<(u16, u32)>,
     pub failed_login_ceiling: u32,
     pub lockout_secs: u32,
     /// When set, only these country calling codes may receive codes.
@@ -92,6 +107,14 @@ impl Settings {
             ip_send_window_secs: number("IP_SEND_WINDOW_SECONDS", 600, 1, 86_400)?,
             ip_logins_per_window: number("IP_LOGINS_PER_WINDOW", 60, 1, 1_000_000)?,
             ip_login_window_secs: number("IP_LOGIN_WINDOW_SECONDS", 600, 1, 86_400)?,
+            phone_guesses_per_window: number("PHONE_GUESSES_PER_WINDOW", 100, 1, 1_000_000)?,
+            phone_guess_window_secs: number("PHONE_GUESS_WINDOW_SECONDS", 600, 1, 86_400)?,
+            ipv6_prefix_len: number("IPV6_PREFIX_LENGTH", 64, 32, 128)? as u8,
+            global_sends_per_window: number("GLOBAL_SENDS_PER_WINDOW", 20_000, 1, 100_000_000)?,
+            global_send_window_secs: number("GLOBAL_SEND_WINDOW_SECONDS", 3600, 1, 86_400)?,
+            country_sends_per_window: number("COUNTRY_SENDS_PER_WINDOW", 5_000, 1, 100_000_000)?,
+            country_send_window_secs: number("COUNTRY_SEND_WINDOW_SECONDS", 3600, 1, 86_400)?,
+            country_send_budgets: parse_budgets(get("COUNTRY_SEND_BUDGETS"))?,
             failed_login_ceiling: number("FAILED_LOGIN_CEILING", 100, 1, 100_000)?,
             lockout_secs: number("LOCKOUT_SECONDS", 3600, 1, 30 * 86_400)?,
             allowed_calling_codes: codes("SMS_ALLOWED_CALLING_CODES")?,
@@ -126,6 +149,14 @@ impl Settings {
         allowed && !self.denied_calling_codes.contains(&calling_code)
     }
 
+    /// Codes that may go to numbers with this calling code in one country window.
+    pub fn country_budget(&self, calling_code: u16) -> u32 {
+        self.country_send_budgets
+            .iter()
+            .find(|(code, _)| *code == calling_code)
+            .map_or(self.country_sends_per_window, |(_, budget)| *budget)
+    }
+
     /// The fixed code of a configured test number, if this is one.
     pub fn test_code_for(&self, phone: &PhoneNumber) -> Option<&str> {
         self.test_numbers
@@ -141,6 +172,25 @@ impl Settings {
             .replace("{code}", code)
             .replace("{minutes}", &minutes.to_string())
     }
+}
+
+/// `98=500,1=20000`: calling code = codes per country window.
+fn parse_budgets(raw: Option<String>) -> Result<Vec<(u16, u32)>, String> {
+    let Some(raw) = raw.filter(|v| !v.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|pair| {
+            let parsed = pair.split_once('=').and_then(|(code, budget)| {
+                let code = code.trim().trim_start_matches('+').parse::<u16>().ok()?;
+                let budget = budget.trim().parse::<u32>().ok().filter(|b| *b >= 1)?;
+                Some((code, budget))
+            });
+            parsed.ok_or_else(|| {
+                format!("COUNTRY_SEND_BUDGETS entry {pair:?} must look like 98=500 (at least 1)")
+            })
+        })
+        .collect()
 }
 
 /// `+15005550006=123456,+15005550007=654321`.
@@ -227,6 +277,27 @@ mod tests {
         assert!(s.may_send_to(44));
         assert!(!s.may_send_to(98), "deny wins over allow");
         assert!(!s.may_send_to(7), "not on the allow list");
+    }
+
+    #[test]
+    fn country_budgets_default_and_override_per_calling_code() {
+        let s = settings(&[
+            ("COUNTRY_SENDS_PER_WINDOW", "40"),
+            ("COUNTRY_SEND_BUDGETS", "98=5, +44=7"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                s.country_budget(98),
+                s.country_budget(44),
+                s.country_budget(1)
+            ),
+            (5, 7, 40)
+        );
+        for bad in ["98", "98=0", "x=5", "98=-1"] {
+            assert!(settings(&[("COUNTRY_SEND_BUDGETS", bad)]).is_err(), "{bad}");
+        }
+        assert!(settings(&[("IPV6_PREFIX_LENGTH", "16")]).is_err());
     }
 
     #[test]

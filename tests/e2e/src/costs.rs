@@ -12,6 +12,14 @@ pub fn gateway_requests() -> usize {
         .count()
 }
 
+/// PINGs the gateway has logged so far: the Redis half of `/ready`'s probes.
+pub fn gateway_pings() -> usize {
+    let log = std::fs::read_to_string(crate::profile().dir.join("redis-rest.log")).unwrap();
+    log.lines()
+        .filter(|l| l.contains("\"commands\":[\"PING\"]"))
+        .count()
+}
+
 /// Reads the gateway count until it stops moving (it logs right after answering).
 pub async fn settled_gateway_requests() -> usize {
     let mut last = gateway_requests();

@@ -107,7 +107,12 @@ async fn in_cookie_mode_browsers_authenticate_by_cookie_and_state_changes_need_t
         set["access_token"].0,
         body["access_token"].as_str().unwrap()
     );
-    for name in ["access_token", "refresh_token", "csrf_token"] {
+    assert_eq!(
+        set["session_id"].0,
+        body["session_id"].as_str().unwrap(),
+        "the session cookie now names the session login started"
+    );
+    for name in ["access_token", "refresh_token", "csrf_token", "session_id"] {
         jar.insert(name.into(), set[name].0.clone());
     }
     let csrf = jar["csrf_token"].clone();

@@ -41,7 +41,9 @@ async fn unknown_routes_and_methods_get_the_contract_error_body() {
 async fn a_burst_of_ready_checks_closes_every_connection_and_keeps_wrangler_alive() {
     // Each /ready opens a Postgres connection through the Hyperdrive binding. A connection left
     // open at the end of a request can take the local runtime down; 200 of them in bursts of
-    // 10 must all succeed, and the worker must still answer afterwards.
+    // 10 must all succeed, and the worker must still answer afterwards. Probes are shared:
+    // at most one per backend per second reaches the backends, whatever the callers do.
+    let (pings_before, started) = (e2e::costs::gateway_pings(), std::time::Instant::now());
     for _ in 0..20 {
         let burst: Vec<_> = (0..10).map(|_| tokio::spawn(get("/ready"))).collect();
         for request in burst {
@@ -49,6 +51,13 @@ async fn a_burst_of_ready_checks_closes_every_connection_and_keeps_wrangler_aliv
             assert_eq!(status, 200, "{body}");
         }
     }
+    let seconds = started.elapsed().as_secs_f64().ceil() as usize;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pings = e2e::costs::gateway_pings() - pings_before;
+    assert!(
+        pings <= seconds + 1,
+        "{pings} Redis probes for 200 /ready calls in {seconds} s: at most one per second"
+    );
     assert_eq!(get("/health").await.0, 200);
 }
 

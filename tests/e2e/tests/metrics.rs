@@ -104,7 +104,7 @@ async fn the_counters_move_by_exactly_what_a_scripted_sequence_did() {
         |name: &str| after.get(name).copied().unwrap_or(0) - before.get(name).copied().unwrap_or(0);
     for (sample, expected) in [
         ("otp_sent_total{outcome=\"sent\"}", 2),
-        ("otp_verifications_total{outcome=\"wrong_code\"}", 1),
+        ("otp_verifications_total{outcome=\"invalid\"}", 1),
         ("otp_verifications_total{outcome=\"success\"}", 2),
         ("logins_total{user=\"new\"}", 2),
         ("logins_total{user=\"returning\"}", 0),

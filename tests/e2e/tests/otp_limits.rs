@@ -61,7 +61,7 @@ async fn with_tightened_limits_each_limit_answers_429_with_retry_after() {
         let r = one_ip
             .login(&random_phone(), "123456", "login-limit-session-0123")
             .await;
-        assert_eq!(r.code(), "OTP_NOT_FOUND", "login {i}: {:?}", r.body);
+        assert_eq!(r.code(), "INVALID_OTP", "login {i}: {:?}", r.body);
     }
     let r = one_ip
         .login(&random_phone(), "123456", "login-limit-session-0123")

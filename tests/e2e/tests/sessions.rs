@@ -11,9 +11,11 @@ async fn login(c: &Client, phone: &str) -> Value {
     let session = sent.body["session_id"].as_str().unwrap().to_owned();
     let login = c.login(phone, &receiver().latest(phone), &session).await;
     assert_eq!(login.status, 200, "{:?}", login.body);
-    let mut body = login.body;
-    body["session_id"] = json!(session);
-    body
+    assert_ne!(
+        login.body["session_id"], session,
+        "the session is the server's, not the code's"
+    );
+    login.body
 }
 
 async fn call(method: reqwest::Method, url: &str, bearer: Option<&str>) -> (u16, Value) {
@@ -126,4 +128,65 @@ async fn a_user_lists_their_sessions_and_revokes_one_and_nobody_elses() {
     )
     .await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_revoked_session_stays_revoked_when_the_same_client_logs_in_again() {
+    let worker = variants::start("no-revival", &[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let base = worker.instance.url();
+    let c = Client::new(&base);
+    let phone = random_phone();
+    // A client that always presents the same session id to send-otp.
+    let mine = "one-client-session-id-0123456789";
+    let login_with = |c: Client, phone: String| async move {
+        let sent = c.send_otp(&phone, Some(mine)).await;
+        assert_eq!(sent.status, 200, "{:?}", sent.body);
+        let login = c.login(&phone, &receiver().latest(&phone), mine).await;
+        assert_eq!(login.status, 200, "{:?}", login.body);
+        login.body
+    };
+    let old = login_with(c.clone(), phone.clone()).await;
+    let other = login_with(c.clone(), phone.clone()).await;
+    let (status, _) = call(
+        reqwest::Method::DELETE,
+        &format!(
+            "{base}/api/v1/auth/sessions/{}",
+            old["session_id"].as_str().unwrap()
+        ),
+        Some(other["access_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, 200, "revoked from the user's other session");
+    let new = login_with(c.clone(), phone.clone()).await;
+    assert_ne!(new["session_id"], old["session_id"]);
+    assert_ne!(new["session_id"], mine);
+
+    let (status, _) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/users/profile"),
+        Some(old["access_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        status, 401,
+        "the revoked session's access token stays refused"
+    );
+    let refresh = c
+        .post(
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": old["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(
+        (refresh.status, refresh.code()),
+        (401, "INVALID_REFRESH_TOKEN"),
+        "and so does its refresh token"
+    );
+    let (status, _) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/users/profile"),
+        Some(new["access_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, 200, "the new session works");
 }

@@ -207,6 +207,9 @@ pub(crate) fn bench_vars() -> crate::Result<std::collections::BTreeMap<String, S
         ("IP_SEND_WINDOW_SECONDS", "1"),
         ("IP_LOGINS_PER_WINDOW", "1000000"),
         ("IP_LOGIN_WINDOW_SECONDS", "1"),
+        ("COUNTRY_SENDS_PER_WINDOW", "100000000"),
+        ("GLOBAL_SENDS_PER_WINDOW", "100000000"),
+        ("PHONE_GUESSES_PER_WINDOW", "1000000"),
     ] {
         vars.insert(k.into(), v.into());
     }

@@ -183,7 +183,7 @@ mod tests {
             "otp_sent_total{outcome=\"sent\"} 1",
             "otp_sent_total{outcome=\"sms_failed\"} 1",
             "sms_provider_errors_total 1",
-            "otp_verifications_total{outcome=\"wrong_code\"} 1",
+            "otp_verifications_total{outcome=\"invalid\"} 1",
             "otp_verifications_total{outcome=\"success\"} 1",
             "logins_total{user=\"new\"} 1",
             "refreshes_total{outcome=\"reused\"} 1",

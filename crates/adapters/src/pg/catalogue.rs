@@ -85,6 +85,11 @@ statement!(
     "live_session.sql",
     "revoke_session.sql"
 );
+statement!(
+    REVOKE_OWN_SESSION,
+    ShardSteps("$1"),
+    "revoke_own_session.sql"
+);
 statement!(ROTATE, ShardSteps("$1"), "rotate.sql");
 statement!(LOGOUT, ShardSteps("$1"), "logout.sql");
 statement!(GET_USER, Shard("$1"), "get_user.sql");
@@ -100,6 +105,7 @@ pub const ALL: &[&Statement] = &[
     &PROFILE,
     &SESSIONS,
     &REVOKE_SESSION,
+    &REVOKE_OWN_SESSION,
     &ROTATE,
     &LOGOUT,
     &GET_USER,

@@ -2,9 +2,10 @@
 //! round trip and one atomic step.
 //!
 //! Key layout: every key of one phone shares the hash tag `{+14155552671}`, so each script's
-//! phone keys live in one Redis Cluster slot. Client-IP counters are tagged by the IP. The
-//! scripts also touch the IP's counter, which is fine on a single Redis and on Upstash; on a
-//! Redis Cluster the IP check would move to its own command in the same pipeline.
+//! phone keys live in one Redis Cluster slot. Client-address counters are tagged by the address
+//! (an IPv6 prefix), the send budgets by country or `global`. The scripts also touch those
+//! counters, which is fine on a single Redis and on Upstash; on a Redis Cluster those checks
+//! would move to their own commands in the same pipeline.
 
 use super::{RedisError, Reply, UpstashRedis};
 use auth_core::phone::PhoneNumber;
@@ -16,8 +17,8 @@ const ISSUE: &str = include_str!("scripts/issue.lua");
 const VERIFY: &str = include_str!("scripts/verify.lua");
 const WITHDRAW: &str = include_str!("scripts/withdraw.lua");
 
-/// Longest client IP kept in a key (an IPv6 address is at most 45 characters).
-const MAX_IP_LEN: usize = 45;
+/// Longest client bucket kept in a key (an IPv6 address is at most 45 characters, then `/64`).
+const MAX_IP_LEN: usize = 49;
 
 pub struct UpstashOtpStore<'a> {
     redis: &'a UpstashRedis,
@@ -48,7 +49,7 @@ fn clean_ip(ip: &str) -> &str {
         && ip.len() <= MAX_IP_LEN
         && ip
             .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+            .all(|b| b.is_ascii_hexdigit() || b"/.:".contains(&b));
     if ok {
         ip
     } else {
@@ -66,6 +67,8 @@ impl OtpStore for UpstashOtpStore<'_> {
             self.phone_key(r.phone, ":day"),
             self.phone_key(r.phone, ":lock"),
             self.ip_key(r.client_ip, ":send"),
+            format!("{}budget:{{cc{}}}", self.prefix, r.phone.calling_code()),
+            format!("{}budget:{{global}}", self.prefix),
         ];
         let args = [
             r.mac.to_owned(),
@@ -77,6 +80,10 @@ impl OtpStore for UpstashOtpStore<'_> {
             s.sends_per_day.to_string(),
             s.ip_send_window_secs.to_string(),
             s.ip_sends_per_window.to_string(),
+            s.country_budget(r.phone.calling_code()).to_string(),
+            s.country_send_window_secs.to_string(),
+            s.global_sends_per_window.to_string(),
+            s.global_send_window_secs.to_string(),
         ];
         let (outcome, n) = run(self.redis, ISSUE, &keys, &args).await?;
         Ok(match outcome.as_str() {
@@ -109,6 +116,7 @@ impl OtpStore for UpstashOtpStore<'_> {
             self.phone_key(r.phone, ":lock"),
             self.ip_key(r.client_ip, ":login"),
             self.phone_key(r.phone, ":locks"),
+            self.phone_key(r.phone, ":guesses"),
         ];
         let args = [
             r.mac.to_owned(),
@@ -118,6 +126,8 @@ impl OtpStore for UpstashOtpStore<'_> {
             s.lockout_secs.to_string(),
             s.ip_login_window_secs.to_string(),
             s.ip_logins_per_window.to_string(),
+            s.phone_guesses_per_window.to_string(),
+            s.phone_guess_window_secs.to_string(),
         ];
         let (outcome, n) = run(self.redis, VERIFY, &keys, &args).await?;
         Ok(match outcome.as_str() {
@@ -166,6 +176,9 @@ fn limit_of(outcome: &str) -> Result<Limit, BackendError> {
         "window" => Limit::PhoneWindow,
         "day" => Limit::PhoneDaily,
         "ip" => Limit::ClientIp,
+        "guesses" => Limit::PhoneGuesses,
+        "country" => Limit::CountryBudget,
+        "global" => Limit::GlobalBudget,
         other => {
             return Err(BackendError::Failed(format!(
                 "unknown script outcome {other:?}"
@@ -190,6 +203,7 @@ mod tests {
     fn client_ips_outside_the_address_alphabet_become_unknown() {
         assert_eq!(clean_ip("203.0.113.9"), "203.0.113.9");
         assert_eq!(clean_ip("2001:db8::1"), "2001:db8::1");
+        assert_eq!(clean_ip("2001:db8:aa:bb::/64"), "2001:db8:aa:bb::/64");
         assert_eq!(clean_ip("1.2.3.4}:x"), "unknown");
         assert_eq!(clean_ip(&"1".repeat(100)), "unknown");
         assert_eq!(clean_ip(""), "unknown");

@@ -136,3 +136,55 @@ fn cookies_are_read_by_exact_name() {
     assert_eq!(cookie(header, "token"), None);
     assert_eq!(cookie(None, "a"), None);
 }
+
+/// In cookie mode, a state change from a page the API does not trust is refused, whether or
+/// not it carries a cookie yet: send-otp and login are what would plant the cookies.
+#[test]
+fn in_cookie_mode_state_changes_from_foreign_pages_are_refused() {
+    let foreign = |origin, origin_allowed, fetch_site, cookie_mode| Arrival {
+        cookie_mode,
+        origin,
+        origin_allowed,
+        fetch_site,
+        ..Arrival::default()
+    };
+    for id in [RouteId::SendOtp, RouteId::Login, RouteId::Refresh] {
+        let route = route_of(id);
+        for refused in [
+            foreign(
+                Some("https://evil.example"),
+                false,
+                Some("cross-site"),
+                true,
+            ),
+            foreign(Some("null"), false, None, true),
+            foreign(None, false, Some("cross-site"), true),
+            foreign(None, false, Some("Cross-Site"), true),
+        ] {
+            let error = admit(route, &refused).unwrap_err();
+            assert_eq!(error.code, ErrorCode::Forbidden, "{id:?} {refused:?}");
+        }
+        for admitted in [
+            foreign(Some("https://app.example"), true, Some("cross-site"), true),
+            foreign(None, false, Some("same-origin"), true),
+            foreign(None, false, None, true),
+            foreign(
+                Some("https://evil.example"),
+                false,
+                Some("cross-site"),
+                false,
+            ),
+        ] {
+            assert_eq!(admit(route, &admitted), Ok(()), "{id:?} {admitted:?}");
+        }
+    }
+    let jwks = route_of(RouteId::Jwks);
+    assert_eq!(
+        admit(
+            jwks,
+            &foreign(Some("https://evil.example"), false, None, true)
+        ),
+        Ok(()),
+        "reads are not state changes"
+    );
+}

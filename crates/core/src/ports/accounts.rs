@@ -13,6 +13,7 @@ pub struct NewLogin<'a> {
     pub phone: &'a PhoneNumber,
     /// The id the user gets if this phone has no account yet.
     pub new_user_id: &'a UserId,
+    /// A freshly minted id: a login always starts a new session.
     pub session: &'a SessionId,
     /// The random half of the session's first refresh token; the store keeps only the hash of
     /// `RefreshToken::for_user(account id, secret)`, since the id is known only once the phone's
@@ -50,6 +51,7 @@ impl LoginAccount {
 /// - make `login` find (or claim) the phone's account id, then write the rest atomically: the
 ///   user (created if absent), the session and its refresh token all exist afterwards, or none
 ///   of them changed; a claim whose account write failed is finished by the phone's next login;
+///   a session id the user already has (live, ended or revoked) is an error, never revived;
 /// - answer every check of a session from the primary (a write), never a cache, so a revoked
 ///   session stops working at once;
 /// - write the audit row of each change in the same atomic step as the change.

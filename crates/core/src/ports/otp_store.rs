@@ -15,10 +15,16 @@ pub enum Limit {
     PhoneWindow,
     /// Too many codes sent to this phone today.
     PhoneDaily,
-    /// Too many sends or logins from this client IP in its window.
+    /// Too many sends or logins from this client address (an IPv6 prefix) in its window.
     ClientIp,
+    /// This country calling code's send budget for the window is spent.
+    CountryBudget,
+    /// The send budget of the whole service for the window is spent.
+    GlobalBudget,
     /// Too many consecutive failed logins: the phone is locked for a while.
     Locked,
+    /// Too many logins for this phone without its code's session (a flood of strangers).
+    PhoneGuesses,
 }
 
 /// The outcome of asking to store a new code.
@@ -35,9 +41,10 @@ pub enum IssueOutcome {
 pub enum VerifyOutcome {
     /// The right code for this session: it is consumed and can never verify again.
     Verified,
-    /// No code is pending for the phone (never sent, expired, consumed or burned).
+    /// No code is pending for this phone and session: none was sent, it expired, was consumed
+    /// or burned, or it was sent to another session. Nothing about the code was counted.
     NotFound,
-    /// Wrong code or another session's: counted.
+    /// The code's session with a wrong code: counted.
     Mismatch { attempts_left: u32 },
     /// This wrong guess used the last attempt: the code is deleted.
     Burned,
@@ -52,6 +59,7 @@ pub struct CodeRequest<'a> {
     pub session: &'a SessionId,
     /// HMAC of phone, session and code: the only form of the code that is stored.
     pub mac: &'a str,
+    /// The client's limit bucket (`client_address::bucket`): an IPv4 address or an IPv6 prefix.
     pub client_ip: &'a str,
     pub settings: &'a Settings,
 }
@@ -66,15 +74,20 @@ pub type VerifyRequest<'a> = CodeRequest<'a>;
 /// atomic step, and keep this contract (held by `testing::contract::otp_store` for the
 /// in-memory store and the Upstash one alike):
 /// - `issue` checks, in this order, the phone's lock, its resend cooldown, its send window, its
-///   day, then the client address's sends; the first that refuses answers `Limited` with the
+///   day, then the client address's sends, the phone's country's sends (its
+///   `Settings::country_budget`), then the service's sends; the first that refuses answers `Limited` with the
 ///   seconds until that counter expires (at least 1), and nothing is stored or counted.
 ///   Otherwise it counts one send in each of those windows, starts the cooldown, and stores the
 ///   code's MAC and session, replacing any earlier code (attempts and all), for the code's TTL.
 /// - `verify` checks the phone's lock, then counts the attempt against the client address's
-///   login window (refusing past it), then: no code is `NotFound`; the right MAC with the code's
-///   session is `Verified` (the code is consumed and the phone's consecutive failures reset);
-///   anything else is a wrong guess, counted against the code's attempts and the phone's
-///   consecutive failures, which only a success resets (they outlive locks). From the
+///   login window (refusing past it), then: no code, or a code sent to another session, is
+///   `NotFound` and touches neither the code nor the phone's failures, only the phone's budget
+///   of such logins (refusing past it with `PhoneGuesses`), so a stranger can neither burn a
+///   victim's code nor lock the phone, nor tell a pending code from none; the right MAC with
+///   the code's session is `Verified` (the code is consumed and the phone's consecutive
+///   failures reset); a wrong MAC with the code's session is a wrong guess, counted against
+///   the code's attempts and the phone's consecutive failures, which only a success resets
+///   (they outlive locks). From the
 ///   consecutive ceiling on, every failure burns the code and locks the phone, the first lock
 ///   for the lockout and each next one twice as long, up to a day (or the first lock when that
 ///   is longer); using the last attempt burns the code; otherwise `Mismatch` with the attempts

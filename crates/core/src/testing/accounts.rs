@@ -125,6 +125,10 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
             .entry(phone.clone())
             .or_insert_with(|| l.new_user_id.clone())
             .clone();
+        if st.sessions.contains_key(&(id.clone(), l.session.clone())) {
+            // The SQL's primary key: a session id is never reused, so never revived.
+            return Err(BackendError::Failed("duplicate session id".into()));
+        }
         let created = !st.users.contains_key(&id);
         let user = st
             .users
@@ -137,11 +141,6 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
                 updated_at: now,
             })
             .clone();
-        for ((u, _), t) in st.tokens.iter_mut() {
-            if *u == id && t.session == *l.session {
-                t.revoked = true;
-            }
-        }
         let session = Session {
             created_at: now,
             last_used_at: now,

@@ -111,6 +111,8 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
         let day = phone_key(r.phone, ":day");
         let lock = phone_key(r.phone, ":lock");
         let ip = ip_key(r.client_ip, ":send");
+        let country = format!("budget:{{cc{}}}", r.phone.calling_code());
+        let global = "budget:{global}".to_owned();
         let refused = [
             (keys.exists(&lock, now), Limit::Locked, &lock),
             (keys.exists(&cooldown, now), Limit::Cooldown, &cooldown),
@@ -129,6 +131,16 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
                 Limit::ClientIp,
                 &ip,
             ),
+            (
+                keys.count(&country, now) >= i64::from(s.country_budget(r.phone.calling_code())),
+                Limit::CountryBudget,
+                &country,
+            ),
+            (
+                keys.count(&global, now) >= i64::from(s.global_sends_per_window),
+                Limit::GlobalBudget,
+                &global,
+            ),
         ];
         if let Some((_, limit, key)) = refused.iter().find(|(hit, _, _)| *hit) {
             return Ok(IssueOutcome::Limited {
@@ -139,6 +151,8 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
         keys.incr(&window, s.send_window_secs, now);
         keys.incr(&day, DAY, now);
         keys.incr(&ip, s.ip_send_window_secs, now);
+        keys.incr(&country, s.country_send_window_secs, now);
+        keys.incr(&global, s.global_send_window_secs, now);
         if s.resend_cooldown_secs > 0 {
             keys.set(&cooldown, Value::Flag, s.resend_cooldown_secs, now);
         }
@@ -180,11 +194,20 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
         if keys.incr(&ip, s.ip_login_window_secs, now) > i64::from(s.ip_logins_per_window) {
             return Ok(limited(Limit::ClientIp, &ip, &keys));
         }
+        let guesses = phone_key(r.phone, ":guesses");
+        let own_session = matches!(keys.live(&code, now), Some(Value::Code { session, .. }) if session == r.session.as_str());
+        if !own_session {
+            // No code, or another session's: neither the code nor the failures move.
+            if keys.incr(&guesses, s.phone_guess_window_secs, now)
+                > i64::from(s.phone_guesses_per_window)
+            {
+                return Ok(limited(Limit::PhoneGuesses, &guesses, &keys));
+            }
+            return Ok(VerifyOutcome::NotFound);
+        }
         let attempts = match keys.live(&code, now) {
             None => return Ok(VerifyOutcome::NotFound),
-            Some(Value::Code { mac, session, .. })
-                if mac == r.mac && session == r.session.as_str() =>
-            {
+            Some(Value::Code { mac, .. }) if mac == r.mac => {
                 // Only a success forgets the failures and the locks.
                 keys.del(&code);
                 keys.del(&failures);

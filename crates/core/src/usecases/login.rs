@@ -1,9 +1,11 @@
 //! `POST /api/v1/auth/login`: check phone + session + code in one atomic step, then create the
-//! user if new, start the session with its refresh token (one write), and sign an access token.
+//! user if new, start a new session (under an id the server mints) with its refresh token (one
+//! write), and sign an access token.
 
 use super::send_otp::limit_details;
 use super::{IssuedTokens, Problem, Signing};
 use crate::account::UserId;
+use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{code_mac, MalformedCode, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
@@ -41,10 +43,10 @@ pub enum LoginError {
     InvalidSession(MalformedSessionId),
     #[error("{0}")]
     MalformedCode(MalformedCode),
-    #[error("wrong code ({attempts_left} attempts left)")]
-    InvalidOtp { attempts_left: u32 },
-    #[error("no pending code")]
-    NotFound,
+    /// A wrong code, no pending code, or a code sent to another session: one answer for all
+    /// three, so a caller cannot tell whether a number has a code pending.
+    #[error("wrong, expired or another session's code")]
+    InvalidOtp,
     #[error("code burned after too many attempts")]
     TooManyAttempts,
     #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
@@ -88,11 +90,12 @@ where
     let code =
         OtpCode::parse(input.otp, settings.code_length).map_err(LoginError::MalformedCode)?;
     let mac = code_mac(deps.hmac_secret, &phone, &session, &code);
+    let bucket = client_address::bucket(input.client_ip, settings.ipv6_prefix_len);
     let request = VerifyRequest {
         phone: &phone,
         session: &session,
         mac: &mac,
-        client_ip: input.client_ip,
+        client_ip: &bucket,
         settings,
     };
     match deps
@@ -102,9 +105,8 @@ where
         .map_err(LoginError::Backend)?
     {
         VerifyOutcome::Verified => {}
-        VerifyOutcome::NotFound => return Err(LoginError::NotFound),
-        VerifyOutcome::Mismatch { attempts_left } => {
-            return Err(LoginError::InvalidOtp { attempts_left })
+        VerifyOutcome::NotFound | VerifyOutcome::Mismatch { .. } => {
+            return Err(LoginError::InvalidOtp)
         }
         VerifyOutcome::Burned => return Err(LoginError::TooManyAttempts),
         VerifyOutcome::Limited {
@@ -121,13 +123,17 @@ where
     let now = deps.clock.now();
     let refresh_secret = RefreshSecret::generate(deps.rng).map_err(|_| LoginError::Random)?;
     let new_user_id = UserId::generate(deps.rng).map_err(|_| LoginError::Random)?;
+    // The client's session id only bound the code. The session this login starts gets an id
+    // the server mints, so no client can pick (or bring back) a session id: a revoked session
+    // stays revoked whatever id a later login presents.
+    let started = SessionId::generate(deps.rng).map_err(|_| LoginError::Random)?;
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
     let account = deps
         .accounts
         .login(&NewLogin {
             phone: &phone,
             new_user_id: &new_user_id,
-            session: &session,
+            session: &started,
             refresh_secret: &refresh_secret,
             refresh_expires_at,
             user_agent: input.user_agent,
@@ -145,7 +151,7 @@ where
         settings,
         now,
     };
-    let tokens = IssuedTokens::sign(signing, user, session, refresh, refresh_expires_at)
+    let tokens = IssuedTokens::sign(signing, user, started, refresh, refresh_expires_at)
         .await
         .map_err(LoginError::Token)?;
     Ok(LoginOutput {
@@ -171,13 +177,9 @@ impl LoginError {
             LoginError::MalformedCode(why) => Problem::new(
                 body(ErrorCode::InvalidRequest, "invalid otp").with_details(why.to_string()),
             ),
-            LoginError::InvalidOtp { attempts_left } => Problem::new(
-                body(ErrorCode::InvalidOtp, "invalid code")
-                    .with_details(format!("{attempts_left} attempts left")),
-            ),
-            LoginError::NotFound => Problem::new(body(
-                ErrorCode::OtpNotFound,
-                "no pending code for this number; request a new one",
+            LoginError::InvalidOtp => Problem::new(body(
+                ErrorCode::InvalidOtp,
+                "invalid or expired code; request a new one if it keeps failing",
             )),
             LoginError::TooManyAttempts => Problem::new(body(
                 ErrorCode::TooManyAttempts,

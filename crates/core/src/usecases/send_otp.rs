@@ -5,6 +5,7 @@
 //! the phone has an account.
 
 use super::Problem;
+use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{code_mac, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
@@ -82,11 +83,12 @@ pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
         ),
     };
     let mac = code_mac(deps.hmac_secret, &phone, &session, &code);
+    let bucket = client_address::bucket(input.client_ip, settings.ipv6_prefix_len);
     let request = IssueRequest {
         phone: &phone,
         session: &session,
         mac: &mac,
-        client_ip: input.client_ip,
+        client_ip: &bucket,
         settings,
     };
     match deps
@@ -165,6 +167,9 @@ pub(crate) fn limit_details(limit: Limit) -> &'static str {
         Limit::PhoneWindow => "too many codes requested for this number recently",
         Limit::PhoneDaily => "too many codes requested for this number today",
         Limit::ClientIp => "too many requests from this address",
+        Limit::CountryBudget => "too many codes sent to this country right now",
+        Limit::GlobalBudget => "too many codes sent right now",
+        Limit::PhoneGuesses => "too many login attempts for this number",
         Limit::Locked => "this number is temporarily locked after too many failed logins",
     }
 }

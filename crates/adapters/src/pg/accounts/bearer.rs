@@ -4,7 +4,9 @@
 //! session id, `$3` idle timeout).
 
 use super::{session_at, user_at, PgAccountStore};
-use crate::pg::catalogue::{Statement, GET_USER, LIST_USERS, PROFILE, REVOKE_SESSION, SESSIONS};
+use crate::pg::catalogue::{
+    Statement, GET_USER, LIST_USERS, PROFILE, REVOKE_OWN_SESSION, REVOKE_SESSION, SESSIONS,
+};
 use crate::pg::PgError;
 use auth_core::account::{User, UserId};
 use auth_core::admin::UserQuery;
@@ -70,15 +72,23 @@ impl PgAccountStore<'_> {
         session: &SessionId,
         target: &SessionId,
     ) -> Result<RevokeOutcome, PgError> {
-        let target = target.as_str();
-        let more: [(&(dyn ToSql + Sync), Type); 3] = [
-            (&target, Type::TEXT),
-            (&self.client_ip, Type::TEXT),
-            (&self.user_agent, Type::TEXT),
-        ];
-        let rows = self
-            .for_live_session(&REVOKE_SESSION, user, session, &more)
-            .await?;
+        let rows = if target == session {
+            let more: [(&(dyn ToSql + Sync), Type); 2] = [
+                (&self.client_ip, Type::TEXT),
+                (&self.user_agent, Type::TEXT),
+            ];
+            self.for_live_session(&REVOKE_OWN_SESSION, user, session, &more)
+                .await?
+        } else {
+            let target = target.as_str();
+            let more: [(&(dyn ToSql + Sync), Type); 3] = [
+                (&target, Type::TEXT),
+                (&self.client_ip, Type::TEXT),
+                (&self.user_agent, Type::TEXT),
+            ];
+            self.for_live_session(&REVOKE_SESSION, user, session, &more)
+                .await?
+        };
         let Some(row) = rows.first() else {
             return Ok(RevokeOutcome::Unauthenticated);
         };

@@ -1,11 +1,10 @@
--- Creates the user if absent, starts (or restarts) the session, revokes the session's earlier
--- refresh tokens and stores the new one's hash, in one statement: one round trip, nothing
--- half-written if anything fails. Every table is addressed by the user id ($1), so on Citus the
--- statement routes to that user's shard. Data-modifying CTEs all run against one snapshot;
--- foreign keys are checked at the end of the statement, so rows made in one CTE can be
--- referenced by the next. Citus allows only immutable functions in ON CONFLICT ... DO UPDATE
--- SET, so the restarted session takes its times from the proposed row (the columns' now()
--- defaults), never from now() there.
+-- Creates the user if absent, starts a new session and stores its first refresh token's hash, in
+-- one statement: one round trip, nothing half-written if anything fails. The session id is
+-- freshly minted by the server: a plain INSERT, so an id the user already has (live or
+-- revoked) is a primary-key violation, never a revival. Every table is addressed by the user
+-- id ($1), so on Citus the statement routes to that user's shard. Data-modifying CTEs all run
+-- against one snapshot; foreign keys are checked at the end of the statement, so rows made in
+-- one CTE can be referenced by the next.
 -- $1 user id, $2 phone, $3 session id, $4 token hash, $5 expiry (unix s), $6 user agent, $7 ip
 WITH existing AS (
     SELECT id, phone, scope, created_at, updated_at FROM users WHERE id = $1::uuid
@@ -17,17 +16,9 @@ WITH existing AS (
     SELECT id, phone, scope, created_at, updated_at, false AS is_new FROM existing
     UNION ALL
     SELECT id, phone, scope, created_at, updated_at, true AS is_new FROM created
-), retired AS (
-    UPDATE refresh_tokens SET revoked_at = now()
-    WHERE user_id = $1::uuid AND session_id = $3 AND revoked_at IS NULL
-    RETURNING 1
 ), session AS (
     INSERT INTO sessions (id, user_id, expires_at, user_agent, ip)
     VALUES ($3, $1::uuid, to_timestamp($5), $6, $7)
-    ON CONFLICT (user_id, id) DO UPDATE
-        SET created_at = EXCLUDED.created_at, last_used_at = EXCLUDED.last_used_at,
-            expires_at = EXCLUDED.expires_at, revoked_at = NULL,
-            user_agent = EXCLUDED.user_agent, ip = EXCLUDED.ip
     RETURNING id
 ), token AS (
     INSERT INTO refresh_tokens (token_hash, user_id, session_id, expires_at)

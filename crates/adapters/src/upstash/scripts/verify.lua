@@ -1,11 +1,13 @@
 -- Check one login attempt against the phone's code; count it; consume the code on success.
 -- One atomic step, so two racing requests with the right code cannot both succeed and every
 -- wrong guess is counted.
--- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 client IP counter, 5 locks so far
+-- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 client IP counter, 5 locks so far,
+--       6 the phone's counter of logins without the code's session
 -- ARGV: 1 code MAC, 2 session id, 3 max attempts per code, 4 failures before lock,
---       5 first lock seconds, 6 IP window seconds, 7 IP logins per window
+--       5 first lock seconds, 6 IP window seconds, 7 IP logins per window,
+--       8 such logins per phone per window, 9 their window seconds
 -- Returns {outcome, number}: verified; missing; mismatch with attempts left; burned;
--- locked or ip with the seconds to wait.
+-- locked, ip or guesses with the seconds to wait.
 local function limited(outcome, key)
   local ttl = redis.call('TTL', key)
   if ttl < 1 then ttl = 1 end
@@ -18,10 +20,20 @@ if from_ip == 1 then redis.call('EXPIRE', KEYS[4], ARGV[6]) end
 if from_ip > tonumber(ARGV[7]) then return limited('ip', KEYS[4]) end
 
 local stored = redis.call('HMGET', KEYS[1], 'mac', 'sid')
-if not stored[1] then return {'missing', 0} end
+if not stored[1] or stored[2] ~= ARGV[2] then
+  -- Not the session the code was sent to: a stranger (who cannot know that session) or a
+  -- client that lost its state. It must not be able to burn the code or lock the phone, so
+  -- neither moves; it counts against the address (above) and a per-phone budget that only a
+  -- flood reaches. No code and another session's code take this same path, so a stranger
+  -- cannot tell them apart.
+  local guesses = redis.call('INCR', KEYS[6])
+  if guesses == 1 then redis.call('EXPIRE', KEYS[6], ARGV[9]) end
+  if guesses > tonumber(ARGV[8]) then return limited('guesses', KEYS[6]) end
+  return {'missing', 0}
+end
 -- The MAC is keyed by a server secret: a client cannot compute one, so comparing MACs leaks
 -- nothing useful about the code through timing.
-if stored[1] == ARGV[1] and stored[2] == ARGV[2] then
+if stored[1] == ARGV[1] then
   -- Only a success forgets the failures and the locks.
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[5])
   return {'verified', 0}

@@ -88,10 +88,11 @@ pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSecond
     rotation_issues_a_successor_and_a_reused_token_revokes_the_session(store, &names(2)).await;
     a_retry_inside_the_grace_window_rotates_again(store, &names(3)).await;
     a_refresh_never_extends_the_session(store, &names(9)).await;
-    logging_in_again_on_a_session_retires_its_tokens(store, &names(4)).await;
+    a_session_id_is_never_revived(store, &names(4)).await;
     logout_ends_the_chosen_sessions(store, &names(5)).await;
     sessions_are_listed_and_revoked_by_a_live_caller(store, &names(6)).await;
     a_token_is_found_only_under_the_user_it_names(store, &names(7)).await;
+    a_caller_revokes_its_own_session(store, &names(0)).await;
     users_are_found_and_listed_by_phone_prefix(store, &names(8)).await;
 }
 
@@ -195,15 +196,37 @@ async fn a_retry_inside_the_grace_window_rotates_again(store: &impl AccountStore
         .is_some());
 }
 
-async fn logging_in_again_on_a_session_retires_its_tokens(store: &impl AccountStore, n: &Names) {
+async fn a_session_id_is_never_revived(store: &impl AccountStore, n: &Names) {
     let user = n.login(store, 1, 1, 1).await.into_user();
-    n.login(store, 1, 1, 2).await;
+    let presented = token(&user.id, 1);
     assert_eq!(
-        rotate(store, n, &user.id, 1, 3, None, 0).await,
-        RotationOutcome::Invalid
+        store.logout(&presented, LogoutScope::Local).await.unwrap(),
+        LogoutOutcome::Ended
     );
+    let again = NewLogin {
+        phone: &n.phone(1),
+        new_user_id: &n.id(1),
+        session: &n.session(1),
+        refresh_secret: &RefreshSecret([2; 32]),
+        refresh_expires_at: n.expires,
+        user_agent: None,
+        client_ip: None,
+    };
+    assert!(
+        store.login(&again).await.is_err(),
+        "a login under an ended session's id is refused, not a revival"
+    );
+    assert_eq!(store.profile(&user.id, &n.session(1)).await.unwrap(), None);
+    for secret in [1, 2] {
+        assert_eq!(
+            rotate(store, n, &user.id, secret, 3, None, 0).await,
+            RotationOutcome::Invalid,
+            "token {secret} of the ended session stays refused"
+        );
+    }
+    n.login(store, 1, 2, 4).await;
     assert!(matches!(
-        rotate(store, n, &user.id, 2, 4, None, 0).await,
+        rotate(store, n, &user.id, 4, 5, None, 0).await,
         RotationOutcome::Rotated { .. }
     ));
 }
@@ -285,6 +308,30 @@ async fn sessions_are_listed_and_revoked_by_a_live_caller(store: &impl AccountSt
     assert_eq!(
         rotate(store, n, &user.id, 2, 3, None, 0).await,
         RotationOutcome::Invalid
+    );
+}
+
+async fn a_caller_revokes_its_own_session(store: &impl AccountStore, n: &Names) {
+    let user = n.login(store, 1, 1, 1).await.into_user();
+    assert_eq!(
+        store
+            .revoke_session(&user.id, &n.session(1), &n.session(1))
+            .await
+            .unwrap(),
+        RevokeOutcome::Revoked
+    );
+    assert_eq!(store.profile(&user.id, &n.session(1)).await.unwrap(), None);
+    assert_eq!(
+        rotate(store, n, &user.id, 1, 2, None, 0).await,
+        RotationOutcome::Invalid,
+        "its refresh token went with it"
+    );
+    assert_eq!(
+        store
+            .revoke_session(&user.id, &n.session(1), &n.session(1))
+            .await
+            .unwrap(),
+        RevokeOutcome::Unauthenticated
     );
 }
 

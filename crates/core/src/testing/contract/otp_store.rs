@@ -80,6 +80,8 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     consecutive_failures_lock_the_phone(&fresh()).await;
     logins_are_limited_per_address(&fresh()).await;
     locks_double_and_only_a_success_resets_the_failures(&fresh(), &wait).await;
+    strangers_neither_burn_the_code_nor_lock_the_phone(&fresh()).await;
+    sends_stop_at_the_country_and_service_budgets(&fresh()).await;
 }
 
 async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {
@@ -94,8 +96,8 @@ async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {
     assert_eq!(a.issue(store, "mac-1").await, IssueOutcome::Issued);
     assert_eq!(
         a.verify_as(store, "mac-1", &session("other")).await,
-        VerifyOutcome::Mismatch { attempts_left: 4 },
-        "another session's login is a counted mismatch"
+        VerifyOutcome::NotFound,
+        "another session's login is as if there were no code"
     );
     assert_eq!(a.verify(store, "mac-1").await, VerifyOutcome::Verified);
     assert_eq!(a.verify(store, "mac-1").await, VerifyOutcome::NotFound);
@@ -335,5 +337,107 @@ async fn locks_double_and_only_a_success_resets_the_failures(
         a.verify(store, "bad").await,
         VerifyOutcome::Mismatch { attempts_left: 4 },
         "a success reset the failures"
+    );
+}
+
+async fn strangers_neither_burn_the_code_nor_lock_the_phone(store: &impl OtpStore) {
+    let s = settings(&[
+        ("OTP_MAX_ATTEMPTS", "2"),
+        ("FAILED_LOGIN_CEILING", "2"),
+        ("PHONE_GUESSES_PER_WINDOW", "3"),
+    ]);
+    let victim = Actor {
+        phone: phone(15),
+        session: session("victim"),
+        ip: "192.0.2.15",
+        settings: &s,
+    };
+    let stranger = Actor {
+        phone: phone(15),
+        session: session("stranger"),
+        ip: "198.51.100.15",
+        settings: &s,
+    };
+    assert_eq!(
+        stranger.verify(store, "guess").await,
+        VerifyOutcome::NotFound,
+        "no code yet"
+    );
+    victim.issue(store, "right").await;
+    for _ in 0..2 {
+        assert_eq!(
+            stranger.verify(store, "guess").await,
+            VerifyOutcome::NotFound,
+            "a pending code looks like none to another session"
+        );
+    }
+    assert!(
+        matches!(
+            stranger.verify(store, "right").await,
+            VerifyOutcome::Limited {
+                limit: Limit::PhoneGuesses,
+                ..
+            }
+        ),
+        "the phone's budget for other sessions' logins is spent"
+    );
+    assert_eq!(
+        victim.verify(store, "right").await,
+        VerifyOutcome::Verified,
+        "the code's own session logs in on the first try"
+    );
+}
+
+async fn sends_stop_at_the_country_and_service_budgets(store: &impl OtpStore) {
+    let s = settings(&[
+        ("COUNTRY_SENDS_PER_WINDOW", "3"),
+        ("COUNTRY_SEND_BUDGETS", "44=1"),
+        ("GLOBAL_SENDS_PER_WINDOW", "5"),
+    ]);
+    let at = |number: &str, ip| Actor {
+        phone: PhoneNumber::parse(number, None).expect("a valid number"),
+        session: session("budget"),
+        ip,
+        settings: &s,
+    };
+    // Each send to another number from another address: only the budgets can refuse.
+    let us = [
+        "+14155552701",
+        "+14155552702",
+        "+14155552703",
+        "+14155552704",
+    ];
+    for (i, number) in us.iter().enumerate() {
+        let expected = if i < 3 {
+            None
+        } else {
+            Some(Limit::CountryBudget)
+        };
+        let ip = ["192.0.2.31", "192.0.2.32", "192.0.2.33", "192.0.2.34"][i];
+        assert_eq!(
+            limit_of(at(number, ip).issue(store, "m").await),
+            expected,
+            "{number}"
+        );
+    }
+    let uk = at("+447911123456", "192.0.2.35");
+    assert_eq!(
+        limit_of(uk.issue(store, "m").await),
+        None,
+        "another country"
+    );
+    let uk2 = at("+447911123457", "192.0.2.36");
+    assert_eq!(
+        limit_of(uk2.issue(store, "m").await),
+        Some(Limit::CountryBudget),
+        "the country's own budget"
+    );
+    let iran = at("+989121234567", "192.0.2.37");
+    assert_eq!(limit_of(iran.issue(store, "m").await), None);
+    let iran2 = at("+989121234568", "192.0.2.38");
+    assert_eq!(
+        limit_of(iran2.issue(store, "m").await),
+        Some(Limit::GlobalBudget),
+        "five sent in all"
     );
 }

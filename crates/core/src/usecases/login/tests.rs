@@ -89,7 +89,7 @@ fn attempt(
 }
 
 #[test]
-fn the_right_code_makes_the_user_once_and_signs_for_the_session() {
+fn the_right_code_makes_the_user_once_and_starts_a_server_minted_session() {
     let w = world();
     let store = InMemoryOtpStore::new(&w.clock);
     let accounts = InMemoryAccounts::new(&w.clock);
@@ -99,7 +99,11 @@ fn the_right_code_makes_the_user_once_and_signs_for_the_session() {
     assert!(first.is_new_user);
     let first = first.tokens;
     assert_eq!(first.user.phone, PHONE);
-    assert_eq!(first.session.as_str(), SESSION);
+    assert_ne!(
+        first.session.as_str(),
+        SESSION,
+        "the client's session id only bound the code"
+    );
     assert_eq!((first.expires_in, first.expires_at), (900, 1_900_000_900));
     assert_eq!(first.refresh_expires_at, 1_900_000_000 + 30 * 86_400);
     let presented = RefreshToken::parse(&first.refresh_token).unwrap();
@@ -110,13 +114,17 @@ fn the_right_code_makes_the_user_once_and_signs_for_the_session() {
     assert_eq!(first.access_token.split('.').count(), 3, "a compact JWS");
     assert_eq!(
         run(&w, &store, &accounts, &s, PHONE, "123456", Some(SESSION)).unwrap_err(),
-        LoginError::NotFound,
+        LoginError::InvalidOtp,
         "a code logs in once"
     );
     issue(&store, &s, "654321");
     let again = run(&w, &store, &accounts, &s, PHONE, "654321", Some(SESSION)).unwrap();
     assert!(!again.is_new_user);
     assert_eq!(again.tokens.user.id, first.user.id);
+    assert_ne!(
+        again.tokens.session, first.session,
+        "every login starts a new session, even from the same client session"
+    );
 }
 
 #[test]
@@ -163,43 +171,50 @@ fn malformed_input_is_400_and_counts_nothing() {
 }
 
 #[test]
-fn a_wrong_code_is_401_with_the_attempts_left_then_429_once_burned() {
+fn a_wrong_code_is_401_then_429_once_burned() {
     let w = world();
     let store = InMemoryOtpStore::new(&w.clock);
     let s = settings(&[("OTP_MAX_ATTEMPTS", "2")]);
     issue(&store, &s, "123456");
     let error = attempt(&w, &store, &s, PHONE, "000000", Some(SESSION));
-    assert_eq!(error, LoginError::InvalidOtp { attempts_left: 1 });
+    assert_eq!(error, LoginError::InvalidOtp);
     let problem = error.problem();
     assert_eq!(
         (problem.body.code, problem.body.http_status()),
         (ErrorCode::InvalidOtp, 401)
     );
-    assert_eq!(problem.body.details.as_deref(), Some("1 attempts left"));
     let error = attempt(&w, &store, &s, PHONE, "000000", Some(SESSION));
     assert_eq!(error, LoginError::TooManyAttempts);
     assert_eq!(error.problem().body.http_status(), 429);
-    let error = attempt(&w, &store, &s, PHONE, "123456", Some(SESSION));
     assert_eq!(
-        error,
-        LoginError::NotFound,
+        attempt(&w, &store, &s, PHONE, "123456", Some(SESSION)),
+        LoginError::InvalidOtp,
         "the right code no longer works"
     );
-    assert_eq!(error.problem().body.code, ErrorCode::OtpNotFound);
 }
 
 #[test]
-fn no_pending_code_is_404_and_an_expired_one_too() {
+fn no_code_another_sessions_code_and_a_wrong_code_get_one_answer() {
     let w = world();
     let store = InMemoryOtpStore::new(&w.clock);
     let s = settings(&[]);
-    let error = attempt(&w, &store, &s, PHONE, "123456", Some(SESSION));
-    assert_eq!(error.problem().body.http_status(), 404);
+    let none = attempt(&w, &store, &s, PHONE, "123456", Some(SESSION)).problem();
     issue(&store, &s, "123456");
+    let stranger = "stranger-session-0123456789";
+    let other = attempt(&w, &store, &s, PHONE, "123456", Some(stranger)).problem();
+    let wrong = attempt(&w, &store, &s, PHONE, "000000", Some(SESSION)).problem();
+    assert_eq!(none.body, other.body);
+    assert_eq!(none.body, wrong.body);
+    assert_eq!(none.body.http_status(), 401);
+    assert_eq!(
+        (none.retry_after_secs, other.retry_after_secs),
+        (None, None)
+    );
     w.clock.advance(121);
     assert_eq!(
         attempt(&w, &store, &s, PHONE, "123456", Some(SESSION)),
-        LoginError::NotFound
+        LoginError::InvalidOtp,
+        "an expired code is the same answer"
     );
 }
 
