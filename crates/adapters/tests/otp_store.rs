@@ -22,6 +22,9 @@ async fn redis() -> UpstashRedis {
         request_timeout: Duration::from_secs(2),
         connect_timeout: Duration::from_secs(1),
         max_body_bytes: 1 << 20,
+        max_connections: 64,
+        header_timeout: Duration::from_secs(5),
+        body_timeout: Duration::from_secs(5),
     };
     let addr = redis_rest::server::spawn(&config).await.unwrap();
     UpstashRedis::new(format!("http://{addr}"), TOKEN)
@@ -246,16 +249,27 @@ async fn all_keys_of_a_phone_share_one_hash_tag() {
     };
     let outcome = store.issue(&issue).await.unwrap();
     assert_eq!(outcome, auth_core::ports::IssueOutcome::Issued);
-    let keys = redis
-        .command(&["KEYS", &format!("{prefix}otp:*")])
-        .await
-        .unwrap();
-    let keys: Vec<&str> = keys
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap())
-        .collect();
+    // SCAN, not KEYS: the gateway refuses KEYS, as Upstash-minded deployments should.
+    let pattern = format!("{prefix}otp:*");
+    let (mut cursor, mut found) = ("0".to_owned(), Vec::<String>::new());
+    loop {
+        let page = redis
+            .command(&["SCAN", &cursor, "MATCH", &pattern, "COUNT", "1000"])
+            .await
+            .unwrap();
+        cursor = page[0].as_str().unwrap().to_owned();
+        found.extend(
+            page[1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap().to_owned()),
+        );
+        if cursor == "0" {
+            break;
+        }
+    }
+    let keys: Vec<&str> = found.iter().map(String::as_str).collect();
     assert!(keys.len() >= 4, "{keys:?}");
     for key in keys {
         assert!(

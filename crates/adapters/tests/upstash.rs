@@ -18,6 +18,9 @@ async fn gateway() -> String {
         request_timeout: Duration::from_secs(2),
         connect_timeout: Duration::from_secs(1),
         max_body_bytes: 1 << 20,
+        max_connections: 64,
+        header_timeout: Duration::from_secs(5),
+        body_timeout: Duration::from_secs(5),
     };
     format!(
         "http://{}",
@@ -71,9 +74,14 @@ async fn commands_pipelines_transactions_and_scripts_round_trip() {
 async fn errors_are_sorted_into_command_protocol_and_unavailable() {
     let base = gateway().await;
     let redis = UpstashRedis::new(&base, TOKEN);
-    let err = redis.command(&["NOSUCHCOMMAND"]).await.unwrap_err();
+    let err = redis.command(&["GET"]).await.unwrap_err();
     assert!(
-        matches!(err, RedisError::Command(ref m) if m.starts_with("ERR unknown command")),
+        matches!(err, RedisError::Command(ref m) if m.starts_with("ERR wrong number of arguments")),
+        "{err}"
+    );
+    let err = redis.command(&["FLUSHALL"]).await.unwrap_err();
+    assert!(
+        matches!(err, RedisError::Command(ref m) if m.contains("not allowed")),
         "{err}"
     );
 

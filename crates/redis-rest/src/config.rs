@@ -14,7 +14,15 @@ pub struct Config {
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
     pub max_body_bytes: usize,
+    /// Connections served at once; more wait in the accept backlog.
+    pub max_connections: usize,
+    /// Time a client has to send a request's head, and then its body.
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
 }
+
+/// The shortest token accepted: 32 characters, about 190 bits as `cargo xtask` makes them.
+pub const MIN_TOKEN_LEN: usize = 32;
 
 /// A setting that is missing or unreadable; the message names the variable and how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +42,12 @@ impl Config {
             .ok_or_else(|| {
                 ConfigError("REDIS_REST_TOKEN is required (the bearer token clients send)".into())
             })?;
+        if token.chars().count() < MIN_TOKEN_LEN {
+            return Err(ConfigError(format!(
+                "REDIS_REST_TOKEN must be at least {MIN_TOKEN_LEN} characters \
+                 (e.g. `openssl rand -base64 32`)"
+            )));
+        }
         let parsed = |name: &str, default: u64| -> Result<u64, ConfigError> {
             match get(name) {
                 None => Ok(default),
@@ -54,6 +68,12 @@ impl Config {
                 "REDIS_REST_POOL_SIZE must be between 1 and 64".into(),
             ));
         }
+        let max_connections = parsed("REDIS_REST_MAX_CONNECTIONS", 512)?;
+        if max_connections == 0 || max_connections > 65_536 {
+            return Err(ConfigError(
+                "REDIS_REST_MAX_CONNECTIONS must be between 1 and 65536".into(),
+            ));
+        }
         Ok(Self {
             listen,
             redis_url: get("REDIS_REST_REDIS_URL")
@@ -63,6 +83,9 @@ impl Config {
             request_timeout: Duration::from_millis(parsed("REDIS_REST_TIMEOUT_MS", 2_000)?),
             connect_timeout: Duration::from_millis(parsed("REDIS_REST_CONNECT_TIMEOUT_MS", 1_000)?),
             max_body_bytes: parsed("REDIS_REST_MAX_BODY_BYTES", 1024 * 1024)? as usize,
+            max_connections: max_connections as usize,
+            header_timeout: Duration::from_millis(parsed("REDIS_REST_HEADER_TIMEOUT_MS", 5_000)?),
+            body_timeout: Duration::from_millis(parsed("REDIS_REST_BODY_TIMEOUT_MS", 5_000)?),
         })
     }
 }
@@ -80,21 +103,31 @@ mod tests {
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
+    const TOKEN: &str = "a-token-of-thirty-two-characters";
+
     #[test]
-    fn a_token_is_required() {
+    fn a_token_of_at_least_32_characters_is_required() {
         let err = config(&[]).unwrap_err();
         assert!(err.to_string().contains("REDIS_REST_TOKEN"));
         assert!(config(&[("REDIS_REST_TOKEN", "")]).is_err());
+        let short = config(&[("REDIS_REST_TOKEN", &TOKEN[1..])]).unwrap_err();
+        assert!(short.to_string().contains("at least 32"), "{short}");
+        assert!(config(&[("REDIS_REST_TOKEN", TOKEN)]).is_ok());
     }
 
     #[test]
     fn defaults_apply_and_bad_numbers_name_their_variable() {
-        let c = config(&[("REDIS_REST_TOKEN", "t")]).unwrap();
+        let c = config(&[("REDIS_REST_TOKEN", TOKEN)]).unwrap();
         assert_eq!(c.pool_size, 4);
         assert_eq!(c.listen.to_string(), "127.0.0.1:8079");
-        let err =
-            config(&[("REDIS_REST_TOKEN", "t"), ("REDIS_REST_TIMEOUT_MS", "soon")]).unwrap_err();
+        assert_eq!(c.max_connections, 512);
+        assert_eq!(c.header_timeout, Duration::from_secs(5));
+        let err = config(&[
+            ("REDIS_REST_TOKEN", TOKEN),
+            ("REDIS_REST_TIMEOUT_MS", "soon"),
+        ])
+        .unwrap_err();
         assert!(err.to_string().contains("REDIS_REST_TIMEOUT_MS"));
-        assert!(config(&[("REDIS_REST_TOKEN", "t"), ("REDIS_REST_POOL_SIZE", "0")]).is_err());
+        assert!(config(&[("REDIS_REST_TOKEN", TOKEN), ("REDIS_REST_POOL_SIZE", "0")]).is_err());
     }
 }

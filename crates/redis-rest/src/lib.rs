@@ -12,8 +12,10 @@
 //! - [`http`]: the bearer token check, the reply encoding, the access-log line.
 //! - [`server`]: routing, limits and timeouts.
 
+pub mod allow;
 pub mod config;
 pub mod http;
+pub mod listener;
 pub mod pool;
 pub mod reply;
 pub mod request;

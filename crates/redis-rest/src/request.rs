@@ -31,42 +31,6 @@ pub enum RequestError {
     NotAllowed(String),
 }
 
-/// Commands that would block or change the state of the shared, multiplexed connections that
-/// every request uses, so they are refused. Transactions go through `/multi-exec` instead.
-const NOT_ALLOWED: &[&str] = &[
-    "AUTH",
-    "BLMOVE",
-    "BLMPOP",
-    "BLPOP",
-    "BRPOP",
-    "BRPOPLPUSH",
-    "BZMPOP",
-    "BZPOPMAX",
-    "BZPOPMIN",
-    "CLIENT",
-    "DISCARD",
-    "EXEC",
-    "HELLO",
-    "MONITOR",
-    "MULTI",
-    "PSUBSCRIBE",
-    "PUNSUBSCRIBE",
-    "QUIT",
-    "RESET",
-    "SELECT",
-    "SHUTDOWN",
-    "SSUBSCRIBE",
-    "SUBSCRIBE",
-    "SUNSUBSCRIBE",
-    "SYNC",
-    "PSYNC",
-    "UNSUBSCRIBE",
-    "UNWATCH",
-    "WAIT",
-    "WAITAOF",
-    "WATCH",
-];
-
 /// Parses `POST /`'s body: one command.
 pub fn parse_command(body: &[u8]) -> Result<Command, RequestError> {
     command_from_json(&parse_json(body)?)
@@ -112,15 +76,6 @@ pub fn command_from_path(
         command.push(body.to_vec());
     }
     Ok(command)
-}
-
-/// Refuses the commands in [`NOT_ALLOWED`].
-pub fn check_allowed(command: &Command) -> Result<(), RequestError> {
-    let name = command_name(command);
-    if NOT_ALLOWED.contains(&name.as_str()) {
-        return Err(RequestError::NotAllowed(name));
-    }
-    Ok(())
 }
 
 /// The command's name, upper-cased, for the access log and the allow check. Never an argument:
@@ -230,17 +185,5 @@ mod tests {
             command_from_path("/", None, b""),
             Err(RequestError::EmptyCommand)
         );
-    }
-
-    #[test]
-    fn connection_state_and_blocking_commands_are_refused_in_any_case() {
-        for name in ["multi", "SUBSCRIBE", "BlPoP", "select", "exec"] {
-            let c = vec![name.as_bytes().to_vec()];
-            assert!(
-                matches!(check_allowed(&c), Err(RequestError::NotAllowed(_))),
-                "{name}"
-            );
-        }
-        assert_eq!(check_allowed(&vec![b"get".to_vec(), b"k".to_vec()]), Ok(()));
     }
 }

@@ -1,7 +1,9 @@
 //! The HTTP side: auth, body limits, dispatch to Redis with a timeout, the access log.
 
+use crate::allow;
 use crate::config::Config;
 use crate::http::{authorized, encoding_of, log_line, route_label};
+use crate::listener::{self, Limits};
 use crate::pool::RedisPool;
 use crate::reply::{self, Encoding};
 use crate::request::{self, Command, RequestError};
@@ -21,6 +23,7 @@ pub struct Gateway {
     token: String,
     request_timeout: Duration,
     max_body_bytes: usize,
+    body_timeout: Duration,
 }
 
 impl Gateway {
@@ -35,6 +38,7 @@ impl Gateway {
             token: config.token.clone(),
             request_timeout: config.request_timeout,
             max_body_bytes: config.max_body_bytes,
+            body_timeout: config.body_timeout,
         })
     }
 }
@@ -55,9 +59,21 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         "addr": listener.local_addr()?.to_string(),
         "pool_size": config.pool_size,
     }));
-    axum::serve(listener, router(gateway))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    listener::serve(
+        listener,
+        router(gateway),
+        limits(&config),
+        shutdown_signal(),
+    )
+    .await;
+    Ok(())
+}
+
+fn limits(config: &Config) -> Limits {
+    Limits {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+    }
 }
 
 /// Binds `config.listen` (port 0 picks a free one) and serves on a background tokio task for the
@@ -67,7 +83,13 @@ pub async fn spawn(config: &Config) -> std::io::Result<std::net::SocketAddr> {
     let gateway = Arc::new(Gateway::new(config).map_err(std::io::Error::other)?);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, router(gateway)).await });
+    let limits = limits(config);
+    tokio::spawn(listener::serve(
+        listener,
+        router(gateway),
+        limits,
+        std::future::pending(),
+    ));
     Ok(addr)
 }
 
@@ -141,9 +163,19 @@ async fn dispatch(gateway: &Gateway, request: Request) -> Outcome {
     if parts.method != Method::POST && parts.method != Method::GET {
         return Outcome::error(StatusCode::METHOD_NOT_ALLOWED, "ERR method not allowed");
     }
-    let body = match read_body(body, gateway.max_body_bytes).await {
-        Ok(body) => body,
-        Err(outcome) => return outcome,
+    let read = tokio::time::timeout(
+        gateway.body_timeout,
+        read_body(body, gateway.max_body_bytes),
+    );
+    let body = match read.await {
+        Ok(Ok(body)) => body,
+        Ok(Err(outcome)) => return outcome,
+        Err(_) => {
+            return Outcome::error(
+                StatusCode::REQUEST_TIMEOUT,
+                "ERR request body not received in time",
+            )
+        }
     };
     let encoding = encoding_of(&parts.headers);
     let path = parts.uri.path();
@@ -179,7 +211,7 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, Outcome> {
 }
 
 async fn run_single(gateway: &Gateway, command: Command, encoding: Encoding) -> Outcome {
-    if let Err(err) = request::check_allowed(&command) {
+    if let Err(err) = allow::check_allowed(&command) {
         return Outcome::bad_request(err);
     }
     let names = vec![request::command_name(&command)];
@@ -210,10 +242,7 @@ async fn run_batch(
     atomic: bool,
     encoding: Encoding,
 ) -> Outcome {
-    if let Some(err) = commands
-        .iter()
-        .find_map(|c| request::check_allowed(c).err())
-    {
+    if let Some(err) = commands.iter().find_map(|c| allow::check_allowed(c).err()) {
         return Outcome::bad_request(err);
     }
     let names: Vec<String> = commands.iter().map(request::command_name).collect();

@@ -21,6 +21,9 @@ fn config(redis_url: String, max_body_bytes: usize) -> Config {
         request_timeout: Duration::from_millis(1500),
         connect_timeout: Duration::from_millis(500),
         max_body_bytes,
+        max_connections: 64,
+        header_timeout: Duration::from_secs(5),
+        body_timeout: Duration::from_secs(5),
     }
 }
 
@@ -92,7 +95,8 @@ async fn a_transaction_with_a_bad_command_is_discarded_whole() {
     let (status, body) = post(
         &base,
         "/multi-exec",
-        json!([["SET", format!("{k}t"), "1"], ["NOSUCHCOMMAND"]]).to_string(),
+        // An allowed command with the wrong arity: Redis itself refuses to queue it.
+        json!([["SET", format!("{k}t"), "1"], ["GET"]]).to_string(),
     )
     .await;
     assert_eq!(status, 400);
@@ -208,7 +212,7 @@ async fn bad_requests_get_clear_errors_and_the_gateway_keeps_serving() {
             "/",
             br#"["NOSUCHCOMMAND","x"]"#.to_vec(),
             400,
-            "ERR unknown command",
+            "ERR command is not allowed",
         ),
         (
             "/",
@@ -354,4 +358,151 @@ async fn it_starts_while_redis_is_down_and_serves_once_redis_comes_up() {
     for _ in 0..4 {
         assert_eq!(post(&base, "/", br#"["PING"]"#.to_vec()).await.0, 200);
     }
+}
+
+/// `INFO commandstats` lines for these commands (absent when Redis never ran one).
+async fn command_stats(names: &[&str]) -> Vec<String> {
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    info.lines()
+        .filter(|line| {
+            names
+                .iter()
+                .any(|n| line.starts_with(&format!("cmdstat_{}:", n.to_ascii_lowercase())))
+        })
+        .map(|line| line.split(",usec=").next().unwrap_or(line).to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_refused_command_class_gets_400_and_never_reaches_redis() {
+    let base = serve(config(redis_url(), 1 << 20)).await;
+    let refused: Vec<Value> = vec![
+        json!(["FLUSHALL"]),
+        json!(["CONFIG", "SET", "maxmemory", "1"]),
+        json!(["REPLICAOF", "198.51.100.1", "6379"]),
+        json!(["MODULE", "LIST"]),
+        json!(["DEBUG", "SLEEP", "5"]),
+        json!(["KEYS", "*"]),
+        json!(["ACL", "LIST"]),
+        json!(["SHUTDOWN", "NOSAVE"]),
+        json!(["BLPOP", "k", 0]),
+        json!(["XREAD", "BLOCK", 0, "STREAMS", "s", "$"]),
+        json!(["SCRIPT", "FLUSH"]),
+    ];
+    let names = [
+        "FLUSHALL",
+        "CONFIG",
+        "REPLICAOF",
+        "MODULE",
+        "DEBUG",
+        "KEYS",
+        "ACL",
+        "SHUTDOWN",
+        "BLPOP",
+        "XREAD",
+        "SCRIPT",
+    ];
+    let before = command_stats(&names).await;
+    for command in &refused {
+        let (status, body) = post(&base, "/", command.to_string()).await;
+        assert_eq!(status, 400, "{command}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("ERR command is not allowed"),
+            "{command}: {body}"
+        );
+        let (status, _) = post(&base, "/pipeline", json!([["PING"], command]).to_string()).await;
+        assert_eq!(status, 400, "a pipeline with {command} is refused whole");
+    }
+    let (status, _) = post(&base, "/flushall", Vec::new()).await;
+    assert_eq!(status, 400, "the path form is checked too");
+    assert_eq!(
+        command_stats(&names).await,
+        before,
+        "Redis never saw a refused command"
+    );
+}
+
+/// A raw client that sends a request line, then one header byte every 100 ms and never the
+/// end of its head. Returns how long the gateway let it go on.
+async fn trickle_headers(address: String) -> Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(b"POST / HTTP/1.1\r\nx-slow: ")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "a trickling client was never cut off"
+        );
+        if stream.write_all(b"a").await.is_err() {
+            return started.elapsed();
+        }
+        match tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buf)).await {
+            Ok(Ok(_)) | Ok(Err(_)) => return started.elapsed(),
+            Err(_) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off_at_the_deadline_while_others_are_served() {
+    let mut c = config(redis_url(), 1 << 20);
+    c.header_timeout = Duration::from_millis(800);
+    c.max_connections = 3;
+    let base = serve(c).await;
+    let address = base.trim_start_matches("http://").to_owned();
+    let slow: Vec<_> = (0..2)
+        .map(|_| tokio::spawn(trickle_headers(address.clone())))
+        .collect();
+    // Two of the three slots are held by trickling clients; the third serves everyone else.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let (status, _) = post(&base, "/", r#"["PING"]"#).await;
+        assert_eq!(status, 200);
+        assert!(started.elapsed() < Duration::from_millis(500));
+    }
+    for client in slow {
+        let lasted = client.await.unwrap();
+        assert!(
+            lasted >= Duration::from_millis(600) && lasted < Duration::from_millis(2_500),
+            "cut off after {lasted:?}, the deadline is 800 ms"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut c = config(redis_url(), 1 << 20);
+    c.body_timeout = Duration::from_millis(500);
+    let base = serve(c).await;
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 100\r\n\r\n[\"PI"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("an answer within the body deadline")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(2));
 }

@@ -190,3 +190,33 @@ async fn a_revoked_session_stays_revoked_when_the_same_client_logs_in_again() {
     .await;
     assert_eq!(status, 200, "the new session works");
 }
+
+#[tokio::test]
+async fn a_session_revokes_itself_and_then_its_tokens_are_refused() {
+    let c = Client::new(&e2e::base_url());
+    let me = login(&c, &random_phone()).await;
+    let base = e2e::base_url();
+    let token = me["access_token"].as_str().unwrap();
+    let own = me["session_id"].as_str().unwrap();
+    let (status, body) = call(
+        reqwest::Method::DELETE,
+        &format!("{base}/api/v1/auth/sessions/{own}"),
+        Some(token),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/v1/users/profile"),
+        Some(token),
+    )
+    .await;
+    assert_eq!(status, 401, "the revoked session's access token is refused");
+    let refresh = c
+        .post(
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": me["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(refresh.code(), "INVALID_REFRESH_TOKEN");
+}
