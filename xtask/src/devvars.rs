@@ -38,8 +38,7 @@ pub fn ensure() -> crate::Result<BTreeMap<String, String>> {
         note("present");
         return Ok(vars);
     }
-    std::fs::write(&path, render(&vars))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write(&path, &vars)?;
     note(&format!(
         "generated {} (values not shown)",
         added.join(", ")
@@ -98,6 +97,21 @@ fn parse(text: &str) -> BTreeMap<String, String> {
             (k.trim().to_owned(), v)
         })
         .collect()
+}
+
+/// Writes `vars` as a `.dev.vars` file only its owner can read.
+pub fn write(path: &std::path::Path, vars: &BTreeMap<String, String>) -> crate::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(render(vars).as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn render(vars: &BTreeMap<String, String>) -> String {

@@ -7,6 +7,7 @@
 //! - [`toolchain`]: the idempotent offline bootstrap (wasm target, worker-build, wasm-bindgen,
 //!   npm packages, system packages).
 //! - [`compose`]: docker-compose.yml checked without a Docker engine.
+//! - [`compose_worker`]: the compose worker's command (a development deployment).
 //! - [`build_worker`]: the wasm bundle, rebuilt only when a source changed.
 //! - [`stack`]: PostgreSQL, Redis, PgBouncer, the REST gateway and `wrangler dev`, per profile.
 //! - [`migrate`]: applying `migrations/` to a database.
@@ -26,6 +27,7 @@ pub mod bench_signing;
 pub mod build_worker;
 pub mod citus;
 pub mod compose;
+pub mod compose_worker;
 pub mod devvars;
 pub mod fuzz_api;
 pub mod fuzz_parsers;

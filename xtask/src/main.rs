@@ -33,6 +33,8 @@ cargo xtask <command>
   bench-signing [ROUNDS]
                  ES256 signing in the worker: WebCrypto against pure-Rust p256, one run
   build-worker   build the wasm bundle into build/ when a source changed (--force: always)
+  compose-worker the docker-compose worker's command: a development deployment with fresh dev
+                 secrets in .dev.vars, the gateway from REDIS_REST_URL and REDIS_REST_TOKEN
   help           this text
 
 Settings: DATABASE_URL and REDIS_URL use servers you run instead of the stack's own;
@@ -85,6 +87,7 @@ fn main() {
             let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(40);
             xtask::bench_signing::bench(rounds)
         }
+        Some("compose-worker") => xtask::compose_worker::run(),
         Some("build-worker") => build_worker::build_worker(args.iter().any(|a| a == "--force")),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{HELP}");
