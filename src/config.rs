@@ -84,6 +84,8 @@ pub struct OtpConfig {
     /// Public keys of earlier signing keys, JSON `[{"kid", "x", "y"}]`: kept until their tokens
     /// expire, so a key rotation logs nobody out.
     pub verification_keys: Option<String>,
+    /// Keys published ahead of signing (`JWT_NEXT_KEYS`), for clients that cache the JWKS.
+    pub next_keys: Option<String>,
     pub cookies: bool,
 }
 
@@ -162,6 +164,7 @@ impl OtpConfig {
             signing_key_pem: required(env, "JWT_SIGNING_KEY")?,
             signing_kid: required(env, "JWT_SIGNING_KID")?,
             verification_keys: lookup(env, "JWT_VERIFICATION_KEYS"),
+            next_keys: lookup(env, "JWT_NEXT_KEYS"),
             cookies: lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
         })
     }

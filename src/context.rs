@@ -140,6 +140,7 @@ impl Ctx {
             &otp.signing_key_pem,
             &otp.signing_kid,
             otp.verification_keys.as_deref(),
+            otp.next_keys.as_deref(),
         )
         .await
         .map_err(|why| Outcome::misconfigured(&why))

@@ -1,7 +1,9 @@
-//! The verification keys: the signing key's public half plus any verification-only keys
-//! (`JWT_VERIFICATION_KEYS`, the keys of tokens signed before a rotation). It serves the JWKS and
-//! verifies bearer tokens with WebCrypto. Built once per isolate and rebuilt when the
-//! configuration changes.
+//! The published keys: the signing key's public half, verification-only keys
+//! (`JWT_VERIFICATION_KEYS`, the keys of tokens signed before a rotation) and next keys
+//! (`JWT_NEXT_KEYS`, published ahead of signing so clients that cache the JWKS know a key before
+//! its first token). It serves the JWKS and verifies bearer tokens with WebCrypto, with the
+//! signing and verification keys only: a next key verifies nothing until it signs. Built once
+//! per isolate and rebuilt when the configuration changes.
 
 use crate::webcrypto::{self, fingerprint, object, p256};
 use auth_core::token::TokenVerifier;
@@ -19,13 +21,15 @@ pub struct PublicKey {
     pub x: String,
     pub y: String,
     key: CryptoKey,
+    /// False for a next key: published, not yet trusted.
+    verifies: bool,
 }
 
 pub struct Keyring {
     keys: Vec<PublicKey>,
 }
 
-/// An entry of `JWT_VERIFICATION_KEYS`: `[{"kid": "...", "x": "...", "y": "..."}]`.
+/// An entry of `JWT_VERIFICATION_KEYS` or `JWT_NEXT_KEYS`: `[{"kid": "...", "x": "...", "y": "..."}]`.
 #[derive(Deserialize)]
 struct ConfiguredKey {
     kid: String,
@@ -43,10 +47,12 @@ impl Keyring {
         signing_pem: &str,
         signing_kid: &str,
         verification_keys: Option<&str>,
+        next_keys: Option<&str>,
     ) -> Result<Rc<Self>, String> {
         let id = fingerprint(&format!(
-            "{signing_pem}\u{0}{signing_kid}\u{0}{}",
-            verification_keys.unwrap_or("")
+            "{signing_pem}\u{0}{signing_kid}\u{0}{}\u{0}{}",
+            verification_keys.unwrap_or(""),
+            next_keys.unwrap_or("")
         ));
         if let Some(cached) = CACHE.with(|c| {
             c.borrow()
@@ -62,17 +68,23 @@ impl Keyring {
             key: import_public(&x, &y).await?,
             x,
             y,
+            verifies: true,
         }];
-        if let Some(text) = verification_keys {
-            let extra: Vec<ConfiguredKey> = serde_json::from_str(text).map_err(|_| {
-                "JWT_VERIFICATION_KEYS must be a JSON array of {kid, x, y}".to_owned()
-            })?;
-            for k in extra {
-                if keys.iter().any(|known| known.kid == k.kid) {
-                    return Err(format!(
-                        "JWT_VERIFICATION_KEYS repeats the key id {:?}",
-                        k.kid
-                    ));
+        for (name, text, verifies) in [
+            ("JWT_VERIFICATION_KEYS", verification_keys, true),
+            ("JWT_NEXT_KEYS", next_keys, false),
+        ] {
+            let Some(text) = text else { continue };
+            let listed: Vec<ConfiguredKey> = serde_json::from_str(text)
+                .map_err(|_| format!("{name} must be a JSON array of {{kid, x, y}}"))?;
+            for k in listed {
+                if let Some(known) = keys.iter().find(|known| known.kid == k.kid) {
+                    // A next key left listed after it became the signing key is that same key.
+                    let same_key = known.x == k.x && known.y == k.y;
+                    if !verifies && same_key {
+                        continue;
+                    }
+                    return Err(format!("{name} repeats the key id {:?}", k.kid));
                 }
                 let key = import_public(&k.x, &k.y).await?;
                 keys.push(PublicKey {
@@ -80,6 +92,7 @@ impl Keyring {
                     x: k.x,
                     y: k.y,
                     key,
+                    verifies,
                 });
             }
         }
@@ -88,7 +101,7 @@ impl Keyring {
         Ok(ring)
     }
 
-    /// The JWKS document: every key that may verify a live token.
+    /// The JWKS document: every key that may verify a live token, and the next keys.
     pub fn jwks(&self) -> serde_json::Value {
         let keys: Vec<_> = self
             .keys
@@ -101,11 +114,11 @@ impl Keyring {
 
 impl TokenVerifier for Keyring {
     fn knows(&self, kid: &str) -> bool {
-        self.keys.iter().any(|k| k.kid == kid)
+        self.keys.iter().any(|k| k.kid == kid && k.verifies)
     }
 
     async fn verify(&self, kid: &str, signing_input: &[u8], signature: &[u8]) -> bool {
-        let Some(key) = self.keys.iter().find(|k| k.kid == kid) else {
+        let Some(key) = self.keys.iter().find(|k| k.kid == kid && k.verifies) else {
             return false;
         };
         let Ok(subtle) = webcrypto::subtle() else {

@@ -1,9 +1,10 @@
 //! `cargo xtask keygen [KID]`: a new ES256 signing key for a rotation, printed as the values to
 //! put into Worker secrets. Nothing is written to disk.
 //!
-//! Rotation without downtime: publish the current key's public half in `JWT_VERIFICATION_KEYS`,
-//! then switch `JWT_SIGNING_KEY`/`JWT_SIGNING_KID` to the new key. Tokens of the old key keep
-//! verifying until they expire (15 minutes by default); then drop it from the list.
+//! Rotation without a gap (README, "Key rotation"): publish the new key's public half in
+//! `JWT_NEXT_KEYS` and wait out the JWKS cache (5 minutes); then switch `JWT_SIGNING_KEY`/
+//! `JWT_SIGNING_KID` to it, with the old key's public half in `JWT_VERIFICATION_KEYS` until its
+//! tokens expire (15 minutes by default); then drop that entry.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -38,14 +39,14 @@ pub fn generate(kid: Option<&str>) -> crate::Result<NewKey> {
 
 pub fn print(kid: Option<&str>) -> crate::Result<()> {
     let key = generate(kid)?;
-    println!("# A new ES256 signing key. Put the two secrets into the Worker:");
+    println!("# A new ES256 signing key. First publish its public entry, and deploy:");
+    println!("JWT_NEXT_KEYS=[{}]\n", key.public_jwk);
+    println!("# At least 5 minutes later (the JWKS cache), switch signing to it:");
     println!("#   cargo xtask wrangler secret put JWT_SIGNING_KID   (value below)");
     println!("#   cargo xtask wrangler secret put JWT_SIGNING_KEY   (the PEM below)");
-    println!("# and keep the previous key's public entry in JWT_VERIFICATION_KEYS until its tokens expire.\n");
+    println!("# with the previous key's public entry in JWT_VERIFICATION_KEYS until its tokens expire.\n");
     println!("JWT_SIGNING_KID={}\n", key.kid);
     println!("JWT_SIGNING_KEY=\n{}", key.pem);
-    println!("# This key's entry for JWT_VERIFICATION_KEYS after the next rotation:");
-    println!("{}", key.public_jwk);
     Ok(())
 }
 

@@ -75,16 +75,40 @@ async fn worker_tokens_verify_with_jsonwebtoken_against_the_served_jwks() {
     }
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
-    let decoding = jsonwebtoken::DecodingKey::from_ec_components(
-        key["x"].as_str().unwrap(),
-        key["y"].as_str().unwrap(),
-    )
-    .unwrap();
+    let verified = verify_with(&jwks, token).expect("the token verifies against the JWKS");
+    assert_eq!(verified["sub"], body["user"]["id"]);
+}
+
+/// What a relying party does: picks the key of the token's `kid` from a JWKS it holds (maybe a
+/// cached one) and verifies the token with `jsonwebtoken`. `None` when the set lacks the key or
+/// the token does not verify.
+fn verify_with(jwks: &Value, token: &str) -> Option<Value> {
+    let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
+    let key = jwks["keys"]
+        .as_array()?
+        .iter()
+        .find(|k| k["kid"].as_str() == Some(kid.as_str()))?;
+    let decoding =
+        jsonwebtoken::DecodingKey::from_ec_components(key["x"].as_str()?, key["y"].as_str()?)
+            .ok()?;
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.set_audience(&["phone-auth-clients"]);
     validation.set_issuer(&["phone-auth"]);
-    let verified = jsonwebtoken::decode::<Value>(token, &decoding, &validation).unwrap();
-    assert_eq!(verified.claims["sub"], body["user"]["id"]);
+    jsonwebtoken::decode::<Value>(token, &decoding, &validation)
+        .ok()
+        .map(|t| t.claims)
+}
+
+/// The public entry `{kid, x, y}` of a PKCS#8 key.
+fn public_entry(kid: &str, pem: &str) -> Value {
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    let key = p256::SecretKey::from_pkcs8_pem(pem).unwrap();
+    let point = key.public_key().to_encoded_point(false);
+    json!({
+        "kid": kid,
+        "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()),
+        "y": URL_SAFE_NO_PAD.encode(point.y().unwrap()),
+    })
 }
 
 #[tokio::test]
@@ -280,4 +304,80 @@ async fn after_a_key_rotation_tokens_of_the_previous_key_keep_working() {
             .0,
         401
     );
+}
+
+#[tokio::test]
+async fn a_full_rotation_never_shows_a_caching_client_a_token_of_a_key_it_lacks() {
+    let vars = worker_vars();
+    let (old_kid, old_pem) = (
+        vars["JWT_SIGNING_KID"].clone(),
+        vars["JWT_SIGNING_KEY"].clone(),
+    );
+    let next_pem = p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(
+        &p256::SecretKey::random(&mut rand_core::OsRng),
+        p256::pkcs8::LineEnding::LF,
+    )
+    .unwrap()
+    .to_string();
+    let next = json!([public_entry("key-next", &next_pem)]).to_string();
+    let old = json!([public_entry(&old_kid, &old_pem)]).to_string();
+
+    // Step 1: the next key is published; the old key still signs.
+    let announced = variants::start("rotation-announced", &[("JWT_NEXT_KEYS", &next)]);
+    let step1 = announced.instance.url();
+    let (_, cached) = get(&step1, "/.well-known/jwks.json", None).await;
+    let kids: Vec<&str> = cached["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, [old_kid.as_str(), "key-next"]);
+    let before = logged_in(&step1).await;
+    let before_token = before["access_token"].as_str().unwrap();
+    assert!(verify_with(&cached, before_token).is_some());
+    let early = sign(
+        &next_pem,
+        &json!({"alg": "ES256", "typ": "at+jwt", "kid": "key-next"}),
+        &claims_of(before_token),
+    );
+    assert_eq!(
+        get(&step1, "/api/v1/users/profile", Some(&early)).await.0,
+        401,
+        "a next key verifies nothing before it signs"
+    );
+
+    // Step 2: the next key signs; the old one verifies until its tokens expire. The entry left
+    // in JWT_NEXT_KEYS is the signing key itself and is ignored.
+    let promoted = variants::start(
+        "rotation-promoted",
+        &[
+            ("JWT_SIGNING_KEY", next_pem.as_str()),
+            ("JWT_SIGNING_KID", "key-next"),
+            ("JWT_VERIFICATION_KEYS", &old),
+            ("JWT_NEXT_KEYS", &next),
+        ],
+    );
+    let step2 = promoted.instance.url();
+    let after = logged_in(&step2).await;
+    let after_token = after["access_token"].as_str().unwrap();
+    assert_eq!(
+        jsonwebtoken::decode_header(after_token)
+            .unwrap()
+            .kid
+            .as_deref(),
+        Some("key-next")
+    );
+    assert!(
+        verify_with(&cached, after_token).is_some(),
+        "the JWKS a client cached before the switch already verifies the new key's tokens"
+    );
+    for token in [before_token, after_token] {
+        assert_eq!(
+            get(&step2, "/api/v1/users/profile", Some(token)).await.0,
+            200
+        );
+    }
+    let (_, jwks) = get(&step2, "/.well-known/jwks.json", None).await;
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2, "{jwks}");
 }
