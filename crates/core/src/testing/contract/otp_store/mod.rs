@@ -1,0 +1,233 @@
+//! The OTP store's contract. Each scenario takes a fresh, empty store. Here: codes and sends;
+//! `limits.rs`: what limits logins (locks, addresses, strangers) and sends (budgets).
+
+mod limits;
+
+use crate::phone::PhoneNumber;
+use crate::ports::{IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest};
+use crate::session::SessionId;
+use crate::settings::Settings;
+
+use super::settings;
+use limits::{
+    consecutive_failures_lock_the_phone, locks_double_and_only_a_success_resets_the_failures,
+    logins_are_limited_per_address, sends_stop_at_the_country_and_service_budgets,
+    strangers_neither_burn_the_code_nor_lock_the_phone,
+};
+
+pub(super) fn phone(n: u32) -> PhoneNumber {
+    PhoneNumber::parse(&format!("+1415555{:04}", 2600 + n), None).expect("a valid number")
+}
+
+pub(super) fn session(name: &str) -> SessionId {
+    SessionId::parse(&format!("{name}-session-0123456789")).expect("a valid session id")
+}
+
+/// One actor of a scenario: a phone, a session, a client address and the settings.
+pub(super) struct Actor<'a> {
+    pub(super) phone: PhoneNumber,
+    pub(super) session: SessionId,
+    pub(super) ip: &'a str,
+    pub(super) settings: &'a Settings,
+}
+
+impl Actor<'_> {
+    pub(super) async fn issue(&self, store: &impl OtpStore, mac: &str) -> IssueOutcome {
+        let request = IssueRequest {
+            phone: &self.phone,
+            session: &self.session,
+            mac,
+            client_ip: self.ip,
+            settings: self.settings,
+        };
+        store.issue(&request).await.expect("the store answers")
+    }
+
+    pub(super) async fn verify(&self, store: &impl OtpStore, mac: &str) -> VerifyOutcome {
+        self.verify_as(store, mac, &self.session).await
+    }
+
+    pub(super) async fn verify_as(
+        &self,
+        store: &impl OtpStore,
+        mac: &str,
+        session: &SessionId,
+    ) -> VerifyOutcome {
+        let request = VerifyRequest {
+            phone: &self.phone,
+            session,
+            mac,
+            client_ip: self.ip,
+            settings: self.settings,
+        };
+        store.verify(&request).await.expect("the store answers")
+    }
+}
+
+pub(super) fn limit_of(outcome: IssueOutcome) -> Option<Limit> {
+    match outcome {
+        IssueOutcome::Limited {
+            limit,
+            retry_after_secs,
+        } => {
+            assert!(retry_after_secs >= 1, "a refusal says when to retry");
+            Some(limit)
+        }
+        IssueOutcome::Issued => None,
+    }
+}
+
+/// Runs every scenario of the OTP store's contract, each on `fresh()`. `wait(ms)` lets that much
+/// time pass for the store (a real sleep for a real store, a clock moved for the double).
+pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u64)) {
+    a_code_verifies_once_with_its_own_session(&fresh()).await;
+    wrong_guesses_count_down_and_burn_the_code(&fresh()).await;
+    a_new_code_replaces_the_old_one_and_its_attempts(&fresh()).await;
+    sends_are_limited_by_cooldown_window_day_and_address(&fresh()).await;
+    a_withdrawn_code_is_gone_and_frees_the_cooldown(&fresh()).await;
+    consecutive_failures_lock_the_phone(&fresh()).await;
+    logins_are_limited_per_address(&fresh()).await;
+    locks_double_and_only_a_success_resets_the_failures(&fresh(), &wait).await;
+    strangers_neither_burn_the_code_nor_lock_the_phone(&fresh()).await;
+    sends_stop_at_the_country_and_service_budgets(&fresh()).await;
+}
+
+async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {
+    let s = settings(&[]);
+    let a = Actor {
+        phone: phone(1),
+        session: session("own"),
+        ip: "192.0.2.1",
+        settings: &s,
+    };
+    assert_eq!(a.verify(store, "mac-1").await, VerifyOutcome::NotFound);
+    assert_eq!(a.issue(store, "mac-1").await, IssueOutcome::Issued);
+    assert_eq!(
+        a.verify_as(store, "mac-1", &session("other")).await,
+        VerifyOutcome::NotFound,
+        "another session's login is as if there were no code"
+    );
+    assert_eq!(a.verify(store, "mac-1").await, VerifyOutcome::Verified);
+    assert_eq!(a.verify(store, "mac-1").await, VerifyOutcome::NotFound);
+}
+
+async fn wrong_guesses_count_down_and_burn_the_code(store: &impl OtpStore) {
+    let s = settings(&[("OTP_MAX_ATTEMPTS", "3")]);
+    let a = Actor {
+        phone: phone(2),
+        session: session("guess"),
+        ip: "192.0.2.2",
+        settings: &s,
+    };
+    a.issue(store, "right").await;
+    assert_eq!(
+        a.verify(store, "wrong").await,
+        VerifyOutcome::Mismatch { attempts_left: 2 }
+    );
+    assert_eq!(
+        a.verify(store, "wrong").await,
+        VerifyOutcome::Mismatch { attempts_left: 1 }
+    );
+    assert_eq!(a.verify(store, "wrong").await, VerifyOutcome::Burned);
+    assert_eq!(
+        a.verify(store, "right").await,
+        VerifyOutcome::NotFound,
+        "a burned code is refused even when right"
+    );
+}
+
+async fn a_new_code_replaces_the_old_one_and_its_attempts(store: &impl OtpStore) {
+    let s = settings(&[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let a = Actor {
+        phone: phone(3),
+        session: session("again"),
+        ip: "192.0.2.3",
+        settings: &s,
+    };
+    a.issue(store, "first").await;
+    a.verify(store, "wrong").await;
+    assert_eq!(a.issue(store, "second").await, IssueOutcome::Issued);
+    assert_eq!(
+        a.verify(store, "wrong").await,
+        VerifyOutcome::Mismatch { attempts_left: 4 },
+        "the new code starts with every attempt"
+    );
+    assert_eq!(
+        a.verify(store, "first").await,
+        VerifyOutcome::Mismatch { attempts_left: 3 }
+    );
+    assert_eq!(a.verify(store, "second").await, VerifyOutcome::Verified);
+}
+
+async fn sends_are_limited_by_cooldown_window_day_and_address(store: &impl OtpStore) {
+    let s = settings(&[]);
+    let a = Actor {
+        phone: phone(4),
+        session: session("cool"),
+        ip: "192.0.2.4",
+        settings: &s,
+    };
+    assert_eq!(limit_of(a.issue(store, "m").await), None);
+    assert_eq!(limit_of(a.issue(store, "m").await), Some(Limit::Cooldown));
+
+    let s = settings(&[
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+        ("OTP_SENDS_PER_WINDOW", "2"),
+    ]);
+    let b = Actor {
+        phone: phone(5),
+        session: session("window"),
+        ip: "192.0.2.5",
+        settings: &s,
+    };
+    assert_eq!(limit_of(b.issue(store, "m").await), None);
+    assert_eq!(limit_of(b.issue(store, "m").await), None);
+    assert_eq!(
+        limit_of(b.issue(store, "m").await),
+        Some(Limit::PhoneWindow)
+    );
+
+    let s = settings(&[
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+        ("OTP_SENDS_PER_DAY", "1"),
+    ]);
+    let c = Actor {
+        phone: phone(6),
+        session: session("daily"),
+        ip: "192.0.2.6",
+        settings: &s,
+    };
+    assert_eq!(limit_of(c.issue(store, "m").await), None);
+    assert_eq!(limit_of(c.issue(store, "m").await), Some(Limit::PhoneDaily));
+
+    let s = settings(&[("IP_SENDS_PER_WINDOW", "2")]);
+    for (n, expected) in [(7, None), (8, None), (9, Some(Limit::ClientIp))] {
+        let d = Actor {
+            phone: phone(n),
+            session: session("address"),
+            ip: "192.0.2.7",
+            settings: &s,
+        };
+        assert_eq!(limit_of(d.issue(store, "m").await), expected, "phone {n}");
+    }
+}
+
+async fn a_withdrawn_code_is_gone_and_frees_the_cooldown(store: &impl OtpStore) {
+    let s = settings(&[]);
+    let a = Actor {
+        phone: phone(10),
+        session: session("withdraw"),
+        ip: "192.0.2.10",
+        settings: &s,
+    };
+    a.issue(store, "unsent").await;
+    store.withdraw(&a.phone, "another").await.unwrap();
+    assert_eq!(
+        limit_of(a.issue(store, "x").await),
+        Some(Limit::Cooldown),
+        "withdrawing another code changes nothing"
+    );
+    store.withdraw(&a.phone, "unsent").await.unwrap();
+    assert_eq!(a.verify(store, "unsent").await, VerifyOutcome::NotFound);
+    assert_eq!(a.issue(store, "retry").await, IssueOutcome::Issued);
+}
