@@ -1,6 +1,6 @@
 //! Cookie mode (`COOKIE_MODE=on`): tokens in HttpOnly cookies for browser clients, with a
 //! double-submit CSRF token. A request that authenticates by cookie and changes state must echo
-//! the readable `csrf_token` cookie in `X-CSRF-Token` (checked centrally before any handler, by
+//! the readable `__Host-csrf_token` cookie in `X-CSRF-Token` (checked centrally before any handler, by
 //! `auth_core::policy`); a cross-site page can make the browser send the cookies but cannot read
 //! the token.
 
@@ -16,8 +16,14 @@ fn cookie(name: &str, value: &str, path: &str, max_age: u32, http_only: bool) ->
     format!("{name}={value}; Path={path}; Max-Age={max_age}{http_only}; Secure; SameSite=Lax")
 }
 
-/// Sets the access token (sent everywhere), the refresh token (sent only to the auth API), and
-/// a fresh CSRF token.
+/// A fresh CSRF token: set as a readable cookie and, since a page on another allowed origin
+/// cannot read this API's cookies, also given in the login or refresh body.
+pub fn new_csrf_token(rng: &impl SecureRandom) -> Result<String, Outcome> {
+    random_token(rng, 32).map_err(|e| Outcome::from(worker::Error::RustError(e.to_string())))
+}
+
+/// Sets the access token (sent everywhere), the refresh token (sent only to the auth API), the
+/// CSRF token and the session id.
 pub fn set_tokens(
     outcome: Outcome,
     access_token: &str,
@@ -25,10 +31,8 @@ pub fn set_tokens(
     refresh_token: &str,
     refresh_ttl: u32,
     session_id: &str,
-    rng: &impl SecureRandom,
+    csrf: &str,
 ) -> Result<Outcome, Outcome> {
-    let csrf = random_token(rng, 32)
-        .map_err(|e| Outcome::from(worker::Error::RustError(e.to_string())))?;
     outcome
         .with_header(
             "set-cookie",
@@ -38,7 +42,7 @@ pub fn set_tokens(
             "set-cookie",
             &cookie(REFRESH, refresh_token, "/api/v1/auth", refresh_ttl, true),
         )?
-        .with_header("set-cookie", &cookie(CSRF, &csrf, "/", refresh_ttl, false))?
+        .with_header("set-cookie", &cookie(CSRF, csrf, "/", refresh_ttl, false))?
         // The session the tokens belong to (login mints it), replacing send-otp's, which only
         // bound the code.
         .with_header("set-cookie", &session(session_id, refresh_ttl))

@@ -43,10 +43,14 @@ pub fn deliver(
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
         body.extend(extra);
     }
-    let outcome = Outcome::json(200, &body)?.for_user(tokens.user.id.as_str());
     if !otp.cookies {
-        return Ok(outcome);
+        return Ok(Outcome::json(200, &body)?.for_user(tokens.user.id.as_str()));
     }
+    // A page on another allowed origin cannot read this API's cookies: it gets the CSRF token
+    // from the body, and echoes it in X-CSRF-Token.
+    let csrf = cookies::new_csrf_token(&WebCryptoRandom)?;
+    body["csrf_token"] = Value::from(csrf.as_str());
+    let outcome = Outcome::json(200, &body)?.for_user(tokens.user.id.as_str());
     // The refresh cookie lives as long as the refresh token: at most until its session ends.
     let refresh_max_age = u32::try_from(tokens.refresh_expires_at - WorkerClock.now()).unwrap_or(0);
     cookies::set_tokens(
@@ -56,6 +60,6 @@ pub fn deliver(
         &tokens.refresh_token,
         refresh_max_age,
         tokens.session.as_str(),
-        &WebCryptoRandom,
+        &csrf,
     )
 }

@@ -56,7 +56,7 @@ impl Arrival<'_> {
         }
     }
 
-    /// The double-submit proof: `X-CSRF-Token` equals the readable `csrf_token` cookie.
+    /// The double-submit proof: `X-CSRF-Token` equals the readable `__Host-csrf_token` cookie.
     fn csrf_proven(&self) -> bool {
         match (cookie(self.cookie_header, cookies::CSRF), self.csrf_header) {
             (Some(cookie), Some(header)) => same_secret(cookie.as_bytes(), header.as_bytes()),

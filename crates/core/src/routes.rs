@@ -78,11 +78,15 @@ impl Credential {
 }
 
 /// The names of the cookies of cookie mode.
+/// Cookie names of cookie mode, with the prefixes their attributes allow: browsers take a
+/// `__Host-` cookie only if it is `Secure`, has `Path=/` and no `Domain` (so no sibling
+/// subdomain can set or shadow it), and a `__Secure-` cookie only if it is `Secure`. The refresh
+/// token and the session id are scoped to `/api/v1/auth`, so they can carry only `__Secure-`.
 pub mod cookies {
-    pub const ACCESS: &str = "access_token";
-    pub const REFRESH: &str = "refresh_token";
-    pub const SESSION: &str = "session_id";
-    pub const CSRF: &str = "csrf_token";
+    pub const ACCESS: &str = "__Host-access_token";
+    pub const REFRESH: &str = "__Secure-refresh_token";
+    pub const SESSION: &str = "__Secure-session_id";
+    pub const CSRF: &str = "__Host-csrf_token";
     pub const CSRF_HEADER: &str = "x-csrf-token";
 }
 

@@ -1,5 +1,6 @@
 //! Cookie mode with its double-submit CSRF check, and CORS for configured origins only.
 
+use auth_core::routes::cookies::{ACCESS, CSRF, REFRESH, SESSION};
 use auth_core::routes::ROUTES;
 use e2e::api::{random_phone, Client};
 use e2e::webhook::receiver;
@@ -76,13 +77,13 @@ async fn in_cookie_mode_browsers_authenticate_by_cookie_and_state_changes_need_t
     .await;
     assert_eq!(status, 200);
     let set = set_cookies(&headers);
-    let (session, attributes) = &set["session_id"];
+    let (session, attributes) = &set[SESSION];
     assert!(
         attributes.contains("HttpOnly")
             && attributes.contains("Secure")
             && attributes.contains("SameSite=Lax")
     );
-    jar.insert("session_id".into(), session.clone());
+    jar.insert(SESSION.into(), session.clone());
     let login_body = json!({"phone_number": phone, "otp": receiver().latest(&phone)});
     let (status, body, headers) = send(
         reqwest::Method::POST,
@@ -94,28 +95,40 @@ async fn in_cookie_mode_browsers_authenticate_by_cookie_and_state_changes_need_t
     .await;
     assert_eq!(status, 200, "{body}");
     let set = set_cookies(&headers);
-    assert!(set["access_token"].1.contains("HttpOnly"));
+    assert!(set[ACCESS].1.contains("HttpOnly"));
+    assert!(set[REFRESH].1.contains("HttpOnly") && set[REFRESH].1.contains("Path=/api/v1/auth"));
     assert!(
-        set["refresh_token"].1.contains("HttpOnly")
-            && set["refresh_token"].1.contains("Path=/api/v1/auth")
-    );
-    assert!(
-        !set["csrf_token"].1.contains("HttpOnly"),
+        !set[CSRF].1.contains("HttpOnly"),
         "the page must be able to read the CSRF token"
     );
+    assert_eq!(set[ACCESS].0, body["access_token"].as_str().unwrap());
     assert_eq!(
-        set["access_token"].0,
-        body["access_token"].as_str().unwrap()
-    );
-    assert_eq!(
-        set["session_id"].0,
+        set[SESSION].0,
         body["session_id"].as_str().unwrap(),
         "the session cookie now names the session login started"
     );
-    for name in ["access_token", "refresh_token", "csrf_token", "session_id"] {
+    assert_eq!(
+        set[CSRF].0,
+        body["csrf_token"].as_str().unwrap(),
+        "the CSRF token is in the body too, for pages on other allowed origins"
+    );
+    for name in [ACCESS, CSRF] {
+        let attributes = &set[name].1;
+        assert!(
+            name.starts_with("__Host-")
+                && attributes.contains("Secure")
+                && attributes.contains("Path=/;")
+                && !attributes.contains("Domain"),
+            "{name}: {attributes}"
+        );
+    }
+    for name in [REFRESH, SESSION] {
+        assert!(name.starts_with("__Secure-") && set[name].1.contains("Secure"));
+    }
+    for name in [ACCESS, REFRESH, CSRF, SESSION] {
         jar.insert(name.into(), set[name].0.clone());
     }
-    let csrf = jar["csrf_token"].clone();
+    let csrf = jar[CSRF].clone();
 
     // A read authenticates with the cookie alone.
     let (status, profile, _) = send(
@@ -156,13 +169,13 @@ async fn in_cookie_mode_browsers_authenticate_by_cookie_and_state_changes_need_t
     assert_eq!(status, 200, "{body}");
     let set = set_cookies(&headers);
     assert_ne!(
-        set["refresh_token"].0, jar["refresh_token"],
+        set[REFRESH].0, jar[REFRESH],
         "the cookie rotates with the token"
     );
-    for name in ["access_token", "refresh_token", "csrf_token"] {
+    for name in [ACCESS, REFRESH, CSRF] {
         jar.insert(name.into(), set[name].0.clone());
     }
-    let csrf = jar["csrf_token"].clone();
+    let csrf = jar[CSRF].clone();
 
     let sessions_url = format!("{base}/api/v1/auth/sessions/no-such-session-0123456789");
     let (status, _, _) = send(reqwest::Method::DELETE, &sessions_url, &jar, None, None).await;
@@ -203,7 +216,7 @@ async fn in_cookie_mode_browsers_authenticate_by_cookie_and_state_changes_need_t
     .await;
     assert_eq!(status, 200);
     let cleared = set_cookies(&headers);
-    for name in ["access_token", "refresh_token", "session_id", "csrf_token"] {
+    for name in [ACCESS, REFRESH, SESSION, CSRF] {
         assert!(cleared[name].1.contains("Max-Age=0"), "{name} is cleared");
     }
 }
@@ -268,11 +281,11 @@ async fn without_cookie_mode_cookies_authenticate_nothing() {
     let login = c.login(&phone, &receiver().latest(&phone), &session).await;
     let jar: HashMap<String, String> = HashMap::from([
         (
-            "access_token".to_owned(),
+            ACCESS.to_owned(),
             login.body["access_token"].as_str().unwrap().to_owned(),
         ),
         (
-            "refresh_token".to_owned(),
+            REFRESH.to_owned(),
             login.body["refresh_token"].as_str().unwrap().to_owned(),
         ),
     ]);
@@ -319,7 +332,7 @@ async fn no_cookie_authenticated_state_change_reaches_its_handler_without_the_cs
         let credential = route.credential.cookie().unwrap();
         let jar: HashMap<String, String> = [
             (credential.to_owned(), "bogus-credential".to_owned()),
-            ("csrf_token".to_owned(), "proof-0123456789".to_owned()),
+            (CSRF.to_owned(), "proof-0123456789".to_owned()),
         ]
         .into();
         let body = route.json_body.then(|| json!({}));

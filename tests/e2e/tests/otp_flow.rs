@@ -176,7 +176,10 @@ async fn login_without_a_session_asks_for_one_and_the_cookie_can_carry_it() {
         .post_raw(
             "/api/v1/auth/login",
             body,
-            Some(&format!("session_id={session}")),
+            Some(&format!(
+                "{}={session}",
+                auth_core::routes::cookies::SESSION
+            )),
         )
         .await;
     assert_eq!(by_cookie.status, 200, "{:?}", by_cookie.body);

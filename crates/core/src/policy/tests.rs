@@ -1,5 +1,5 @@
 use super::*;
-use crate::routes::{route_of, RouteId, ROUTES};
+use crate::routes::{cookies, route_of, RouteId, ROUTES};
 
 fn cookie_request<'a>(cookies: &'a str, csrf: Option<&'a str>) -> Arrival<'a> {
     Arrival {
@@ -26,7 +26,7 @@ fn every_cookie_authenticated_state_change_needs_the_csrf_proof() {
     );
     for route in guarded {
         let name = route.credential.cookie().unwrap();
-        let jar = format!("{name}=token-value; csrf_token=proof-1234");
+        let jar = format!("{name}=token-value; {}=proof-1234", cookies::CSRF);
         for csrf in [None, Some("proof-1235"), Some("proof-123"), Some("")] {
             let refused = admit(route, &cookie_request(&jar, csrf)).unwrap_err();
             assert_eq!(
@@ -50,13 +50,13 @@ fn without_the_cookie_or_outside_cookie_mode_no_proof_is_asked() {
     let refresh = route_of(RouteId::Refresh);
     let other_cookies = Arrival {
         cookie_mode: true,
-        cookie_header: Some("theme=dark; session_id=abc"),
+        cookie_header: Some("theme=dark; __Secure-session_id=abc"),
         ..Arrival::default()
     };
     assert_eq!(admit(refresh, &other_cookies), Ok(()));
     let cookie_mode_off = Arrival {
         cookie_mode: false,
-        cookie_header: Some("refresh_token=abc"),
+        cookie_header: Some("__Secure-refresh_token=abc"),
         ..Arrival::default()
     };
     assert_eq!(admit(refresh, &cookie_mode_off), Ok(()));
@@ -68,14 +68,14 @@ fn a_bearer_header_wins_over_the_access_cookie() {
     let with_header = Arrival {
         cookie_mode: true,
         authorization: Some("Bearer x"),
-        cookie_header: Some("access_token=abc"),
+        cookie_header: Some("__Host-access_token=abc"),
         ..Arrival::default()
     };
     assert!(!with_header.by_cookie(revoke));
     assert_eq!(admit(revoke, &with_header), Ok(()));
     // Reads are never CSRF-checked: a cross-site page cannot read the answer.
     let profile = route_of(RouteId::Profile);
-    let read = cookie_request("access_token=abc", None);
+    let read = cookie_request("__Host-access_token=abc", None);
     assert!(read.by_cookie(profile));
     assert_eq!(admit(profile, &read), Ok(()));
 }
