@@ -14,10 +14,14 @@ use std::time::Instant;
 pub const WORKER_BUILD_VERSION: &str = "0.8.7";
 
 /// Debian packages the local stack runs on, with the binary that proves each one is present.
+/// Chromium and its WebDriver serve the real-browser test of cookie mode (Debian's, so no
+/// browser is downloaded at test time).
 const SYSTEM_PACKAGES: &[(&str, &str)] = &[
     ("postgresql", "pg_ctlcluster"),
     ("redis-server", "redis-server"),
     ("pgbouncer", "pgbouncer"),
+    ("chromium", "chromium"),
+    ("chromium-driver", "chromedriver"),
 ];
 
 /// Installs whatever is missing. Safe to run any number of times.
@@ -33,7 +37,7 @@ pub fn setup() -> crate::Result<()> {
 }
 
 fn system_packages() -> crate::Result<()> {
-    step("setup: system packages (PostgreSQL, Redis, PgBouncer)");
+    step("setup: system packages (PostgreSQL, Redis, PgBouncer, Chromium)");
     if std::env::var_os("PHONE_AUTH_SKIP_SYSTEM_PACKAGES").is_some() {
         note("skipped (PHONE_AUTH_SKIP_SYSTEM_PACKAGES is set: the backends run elsewhere)");
         return Ok(());

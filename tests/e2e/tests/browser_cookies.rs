@@ -1,0 +1,188 @@
+//! Cookie mode in a real browser (hardening, point 9): headless Chromium from Debian, driven
+//! through chromedriver (WebDriver, with `fantoccini`), loads a page from one local origin that
+//! logs in, reads its profile, refreshes and logs out against the worker on another origin,
+//! with cookies only: the page never holds a token, only the CSRF token the bodies give it.
+
+use e2e::api::random_phone;
+use e2e::variants;
+use e2e::webhook::receiver;
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The page: each step is one `fetch` with `credentials: "include"`; the CSRF token comes from
+/// the login and refresh bodies (the API's cookies are another origin's, unreadable here).
+const PAGE: &str = r#"<!doctype html><title>app</title><script>
+let csrf = null;
+async function call(api, method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (csrf) headers["x-csrf-token"] = csrf;
+  const r = await fetch(api + path, {
+    method, headers, credentials: "include",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let json = null;
+  try { json = await r.json(); } catch (e) {}
+  if (json && json.csrf_token) csrf = json.csrf_token;
+  return { status: r.status, body: json };
+}
+</script>"#;
+
+/// Serves `PAGE` on a free port of localhost until the test ends; returns its origin.
+fn serve_page() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{PAGE}",
+                PAGE.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    format!("http://localhost:{port}")
+}
+
+/// chromedriver in a process group of its own, with the browser it starts: a failed test must
+/// not leave a Chromium behind holding its profile.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// chromedriver on a free port, and a headless Chromium session through it.
+async fn browser(profile_dir: &std::path::Path) -> (Driver, fantoccini::Client) {
+    let port = free_port();
+    let driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver, installed by `cargo xtask setup`)"),
+    );
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     format!("--user-data-dir={}", profile_dir.display())],
+        }
+    });
+    let capabilities = capabilities.as_object().unwrap().clone();
+    for _ in 0..50 {
+        let connected = fantoccini::ClientBuilder::rustls()
+            .expect("a WebDriver client")
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        if let Ok(client) = connected {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not start a session");
+}
+
+/// Runs one `call(...)` of the page and returns `{status, body}`.
+async fn step(
+    page: &fantoccini::Client,
+    api: &str,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> Value {
+    let script = "const [api, method, path, body, done] = arguments; \
+                  call(api, method, path, body === null ? undefined : body).then(done, e => done({status: 0, body: String(e)}));";
+    page.execute_async(script, vec![json!(api), json!(method), json!(path), body])
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_page_on_another_origin_logs_in_refreshes_and_logs_out_with_cookies_only() {
+    let page_origin = serve_page();
+    let worker = variants::start(
+        "browser",
+        &[
+            ("COOKIE_MODE", "on"),
+            ("CORS_ALLOWED_ORIGINS", &page_origin),
+        ],
+    );
+    receiver(); // codes are delivered to this process
+                // The same host as the page, another port: another origin, the same site.
+    let api = worker.instance.url().replace("127.0.0.1", "localhost");
+    // A profile of its own each run: Chromium locks the one it uses.
+    let profile_dir = worker
+        .instance
+        .dir
+        .join(format!("chromium-{}", e2e::api::random_u32()));
+    let (_driver, page) = browser(&profile_dir).await;
+    page.goto(&page_origin).await.unwrap();
+
+    let phone = random_phone();
+    let sent = step(
+        &page,
+        &api,
+        "POST",
+        "/api/v1/auth/send-otp",
+        json!({"phone_number": phone}),
+    )
+    .await;
+    assert_eq!(sent["status"], 200, "send-otp: {sent}");
+    let code = receiver().latest(&phone);
+    // No session_id in the body: the session cookie send-otp set carries it.
+    let login = step(
+        &page,
+        &api,
+        "POST",
+        "/api/v1/auth/login",
+        json!({"phone_number": phone, "otp": code}),
+    )
+    .await;
+    assert_eq!(login["status"], 200, "login: {login}");
+    assert!(login["body"]["csrf_token"].is_string());
+
+    let profile = step(&page, &api, "GET", "/api/v1/users/profile", Value::Null).await;
+    assert_eq!(
+        profile["status"], 200,
+        "the access cookie authenticates: {profile}"
+    );
+    assert_eq!(profile["body"]["user"]["phone_number"], json!(phone));
+
+    let refreshed = step(&page, &api, "POST", "/api/v1/auth/refresh", json!({})).await;
+    assert_eq!(
+        refreshed["status"], 200,
+        "refresh by cookie with the CSRF token: {refreshed}"
+    );
+    let after = step(&page, &api, "GET", "/api/v1/users/profile", Value::Null).await;
+    assert_eq!(after["status"], 200, "the rotated cookies work: {after}");
+
+    let logout = step(&page, &api, "POST", "/api/v1/auth/logout", json!({})).await;
+    assert_eq!(logout["status"], 200, "logout: {logout}");
+    let gone = step(&page, &api, "GET", "/api/v1/users/profile", Value::Null).await;
+    assert_eq!(gone["status"], 401, "logged out: {gone}");
+    page.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile_dir);
+}
