@@ -132,6 +132,35 @@ mod tests {
         }
     }
 
+    /// docs/API.md is the contract written out for people: its table of codes lists every
+    /// code with the status this file gives it, and no code that no longer exists.
+    #[test]
+    fn the_readable_contract_lists_every_code_with_its_status() {
+        let doc = include_str!("../../../docs/API.md");
+        let rows: Vec<(&str, &str)> = doc
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let code = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                let status = cells.get(2)?;
+                (code.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                    && status.parse::<u16>().is_ok())
+                .then_some((code, *status))
+            })
+            .collect();
+        let expected: Vec<(&str, String)> = ErrorCode::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.http_status().to_string()))
+            .collect();
+        assert_eq!(rows.len(), expected.len(), "{rows:?}");
+        for (code, status) in &expected {
+            assert!(
+                rows.contains(&(*code, status.as_str())),
+                "docs/API.md lacks {code} ({status})"
+            );
+        }
+    }
+
     #[test]
     fn statuses_follow_the_contract() {
         assert_eq!(ErrorCode::InvalidPhone.http_status(), 400);
