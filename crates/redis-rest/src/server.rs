@@ -3,7 +3,6 @@
 use crate::allow;
 use crate::config::Config;
 use crate::http::{authorized, encoding_of, log_line, route_label};
-use crate::listener::{self, Limits};
 use crate::pool::RedisPool;
 use crate::reply::{self, Encoding};
 use crate::request::{self, Command, RequestError};
@@ -49,68 +48,9 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
     Router::new().fallback(handle).with_state(gateway)
 }
 
-/// Binds `config.listen` and serves until SIGINT or SIGTERM, finishing requests in flight.
-pub async fn serve(config: Config) -> std::io::Result<()> {
-    let gateway = Arc::new(Gateway::new(&config).map_err(std::io::Error::other)?);
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    log_line(json!({
-        "level": "info",
-        "msg": "listening",
-        "addr": listener.local_addr()?.to_string(),
-        "pool_size": config.pool_size,
-    }));
-    listener::serve(
-        listener,
-        router(gateway),
-        limits(&config),
-        shutdown_signal(),
-    )
-    .await;
-    Ok(())
-}
-
-fn limits(config: &Config) -> Limits {
-    Limits {
-        max_connections: config.max_connections,
-        header_timeout: config.header_timeout,
-    }
-}
-
-/// Binds `config.listen` (port 0 picks a free one) and serves on a background tokio task for the
-/// rest of the runtime's life. Returns the bound address. For running the gateway inside another
-/// program, such as the integration tests of its clients.
-pub async fn spawn(config: &Config) -> std::io::Result<std::net::SocketAddr> {
-    let gateway = Arc::new(Gateway::new(config).map_err(std::io::Error::other)?);
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let addr = listener.local_addr()?;
-    let limits = limits(config);
-    tokio::spawn(listener::serve(
-        listener,
-        router(gateway),
-        limits,
-        std::future::pending(),
-    ));
-    Ok(addr)
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate => {},
-    }
-}
+// Binding, accepting and shutting down live in `listener.rs`; re-exported here, where the
+// gateway's callers have always found them.
+pub use crate::listener::{serve, spawn};
 
 /// What one request came to, before it becomes a response and a log line.
 struct Outcome {
