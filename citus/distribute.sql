@@ -1,7 +1,10 @@
--- Distributes the schema over a Citus cluster. Run once on the coordinator, after the
--- migrations, before traffic (create_distributed_table moves existing rows into shards):
+-- Distributes the schema over a Citus cluster. Run on the coordinator after the migrations,
+-- before traffic (create_distributed_table moves existing rows into shards):
 --
 --     psql "$COORDINATOR_URL" -v ON_ERROR_STOP=1 -f citus/distribute.sql
+--
+-- It can be run again: tables already distributed are left alone, and the functions are
+-- (re)distributed, so run it after every migration that adds a function.
 --
 -- Distribution columns, chosen so every hot-path statement routes to one shard
 -- (ARCHITECTURE.md, "Citus"; checked statement by statement by the adapters' routing test):
@@ -11,9 +14,25 @@
 -- schema_migrations stays a local table on the coordinator.
 
 BEGIN;
-SELECT create_distributed_table('users', 'id');
-SELECT create_distributed_table('sessions', 'user_id', colocate_with => 'users');
-SELECT create_distributed_table('refresh_tokens', 'user_id', colocate_with => 'users');
-SELECT create_distributed_table('audit_events', 'user_id', colocate_with => 'users');
-SELECT create_distributed_table('user_phones', 'phone');
+SELECT create_distributed_table('users', 'id')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'users'::regclass);
+SELECT create_distributed_table('sessions', 'user_id', colocate_with => 'users')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'sessions'::regclass);
+SELECT create_distributed_table('refresh_tokens', 'user_id', colocate_with => 'users')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'refresh_tokens'::regclass);
+SELECT create_distributed_table('audit_events', 'user_id', colocate_with => 'users')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'audit_events'::regclass);
+SELECT create_distributed_table('user_phones', 'phone')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'user_phones'::regclass);
 COMMIT;
+
+-- The account writes of migration 0004, each distributed by its first argument (the user id)
+-- and co-located with users: a call is delegated whole to the worker holding that user's
+-- shards. Outside the tables' transaction: Citus propagates a function to the workers only in
+-- a transaction that has not yet run parallel commands.
+SELECT create_distributed_function('account_login(uuid, text, text, bytea, float8, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_rotate(uuid, bytea, bytea, text, float8, float8, float8, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_logout(uuid, bytea, text, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_revoke_session(uuid, text, float8, text, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_revoke_own_session(uuid, text, float8, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_set_scope(uuid, text)', '$1', colocate_with => 'users');

@@ -70,6 +70,63 @@ async fn the_scope_command_works_on_citus() {
     assert_eq!(nobody, None);
 }
 
+/// `citus/distribute.sql` as the cluster ran it: every table of the schema distributed by the
+/// column ARCHITECTURE.md names, in the co-location group it names (`schema_migrations` aside),
+/// and every function of the catalogue's `Delegated` calls distributed by its first argument
+/// in the users' group. Run twice by the tier, so this also holds after a re-run.
+#[tokio::test]
+#[ignore = "needs the citus tier's cluster"]
+async fn the_script_distributes_every_table_and_account_function() {
+    let client = common::connect(&env("CITUS_COORDINATOR_URL")).await;
+    let tables: Vec<String> = common::column(
+        &client,
+        "SELECT format('%s by %s with %s', p.logicalrelid, column_to_column_name(p.logicalrelid, p.partkey),
+                       (SELECT min(o.logicalrelid::text) FROM pg_dist_partition o WHERE o.colocationid = p.colocationid))
+         FROM pg_dist_partition p ORDER BY 1",
+    )
+    .await;
+    assert_eq!(
+        tables,
+        [
+            "audit_events by user_id with audit_events",
+            "refresh_tokens by user_id with audit_events",
+            "sessions by user_id with audit_events",
+            "user_phones by phone with user_phones",
+            "users by id with audit_events",
+        ]
+    );
+    let local: Vec<String> = common::column(
+        &client,
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind = 'r'
+           AND c.oid NOT IN (SELECT logicalrelid FROM pg_dist_partition) ORDER BY 1",
+    )
+    .await;
+    assert_eq!(local, ["schema_migrations"]);
+    let functions: Vec<String> = common::column(
+        &client,
+        "SELECT format('%s by $%s with %s', o.objid::regproc,
+                       o.distribution_argument_index + 1,
+                       (SELECT min(p.logicalrelid::text) FROM pg_dist_partition p WHERE p.colocationid = o.colocationid))
+         FROM pg_catalog.pg_dist_object o
+         WHERE o.classid = 'pg_proc'::regclass AND o.objid::regproc::text LIKE 'account\\_%'
+         ORDER BY 1",
+    )
+    .await;
+    let mut called: Vec<String> = ALL
+        .iter()
+        .filter_map(|s| match s.routing {
+            Routing::Delegated(param) => {
+                let name = s.sql.split("SELECT * FROM ").nth(1)?.split('(').next()?;
+                Some(format!("{name} by {param} with audit_events"))
+            }
+            _ => None,
+        })
+        .collect();
+    called.sort();
+    assert_eq!(functions, called);
+}
+
 /// Parameters of the right types for a statement, so the planner sees what the service sends.
 fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)> {
     let text = |v: &str| (Box::new(v.to_owned()) as Box<dyn ToSql + Sync>, Type::TEXT);
@@ -147,8 +204,9 @@ fn worker_ports(plan: &str) -> std::collections::BTreeSet<String> {
 }
 
 /// On the real cluster, every statement of the catalogue plans as the catalogue says: a single
-/// task on one shard for `Shard`; single-task steps all on one worker for `ShardSteps`;
-/// several tasks for `FansOut`; no distributed plan at all for `Coordinator`.
+/// task with no subplans for `Shard` (the router planner) and for `Delegated` (the function
+/// call sent whole to one worker); several tasks for `FansOut`; no distributed plan at all for
+/// `Coordinator`.
 #[tokio::test]
 #[ignore = "needs the citus tier's cluster"]
 async fn every_statement_plans_where_the_catalogue_says() {
@@ -175,9 +233,7 @@ async fn every_statement_plans_where_the_catalogue_says() {
         let subplans = plan.contains("Subplan");
         let ok = match statement.routing {
             Routing::Shard(_) => counts == [1] && !subplans,
-            Routing::ShardSteps(_) => {
-                subplans && counts.iter().all(|&n| n == 1) && worker_ports(&plan).len() == 1
-            }
+            Routing::Delegated(_) => counts == [1] && !subplans && worker_ports(&plan).len() == 1,
             Routing::FansOut => counts.iter().any(|&n| n > 1),
             Routing::Coordinator => !distributed,
         };

@@ -45,15 +45,20 @@ impl Cluster {
         }
         block_on(cluster.join_nodes())?;
         crate::migrate::migrate_url(&cluster.url(0))?;
-        step("citus: citus/distribute.sql on the coordinator");
+        step("citus: citus/distribute.sql on the coordinator, twice (an operator re-runs it)");
         let script = std::fs::read_to_string(root().join("citus/distribute.sql"))
             .map_err(|e| format!("citus/distribute.sql: {e}"))?;
         block_on(async {
             let client = connect(&cluster.url(0)).await?;
-            client
-                .batch_execute(&script)
-                .await
-                .map_err(|e| format!("citus/distribute.sql failed: {}", pg_message(&e)))
+            for run in ["first", "second"] {
+                client.batch_execute(&script).await.map_err(|e| {
+                    format!(
+                        "citus/distribute.sql failed on its {run} run: {}",
+                        pg_message(&e)
+                    )
+                })?;
+            }
+            Ok::<_, String>(())
         })?;
         step("citus: PgBouncer in front of the coordinator");
         pgbouncer::start(&cluster.profile)?;

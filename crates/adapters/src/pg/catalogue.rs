@@ -14,12 +14,12 @@ pub enum Routing {
     /// Every distributed table it touches is pinned by this parameter on its distribution
     /// column, and the router planner sends it whole to one shard: one task.
     Shard(&'static str),
-    /// Pinned the same way, but Citus plans it in steps: a statement that inserts inside a
-    /// CTE, or inserts into `audit_events` (whose id comes from a sequence on the
-    /// coordinator), runs each modifying CTE as a subplan of its own. Every step is one task
-    /// on the one worker that holds the user's shards, within the statement's transaction;
-    /// the cost is a round trip between coordinator and worker per step.
-    ShardSteps(&'static str),
+    /// A call of a function of migration 0004 that `citus/distribute.sql` distributes by this
+    /// argument, co-located with `users`: Citus delegates the whole call to the worker holding
+    /// the user's shards (one task), and the function's statement, every table in it pinned by
+    /// that argument, runs there. These are the writes with several modifying CTEs, which Citus
+    /// would otherwise plan in steps, one coordinator-to-worker round trip each.
+    Delegated(&'static str),
     /// It reads every shard by nature (the admin listing: an operator call, not a hot path).
     FansOut,
     /// It touches only tables that stay on the coordinator (`schema_migrations`).
@@ -72,28 +72,23 @@ macro_rules! statement {
     };
 }
 
-use Routing::{Coordinator, FansOut, Shard, ShardSteps};
+use Routing::{Coordinator, Delegated, FansOut, Shard};
 
 statement!(CLAIM_PHONE, Shard("$1"), "claim_phone.sql");
 statement!(PHONE_OWNER, Shard("$1"), "phone_owner.sql");
-statement!(LOGIN, ShardSteps("$1"), "login.sql");
+statement!(LOGIN, Delegated("$1"), "login.sql");
 statement!(PROFILE, Shard("$1"), "live_session.sql", "profile.sql");
 statement!(SESSIONS, Shard("$1"), "live_session.sql", "sessions.sql");
-statement!(
-    REVOKE_SESSION,
-    ShardSteps("$1"),
-    "live_session.sql",
-    "revoke_session.sql"
-);
+statement!(REVOKE_SESSION, Delegated("$1"), "revoke_session.sql");
 statement!(
     REVOKE_OWN_SESSION,
-    ShardSteps("$1"),
+    Delegated("$1"),
     "revoke_own_session.sql"
 );
-statement!(ROTATE, ShardSteps("$1"), "rotate.sql");
-statement!(LOGOUT, ShardSteps("$1"), "logout.sql");
+statement!(ROTATE, Delegated("$1"), "rotate.sql");
+statement!(LOGOUT, Delegated("$1"), "logout.sql");
 statement!(GET_USER, Shard("$1"), "get_user.sql");
-statement!(SET_SCOPE, ShardSteps("$1"), "set_scope.sql");
+statement!(SET_SCOPE, Delegated("$1"), "set_scope.sql");
 statement!(LIST_USERS, FansOut, "list_users.sql");
 statement!(SCHEMA_VERSION, Coordinator, "schema_version.sql");
 

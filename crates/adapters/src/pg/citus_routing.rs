@@ -1,8 +1,9 @@
 //! Static proof that each statement of the catalogue (`catalogue.rs`) runs where the catalogue
-//! says: on one Citus shard, on every shard, or on the coordinator only.
+//! says: on one Citus shard, on every shard, or on the coordinator only (calls delegated to
+//! one worker are checked by `citus_delegation.rs`, with this module's walker on their bodies).
 //!
-//! No Citus runs on our machines, so the check reads the statements themselves: parsed with
-//! `sqlparser`, every reference to a distributed table (in a SELECT, an UPDATE, or as an INSERT
+//! The fast half of the proof (the citus tier's `EXPLAIN` on a real cluster is the other): it
+//! reads the statements themselves, parsed with `sqlparser`: every reference to a distributed table (in a SELECT, an UPDATE, or as an INSERT
 //! target) must be pinned to the statement's routing parameter: an `alias.column = $n` conjunct
 //! on its distribution column in the WHERE or JOIN ON of its own scope, or `$n` as the inserted
 //! value of that column. All distributed tables of one statement must be co-located. That is
@@ -23,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ops::ControlFlow;
 
 /// Table -> (distribution column, co-location group), as the operator's script sets them.
-struct Distribution(BTreeMap<String, (String, String)>);
+pub(super) struct Distribution(BTreeMap<String, (String, String)>);
 
 impl Distribution {
     fn from_script(script: &str) -> Self {
@@ -42,7 +43,12 @@ impl Distribution {
         Self(tables)
     }
 
-    fn load() -> Self {
+    /// The co-location group of a distributed table.
+    pub(super) fn group(&self, table: &str) -> Option<&str> {
+        self.0.get(table).map(|(_, group)| group.as_str())
+    }
+
+    pub(super) fn load() -> Self {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../citus/distribute.sql");
         Self::from_script(&std::fs::read_to_string(path).expect("citus/distribute.sql"))
     }
@@ -58,7 +64,7 @@ struct Router<'d> {
 }
 
 /// The routing violations of `sql` for shard parameter `param`; empty when it routes.
-fn violations(sql: &str, dist: &Distribution, param: &str) -> Vec<String> {
+pub(super) fn violations(sql: &str, dist: &Distribution, param: &str) -> Vec<String> {
     let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).expect("the statement parses");
     let [statement] = statements.as_slice() else {
         return vec!["expected exactly one statement".into()];
@@ -343,7 +349,7 @@ fn names_column(e: &Expr, qualifier: &str, column: &str, alone: bool) -> bool {
 }
 
 /// The parameter itself, possibly cast (`$1::uuid`) or parenthesised.
-fn is_param(e: &Expr, param: &str) -> bool {
+pub(super) fn is_param(e: &Expr, param: &str) -> bool {
     match e {
         Expr::Value(v) => matches!(&v.value, Value::Placeholder(p) if p == param),
         Expr::Cast { expr, .. } | Expr::Nested(expr) => is_param(expr, param),
@@ -377,9 +383,13 @@ fn every_statement_runs_where_the_catalogue_says() {
     for statement in ALL {
         let (name, sql) = (statement.name, statement.sql);
         match statement.routing {
-            Routing::Shard(param) | Routing::ShardSteps(param) => {
+            Routing::Shard(param) => {
                 let found = violations(sql, &dist, param);
                 assert!(found.is_empty(), "{name} does not route: {found:#?}");
+            }
+            Routing::Delegated(param) => {
+                let found = super::citus_delegation::delegation_violations(sql, &dist, param);
+                assert!(found.is_empty(), "{name} is not delegated: {found:#?}");
             }
             Routing::FansOut => {
                 let found = violations(sql, &dist, "$1");

@@ -11,6 +11,8 @@ mod store;
 
 // sqlparser is a native dev-dependency: the proof runs with the native tests.
 #[cfg(all(test, not(target_arch = "wasm32")))]
+mod citus_delegation;
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod citus_routing;
 
 pub use accounts::PgAccountStore;

@@ -1,12 +1,3 @@
--- The operator's scope change of one user ($1) to $2, with its audit row. Routes by the user id.
-WITH changed AS (
-    UPDATE users SET scope = $2, updated_at = now()
-    WHERE id = $1::uuid
-    RETURNING id
-), audit AS (
-    INSERT INTO audit_events (user_id, event, detail)
-    SELECT $1::uuid, 'scope_changed', 'scope set to ' || quote_literal($2) || ' by the operator'
-    FROM changed
-    RETURNING 1
-)
-SELECT id::text FROM changed
+-- The operator's scope change of one user (migration 0004, account_set_scope), with its
+-- audit row. $1 user id, $2 scope. No row when the user does not exist.
+SELECT * FROM account_set_scope($1::uuid, $2)
