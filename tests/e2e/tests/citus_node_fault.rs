@@ -1,6 +1,8 @@
 //! A Citus worker node stopped under load (citus tier only: `--ignored`, E2E_PROFILE=citus).
 //! Requests of users whose shards live on the stopped node answer 503 within 2 s; users on the
-//! other node keep being served; everyone is served again once the node is back.
+//! other node keep being served; everyone is served again once the node is back. The load mixes
+//! a router read (the profile) and a delegated function call (revoking a session, which
+//! `account_revoke_session` runs on the user's worker).
 
 use e2e::api::{random_phone, Client};
 use e2e::webhook::receiver;
@@ -55,6 +57,23 @@ async fn profile_of(http: &reqwest::Client, token: &str) -> (u16, Duration) {
     (status, started.elapsed())
 }
 
+/// Revoking a session the user does not have: a delegated call that answers 404 when the
+/// user's node is up.
+async fn revoke_of(http: &reqwest::Client, token: &str) -> (u16, Duration) {
+    let started = Instant::now();
+    let status = http
+        .delete(format!(
+            "{}/api/v1/auth/sessions/no-such-session-0123456789",
+            base_url()
+        ))
+        .bearer_auth(token)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_or(0, |r| r.status().as_u16());
+    (status, started.elapsed())
+}
+
 #[tokio::test]
 #[ignore = "needs the citus tier's cluster"]
 async fn a_stopped_worker_node_fails_only_its_users_fast_and_they_recover() {
@@ -82,38 +101,53 @@ async fn a_stopped_worker_node_fails_only_its_users_fast_and_they_recover() {
     let node = usize::from(stopped - cluster.port(0));
     cluster.set_node_running(node, false).unwrap();
 
-    // A stream of profile requests from every user for five seconds.
+    // A stream of profile reads and session revocations from every user for five seconds.
     let http = reqwest::Client::new();
     let until = Instant::now() + Duration::from_secs(5);
-    let mut down = Vec::new();
-    let mut up = Vec::new();
+    let (mut down, mut up, mut revokes_down, mut revokes_up) = (vec![], vec![], vec![], vec![]);
     while Instant::now() < until {
         for (port, users) in &by_node {
             for user in users {
-                let answer = profile_of(&http, &user.token).await;
+                let read = profile_of(&http, &user.token).await;
+                let revoke = revoke_of(&http, &user.token).await;
                 if *port == stopped {
-                    down.push(answer);
+                    down.push(read);
+                    revokes_down.push(revoke);
                 } else {
-                    up.push(answer);
+                    up.push(read);
+                    revokes_up.push(revoke);
                 }
             }
         }
     }
     cluster.set_node_running(node, true).unwrap();
-    let slowest = down.iter().map(|(_, t)| *t).max().unwrap();
+    let slowest = down
+        .iter()
+        .chain(&revokes_down)
+        .map(|(_, t)| *t)
+        .max()
+        .unwrap();
     println!(
-        "node {stopped} stopped: {} requests of its users, slowest {slowest:?}; {} of the others",
+        "node {stopped} stopped: {} reads and {} revocations of its users, slowest {slowest:?}; \
+         {} reads and {} revocations of the others",
         down.len(),
-        up.len()
+        revokes_down.len(),
+        up.len(),
+        revokes_up.len()
     );
     assert!(
         down.iter()
+            .chain(&revokes_down)
             .all(|(status, t)| *status == 503 && *t < Duration::from_secs(2)),
-        "the stopped node's users get 503 within 2 s: {down:?}"
+        "the stopped node's users get 503 within 2 s: {down:?} {revokes_down:?}"
     );
     assert!(
         up.iter().all(|(status, _)| *status == 200),
         "the other node's users are served: {up:?}"
+    );
+    assert!(
+        revokes_up.iter().all(|(status, _)| *status == 404),
+        "the other node's delegated calls are served: {revokes_up:?}"
     );
 
     // Everyone is served again once the node is back.

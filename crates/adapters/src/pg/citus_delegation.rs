@@ -34,8 +34,8 @@ fn distributed_functions(script: &str) -> BTreeMap<String, (String, String)> {
     functions
 }
 
-/// The statement in the body of every function as the migrations leave it (each is PL/pgSQL
-/// around one `RETURN QUERY`); a later `CREATE OR REPLACE FUNCTION` replaces an earlier one.
+/// The body of every function as the migrations leave it (a later `CREATE OR REPLACE FUNCTION`
+/// replaces an earlier one), between its `BEGIN` and its last `END`, comments dropped.
 fn function_bodies() -> BTreeMap<String, String> {
     let dir = format!("{}/../../migrations", env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -60,13 +60,60 @@ fn function_bodies() -> BTreeMap<String, String> {
                 continue;
             };
             let name = rest.split('(').next().unwrap().trim().to_owned();
-            // The one statement of the PL/pgSQL body: `RETURN QUERY <statement>;`.
-            let start = code.find("RETURN QUERY").expect("a RETURN QUERY body") + 12;
-            let end = start + code[start..].rfind(';').expect("the statement's semicolon");
-            bodies.insert(name, code[start..end].trim().to_owned());
+            let start = code.find("\nBEGIN\n").expect("a PL/pgSQL body") + 7;
+            let end = code.rfind("\nEND").expect("the body's END");
+            bodies.insert(name, code[start..end].to_owned());
         }
     }
     bodies
+}
+
+/// The SQL statements of a PL/pgSQL body, as the walker can read them: each starts on a line
+/// that begins with SELECT, INSERT, UPDATE, DELETE or WITH (after `RETURN QUERY` or `FOR v_x
+/// IN`), and ends at a `;` or `LOOP`. PL/pgSQL's `INTO v_x` targets are dropped (the rule is that
+/// variables are named v_*). Control lines (IF, ELSE, assignments, RETURN) hold no statement.
+fn body_statements(body: &str) -> Vec<String> {
+    const STARTS: [&str; 5] = ["SELECT ", "INSERT ", "UPDATE ", "DELETE ", "WITH "];
+    let (mut statements, mut current): (Vec<String>, Option<String>) = (Vec::new(), None);
+    for line in body.lines().map(str::trim) {
+        let mut line = line
+            .strip_prefix("RETURN QUERY")
+            .unwrap_or(line)
+            .trim_start();
+        if current.is_none() {
+            if let Some(rest) = line.strip_prefix("FOR v_") {
+                line = rest.split_once(" IN").map_or("", |(_, q)| q.trim_start());
+            }
+            if !STARTS.iter().any(|s| line.starts_with(s)) {
+                continue;
+            }
+        }
+        let ended = line.ends_with(';') || line == "LOOP";
+        let text = line.trim_end_matches(';');
+        let text = if text == "LOOP" { "" } else { text };
+        let sql = current.get_or_insert_with(String::new);
+        sql.push_str(text);
+        sql.push('\n');
+        if ended {
+            statements.extend(current.take().map(|s| without_into_targets(&s)));
+        }
+    }
+    statements.extend(current.map(|s| without_into_targets(&s)));
+    statements
+}
+
+/// `... INTO v_x ...` of PL/pgSQL, without the target.
+fn without_into_targets(sql: &str) -> String {
+    let mut out = Vec::new();
+    let mut words = sql.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        if word == "INTO" && words.peek().is_some_and(|next| next.starts_with("v_")) {
+            words.next();
+            continue;
+        }
+        out.push(word);
+    }
+    out.join(" ")
 }
 
 /// The one function a statement calls (`SELECT * FROM f(...)`) and its arguments.
@@ -116,13 +163,31 @@ pub(super) fn delegation_violations(sql: &str, dist: &Distribution, param: &str)
             "{name}'s distribution argument {arg} is not {param}"
         ));
     }
-    match function_bodies().get(&name) {
-        Some(body) => found.extend(
-            violations(body, dist, arg)
+    let Some(body) = function_bodies().remove(&name) else {
+        found.push(format!("no migration creates {name}"));
+        return found;
+    };
+    let statements = body_statements(&body);
+    for statement in &statements {
+        found.extend(
+            violations(statement, dist, arg)
                 .into_iter()
-                .map(|v| format!("{name}'s body: {v}")),
-        ),
-        None => found.push(format!("no migration creates {name}")),
+                .map(|v| format!("{name}'s body: {v} in {statement}")),
+        );
+    }
+    // Fails closed: every mention of a distributed table is inside a statement checked above.
+    for table in dist.tables() {
+        let mentions = |text: &str| {
+            text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| *w == table)
+                .count()
+        };
+        let checked: usize = statements.iter().map(|s| mentions(s)).sum();
+        if mentions(&body) != checked {
+            found.push(format!(
+                "{name}'s body names {table} outside a statement it checked"
+            ));
+        }
     }
     found
 }
@@ -137,6 +202,25 @@ fn every_account_function_of_the_migrations_is_distributed_by_the_script() {
     assert!(distributed
         .values()
         .all(|(arg, with)| arg == "$1" && with == "users"));
+}
+
+#[test]
+fn a_body_is_read_statement_by_statement() {
+    let body = "    SELECT t.a INTO v_token\n    FROM sessions t WHERE t.user_id = $1::uuid;\n\
+                IF NOT FOUND THEN\n        RETURN QUERY SELECT 0::int8;\n        RETURN;\n    END IF;\n\
+                v_x := 1;\n    FOR v_s IN\n        UPDATE sessions SET a = 1 WHERE user_id = $1::uuid\n\
+                RETURNING id\n    LOOP\n        DELETE FROM users WHERE id = $1::uuid;\n    END LOOP;\n\
+                RETURN QUERY\n    SELECT 1 FROM users u WHERE u.id = $1::uuid;";
+    assert_eq!(
+        body_statements(body),
+        [
+            "SELECT t.a FROM sessions t WHERE t.user_id = $1::uuid",
+            "SELECT 0::int8",
+            "UPDATE sessions SET a = 1 WHERE user_id = $1::uuid RETURNING id",
+            "DELETE FROM users WHERE id = $1::uuid",
+            "SELECT 1 FROM users u WHERE u.id = $1::uuid",
+        ]
+    );
 }
 
 #[test]

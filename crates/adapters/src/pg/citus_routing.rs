@@ -43,6 +43,11 @@ impl Distribution {
         Self(tables)
     }
 
+    /// The distributed tables.
+    pub(super) fn tables(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// The co-location group of a distributed table.
     pub(super) fn group(&self, table: &str) -> Option<&str> {
         self.0.get(table).map(|(_, group)| group.as_str())
