@@ -19,9 +19,20 @@ const INPUTS: &[&str] = &[
     "Cargo.lock",
 ];
 
+/// The files of the npm package swagger-ui-dist that the /docs page (`assets/docs/`) loads, with
+/// its license and notice.
+const SWAGGER_UI_FILES: &[&str] = &[
+    "swagger-ui-bundle.js",
+    "swagger-ui.css",
+    "favicon-32x32.png",
+    "LICENSE",
+    "NOTICE",
+];
+
 pub fn build_worker(force: bool) -> crate::Result<()> {
-    step("build-worker: wasm bundle");
     let root = root();
+    copy_swagger_ui(&root)?;
+    step("build-worker: wasm bundle");
     let output = root.join("build/index.js");
     if !force {
         if let (Some(built), Some(newest)) = (mtime(&output), newest_input(&root)) {
@@ -43,6 +54,30 @@ pub fn build_worker(force: bool) -> crate::Result<()> {
     let wasm = root.join("build/index_bg.wasm");
     if let Ok(meta) = std::fs::metadata(&wasm) {
         note(&format!("{} is {} bytes", wasm.display(), meta.len()));
+    }
+    Ok(())
+}
+
+/// Swagger UI into `assets/docs/vendor/`, the static assets wrangler serves (and uploads on
+/// deploy): the page fetches nothing from another origin at run time.
+fn copy_swagger_ui(root: &Path) -> crate::Result<()> {
+    let from = root.join("node_modules/swagger-ui-dist");
+    let to = root.join("assets/docs/vendor");
+    std::fs::create_dir_all(&to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    for file in SWAGGER_UI_FILES {
+        let source = from.join(file);
+        if !source.exists() {
+            return Err(format!(
+                "{} is missing: run `cargo xtask setup` (npm packages)",
+                source.display()
+            ));
+        }
+        let target = to.join(file);
+        // None (not yet copied) orders before any time.
+        if mtime(&target) < mtime(&source) {
+            std::fs::copy(&source, &target)
+                .map_err(|e| format!("cannot copy {}: {e}", source.display()))?;
+        }
     }
     Ok(())
 }

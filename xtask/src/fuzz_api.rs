@@ -50,6 +50,8 @@ pub fn run(port: u16, examples: u32) -> crate::Result<()> {
     proc::run_as(
         Command::new(binary())
             .args(["run", &format!("http://127.0.0.1:{port}/openapi.yaml")])
+            // The document names no server; requests go where it was served from.
+            .args(["--url", &format!("http://127.0.0.1:{port}")])
             .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
             .args(["--max-examples", &examples.to_string()])
             .args(["--request-timeout", "10", "--generation-codec", "ascii", "--no-color"])

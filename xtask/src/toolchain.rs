@@ -158,7 +158,7 @@ pub fn wasm_bindgen_version() -> crate::Result<String> {
 }
 
 fn npm_packages() -> crate::Result<()> {
-    step("setup: npm packages (wrangler, Node 22, binaryen's wasm-opt, @upstash/redis) from package-lock.json");
+    step("setup: npm packages (wrangler, Node 22, binaryen's wasm-opt, @upstash/redis, Swagger UI) from package-lock.json");
     let root = root();
     let stamp = root.join("node_modules/.package-lock.json");
     let lock = root.join("package-lock.json");
@@ -173,6 +173,8 @@ fn npm_packages() -> crate::Result<()> {
     proc::run(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
+            // swagger-ui-dist depends on Scarf, whose install script reports installs home.
+            .env("SCARF_ANALYTICS", "false")
             .current_dir(&root),
         "npm ci needs the npm registry",
     )

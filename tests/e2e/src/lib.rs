@@ -3,6 +3,7 @@
 //! Run through `cargo xtask test`, which starts the stack and sets `E2E_*`.
 
 pub mod api;
+pub mod browser;
 pub mod costs;
 pub mod openapi;
 pub mod variants;

@@ -77,6 +77,17 @@ pub fn check(method: &str, path: &str, status: u16, body: &Value) {
     );
 }
 
+/// Every operation of the document, as (METHOD, path template).
+pub fn operations() -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (path, item) in document()["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("a path item").keys() {
+            found.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

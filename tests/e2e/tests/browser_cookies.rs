@@ -1,7 +1,7 @@
-//! Cookie mode in a real browser (hardening, point 9): headless Chromium from Debian, driven
-//! through chromedriver (WebDriver, with `fantoccini`), loads a page from one local origin that
-//! logs in, reads its profile, refreshes and logs out against the worker on another origin,
-//! with cookies only: the page never holds a token, only the CSRF token the bodies give it.
+//! Cookie mode in a real browser (hardening, point 9): headless Chromium (`e2e::browser`) loads
+//! a page from one local origin that logs in, reads its profile, refreshes and logs out against
+//! the worker on another origin, with cookies only: the page never holds a token, only the CSRF
+//! token the bodies give it.
 
 use e2e::api::random_phone;
 use e2e::variants;
@@ -9,9 +9,6 @@ use e2e::webhook::receiver;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 /// The page: each step is one `fetch` with `credentials: "include"`; the CSRF token comes from
 /// the login and refresh bodies (the API's cookies are another origin's, unreadable here).
@@ -51,60 +48,6 @@ fn serve_page() -> String {
     format!("http://localhost:{port}")
 }
 
-/// chromedriver in a process group of its own, with the browser it starts: a failed test must
-/// not leave a Chromium behind holding its profile.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// chromedriver on a free port, and a headless Chromium session through it.
-async fn browser(profile_dir: &std::path::Path) -> (Driver, fantoccini::Client) {
-    let port = free_port();
-    let driver = Driver(
-        Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian's chromium-driver, installed by `cargo xtask setup`)"),
-    );
-    let capabilities = json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     format!("--user-data-dir={}", profile_dir.display())],
-        }
-    });
-    let capabilities = capabilities.as_object().unwrap().clone();
-    for _ in 0..50 {
-        let connected = fantoccini::ClientBuilder::rustls()
-            .expect("a WebDriver client")
-            .capabilities(capabilities.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await;
-        if let Ok(client) = connected {
-            return (driver, client);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not start a session");
-}
-
 /// Runs one `call(...)` of the page and returns `{status, body}`.
 async fn step(
     page: &fantoccini::Client,
@@ -138,7 +81,7 @@ async fn a_page_on_another_origin_logs_in_refreshes_and_logs_out_with_cookies_on
         .instance
         .dir
         .join(format!("chromium-{}", e2e::api::random_u32()));
-    let (_driver, page) = browser(&profile_dir).await;
+    let (_driver, page) = e2e::browser::open(&profile_dir).await;
     page.goto(&page_origin).await.unwrap();
 
     let phone = random_phone();

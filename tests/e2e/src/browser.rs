@@ -1,0 +1,78 @@
+//! A real browser for the tests that need one: headless Chromium from Debian, driven through
+//! chromedriver (WebDriver, with `fantoccini`). Both are Debian packages that `cargo xtask
+//! setup` installs, so nothing is downloaded at test time.
+
+use serde_json::json;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// chromedriver in a process group of its own, with the browser it starts: a failed test must
+/// not leave a Chromium behind holding its profile.
+pub struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// chromedriver on a free port, and a headless Chromium session through it with its own
+/// profile directory (Chromium locks the one it uses).
+pub async fn open(profile_dir: &Path) -> (Driver, fantoccini::Client) {
+    let port = free_port();
+    let driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver, installed by `cargo xtask setup`)"),
+    );
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,2000",
+                     format!("--user-data-dir={}", profile_dir.display())],
+        }
+    });
+    let capabilities = capabilities.as_object().unwrap().clone();
+    for _ in 0..50 {
+        let connected = fantoccini::ClientBuilder::rustls()
+            .expect("a WebDriver client")
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        if let Ok(client) = connected {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not start a session");
+}
+
+/// Saves what the page shows as `target/e2e-screenshots/<name>.png` and returns the path: a
+/// failed browser test leaves the picture of its failure behind.
+pub async fn screenshot(page: &fantoccini::Client, name: &str) -> Option<PathBuf> {
+    let png = page.screenshot().await.ok()?;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).ok()?;
+    Some(path)
+}
