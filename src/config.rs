@@ -5,6 +5,7 @@
 //! settings, the secrets and the SMS provider from the environment.
 
 use auth_core::deployment;
+use auth_core::profile::ApiProfile;
 use auth_core::settings::Settings;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -86,7 +87,10 @@ pub struct OtpConfig {
     pub verification_keys: Option<String>,
     /// Keys published ahead of signing (`JWT_NEXT_KEYS`), for clients that cache the JWKS.
     pub next_keys: Option<String>,
+    /// Cookies authenticate: `COOKIE_MODE=on`, or a profile whose clients always use them.
     pub cookies: bool,
+    /// The contract the worker speaks (`API_PROFILE`).
+    pub profile: ApiProfile,
 }
 
 /// Reads a var or a secret by name; empty counts as unset.
@@ -157,6 +161,7 @@ impl OtpConfig {
                 ))
             }
         };
+        let profile = ApiProfile::parse(lookup(env, "API_PROFILE").as_deref())?;
         Ok(Self {
             settings,
             hmac_secret: hmac_secret.into_bytes(),
@@ -165,7 +170,9 @@ impl OtpConfig {
             signing_kid: required(env, "JWT_SIGNING_KID")?,
             verification_keys: lookup(env, "JWT_VERIFICATION_KEYS"),
             next_keys: lookup(env, "JWT_NEXT_KEYS"),
-            cookies: lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
+            cookies: profile.always_cookies()
+                || lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
+            profile,
         })
     }
 }

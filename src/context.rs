@@ -13,6 +13,7 @@ use crate::signer::WebCryptoSigner;
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
 use auth_core::bodies;
 use auth_core::policy;
+use auth_core::profile::CookieNames;
 use auth_core::routes::Route;
 use serde::de::DeserializeOwned;
 use std::cell::OnceCell;
@@ -87,6 +88,11 @@ impl Ctx {
     /// The OTP and token settings of this isolate, or the 503 of a misconfigured deployment.
     pub fn otp(&self) -> Result<Rc<OtpConfig>, Outcome> {
         OtpConfig::from_env(&self.env).map_err(|why| Outcome::misconfigured(&why))
+    }
+
+    /// The auth cookies' names in this deployment's profile.
+    pub fn cookie_names(&self) -> Result<CookieNames, Outcome> {
+        Ok(self.otp()?.profile.cookies())
     }
 
     /// In cookie mode, a cookie of the request; otherwise nothing (cookies are ignored).

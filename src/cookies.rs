@@ -1,12 +1,16 @@
-//! Cookie mode (`COOKIE_MODE=on`): tokens in HttpOnly cookies for browser clients, with a
-//! double-submit CSRF token. A request that authenticates by cookie and changes state must echo
-//! the readable `__Host-csrf_token` cookie in `X-CSRF-Token` (checked centrally before any handler, by
-//! `auth_core::policy`); a cross-site page can make the browser send the cookies but cannot read
-//! the token.
+//! The auth cookies: cookie mode (`COOKIE_MODE=on`) of the native profile, tokens in HttpOnly
+//! cookies with a double-submit CSRF token, and the otp-auth-v1 profile's cookies, which its
+//! clients always use (`auth_core::profile`).
+//!
+//! Native: a request that authenticates by cookie and changes state must echo the readable
+//! `__Host-csrf_token` cookie in `X-CSRF-Token` (checked centrally by `auth_core::policy`); the
+//! refresh token and session id are scoped to `/api/v1/auth`. otp-auth-v1: the Go service's
+//! names, all on `Path=/`, no CSRF token (its clients send none; the foreign-page refusal
+//! guards them), and `Secure`, which the Go service left off.
 
 use crate::outcome::Outcome;
 use auth_core::ports::SecureRandom;
-use auth_core::routes::cookies::{ACCESS, CSRF, REFRESH, SESSION};
+use auth_core::profile::{ApiProfile, CookieNames};
 use auth_core::secrets::random_token;
 
 /// `name=value` with the attributes every auth cookie shares. HttpOnly unless it is the CSRF
@@ -22,46 +26,91 @@ pub fn new_csrf_token(rng: &impl SecureRandom) -> Result<String, Outcome> {
     random_token(rng, 32).map_err(|e| Outcome::from(worker::Error::RustError(e.to_string())))
 }
 
-/// Sets the access token (sent everywhere), the refresh token (sent only to the auth API), the
-/// CSRF token and the session id.
-pub fn set_tokens(
-    outcome: Outcome,
-    access_token: &str,
-    access_ttl: u32,
-    refresh_token: &str,
-    refresh_ttl: u32,
-    session_id: &str,
-    csrf: &str,
-) -> Result<Outcome, Outcome> {
-    outcome
-        .with_header(
-            "set-cookie",
-            &cookie(ACCESS, access_token, "/", access_ttl, true),
-        )?
-        .with_header(
-            "set-cookie",
-            &cookie(REFRESH, refresh_token, "/api/v1/auth", refresh_ttl, true),
-        )?
-        .with_header("set-cookie", &cookie(CSRF, csrf, "/", refresh_ttl, false))?
-        // The session the tokens belong to (login mints it), replacing send-otp's, which only
-        // bound the code.
-        .with_header("set-cookie", &session(session_id, refresh_ttl))
+/// The auth cookies of one profile: their names and where the browser sends them.
+pub struct Jar {
+    names: CookieNames,
+    /// The path of the refresh token and the session id.
+    auth_path: &'static str,
 }
 
-/// The session id cookie: send-otp's (binding the code), then the session's from login on.
-pub fn session(session_id: &str, max_age: u32) -> String {
-    cookie(SESSION, session_id, "/api/v1/auth", max_age, true)
-}
-
-/// Expires every auth cookie (logout).
-pub fn clear_all(mut outcome: Outcome) -> Result<Outcome, Outcome> {
-    for (name, path, http_only) in [
-        (ACCESS, "/", true),
-        (REFRESH, "/api/v1/auth", true),
-        (SESSION, "/api/v1/auth", true),
-        (CSRF, "/", false),
-    ] {
-        outcome = outcome.with_header("set-cookie", &cookie(name, "", path, 0, http_only))?;
+impl Jar {
+    pub fn of(profile: ApiProfile) -> Self {
+        Self {
+            names: profile.cookies(),
+            auth_path: match profile {
+                ApiProfile::Native => "/api/v1/auth",
+                // The Go service's clients find every cookie on every path.
+                ApiProfile::OtpAuthV1 => "/",
+            },
+        }
     }
-    Ok(outcome)
+
+    /// Whether this profile has a CSRF token to hand out.
+    pub fn has_csrf(&self) -> bool {
+        self.names.csrf.is_some()
+    }
+
+    /// Sets the access token (sent everywhere), the refresh token (sent only to the auth API,
+    /// or everywhere under otp-auth-v1), the CSRF token when the profile has one, and the
+    /// session id (the session login minted, replacing send-otp's, which only bound the code).
+    #[allow(clippy::too_many_arguments)]
+    pub fn set_tokens(
+        &self,
+        outcome: Outcome,
+        access_token: &str,
+        access_ttl: u32,
+        refresh_token: &str,
+        refresh_ttl: u32,
+        session_id: &str,
+        csrf: Option<&str>,
+    ) -> Result<Outcome, Outcome> {
+        let mut outcome = outcome
+            .with_header(
+                "set-cookie",
+                &cookie(self.names.access, access_token, "/", access_ttl, true),
+            )?
+            .with_header(
+                "set-cookie",
+                &cookie(
+                    self.names.refresh,
+                    refresh_token,
+                    self.auth_path,
+                    refresh_ttl,
+                    true,
+                ),
+            )?;
+        if let (Some(name), Some(csrf)) = (self.names.csrf, csrf) {
+            outcome =
+                outcome.with_header("set-cookie", &cookie(name, csrf, "/", refresh_ttl, false))?;
+        }
+        outcome.with_header("set-cookie", &self.session(session_id, refresh_ttl))
+    }
+
+    /// The session id cookie: send-otp's (binding the code), then the session's from login on.
+    pub fn session(&self, session_id: &str, max_age: u32) -> String {
+        cookie(
+            self.names.session,
+            session_id,
+            self.auth_path,
+            max_age,
+            true,
+        )
+    }
+
+    /// Expires every auth cookie (logout).
+    pub fn clear_all(&self, mut outcome: Outcome) -> Result<Outcome, Outcome> {
+        let names = self.names;
+        let mut expired = vec![
+            (names.access, "/", true),
+            (names.refresh, self.auth_path, true),
+            (names.session, self.auth_path, true),
+        ];
+        if let Some(csrf) = names.csrf {
+            expired.push((csrf, "/", false));
+        }
+        for (name, path, http_only) in expired {
+            outcome = outcome.with_header("set-cookie", &cookie(name, "", path, 0, http_only))?;
+        }
+        Ok(outcome)
+    }
 }

@@ -7,7 +7,6 @@ use crate::platform::WorkerClock;
 use auth_core::account::UserId;
 use auth_core::error::ErrorCode;
 use auth_core::ports::Clock;
-use auth_core::routes::cookies;
 use auth_core::session::SessionId;
 use auth_core::token;
 
@@ -37,7 +36,7 @@ pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
             .map(str::to_owned)
             .ok_or_else(|| unauthorized("missing bearer token"))?,
         None => ctx
-            .mode_cookie(cookies::ACCESS)?
+            .mode_cookie(ctx.cookie_names()?.access)?
             .ok_or_else(|| unauthorized("missing bearer token"))?,
     };
     let claims = token::verify(&*ring, &otp.settings, token.trim(), WorkerClock.now())
@@ -60,6 +59,6 @@ pub fn session_gone() -> Outcome {
 pub fn refresh_token(ctx: &Ctx, from_body: Option<String>) -> Result<Option<String>, Outcome> {
     match from_body {
         Some(token) => Ok(Some(token)),
-        None => ctx.mode_cookie(cookies::REFRESH),
+        None => ctx.mode_cookie(ctx.cookie_names()?.refresh),
     }
 }

@@ -4,6 +4,8 @@
 
 use auth_core::error::{ErrorBody, ErrorCode};
 use auth_core::metrics::Event;
+use auth_core::profile::go_error;
+use auth_core::routes::{Credential, Route};
 use auth_core::usecases::Problem;
 use serde::Serialize;
 use worker::{console_error, Response};
@@ -12,6 +14,8 @@ use worker::{console_error, Response};
 pub struct Outcome {
     pub response: Response,
     pub code: Option<ErrorCode>,
+    /// The error body sent, kept so a profile can answer it in its own words.
+    error: Option<ErrorBody>,
     pub event: Option<Event>,
     pub user: Option<String>,
 }
@@ -25,6 +29,7 @@ impl Outcome {
         Self {
             response,
             code: None,
+            error: None,
             event: None,
             user: None,
         }
@@ -53,7 +58,31 @@ impl Outcome {
             .unwrap_or_else(|_| plain(&body.error, body.http_status()));
         Self {
             code: Some(code),
+            error: Some(body),
             ..Self::from_response(response)
+        }
+    }
+
+    /// The error as the Go service answered it (otp-auth-v1): its code and status, the same
+    /// message and details, every header kept (`Retry-After`, `WWW-Authenticate`, cookies).
+    /// Anything but an error is unchanged.
+    pub fn into_go(self, route: Option<&Route>) -> Outcome {
+        let Some(body) = &self.error else {
+            return self;
+        };
+        let credential = route.map_or(Credential::None, |r| r.credential);
+        let go = go_error(body.code, route.map(|r| r.id), credential);
+        let mut json = serde_json::json!({"error": body.error, "code": go.code});
+        if let Some(details) = &body.details {
+            json["details"] = details.clone().into();
+        }
+        let headers = self.response.headers().clone();
+        match Response::from_json(&json) {
+            Ok(response) => Outcome {
+                response: response.with_status(go.status).with_headers(headers),
+                ..self
+            },
+            Err(_) => self,
         }
     }
 

@@ -46,20 +46,26 @@ pub fn deliver(
     if !otp.cookies {
         return Ok(Outcome::json(200, &body)?.for_user(tokens.user.id.as_str()));
     }
+    let jar = cookies::Jar::of(otp.profile);
     // A page on another allowed origin cannot read this API's cookies: it gets the CSRF token
     // from the body, and echoes it in X-CSRF-Token.
-    let csrf = cookies::new_csrf_token(&WebCryptoRandom)?;
-    body["csrf_token"] = Value::from(csrf.as_str());
+    let csrf = match jar.has_csrf() {
+        true => Some(cookies::new_csrf_token(&WebCryptoRandom)?),
+        false => None,
+    };
+    if let Some(csrf) = &csrf {
+        body["csrf_token"] = Value::from(csrf.as_str());
+    }
     let outcome = Outcome::json(200, &body)?.for_user(tokens.user.id.as_str());
     // The refresh cookie lives as long as the refresh token: at most until its session ends.
     let refresh_max_age = u32::try_from(tokens.refresh_expires_at - WorkerClock.now()).unwrap_or(0);
-    cookies::set_tokens(
+    jar.set_tokens(
         outcome,
         &tokens.access_token,
         tokens.expires_in,
         &tokens.refresh_token,
         refresh_max_age,
         tokens.session.as_str(),
-        &csrf,
+        csrf.as_deref(),
     )
 }

@@ -4,10 +4,13 @@ use crate::context::Ctx;
 use crate::outcome::{Handled, Outcome};
 use auth_adapters::metrics;
 use auth_core::error::ErrorCode;
+use auth_core::profile::ApiProfile;
 use auth_core::secrets::same_secret;
 
-/// The OpenAPI document of this API: the source of truth for clients, checked by the tests.
+/// The OpenAPI document of each profile: the source of truth for its clients, checked by the
+/// tests.
 const OPENAPI: &str = include_str!("../../openapi/openapi.yaml");
+const OPENAPI_OTP_AUTH_V1: &str = include_str!("../../openapi/otp-auth-v1.yaml");
 
 pub async fn jwks(ctx: &Ctx) -> Handled {
     let ring = ctx.keyring().await?;
@@ -15,8 +18,13 @@ pub async fn jwks(ctx: &Ctx) -> Handled {
     Outcome::json(200, &ring.jwks())?.with_header("cache-control", "public, max-age=300")
 }
 
-pub fn openapi() -> Handled {
-    Outcome::text(OPENAPI, "application/yaml; charset=utf-8")
+/// The active profile's document.
+pub fn openapi(ctx: &Ctx) -> Handled {
+    let document = match ctx.otp()?.profile {
+        ApiProfile::Native => OPENAPI,
+        ApiProfile::OtpAuthV1 => OPENAPI_OTP_AUTH_V1,
+    };
+    Outcome::text(document, "application/yaml; charset=utf-8")
 }
 
 /// `GET /metrics`: every isolate's counters in the Prometheus text format, for the bearer of

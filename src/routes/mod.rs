@@ -21,6 +21,7 @@ use crate::request;
 use auth_core::error::ErrorCode;
 use auth_core::metrics::Answered;
 use auth_core::policy::{self, Arrival};
+use auth_core::profile::{ApiProfile, CookieNames};
 use auth_core::routes::{self, cookies, Resolved, Route, RouteId};
 use worker::{Context, Env, Method, Request, Response, Result};
 
@@ -38,7 +39,7 @@ async fn run(route: RouteId, ctx: &Ctx) -> Handled {
         RouteId::Profile => users::profile(ctx).await,
         RouteId::ListUsers | RouteId::GetUser => users::admin(ctx).await,
         RouteId::Jwks => documents::jwks(ctx).await,
-        RouteId::OpenApi => documents::openapi(),
+        RouteId::OpenApi => documents::openapi(ctx),
         RouteId::Metrics => documents::metrics(ctx).await,
     }
 }
@@ -61,6 +62,14 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
     } else {
         let outcome = answer(resolved, request, &env).await;
         cors.decorate(origin.as_deref(), outcome)
+    };
+    // Under otp-auth-v1 every error is answered in the Go service's codes and statuses.
+    let outcome = match OtpConfig::from_env(&env).map(|otp| otp.profile) {
+        Ok(ApiProfile::OtpAuthV1) => outcome.into_go(match resolved {
+            Resolved::Found { route, .. } => Some(route),
+            _ => None,
+        }),
+        _ => outcome,
     };
     let route = match resolved {
         Resolved::Found { route, .. } if method != Method::Options => Some(route.id),
@@ -108,7 +117,9 @@ async fn admit(
     env: &Env,
 ) -> std::result::Result<Ctx, Outcome> {
     // An unreadable configuration counts as cookie mode: the check then fails closed.
-    let cookie_mode = OtpConfig::from_env(env).map_or(true, |otp| otp.cookies);
+    let otp = OtpConfig::from_env(env);
+    let cookie_mode = otp.as_ref().map_or(true, |otp| otp.cookies);
+    let cookie_names = otp.map_or_else(|_| CookieNames::default(), |otp| otp.profile.cookies());
     let header = |name| request::header(&request, name);
     let (authorization, cookie_header) = (header("authorization"), header("cookie"));
     let (csrf_header, content_length) = (header(cookies::CSRF_HEADER), header("content-length"));
@@ -119,6 +130,7 @@ async fn admit(
     });
     let arrival = Arrival {
         cookie_mode,
+        cookie_names,
         authorization: authorization.as_deref(),
         cookie_header: cookie_header.as_deref(),
         csrf_header: csrf_header.as_deref(),

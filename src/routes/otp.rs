@@ -9,7 +9,6 @@ use crate::responses;
 use crate::sms::Sms;
 use auth_core::bodies::{LoginBody, SendOtpBody};
 use auth_core::metrics::Event;
-use auth_core::routes::cookies::SESSION;
 use auth_core::settings::Settings;
 use auth_core::usecases::login::{login as login_use_case, LoginDeps, LoginInput};
 use auth_core::usecases::send_otp::{send_otp as send_use_case, SendOtpDeps, SendOtpInput};
@@ -33,7 +32,7 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
     let otp = ctx.otp()?;
     warn_about_test_numbers(&otp.settings);
     let body: SendOtpBody = ctx.json()?;
-    let session_cookie = ctx.cookie(SESSION);
+    let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
     let sms = Sms::from_config(&otp.sms).map_err(|why| Outcome::misconfigured(&why))?;
     let deps = SendOtpDeps {
         store: &ctx.otp_store()?,
@@ -62,17 +61,17 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
     if !otp.cookies {
         return Ok(outcome);
     }
-    let cookie = cookies::session(
-        sent.session_id.as_str(),
-        otp.settings.refresh_token_ttl_secs,
-    );
+    let max_age = otp
+        .profile
+        .send_otp_cookie_max_age(otp.settings.refresh_token_ttl_secs);
+    let cookie = cookies::Jar::of(otp.profile).session(sent.session_id.as_str(), max_age);
     outcome.with_header("set-cookie", &cookie)
 }
 
 pub async fn login(ctx: &Ctx) -> Handled {
     let otp = ctx.otp()?;
     let body: LoginBody = ctx.json()?;
-    let session_cookie = ctx.cookie(SESSION);
+    let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
     let deps = LoginDeps {
         store: &ctx.otp_store()?,
         accounts: &ctx.accounts()?,

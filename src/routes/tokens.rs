@@ -1,22 +1,50 @@
 //! `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
+//!
+//! Under the otp-auth-v1 profile both take no body, as the Go service's clients send none: the
+//! refresh token and session id come from their cookies (both required for a refresh), and
+//! logout answers 200 whatever the client held, as the Go service did.
 
 use crate::context::Ctx;
-use crate::cookies;
+use crate::cookies::Jar;
 use crate::extract;
 use crate::outcome::{Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::responses;
 use auth_core::bodies::{LogoutBody, RefreshBody};
-use auth_core::routes::cookies::SESSION;
+use auth_core::error::ErrorCode;
+use auth_core::profile::ApiProfile;
 use auth_core::usecases::refresh::{logout as logout_use_case, refresh as refresh_use_case};
-use auth_core::usecases::refresh::{RefreshDeps, RefreshInput};
+use auth_core::usecases::refresh::{LogoutError, RefreshDeps, RefreshInput};
 use serde_json::json;
+
+/// The refresh token and session id a refresh presents: from the body (or, in cookie mode, the
+/// cookies) natively; from the cookies alone under otp-auth-v1, where both are required.
+fn presented(ctx: &Ctx, profile: ApiProfile) -> Result<(Option<String>, Option<String>), Outcome> {
+    let names = profile.cookies();
+    if profile == ApiProfile::OtpAuthV1 {
+        let missing = |what: &str| {
+            Outcome::code(
+                ErrorCode::InvalidRefreshToken,
+                &format!("{what} not found in cookies"),
+            )
+        };
+        let token = ctx
+            .cookie(names.refresh)
+            .ok_or_else(|| missing("refresh token"))?;
+        let session = ctx
+            .cookie(names.session)
+            .ok_or_else(|| missing("session id"))?;
+        return Ok((Some(token), Some(session)));
+    }
+    let body: RefreshBody = ctx.json()?;
+    let token = extract::refresh_token(ctx, body.refresh_token)?;
+    let session = body.session_id.or(ctx.mode_cookie(names.session)?);
+    Ok((token, session))
+}
 
 pub async fn refresh(ctx: &Ctx) -> Handled {
     let otp = ctx.otp()?;
-    let body: RefreshBody = ctx.json()?;
-    let token = extract::refresh_token(ctx, body.refresh_token)?;
-    let session_cookie = ctx.mode_cookie(SESSION)?;
+    let (token, session) = presented(ctx, otp.profile)?;
     let deps = RefreshDeps {
         accounts: &ctx.accounts()?,
         signer: &ctx.signer().await?,
@@ -26,7 +54,7 @@ pub async fn refresh(ctx: &Ctx) -> Handled {
     };
     let input = RefreshInput {
         refresh_token: token.as_deref(),
-        session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
+        session_id: session.as_deref(),
     };
     let out = refresh_use_case(&deps, &input)
         .await
@@ -37,17 +65,30 @@ pub async fn refresh(ctx: &Ctx) -> Handled {
 /// Logout clears whatever auth cookies the client holds on every outcome (harmless when it
 /// holds none): a client told its token is invalid or reused has no use for them either.
 pub async fn logout(ctx: &Ctx) -> Handled {
-    let outcome = match end_sessions(ctx).await {
+    let profile = ctx.otp()?.profile;
+    let outcome = match end_sessions(ctx, profile).await {
         Ok(outcome) | Err(outcome) => outcome,
     };
-    cookies::clear_all(outcome)
+    Jar::of(profile).clear_all(outcome)
 }
 
-async fn end_sessions(ctx: &Ctx) -> Handled {
-    let body: LogoutBody = ctx.json()?;
-    let token = extract::refresh_token(ctx, body.refresh_token)?;
-    logout_use_case(&ctx.accounts()?, token.as_deref(), body.scope.as_deref())
-        .await
-        .map_err(|error| Outcome::failure("logout failed", &error.problem(), &error))?;
+async fn end_sessions(ctx: &Ctx, profile: ApiProfile) -> Handled {
+    let (token, scope) = match profile {
+        // The cookie's token, if any, ends its own session.
+        ApiProfile::OtpAuthV1 => (ctx.cookie(profile.cookies().refresh), None),
+        ApiProfile::Native => {
+            let body: LogoutBody = ctx.json()?;
+            (extract::refresh_token(ctx, body.refresh_token)?, body.scope)
+        }
+    };
+    match logout_use_case(&ctx.accounts()?, token.as_deref(), scope.as_deref()).await {
+        Ok(()) => {}
+        Err(error) if profile == ApiProfile::Native || matches!(error, LogoutError::Backend(_)) => {
+            return Err(Outcome::failure("logout failed", &error.problem(), &error));
+        }
+        // The Go service answered every other logout with 200, whatever the client held: only
+        // a failure of ours is worth telling its clients.
+        Err(_) => {}
+    }
     Outcome::json(200, &json!({"message": "Logout successful"}))
 }

@@ -38,6 +38,7 @@ pub mod phone;
 pub mod policy;
 pub mod ports;
 pub mod probe_throttle;
+pub mod profile;
 pub mod readiness;
 pub mod routes;
 pub mod secrets;

@@ -5,14 +5,18 @@
 
 use crate::bodies::{self, MAX_BODY_BYTES};
 use crate::error::{ErrorBody, ErrorCode};
-use crate::routes::{cookies, Credential, Route};
+use crate::profile::CookieNames;
+use crate::routes::{Credential, Route};
 use crate::secrets::same_secret;
 
 /// What the policies need to know of a request before its body is read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Arrival<'a> {
-    /// `COOKIE_MODE=on`: cookies can authenticate.
+    /// `COOKIE_MODE=on` (or a profile whose cookies always authenticate): cookies can.
     pub cookie_mode: bool,
+    /// The profile's cookie names; without a CSRF cookie, a cookie-authenticated state change
+    /// is protected by the foreign-page refusal alone.
+    pub cookie_names: CookieNames,
     pub authorization: Option<&'a str>,
     pub cookie_header: Option<&'a str>,
     pub csrf_header: Option<&'a str>,
@@ -37,7 +41,7 @@ impl Arrival<'_> {
     /// the cookie of the route's credential (for bearer routes, with no `Authorization` header,
     /// which would win). Such a request is what a cross-site page can make a browser send.
     pub fn by_cookie(&self, route: &Route) -> bool {
-        let Some(name) = route.credential.cookie() else {
+        let Some(name) = self.cookie_names.for_credential(route.credential) else {
             return false;
         };
         let header_wins = route.credential == Credential::Bearer && self.authorization.is_some();
@@ -56,9 +60,14 @@ impl Arrival<'_> {
         }
     }
 
-    /// The double-submit proof: `X-CSRF-Token` equals the readable `__Host-csrf_token` cookie.
+    /// The double-submit proof: `X-CSRF-Token` equals the readable CSRF cookie. A profile
+    /// without one (the Go service's clients send no token) needs none: its state changes are
+    /// protected by the foreign-page refusal, which runs first.
     fn csrf_proven(&self) -> bool {
-        match (cookie(self.cookie_header, cookies::CSRF), self.csrf_header) {
+        let Some(csrf) = self.cookie_names.csrf else {
+            return true;
+        };
+        match (cookie(self.cookie_header, csrf), self.csrf_header) {
             (Some(cookie), Some(header)) => same_secret(cookie.as_bytes(), header.as_bytes()),
             _ => false,
         }

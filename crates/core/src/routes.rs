@@ -66,19 +66,7 @@ pub enum Credential {
     MetricsToken,
 }
 
-impl Credential {
-    /// The cookie that carries this credential in cookie mode.
-    pub const fn cookie(self) -> Option<&'static str> {
-        match self {
-            Credential::Bearer => Some(cookies::ACCESS),
-            Credential::RefreshToken => Some(cookies::REFRESH),
-            Credential::None | Credential::MetricsToken => None,
-        }
-    }
-}
-
-/// The names of the cookies of cookie mode.
-/// Cookie names of cookie mode, with the prefixes their attributes allow: browsers take a
+/// Cookie names of cookie mode (the native profile's; `crate::profile` has each profile's), with the prefixes their attributes allow: browsers take a
 /// `__Host-` cookie only if it is `Secure`, has `Path=/` and no `Domain` (so no sibling
 /// subdomain can set or shadow it), and a `__Secure-` cookie only if it is `Secure`. The refresh
 /// token and the session id are scoped to `/api/v1/auth`, so they can carry only `__Secure-`.

@@ -7,16 +7,23 @@ use std::sync::OnceLock;
 
 fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let text = include_str!("../../../openapi/openapi.yaml");
-        serde_yaml::from_str(text).expect("openapi.yaml parses")
-    })
+    DOC.get_or_init(|| parse(include_str!("../../../openapi/openapi.yaml")))
+}
+
+/// The otp-auth-v1 profile's document (`openapi/otp-auth-v1.yaml`), which a worker with
+/// `API_PROFILE=otp-auth-v1` serves.
+pub fn otp_auth_v1() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| parse(include_str!("../../../openapi/otp-auth-v1.yaml")))
+}
+
+fn parse(text: &str) -> Value {
+    serde_yaml::from_str(text).expect("the OpenAPI document parses")
 }
 
 /// The path template a concrete path belongs to.
-fn template(path: &str) -> String {
+fn template(doc: &Value, path: &str) -> String {
     let path = path.split('?').next().unwrap_or(path);
-    let doc = document();
     if doc["paths"].get(path).is_some() {
         return path.to_owned();
     }
@@ -32,28 +39,33 @@ fn template(path: &str) -> String {
 }
 
 /// Follows a local `$ref` (`#/components/...`) to its target.
-fn resolve(value: &Value) -> &Value {
+fn resolve<'d>(doc: &'d Value, value: &'d Value) -> &'d Value {
     match value.get("$ref").and_then(Value::as_str) {
-        Some(pointer) => document()
+        Some(pointer) => doc
             .pointer(pointer.trim_start_matches('#'))
             .unwrap_or(value),
         None => value,
     }
 }
 
-/// Panics, naming the operation, when the response does not match the document.
+/// Panics, naming the operation, when the response does not match `openapi.yaml`.
 pub fn check(method: &str, path: &str, status: u16, body: &Value) {
-    let template = template(path);
-    let operation = &document()["paths"][&template][method.to_ascii_lowercase()];
+    check_in(document(), method, path, status, body)
+}
+
+/// Panics, naming the operation, when the response does not match the document `doc`.
+pub fn check_in(doc: &Value, method: &str, path: &str, status: u16, body: &Value) {
+    let template = template(doc, path);
+    let operation = &doc["paths"][&template][method.to_ascii_lowercase()];
     let response = if operation.is_object() {
-        resolve(&operation["responses"][status.to_string()])
+        resolve(doc, &operation["responses"][status.to_string()])
     } else {
         // A path or method the API does not have: the contract's error body, 404 or 405.
         assert!(
             matches!(status, 404 | 405),
             "{method} {template} is not in openapi.yaml, yet answered {status}"
         );
-        &document()["components"]["responses"]["Error"]
+        &doc["components"]["responses"]["Error"]
     };
     assert!(
         response.is_object(),
@@ -63,7 +75,7 @@ pub fn check(method: &str, path: &str, status: u16, body: &Value) {
         return;
     };
     // Validate with the whole document as the root, so `#/components/schemas/...` resolves.
-    let mut root = document().clone();
+    let mut root = doc.clone();
     root["x-response"] = schema.clone();
     root["$ref"] = Value::from("#/x-response");
     let validator = jsonschema::draft202012::new(&root).expect("the response schema compiles");

@@ -1,5 +1,6 @@
 //! Cookie mode with its double-submit CSRF check, and CORS for configured origins only.
 
+use auth_core::profile::CookieNames;
 use auth_core::routes::cookies::{ACCESS, CSRF, REFRESH, SESSION};
 use auth_core::routes::ROUTES;
 use e2e::api::{random_phone, Client};
@@ -322,14 +323,21 @@ async fn no_cookie_authenticated_state_change_reaches_its_handler_without_the_cs
     let base = worker.instance.url();
     let guarded: Vec<_> = ROUTES
         .iter()
-        .filter(|r| r.changes_state && r.credential.cookie().is_some())
+        .filter(|r| {
+            r.changes_state
+                && CookieNames::default()
+                    .for_credential(r.credential)
+                    .is_some()
+        })
         .collect();
     assert_eq!(guarded.len(), 3, "refresh, logout and session revoke");
     for route in guarded {
         let path = route.template.replace("{id}", "s-0123456789abcdef");
         let url = format!("{base}{path}");
         let method = reqwest::Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
-        let credential = route.credential.cookie().unwrap();
+        let credential = CookieNames::default()
+            .for_credential(route.credential)
+            .unwrap();
         let jar: HashMap<String, String> = [
             (credential.to_owned(), "bogus-credential".to_owned()),
             (CSRF.to_owned(), "proof-0123456789".to_owned()),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::profile::CookieNames;
 use crate::routes::{cookies, route_of, RouteId, ROUTES};
 
 fn cookie_request<'a>(cookies: &'a str, csrf: Option<&'a str>) -> Arrival<'a> {
@@ -16,7 +17,12 @@ fn cookie_request<'a>(cookies: &'a str, csrf: Option<&'a str>) -> Arrival<'a> {
 fn every_cookie_authenticated_state_change_needs_the_csrf_proof() {
     let guarded: Vec<&Route> = ROUTES
         .iter()
-        .filter(|r| r.changes_state && r.credential.cookie().is_some())
+        .filter(|r| {
+            r.changes_state
+                && CookieNames::default()
+                    .for_credential(r.credential)
+                    .is_some()
+        })
         .collect();
     let ids: Vec<RouteId> = guarded.iter().map(|r| r.id).collect();
     assert_eq!(
@@ -25,7 +31,9 @@ fn every_cookie_authenticated_state_change_needs_the_csrf_proof() {
         "the state changes a cookie can authenticate"
     );
     for route in guarded {
-        let name = route.credential.cookie().unwrap();
+        let name = CookieNames::default()
+            .for_credential(route.credential)
+            .unwrap();
         let jar = format!("{name}=token-value; {}=proof-1234", cookies::CSRF);
         for csrf in [None, Some("proof-1235"), Some("proof-123"), Some("")] {
             let refused = admit(route, &cookie_request(&jar, csrf)).unwrap_err();
@@ -187,4 +195,44 @@ fn in_cookie_mode_state_changes_from_foreign_pages_are_refused() {
         Ok(()),
         "reads are not state changes"
     );
+}
+
+/// The otp-auth-v1 profile: its clients send no CSRF token, so a cookie-authenticated state
+/// change is admitted without one, but never from a page the API does not trust.
+#[test]
+fn the_go_profile_guards_cookie_state_changes_by_origin_not_by_token() {
+    let go = crate::profile::ApiProfile::OtpAuthV1.cookies();
+    let arrival = |origin, origin_allowed, fetch_site| Arrival {
+        cookie_mode: true,
+        cookie_names: go,
+        cookie_header: Some("refresh_token=abc; session_id=def"),
+        origin,
+        origin_allowed,
+        fetch_site,
+        ..Arrival::default()
+    };
+    for id in [RouteId::Refresh, RouteId::Logout] {
+        let route = route_of(id);
+        assert!(arrival(None, false, None).by_cookie(route), "{id:?}");
+        // A mobile client (no Origin, no Fetch Metadata) and the API's own pages get in.
+        assert_eq!(admit(route, &arrival(None, false, None)), Ok(()));
+        assert_eq!(
+            admit(
+                route,
+                &arrival(Some("https://auth.example"), true, Some("same-origin"))
+            ),
+            Ok(())
+        );
+        for foreign in [
+            arrival(Some("https://evil.example"), false, Some("cross-site")),
+            arrival(Some("null"), false, None),
+            arrival(None, false, Some("cross-site")),
+        ] {
+            assert_eq!(
+                admit(route, &foreign).unwrap_err().code,
+                ErrorCode::Forbidden,
+                "{id:?} {foreign:?}"
+            );
+        }
+    }
 }

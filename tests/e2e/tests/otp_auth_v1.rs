@@ -1,0 +1,215 @@
+//! The otp-auth-v1 profile (`API_PROFILE=otp-auth-v1`), driven the way a client of the Go
+//! service drives it: a cookie jar and no token handling of its own; refresh and logout with no
+//! body. Every answer is checked against `openapi/otp-auth-v1.yaml`, which the worker serves.
+
+use e2e::api::random_phone;
+use e2e::openapi::{check_in, otp_auth_v1};
+use e2e::variants;
+use e2e::webhook::receiver;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// A client of the Go service: it keeps the cookies it is given and sends them back.
+struct GoClient {
+    base: String,
+    http: reqwest::Client,
+    jar: BTreeMap<String, String>,
+    /// The `Set-Cookie` headers of the last answer.
+    set: Vec<String>,
+}
+
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+impl GoClient {
+    fn new(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            http: reqwest::Client::new(),
+            jar: BTreeMap::new(),
+            set: Vec::new(),
+        }
+    }
+
+    /// Sends a request with the jar's cookies (and `extra` headers), keeps the cookies of the
+    /// answer, and checks the answer against the profile's document.
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        let method_value = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .http
+            .request(method_value, format!("{}{path}", self.base));
+        if !self.jar.is_empty() {
+            let cookies: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            request = request.header("cookie", cookies.join("; "));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        self.set = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for header in &self.set {
+            let (pair, attributes) = header.split_once(';').unwrap_or((header, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.jar.remove(name);
+            } else {
+                self.jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = response.json().await.unwrap_or(Value::Null);
+        check_in(otp_auth_v1(), method, path, status, &body);
+        Answer { status, body }
+    }
+
+    /// The `Set-Cookie` of the last answer for `name`.
+    fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.set
+            .iter()
+            .find(|h| h.starts_with(&format!("{name}=")))
+            .map(String::as_str)
+    }
+}
+
+fn assert_error(answer: &Answer, status: u16, code: &str) {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    assert_eq!(answer.body["code"], code, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_client_of_the_go_service_logs_in_refreshes_and_logs_out_with_cookies_only() {
+    let worker = variants::start("otp-auth-v1", &[("API_PROFILE", "otp-auth-v1")]);
+    let base = worker.instance.url();
+    receiver();
+    let served = reqwest::get(format!("{base}/openapi.yaml"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(served, include_str!("../../../openapi/otp-auth-v1.yaml"));
+
+    let mut go = GoClient::new(&base);
+    let bad = go
+        .send(
+            "POST",
+            "/api/v1/auth/send-otp",
+            Some(json!({"phone_number": "12"})),
+            &[],
+        )
+        .await;
+    assert_error(&bad, 400, "VALIDATION_ERROR");
+
+    let phone = random_phone();
+    let sent = go
+        .send(
+            "POST",
+            "/api/v1/auth/send-otp",
+            Some(json!({"phone_number": phone})),
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let cookie = go
+        .set_cookie("session_id")
+        .expect("send-otp sets session_id");
+    for attribute in ["Path=/;", "Max-Age=259200", "HttpOnly", "Secure"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let code = receiver().latest(&phone);
+
+    // Every failed login is a 401, as the Go service answered.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let login = |otp: &str| json!({"phone_number": phone, "otp": otp});
+    let failed = go
+        .send("POST", "/api/v1/auth/login", Some(login(wrong)), &[])
+        .await;
+    assert_error(&failed, 401, "UNAUTHORIZED_ERROR");
+    let malformed = go
+        .send("POST", "/api/v1/auth/login", Some(login("12")), &[])
+        .await;
+    assert_error(&malformed, 401, "UNAUTHORIZED_ERROR");
+    let mut stranger = GoClient::new(&base);
+    let no_cookie = stranger
+        .send("POST", "/api/v1/auth/login", Some(login(&code)), &[])
+        .await;
+    assert_error(&no_cookie, 401, "UNAUTHORIZED_ERROR");
+
+    let logged_in = go
+        .send("POST", "/api/v1/auth/login", Some(login(&code)), &[])
+        .await;
+    assert_eq!(logged_in.status, 200, "{}", logged_in.body);
+    for name in ["access_token", "refresh_token", "session_id"] {
+        let cookie = go
+            .set_cookie(name)
+            .unwrap_or_else(|| panic!("login sets {name}"));
+        assert!(
+            cookie.contains("Path=/;") && cookie.contains("Secure"),
+            "{cookie}"
+        );
+    }
+    assert_eq!(go.jar["session_id"], logged_in.body["session_id"]);
+
+    // Bearer routes take the access_token cookie, as the Go service's middleware did.
+    let profile = go.send("GET", "/api/v1/users/profile", None, &[]).await;
+    assert_eq!(profile.status, 200, "{}", profile.body);
+    assert_eq!(profile.body["user"]["phone_number"], json!(phone));
+    let anonymous = stranger
+        .send("GET", "/api/v1/users/profile", None, &[])
+        .await;
+    assert_error(&anonymous, 401, "UNAUTHORIZED");
+
+    // Refresh: no body, the cookies only; a page the API does not trust is refused first.
+    let forged = go
+        .send(
+            "POST",
+            "/api/v1/auth/refresh",
+            None,
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_error(&forged, 403, "FORBIDDEN_ERROR");
+    let before = go.jar["refresh_token"].clone();
+    let refreshed = go.send("POST", "/api/v1/auth/refresh", None, &[]).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_ne!(
+        go.jar["refresh_token"], before,
+        "the refresh cookie is rotated"
+    );
+    assert!(refreshed.body.get("csrf_token").is_none());
+    let no_cookies = stranger
+        .send("POST", "/api/v1/auth/refresh", None, &[])
+        .await;
+    assert_error(&no_cookies, 401, "UNAUTHORIZED_ERROR");
+
+    // Logout: no body, 200, and the three cookies cleared.
+    let out = go.send("POST", "/api/v1/auth/logout", None, &[]).await;
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert_eq!(out.body, json!({"message": "Logout successful"}));
+    assert!(go.jar.is_empty(), "cookies left: {:?}", go.jar);
+    let again = stranger
+        .send("POST", "/api/v1/auth/logout", None, &[])
+        .await;
+    assert_eq!(again.status, 200, "a logout without cookies is a 200 too");
+
+    let unknown = go.send("GET", "/api/v1/nothing-here", None, &[]).await;
+    assert_error(&unknown, 404, "NOT_FOUND");
+    let wrong_method = go.send("GET", "/api/v1/auth/refresh", None, &[]).await;
+    assert_error(&wrong_method, 404, "NOT_FOUND");
+}
