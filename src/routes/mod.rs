@@ -28,7 +28,8 @@ use worker::{Context, Env, Method, Request, Response, Result};
 /// Each operation's handler: one exhaustive match, so a route without a handler does not build.
 async fn run(route: RouteId, ctx: &Ctx) -> Handled {
     match route {
-        RouteId::Health | RouteId::Live => health::live(),
+        RouteId::Health => health::health(ctx).await,
+        RouteId::Live => health::live(ctx),
         RouteId::Ready => health::ready(ctx).await,
         RouteId::SendOtp => otp::send_otp(ctx).await,
         RouteId::Login => otp::login(ctx).await,

@@ -73,6 +73,47 @@ async fn stopping_redis_makes_ready_name_redis_until_it_returns() {
     ready_again().await;
 }
 
+/// Under otp-auth-v1 the Go service's health bodies report the same fault, really asked:
+/// `/ready` 503 `not_ready` naming `redis`, `/health` 200 `unhealthy`.
+#[tokio::test]
+async fn the_go_profile_health_bodies_name_a_stopped_redis() {
+    let p = profile();
+    if p.external_redis_url.is_some() {
+        eprintln!("skipped: REDIS_URL points at a Redis this test must not stop");
+        return;
+    }
+    let worker = e2e::variants::start("otp-auth-v1-faults", &[("API_PROFILE", "otp-auth-v1")]);
+    let go = |path: &'static str| {
+        let url = format!("{}{path}", worker.instance.url());
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap();
+            e2e::openapi::check_in(e2e::openapi::otp_auth_v1(), "GET", path, status, &body);
+            (status, body)
+        }
+    };
+    let (status, body) = go("/ready").await;
+    assert_eq!(
+        (status, &body["services"]["redis"]),
+        (200, &"ready".into()),
+        "{body}"
+    );
+    redis::stop(&p);
+    tokio::time::sleep(STALE).await;
+    let (status, body) = go("/ready").await;
+    let (health_status, health) = go("/health").await;
+    redis::start(&p).unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "not_ready");
+    assert_eq!(body["services"]["redis"], "not_ready", "{body}");
+    assert_eq!(body["services"]["database"], "ready", "{body}");
+    assert_eq!(health_status, 200, "{health}");
+    assert_eq!(health["status"], "unhealthy");
+    assert_eq!(health["services"]["redis"], "unhealthy", "{health}");
+    ready_again().await;
+}
+
 #[tokio::test]
 async fn a_frozen_redis_is_reported_by_the_timeout_instead_of_hanging() {
     let p = profile();

@@ -106,6 +106,16 @@ async fn a_client_of_the_go_service_logs_in_refreshes_and_logs_out_with_cookies_
     assert_eq!(served, include_str!("../../../openapi/otp-auth-v1.yaml"));
 
     let mut go = GoClient::new(&base);
+    // The Go service's health bodies, with the backends really asked.
+    for (path, word) in [
+        ("/live", "alive"),
+        ("/health", "healthy"),
+        ("/ready", "ready"),
+    ] {
+        let answer = go.send("GET", path, None, &[]).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        assert_eq!(answer.body["status"], word, "{path}");
+    }
     let bad = go
         .send(
             "POST",

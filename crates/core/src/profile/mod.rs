@@ -6,6 +6,8 @@
 //! profile"). The use cases are the same under both; only the edges differ, and they read them
 //! from here.
 
+pub mod health;
+
 use crate::error::ErrorCode;
 use crate::routes::{Credential, RouteId};
 
