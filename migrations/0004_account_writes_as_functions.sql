@@ -24,8 +24,9 @@
 -- Creates the user if absent, starts a new session and stores its first refresh token's hash.
 -- The session id is freshly minted by the server: a plain INSERT, so an id the user already has
 -- (live or revoked) is a primary-key violation, never a revival.
--- $1 user id, $2 phone, $3 session id, $4 token hash, $5 expiry (unix s), $6 user agent, $7 ip
-CREATE FUNCTION account_login(uuid, text, text, bytea, float8, text, text)
+-- $1 user id, $2 phone, $3 session id, $4 token hash, $5 expiry (unix s), $6 user agent, $7 ip,
+-- $8 the scope a user created here gets (an existing user keeps theirs)
+CREATE FUNCTION account_login(uuid, text, text, bytea, float8, text, text, text)
 RETURNS TABLE (user_id text, phone text, scope text, created_at int8, updated_at int8, is_new boolean)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -33,7 +34,7 @@ AS $$
 DECLARE
     v_created boolean;
 BEGIN
-    INSERT INTO users (id, phone) VALUES ($1::uuid, $2) ON CONFLICT (id) DO NOTHING;
+    INSERT INTO users (id, phone, scope) VALUES ($1::uuid, $2, $8) ON CONFLICT (id) DO NOTHING;
     v_created := FOUND;
     INSERT INTO sessions (id, user_id, expires_at, user_agent, ip)
     VALUES ($3, $1::uuid, to_timestamp($5), $6, $7);

@@ -21,7 +21,7 @@ use crate::request;
 use auth_core::error::ErrorCode;
 use auth_core::metrics::Answered;
 use auth_core::policy::{self, Arrival};
-use auth_core::profile::{ApiProfile, CookieNames};
+use auth_core::profile::{ApiProfile, CookieNames, PathPlan};
 use auth_core::routes::{self, cookies, Resolved, Route, RouteId};
 use worker::{Context, Env, Method, Request, Response, Result};
 
@@ -52,25 +52,32 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
     if request.path() == "/__bench/sign" {
         return crate::bench::sign_route(request, &env).await;
     }
+    let profile = OtpConfig::from_env(&env).map_or(ApiProfile::Native, |otp| otp.profile);
     let path = request.path();
     let method = request.method();
+    let (path, redirect) = match profile.route_path(&path) {
+        PathPlan::Serve(served) => (served.to_owned(), None),
+        PathPlan::Redirect(to) => (path.clone(), Some(to)),
+    };
     let resolved = routes::resolve(method.as_ref(), &path);
     let entry = access_log::Entry::begin(&request, resolved.label());
     let origin = request::header(&request, "origin");
     let cors = Cors::from_env(&env);
-    let outcome = if method == Method::Options {
+    let outcome = if let Some(to) = redirect {
+        redirect_to(&request, to, &method)
+    } else if method == Method::Options {
         cors.preflight(origin.as_deref())
     } else {
         let outcome = answer(resolved, request, &env).await;
         cors.decorate(origin.as_deref(), outcome)
     };
     // Under otp-auth-v1 every error is answered in the Go service's codes and statuses.
-    let outcome = match OtpConfig::from_env(&env).map(|otp| otp.profile) {
-        Ok(ApiProfile::OtpAuthV1) => outcome.into_go(match resolved {
+    let outcome = match profile {
+        ApiProfile::OtpAuthV1 => outcome.into_go(match resolved {
             Resolved::Found { route, .. } => Some(route),
             _ => None,
         }),
-        _ => outcome,
+        ApiProfile::Native => outcome,
     };
     let route = match resolved {
         Resolved::Found { route, .. } if method != Method::Options => Some(route.id),
@@ -149,6 +156,27 @@ async fn admit(
         Vec::new()
     };
     Ok(Ctx::new(env.clone(), route, id, request, body))
+}
+
+/// Gin's trailing-slash redirect (otp-auth-v1): 301 for a GET, 307 otherwise, the query kept.
+fn redirect_to(request: &Request, to: &str, method: &Method) -> Outcome {
+    let query = request
+        .url()
+        .ok()
+        .and_then(|url| url.query().map(str::to_owned));
+    let location = match query {
+        Some(query) => format!("{to}?{query}"),
+        None => to.to_owned(),
+    };
+    let status = if *method == Method::Get { 301 } else { 307 };
+    let redirected = Response::empty()
+        .map(|r| r.with_status(status))
+        .map(Outcome::from_response)
+        .map_err(Outcome::from)
+        .and_then(|outcome| outcome.with_header("location", &location));
+    match redirected {
+        Ok(outcome) | Err(outcome) => outcome,
+    }
 }
 
 /// The API's own origin, as the browser spells it (`https://auth.example.com`).

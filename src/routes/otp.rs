@@ -87,6 +87,7 @@ pub async fn login(ctx: &Ctx) -> Handled {
         session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
         client_ip: &ctx.client_ip,
         user_agent: ctx.user_agent.as_deref(),
+        new_user_scope: &otp.profile.new_user_scope(),
     };
     let out = login_use_case(&deps, &input)
         .await

@@ -8,6 +8,7 @@ use crate::responses::user_json;
 use auth_core::admin::UserQuery;
 use auth_core::error::{ErrorBody, ErrorCode};
 use auth_core::ports::AccountStore;
+use auth_core::profile::ApiProfile;
 use auth_core::routes::RouteId;
 use auth_core::usecases::admin::{admin as admin_use_case, AdminAnswer, AdminRequest};
 use serde_json::json;
@@ -27,13 +28,15 @@ pub async fn profile(ctx: &Ctx) -> Handled {
 /// of the use case's statements share one connection.
 pub async fn admin(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
+    let profile = ctx.otp()?.profile;
     let pairs = ctx.query();
-    let query =
-        UserQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|why| {
-            Outcome::error(
-                ErrorBody::new(ErrorCode::InvalidRequest, "invalid query").with_details(why),
-            )
-        })?;
+    let query = UserQuery::parse_paging(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        profile.paging(),
+    )
+    .map_err(|why| {
+        Outcome::error(ErrorBody::new(ErrorCode::InvalidRequest, "invalid query").with_details(why))
+    })?;
     let request = match (ctx.route.id, ctx.id.as_deref()) {
         (RouteId::GetUser, Some(id)) => AdminRequest::Get(id),
         _ => AdminRequest::List(&query),
@@ -41,7 +44,7 @@ pub async fn admin(ctx: &Ctx) -> Handled {
     let answer = ctx
         .accounts()?
         .on_one_connection(async |store| {
-            admin_use_case(store, &caller.user, &caller.session, request).await
+            admin_use_case(store, &caller.user, &caller.session, request, profile).await
         })
         .await;
     let outcome = match answer {
@@ -53,7 +56,11 @@ pub async fn admin(ctx: &Ctx) -> Handled {
                 "total": page.total,
                 "page": query.page,
                 "limit": query.limit,
-                "total_pages": query.total_pages(page.total),
+                "total_pages": match profile {
+                    ApiProfile::Native => query.total_pages(page.total),
+                    // The Go service counted an empty list as one page.
+                    ApiProfile::OtpAuthV1 => query.total_pages(page.total).max(1),
+                },
             }),
         )?,
         Err(error) => Outcome::failure("admin request failed", &error.problem(), &error),

@@ -7,7 +7,7 @@ mod common;
 
 use auth_adapters::pg::migrate;
 use auth_adapters::pg::PgAccountStore;
-use auth_core::account::UserId;
+use auth_core::account::{Scope, UserId};
 use auth_core::phone::PhoneNumber;
 use auth_core::ports::{AccountStore, LoginAccount, LogoutOutcome, NewLogin};
 use auth_core::secrets::{PresentedToken, RefreshSecret, RefreshToken};
@@ -28,6 +28,7 @@ fn login<'a>(
         refresh_expires_at: 4_102_444_800,
         user_agent: Some("tests"),
         client_ip: Some("192.0.2.1"),
+        new_user_scope: &Scope::Unscoped,
     }
 }
 

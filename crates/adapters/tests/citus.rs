@@ -54,6 +54,7 @@ async fn the_scope_command_works_on_citus() {
         refresh_expires_at: now() + 86_400,
         user_agent: None,
         client_ip: None,
+        new_user_scope: &Scope::Unscoped,
     };
     let user = store.login(&login).await.unwrap().into_user();
     let changed = store
@@ -152,6 +153,7 @@ fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)> {
             float(4_102_444_800.0),
             null(),
             null(),
+            text(""),
         ],
         "PROFILE" | "SESSIONS" => vec![text(user), text(session), float(0.0)],
         "REVOKE_SESSION" => vec![

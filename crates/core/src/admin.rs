@@ -19,6 +19,14 @@ const MAX_PAGE: u32 = 1_000_000;
 impl UserQuery {
     /// Parses decoded query pairs. Unknown parameters are ignored, as unknown JSON fields are.
     pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, String> {
+        Self::parse_paging(pairs, Paging::Strict)
+    }
+
+    /// As [`UserQuery::parse`], with `page` and `limit` read as `paging` says.
+    pub fn parse_paging<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        paging: Paging,
+    ) -> Result<Self, String> {
         let mut query = Self {
             page: 1,
             limit: 10,
@@ -28,6 +36,8 @@ impl UserQuery {
         };
         for (name, value) in pairs {
             match name {
+                "page" if paging == Paging::Clamped => query.page = clamped(value, 1, MAX_PAGE),
+                "limit" if paging == Paging::Clamped => query.limit = clamped(value, 10, MAX_LIMIT),
                 "page" => query.page = bounded(name, value, 1, MAX_PAGE)?,
                 "limit" => query.limit = bounded(name, value, 1, MAX_LIMIT)?,
                 "search_phone" if !value.is_empty() => {
@@ -73,6 +83,23 @@ fn digits(value: &str) -> Option<u32> {
     all_digits.then(|| value.parse().ok()).flatten()
 }
 
+/// How `page` and `limit` outside their range are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// Refused with 400 (this service's contract).
+    Strict,
+    /// Mended silently, as the Go service did (otp-auth-v1): anything that is not a number
+    /// from 1 up takes the default (page 1, limit 10), and a number over the cap takes the cap.
+    Clamped,
+}
+
+fn clamped(value: &str, default: u32, max: u32) -> u32 {
+    match value.trim().parse::<i64>() {
+        Ok(v) if v >= 1 => u32::try_from(v.min(i64::from(max))).unwrap_or(max),
+        _ => default,
+    }
+}
+
 fn bounded(name: &str, value: &str, min: u32, max: u32) -> Result<u32, String> {
     match digits(value) {
         Some(v) if (min..=max).contains(&v) => Ok(v),
@@ -113,6 +140,23 @@ fn date(name: &str, value: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clamped_paging_mends_what_strict_paging_refuses() {
+        let clamped = |page: &str, limit: &str| {
+            let q = UserQuery::parse_paging([("page", page), ("limit", limit)], Paging::Clamped)
+                .unwrap();
+            (q.page, q.limit)
+        };
+        assert_eq!(clamped("0", "0"), (1, 10));
+        assert_eq!(clamped("-3", "500"), (1, 100));
+        assert_eq!(clamped("abc", ""), (1, 10));
+        assert_eq!(clamped("7", "25"), (7, 25));
+        assert_eq!(clamped("99999999999", "100"), (MAX_PAGE, 100));
+        assert!(UserQuery::parse([("limit", "500")]).is_err());
+        // Dates stay validated: the Go service refused a malformed one too.
+        assert!(UserQuery::parse_paging([("date_from", "2024-13-01")], Paging::Clamped).is_err());
+    }
 
     #[test]
     fn defaults_and_valid_values_parse() {

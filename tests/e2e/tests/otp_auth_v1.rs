@@ -16,6 +16,8 @@ struct GoClient {
     jar: BTreeMap<String, String>,
     /// The `Set-Cookie` headers of the last answer.
     set: Vec<String>,
+    /// The `Location` of the last answer.
+    location: Option<String>,
 }
 
 struct Answer {
@@ -27,9 +29,14 @@ impl GoClient {
     fn new(base: &str) -> Self {
         Self {
             base: base.to_owned(),
-            http: reqwest::Client::new(),
+            // A redirect is an answer to check, not to follow.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             jar: BTreeMap::new(),
             set: Vec::new(),
+            location: None,
         }
     }
 
@@ -58,6 +65,10 @@ impl GoClient {
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
+        self.location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
         self.set = response
             .headers()
             .get_all("set-cookie")
@@ -175,6 +186,27 @@ async fn a_client_of_the_go_service_logs_in_refreshes_and_logs_out_with_cookies_
         );
     }
     assert_eq!(go.jar["session_id"], logged_in.body["session_id"]);
+    assert_eq!(
+        logged_in.body["user"]["scope"], "user",
+        "new users get `user`"
+    );
+
+    // The users list lives at /api/v1/users/ (the path without the slash redirects there),
+    // is for `admin` and `superadmin` (the Go service let anyone list), and mends its paging.
+    let redirected = go.send("GET", "/api/v1/users?limit=500", None, &[]).await;
+    assert_eq!(redirected.status, 301);
+    assert_eq!(go.location.as_deref(), Some("/api/v1/users/?limit=500"));
+    let listed = go.send("GET", "/api/v1/users/", None, &[]).await;
+    assert_error(&listed, 403, "FORBIDDEN");
+    xtask::scope::set(&e2e::profile().database_url(), &phone, "admin").unwrap();
+    let listed = go
+        .send("GET", "/api/v1/users/?limit=500&page=0", None, &[])
+        .await;
+    assert_eq!(listed.status, 200, "an admin lists users: {}", listed.body);
+    assert_eq!(
+        (&listed.body["limit"], &listed.body["page"]),
+        (&json!(100), &json!(1))
+    );
 
     // Bearer routes take the access_token cookie, as the Go service's middleware did.
     let profile = go.send("GET", "/api/v1/users/profile", None, &[]).await;

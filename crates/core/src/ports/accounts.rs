@@ -1,7 +1,7 @@
 //! The account store: users, sessions and refresh tokens.
 
 use super::{BackendError, UnixSeconds};
-use crate::account::{User, UserId};
+use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::phone::PhoneNumber;
 use crate::secrets::{PresentedToken, RefreshSecret};
@@ -22,6 +22,8 @@ pub struct NewLogin<'a> {
     pub refresh_expires_at: UnixSeconds,
     pub user_agent: Option<&'a str>,
     pub client_ip: Option<&'a str>,
+    /// The scope a user this login creates gets (an existing user keeps theirs).
+    pub new_user_scope: &'a Scope,
 }
 
 /// The account a login ended in.

@@ -8,6 +8,7 @@
 
 pub mod health;
 
+use crate::account::Scope;
 use crate::error::ErrorCode;
 use crate::routes::{Credential, RouteId};
 
@@ -94,10 +95,63 @@ impl ApiProfile {
         }
     }
 
+    /// The scope a new user starts with: none natively, `user` as the Go service gave.
+    pub fn new_user_scope(self) -> Scope {
+        match self {
+            ApiProfile::Native => Scope::Unscoped,
+            ApiProfile::OtpAuthV1 => Scope::Named("user".to_owned()),
+        }
+    }
+
+    /// Who may use the admin endpoints: `superadmin`; under otp-auth-v1 also `admin`, as the
+    /// Go service's admin check allowed (though its router never applied it to the listing:
+    /// any logged-in user could list everyone there, which the profile does not repeat).
+    pub fn may_administer(self, scope: &Scope) -> bool {
+        match self {
+            ApiProfile::Native => scope.may_administer(),
+            ApiProfile::OtpAuthV1 => {
+                scope.may_administer() || matches!(scope, Scope::Named(name) if name == "admin")
+            }
+        }
+    }
+
     /// Whether cookies authenticate whatever `COOKIE_MODE` says: the Go service always set
     /// and read them.
     pub const fn always_cookies(self) -> bool {
         matches!(self, ApiProfile::OtpAuthV1)
+    }
+}
+
+/// Where a request's path goes under a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPlan<'a> {
+    /// Resolve this path in the route table.
+    Serve(&'a str),
+    /// Answer with a redirect to this path (the query string goes along).
+    Redirect(&'static str),
+}
+
+/// The Go service listed users at `/api/v1/users/`, and Gin redirected the path without the
+/// slash there.
+const GO_USERS_LIST: &str = "/api/v1/users/";
+
+impl ApiProfile {
+    /// Where `path` goes: natively, to the route table as it is; under otp-auth-v1 the users
+    /// list lives at its trailing-slash path, and the path without the slash redirects there.
+    pub fn route_path(self, path: &str) -> PathPlan<'_> {
+        match (self, path) {
+            (ApiProfile::OtpAuthV1, GO_USERS_LIST) => PathPlan::Serve("/api/v1/users"),
+            (ApiProfile::OtpAuthV1, "/api/v1/users") => PathPlan::Redirect(GO_USERS_LIST),
+            _ => PathPlan::Serve(path),
+        }
+    }
+
+    /// How the users list reads `page` and `limit`: the Go service clamped them silently.
+    pub const fn paging(self) -> crate::admin::Paging {
+        match self {
+            ApiProfile::Native => crate::admin::Paging::Strict,
+            ApiProfile::OtpAuthV1 => crate::admin::Paging::Clamped,
+        }
     }
 }
 
@@ -159,6 +213,32 @@ mod tests {
         assert!(ApiProfile::parse(Some("otp-auth-v2"))
             .unwrap_err()
             .contains("API_PROFILE"));
+    }
+
+    #[test]
+    fn the_go_users_list_lives_at_its_trailing_slash() {
+        let go = ApiProfile::OtpAuthV1;
+        assert_eq!(
+            go.route_path("/api/v1/users/"),
+            PathPlan::Serve("/api/v1/users")
+        );
+        assert_eq!(
+            go.route_path("/api/v1/users"),
+            PathPlan::Redirect("/api/v1/users/")
+        );
+        assert_eq!(
+            go.route_path("/api/v1/users/abc"),
+            PathPlan::Serve("/api/v1/users/abc")
+        );
+        let native = ApiProfile::Native;
+        assert_eq!(
+            native.route_path("/api/v1/users"),
+            PathPlan::Serve("/api/v1/users")
+        );
+        assert_eq!(
+            native.route_path("/api/v1/users/"),
+            PathPlan::Serve("/api/v1/users/")
+        );
     }
 
     #[test]

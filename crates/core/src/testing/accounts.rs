@@ -136,7 +136,7 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
             .or_insert_with(|| User {
                 id: id.clone(),
                 phone,
-                scope: Scope::Unscoped,
+                scope: l.new_user_scope.clone(),
                 created_at: now,
                 updated_at: now,
             })

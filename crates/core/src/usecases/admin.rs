@@ -8,6 +8,7 @@ use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::ports::{AccountStore, BackendError, UserPage};
+use crate::profile::ApiProfile;
 use crate::session::SessionId;
 
 /// What the admin asks for.
@@ -43,13 +44,14 @@ pub async fn admin<A: AccountStore>(
     caller: &UserId,
     session: &SessionId,
     request: AdminRequest<'_>,
+    profile: ApiProfile,
 ) -> Result<AdminAnswer, AdminError> {
     let me = accounts
         .profile(caller, session)
         .await
         .map_err(AdminError::Backend)?
         .ok_or(AdminError::SessionGone)?;
-    if !me.scope.may_administer() {
+    if !profile.may_administer(&me.scope) {
         return Err(AdminError::Forbidden(me.scope));
     }
     match request {

@@ -4,7 +4,7 @@
 
 use super::send_otp::limit_details;
 use super::{IssuedTokens, Problem, Signing};
-use crate::account::UserId;
+use crate::account::{Scope, UserId};
 use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{code_mac, MalformedCode, OtpCode};
@@ -24,6 +24,8 @@ pub struct LoginInput<'a> {
     pub session_id: Option<&'a str>,
     pub client_ip: &'a str,
     pub user_agent: Option<&'a str>,
+    /// The scope a user created by this login gets (`ApiProfile::new_user_scope`).
+    pub new_user_scope: &'a Scope,
 }
 
 /// The tokens of a successful login, and whether it created the user.
@@ -138,6 +140,7 @@ where
             refresh_expires_at,
             user_agent: input.user_agent,
             client_ip: Some(input.client_ip),
+            new_user_scope: input.new_user_scope,
         })
         .await
         .map_err(LoginError::Backend)?;

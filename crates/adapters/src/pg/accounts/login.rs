@@ -43,6 +43,7 @@ impl PgAccountStore<'_> {
         token_hash: &[u8; 32],
     ) -> Result<LoginAccount, PgError> {
         let (phone, user_id) = (l.phone.as_e164(), user_id.as_str());
+        let scope = l.new_user_scope.as_str();
         let row = LOGIN
             .row(
                 self.client,
@@ -54,6 +55,7 @@ impl PgAccountStore<'_> {
                     (&(l.refresh_expires_at as f64), Type::FLOAT8),
                     (&l.user_agent, Type::TEXT),
                     (&l.client_ip, Type::TEXT),
+                    (&scope, Type::TEXT),
                 ],
             )
             .await?;

@@ -47,6 +47,7 @@ impl Names {
             refresh_expires_at: self.expires,
             user_agent: Some("contract/1.0"),
             client_ip: Some("192.0.2.1"),
+            new_user_scope: &Scope::Unscoped,
         };
         store.login(&login).await.expect("the store answers")
     }
@@ -117,12 +118,28 @@ async fn the_first_login_creates_the_user_and_later_ones_find_it(
         refresh_expires_at: n.expires,
         user_agent: None,
         client_ip: None,
+        // An existing user keeps their scope whatever a new one would get.
+        new_user_scope: &Scope::Superadmin,
     };
     let second = store.login(&again).await.unwrap();
     assert_eq!(
         second,
         LoginAccount::Found(user.clone()),
         "the would-be id is not used"
+    );
+    // A user created under the otp-auth-v1 profile starts with its scope.
+    let scoped = Scope::parse("user").unwrap();
+    let first_of_three = NewLogin {
+        phone: &n.phone(3),
+        new_user_id: &n.id(3),
+        session: &n.session(30),
+        new_user_scope: &scoped,
+        ..again
+    };
+    let created = store.login(&first_of_three).await.unwrap();
+    assert!(
+        matches!(&created, LoginAccount::Created(u) if u.scope == scoped),
+        "{created:?}"
     );
     for session in [n.session(1), n.session(2)] {
         assert_eq!(
@@ -211,6 +228,7 @@ async fn a_session_id_is_never_revived(store: &impl AccountStore, n: &Names) {
         refresh_expires_at: n.expires,
         user_agent: None,
         client_ip: None,
+        new_user_scope: &Scope::Unscoped,
     };
     assert!(
         store.login(&again).await.is_err(),

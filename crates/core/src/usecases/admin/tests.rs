@@ -18,6 +18,7 @@ fn user(accounts: &impl AccountStore, n: u32) -> (UserId, SessionId) {
         refresh_expires_at: 1_900_086_400,
         user_agent: None,
         client_ip: None,
+        new_user_scope: &Scope::Unscoped,
     };
     block_on(accounts.login(&login)).unwrap();
     (id, session)
@@ -30,7 +31,15 @@ fn only_a_live_superadmin_reads_users() {
     let (admin_id, admin_session) = user(&accounts, 1);
     let (other, _) = user(&accounts, 2);
     let query = UserQuery::parse([]).unwrap();
-    let ask = |request| block_on(admin(&accounts, &admin_id, &admin_session, request));
+    let ask = |request| {
+        block_on(admin(
+            &accounts,
+            &admin_id,
+            &admin_session,
+            request,
+            ApiProfile::Native,
+        ))
+    };
 
     let refused = ask(AdminRequest::List(&query)).unwrap_err();
     assert_eq!(refused, AdminError::Forbidden(Scope::Unscoped));
@@ -57,6 +66,37 @@ fn only_a_live_superadmin_reads_users() {
         &admin_id,
         &dead,
         AdminRequest::List(&query),
+        ApiProfile::Native,
     ));
     assert_eq!(gone.unwrap_err().problem().body.http_status(), 401);
+}
+
+/// Under otp-auth-v1 the Go service's `admin` scope reads users too; natively it does not,
+/// and a plain `user` never does.
+#[test]
+fn the_go_profile_lets_an_admin_read_users() {
+    let clock = FixedClock::at(1_900_000_000);
+    let accounts = InMemoryAccounts::new(&clock);
+    let (caller, session) = user(&accounts, 7);
+    let query = UserQuery::parse([]).unwrap();
+    let ask = |profile| {
+        block_on(admin(
+            &accounts,
+            &caller,
+            &session,
+            AdminRequest::List(&query),
+            profile,
+        ))
+    };
+    accounts.set_scope(&caller, Scope::parse("admin").unwrap());
+    assert!(ask(ApiProfile::OtpAuthV1).is_ok());
+    assert!(matches!(
+        ask(ApiProfile::Native),
+        Err(AdminError::Forbidden(_))
+    ));
+    accounts.set_scope(&caller, Scope::parse("user").unwrap());
+    assert!(matches!(
+        ask(ApiProfile::OtpAuthV1),
+        Err(AdminError::Forbidden(_))
+    ));
 }

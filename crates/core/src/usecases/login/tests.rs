@@ -67,6 +67,7 @@ fn run(
         session_id,
         client_ip: "192.0.2.2",
         user_agent: None,
+        new_user_scope: &crate::account::Scope::Unscoped,
     };
     block_on(login(&deps, &input))
 }

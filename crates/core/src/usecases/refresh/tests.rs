@@ -40,6 +40,7 @@ fn logged_in(w: &World, accounts: &impl AccountStore) -> String {
         refresh_expires_at: w.clock.now() + 86_400,
         user_agent: None,
         client_ip: None,
+        new_user_scope: &crate::account::Scope::Unscoped,
     };
     block_on(accounts.login(&login)).unwrap();
     RefreshToken::for_user(&id, &secret).token
