@@ -30,9 +30,9 @@ pub async fn admin(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let profile = ctx.otp()?.profile;
     let pairs = ctx.query();
-    let query = UserQuery::parse_paging(
+    let query = UserQuery::parse_with(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        profile.paging(),
+        profile.user_query_rules(),
     )
     .map_err(|why| {
         Outcome::error(ErrorBody::new(ErrorCode::InvalidRequest, "invalid query").with_details(why))

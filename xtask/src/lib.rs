@@ -23,6 +23,7 @@
 
 pub mod bench;
 pub mod bench_gateway;
+pub mod bench_search;
 pub mod bench_signing;
 pub mod build_worker;
 pub mod citus;

@@ -32,6 +32,9 @@ cargo xtask <command>
                  the REST gateway next to plain Redis (INCR and a 3-command pipeline), one run
   bench-signing [ROUNDS]
                  ES256 signing in the worker: WebCrypto against pure-Rust p256, one run
+  bench-search [USERS]
+                 the users list's phone search on USERS users (1000000) with and without
+                 the trigram index of migration 0005, and what the index costs writes
   build-worker   build the wasm bundle into build/ when a source changed (--force: always)
   compose-worker the docker-compose worker's command: a development deployment with fresh dev
                  secrets in .dev.vars, the gateway from REDIS_REST_URL and REDIS_REST_TOKEN
@@ -82,6 +85,13 @@ fn main() {
         Some("bench-gateway") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench_gateway::bench(seconds)
+        }
+        Some("bench-search") => {
+            let users = args
+                .get(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(1_000_000);
+            xtask::bench_search::bench(users)
         }
         Some("bench-signing") => {
             let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(40);

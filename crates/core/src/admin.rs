@@ -5,8 +5,10 @@
 pub struct UserQuery {
     pub page: u32,
     pub limit: u32,
-    /// A phone prefix: `+` and digits only, so it is safe inside a LIKE pattern.
-    pub phone_prefix: Option<String>,
+    /// The phone filter as a LIKE pattern: `+9891%` (a prefix, natively) or `%9891%` (anywhere,
+    /// as the Go service matched). Built from `+` and digits only, so nothing in it is a LIKE
+    /// metacharacter but the `%` added here.
+    pub phone_like: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
     pub date_from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
@@ -19,18 +21,19 @@ const MAX_PAGE: u32 = 1_000_000;
 impl UserQuery {
     /// Parses decoded query pairs. Unknown parameters are ignored, as unknown JSON fields are.
     pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, String> {
-        Self::parse_paging(pairs, Paging::Strict)
+        Self::parse_with(pairs, Rules::NATIVE)
     }
 
-    /// As [`UserQuery::parse`], with `page` and `limit` read as `paging` says.
-    pub fn parse_paging<'a>(
+    /// As [`UserQuery::parse`], under a profile's rules.
+    pub fn parse_with<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-        paging: Paging,
+        rules: Rules,
     ) -> Result<Self, String> {
+        let paging = rules.paging;
         let mut query = Self {
             page: 1,
             limit: 10,
-            phone_prefix: None,
+            phone_like: None,
             date_from: None,
             date_to: None,
         };
@@ -48,12 +51,11 @@ impl UserQuery {
                     if !ok {
                         return Err("search_phone must be a phone prefix such as +9891".into());
                     }
-                    let prefix = if value.starts_with('+') {
-                        value.to_owned()
-                    } else {
-                        format!("+{value}")
-                    };
-                    query.phone_prefix = Some(prefix);
+                    query.phone_like = Some(match rules.phone {
+                        PhoneMatch::Prefix if value.starts_with('+') => format!("{value}%"),
+                        PhoneMatch::Prefix => format!("+{value}%"),
+                        PhoneMatch::Anywhere => format!("%{value}%"),
+                    });
                 }
                 "date_from" if !value.is_empty() => query.date_from = Some(date(name, value)?),
                 "date_to" if !value.is_empty() => query.date_to = Some(date(name, value)?),
@@ -81,6 +83,35 @@ impl UserQuery {
 fn digits(value: &str) -> Option<u32> {
     let all_digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
     all_digits.then(|| value.parse().ok()).flatten()
+}
+
+/// How a profile reads the listing's query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub paging: Paging,
+    pub phone: PhoneMatch,
+}
+
+impl Rules {
+    /// This service's contract: strict paging, `search_phone` a prefix.
+    pub const NATIVE: Rules = Rules {
+        paging: Paging::Strict,
+        phone: PhoneMatch::Prefix,
+    };
+    /// The Go service's (otp-auth-v1): mended paging, `search_phone` anywhere in the number.
+    pub const GO_SERVICE: Rules = Rules {
+        paging: Paging::Clamped,
+        phone: PhoneMatch::Anywhere,
+    };
+}
+
+/// Where `search_phone` must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneMatch {
+    /// At the start of the number (`9891` and `+9891` both mean `+9891…`).
+    Prefix,
+    /// Anywhere in it (a trigram index keeps this fast: migration 0005).
+    Anywhere,
 }
 
 /// How `page` and `limit` outside their range are taken.
@@ -144,7 +175,7 @@ mod tests {
     #[test]
     fn clamped_paging_mends_what_strict_paging_refuses() {
         let clamped = |page: &str, limit: &str| {
-            let q = UserQuery::parse_paging([("page", page), ("limit", limit)], Paging::Clamped)
+            let q = UserQuery::parse_with([("page", page), ("limit", limit)], Rules::GO_SERVICE)
                 .unwrap();
             (q.page, q.limit)
         };
@@ -155,7 +186,7 @@ mod tests {
         assert_eq!(clamped("99999999999", "100"), (MAX_PAGE, 100));
         assert!(UserQuery::parse([("limit", "500")]).is_err());
         // Dates stay validated: the Go service refused a malformed one too.
-        assert!(UserQuery::parse_paging([("date_from", "2024-13-01")], Paging::Clamped).is_err());
+        assert!(UserQuery::parse_with([("date_from", "2024-13-01")], Rules::GO_SERVICE).is_err());
     }
 
     #[test]
@@ -172,7 +203,9 @@ mod tests {
         ])
         .unwrap();
         assert_eq!((q.page, q.limit, q.offset()), (3, 100, 200));
-        assert_eq!(q.phone_prefix.as_deref(), Some("+9891"));
+        assert_eq!(q.phone_like.as_deref(), Some("+9891%"));
+        let go = UserQuery::parse_with([("search_phone", "4567")], Rules::GO_SERVICE).unwrap();
+        assert_eq!(go.phone_like.as_deref(), Some("%4567%"));
         assert_eq!(q.total_pages(201), 3);
     }
 

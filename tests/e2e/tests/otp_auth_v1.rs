@@ -207,6 +207,25 @@ async fn a_client_of_the_go_service_logs_in_refreshes_and_logs_out_with_cookies_
         (&listed.body["limit"], &listed.body["page"]),
         (&json!(100), &json!(1))
     );
+    // search_phone matches anywhere in the number, as the Go service's did.
+    let middle = &phone[5..10];
+    let searched = go
+        .send(
+            "GET",
+            &format!("/api/v1/users/?search_phone={middle}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(searched.status, 200, "{}", searched.body);
+    let phones: Vec<&str> = searched.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["phone_number"].as_str().unwrap())
+        .collect();
+    assert!(phones.contains(&phone.as_str()), "{middle} in {phones:?}");
+    assert!(phones.iter().all(|p| p.contains(middle)));
 
     // Bearer routes take the access_token cookie, as the Go service's middleware did.
     let profile = go.send("GET", "/api/v1/users/profile", None, &[]).await;

@@ -146,11 +146,12 @@ impl ApiProfile {
         }
     }
 
-    /// How the users list reads `page` and `limit`: the Go service clamped them silently.
-    pub const fn paging(self) -> crate::admin::Paging {
+    /// How the users list reads its query: the Go service clamped `page` and `limit`
+    /// silently and matched `search_phone` anywhere in the number.
+    pub const fn user_query_rules(self) -> crate::admin::Rules {
         match self {
-            ApiProfile::Native => crate::admin::Paging::Strict,
-            ApiProfile::OtpAuthV1 => crate::admin::Paging::Clamped,
+            ApiProfile::Native => crate::admin::Rules::NATIVE,
+            ApiProfile::OtpAuthV1 => crate::admin::Rules::GO_SERVICE,
         }
     }
 }

@@ -325,11 +325,7 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
         let mut matching: Vec<User> = st
             .users
             .values()
-            .filter(|u| {
-                q.phone_prefix
-                    .as_ref()
-                    .is_none_or(|p| u.phone.starts_with(p))
-            })
+            .filter(|u| q.phone_like.as_ref().is_none_or(|p| like(&u.phone, p)))
             .filter(|u| q.date_from.as_ref().is_none_or(|d| day(u.created_at) >= *d))
             .filter(|u| q.date_to.as_ref().is_none_or(|d| day(u.created_at) <= *d))
             .cloned()
@@ -342,5 +338,14 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
             .take(q.limit as usize)
             .collect();
         Ok(UserPage { users, total })
+    }
+}
+
+/// SQL's `LIKE` for the patterns the listing builds: `text%` or `%text%` (no other wildcard).
+fn like(value: &str, pattern: &str) -> bool {
+    match (pattern.strip_prefix('%'), pattern.strip_suffix('%')) {
+        (Some(inner), Some(_)) => value.contains(inner.trim_end_matches('%')),
+        (None, Some(prefix)) => value.starts_with(prefix),
+        _ => value == pattern,
     }
 }

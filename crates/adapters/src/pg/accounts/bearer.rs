@@ -108,7 +108,7 @@ impl PgAccountStore<'_> {
     pub(super) async fn page_of_users(&self, q: &UserQuery) -> Result<UserPage, PgError> {
         let (limit, offset) = (i64::from(q.limit), q.offset() as i64);
         let params: [(&(dyn ToSql + Sync), Type); 5] = [
-            (&q.phone_prefix, Type::TEXT),
+            (&q.phone_like, Type::TEXT),
             (&q.date_from, Type::TEXT),
             (&q.date_to, Type::TEXT),
             (&limit, Type::INT8),

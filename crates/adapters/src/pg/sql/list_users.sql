@@ -1,9 +1,10 @@
 -- One page of users, newest first, with the total that matches the filters. Reads every shard:
 -- an operator call, not a hot path.
--- $1 phone prefix, $2 created from (date), $3 created to (date, inclusive), $4 limit, $5 offset
+-- $1 phone LIKE pattern (`+9891%`, or `%9891%` anywhere: the trigram index of migration 0005
+-- serves both), $2 created from (date), $3 created to (date, inclusive), $4 limit, $5 offset
 WITH filtered AS (
     SELECT id, phone, scope, created_at, updated_at FROM users
-    WHERE ($1::text IS NULL OR phone LIKE $1 || '%')
+    WHERE ($1::text IS NULL OR phone LIKE $1)
       AND ($2::text IS NULL OR created_at >= $2::text::date)
       AND ($3::text IS NULL OR created_at < $3::text::date + 1)
 ), page AS (

@@ -3,7 +3,7 @@
 //! Time is the store's own (the database's `now()`): `now` only places expiries in the future.
 
 use crate::account::{Scope, UserId};
-use crate::admin::UserQuery;
+use crate::admin::{Rules, UserQuery};
 use crate::phone::PhoneNumber;
 use crate::ports::{
     AccountStore, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome, Rotation,
@@ -94,7 +94,7 @@ pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSecond
     sessions_are_listed_and_revoked_by_a_live_caller(store, &names(6)).await;
     a_token_is_found_only_under_the_user_it_names(store, &names(7)).await;
     a_caller_revokes_its_own_session(store, &names(0)).await;
-    users_are_found_and_listed_by_phone_prefix(store, &names(8)).await;
+    users_are_listed_by_phone_prefix_or_anywhere(store, &names(8)).await;
 }
 
 async fn the_first_login_creates_the_user_and_later_ones_find_it(
@@ -381,7 +381,7 @@ async fn a_token_is_found_only_under_the_user_it_names(store: &impl AccountStore
     ));
 }
 
-async fn users_are_found_and_listed_by_phone_prefix(store: &impl AccountStore, n: &Names) {
+async fn users_are_listed_by_phone_prefix_or_anywhere(store: &impl AccountStore, n: &Names) {
     let mut made: Vec<User> = Vec::new();
     for phone in 1..=3 {
         made.push(n.login(store, phone, phone, phone as u8).await.into_user());
@@ -415,6 +415,16 @@ async fn users_are_found_and_listed_by_phone_prefix(store: &impl AccountStore, n
     let mut expected: Vec<&UserId> = made.iter().map(|u| &u.id).collect();
     expected.sort();
     assert_eq!(seen, expected, "the pages cover every match once");
+
+    // Anywhere in the number (the otp-auth-v1 profile), and only there.
+    let second = made[1].phone.as_str();
+    let tail = &second[second.len() - 5..];
+    let anywhere = UserQuery::parse_with([("search_phone", tail)], Rules::GO_SERVICE).unwrap();
+    let found = store.list_users(&anywhere).await.unwrap();
+    assert!(found.users.iter().any(|u| u.id == made[1].id), "{found:?}");
+    assert!(found.users.iter().all(|u| u.phone.contains(tail)));
+    let as_prefix = UserQuery::parse([("search_phone", tail)]).unwrap();
+    assert_eq!(store.list_users(&as_prefix).await.unwrap().total, 0);
 }
 
 async fn a_refresh_never_extends_the_session(store: &impl AccountStore, n: &Names) {
