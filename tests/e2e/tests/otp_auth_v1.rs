@@ -274,3 +274,33 @@ async fn a_client_of_the_go_service_logs_in_refreshes_and_logs_out_with_cookies_
     let wrong_method = go.send("GET", "/api/v1/auth/refresh", None, &[]).await;
     assert_error(&wrong_method, 404, "NOT_FOUND");
 }
+
+/// The Go service's Iranian clients send national numbers (`09…`): with `DEFAULT_REGION=IR`
+/// the profile takes them, and answers with the E.164 form.
+#[tokio::test]
+async fn a_national_number_logs_in_with_the_configured_default_region() {
+    let worker = variants::start(
+        "otp-auth-v1-ir",
+        &[("API_PROFILE", "otp-auth-v1"), ("DEFAULT_REGION", "IR")],
+    );
+    receiver();
+    let mut go = GoClient::new(&worker.instance.url());
+    let national = format!("0912{:07}", e2e::api::random_u32() % 10_000_000);
+    let e164 = format!("+98{}", &national[1..]);
+    let sent = go
+        .send(
+            "POST",
+            "/api/v1/auth/send-otp",
+            Some(json!({"phone_number": national})),
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let code = receiver().latest(&e164);
+    let login = json!({"phone_number": national, "otp": code});
+    let logged_in = go
+        .send("POST", "/api/v1/auth/login", Some(login), &[])
+        .await;
+    assert_eq!(logged_in.status, 200, "{}", logged_in.body);
+    assert_eq!(logged_in.body["user"]["phone_number"], json!(e164));
+}
