@@ -40,7 +40,7 @@ pub(super) fn e2e_worker_vars(
 /// A worker of its own for the fuzzer, on free ports: codes go to its console (no receiver runs
 /// after e2e), and nothing the fuzzer does can touch the e2e worker's state.
 pub(super) fn fuzz(stack: &mut Stack) -> crate::Result<()> {
-    step("tier fuzz: Schemathesis against the worker's OpenAPI document");
+    step("tier fuzz: Schemathesis against each profile's OpenAPI document");
     fuzz_api(stack, FUZZ_EXAMPLES)
 }
 
@@ -48,30 +48,36 @@ pub(super) fn fuzz(stack: &mut Stack) -> crate::Result<()> {
 /// `cargo xtask fuzz-api` runs more.
 const FUZZ_EXAMPLES: u32 = 30;
 
-/// Schemathesis with `examples` per operation against a worker of its own on `stack`.
+/// Schemathesis with `examples` per operation against a worker of its own on `stack`, once per
+/// API profile: each worker serves its profile's document, which the run checks it against.
 pub fn fuzz_api(stack: &mut Stack, examples: u32) -> crate::Result<()> {
     build_worker::build_worker(false)?;
-    let p = &stack.profile;
-    let mut vars = e2e_worker_vars(p)?;
-    vars.insert("SMS_PROVIDER".into(), "console".into());
-    vars.extend(crate::stack::worker::stack_vars(p, &stack.gateway_token));
-    let free = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .map_err(|e| e.to_string())
-    };
-    let worker = crate::stack::worker::RunningWorker::start(crate::stack::worker::Instance {
-        name: "fuzz".into(),
-        port: free()?,
-        inspector_port: free()?,
-        dir: p.dir.join("worker-fuzz"),
-        vars,
-        hyperdrive_url: p.pooler_url(),
-        inherit_output: false,
-        config: None,
-    })?;
-    crate::fuzz_api::run(worker.instance.port, examples)
+    for profile in ["native", "otp-auth-v1"] {
+        step(&format!("fuzz: the {profile} profile"));
+        let p = &stack.profile;
+        let mut vars = e2e_worker_vars(p)?;
+        vars.insert("SMS_PROVIDER".into(), "console".into());
+        vars.insert("API_PROFILE".into(), profile.into());
+        vars.extend(crate::stack::worker::stack_vars(p, &stack.gateway_token));
+        let free = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .map_err(|e| e.to_string())
+        };
+        let worker = crate::stack::worker::RunningWorker::start(crate::stack::worker::Instance {
+            name: format!("fuzz-{profile}"),
+            port: free()?,
+            inspector_port: free()?,
+            dir: p.dir.join(format!("worker-fuzz-{profile}")),
+            vars,
+            hyperdrive_url: p.pooler_url(),
+            inherit_output: false,
+            config: None,
+        })?;
+        crate::fuzz_api::run(worker.instance.port, examples)?;
+    }
+    Ok(())
 }
 
 pub(super) fn e2e(
