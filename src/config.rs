@@ -5,6 +5,7 @@
 //! settings, the secrets and the SMS provider from the environment.
 
 use auth_core::deployment;
+use auth_core::profile::rate_limit::RequestLimit;
 use auth_core::profile::ApiProfile;
 use auth_core::settings::Settings;
 use std::cell::RefCell;
@@ -91,6 +92,8 @@ pub struct OtpConfig {
     pub cookies: bool,
     /// The contract the worker speaks (`API_PROFILE`).
     pub profile: ApiProfile,
+    /// otp-auth-v1's per-client request limit on `/api/v1`.
+    pub request_limit: RequestLimit,
 }
 
 /// Reads a var or a secret by name; empty counts as unset.
@@ -173,6 +176,10 @@ impl OtpConfig {
             cookies: profile.always_cookies()
                 || lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
             profile,
+            request_limit: RequestLimit::parse(
+                lookup(env, "API_RATE_LIMIT_REQUESTS").as_deref(),
+                lookup(env, "API_RATE_LIMIT_WINDOW_SECONDS").as_deref(),
+            )?,
         })
     }
 }

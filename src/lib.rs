@@ -47,6 +47,7 @@ mod platform;
 mod postgres;
 mod probes;
 mod request;
+mod request_limit;
 mod responses;
 mod routes;
 mod signer;

@@ -12,12 +12,13 @@ mod tokens;
 mod users;
 
 use crate::access_log;
-use crate::config::OtpConfig;
+use crate::config::{Config, OtpConfig};
 use crate::context::Ctx;
 use crate::cors::Cors;
 use crate::metrics;
 use crate::outcome::{Handled, Outcome};
 use crate::request;
+use crate::request_limit;
 use auth_core::error::ErrorCode;
 use auth_core::metrics::Answered;
 use auth_core::policy::{self, Arrival};
@@ -68,7 +69,20 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
     } else if method == Method::Options {
         cors.preflight(origin.as_deref())
     } else {
-        let outcome = answer(resolved, request, &env).await;
+        let counted = match profile {
+            ApiProfile::OtpAuthV1 if path.starts_with("/api/v1/") => {
+                counted(&env, &request::client_ip(&request)).await
+            }
+            _ => None,
+        };
+        let outcome = match &counted {
+            Some(counted) if counted.exceeded() => counted.refusal(),
+            _ => answer(resolved, request, &env).await,
+        };
+        let outcome = match &counted {
+            Some(counted) => counted.decorate(outcome),
+            None => outcome,
+        };
         cors.decorate(origin.as_deref(), outcome)
     };
     // Under otp-auth-v1 every error is answered in the Go service's codes and statuses.
@@ -156,6 +170,13 @@ async fn admit(
         Vec::new()
     };
     Ok(Ctx::new(env.clone(), route, id, request, body))
+}
+
+/// The otp-auth-v1 request count of this client (`request_limit`), when the settings are
+/// readable and Redis answers.
+async fn counted(env: &Env, client_ip: &str) -> Option<request_limit::Counted> {
+    let (config, otp) = (Config::from_env(env).ok()?, OtpConfig::from_env(env).ok()?);
+    request_limit::count(&config, &otp, client_ip).await
 }
 
 /// Gin's trailing-slash redirect (otp-auth-v1): 301 for a GET, 307 otherwise, the query kept.

@@ -2,7 +2,7 @@
 //! The Upstash REST adapter against the real gateway and a real Redis. The gateway is served
 //! in-process on an ephemeral port, in front of TEST_REDIS_URL.
 
-use auth_adapters::upstash::{RedisError, Reply, UpstashRedis};
+use auth_adapters::upstash::{count_request, RedisError, Reply, UpstashRedis};
 use redis_rest::config::Config;
 use std::time::Duration;
 
@@ -34,6 +34,24 @@ fn prefix() -> String {
         .unwrap()
         .as_nanos();
     format!("adapter:{nanos}:")
+}
+
+/// The profile's request counter: counts up within a window, and the key's lifetime is set by
+/// the first request only (a steady stream must not keep a window open for ever).
+#[tokio::test]
+async fn a_request_counter_counts_and_its_window_is_never_extended() {
+    let redis = UpstashRedis::new(gateway().await, TOKEN);
+    let key = format!("{}requests", prefix());
+    assert_eq!(count_request(&redis, &key, 60).await.unwrap(), 1);
+    redis.command(&["EXPIRE", &key, "5"]).await.unwrap();
+    assert_eq!(count_request(&redis, &key, 60).await.unwrap(), 2);
+    let ttl = redis
+        .command(&["TTL", &key])
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    assert!((1..=5).contains(&ttl), "the window kept its end: ttl {ttl}");
 }
 
 #[tokio::test]

@@ -18,6 +18,8 @@ struct GoClient {
     set: Vec<String>,
     /// The `Location` of the last answer.
     location: Option<String>,
+    /// Every header of the last answer.
+    headers: reqwest::header::HeaderMap,
 }
 
 struct Answer {
@@ -37,6 +39,7 @@ impl GoClient {
             jar: BTreeMap::new(),
             set: Vec::new(),
             location: None,
+            headers: reqwest::header::HeaderMap::new(),
         }
     }
 
@@ -65,6 +68,7 @@ impl GoClient {
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
+        self.headers = response.headers().clone();
         self.location = response
             .headers()
             .get("location")
@@ -87,6 +91,13 @@ impl GoClient {
         let body = response.json().await.unwrap_or(Value::Null);
         check_in(otp_auth_v1(), method, path, status, &body);
         Answer { status, body }
+    }
+
+    /// A header of the last answer.
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
     }
 
     /// The `Set-Cookie` of the last answer for `name`.
@@ -147,6 +158,20 @@ async fn a_client_of_the_go_service_logs_in_refreshes_and_logs_out_with_cookies_
         )
         .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
+    // Every /api/v1 answer says where the client stands in its request window.
+    let limit: u64 = go.header("x-ratelimit-limit").unwrap().parse().unwrap();
+    let remaining: u64 = go.header("x-ratelimit-remaining").unwrap().parse().unwrap();
+    assert!(remaining < limit, "{remaining} of {limit}");
+    assert_eq!(go.header("x-ratelimit-window").as_deref(), Some("1m0s"));
+    let reset: i64 = go.header("x-ratelimit-reset").unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        reset > now - 1 && reset <= now + 61,
+        "reset {reset}, now {now}"
+    );
     let cookie = go
         .set_cookie("session_id")
         .expect("send-otp sets session_id");
@@ -303,4 +328,39 @@ async fn a_national_number_logs_in_with_the_configured_default_region() {
         .await;
     assert_eq!(logged_in.status, 200, "{}", logged_in.body);
     assert_eq!(logged_in.body["user"]["phone_number"], json!(e164));
+}
+
+/// Over the request limit, an /api/v1 request is refused before anything runs: 429
+/// `RATE_LIMIT_ERROR` with `Retry-After`, and the headers say nothing is left.
+#[tokio::test]
+async fn the_request_limit_refuses_a_client_over_it_with_the_go_services_answer() {
+    let worker = variants::start(
+        "otp-auth-v1-limited",
+        &[
+            ("API_PROFILE", "otp-auth-v1"),
+            ("API_RATE_LIMIT_REQUESTS", "3"),
+        ],
+    );
+    let mut go = GoClient::new(&worker.instance.url());
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        let answer = go.send("GET", "/api/v1/users/profile", None, &[]).await;
+        answers.push((answer.status, go.header("x-ratelimit-remaining")));
+        if answer.status == 429 {
+            assert_error(&answer, 429, "RATE_LIMIT_ERROR");
+            assert!(go.header("retry-after").is_some());
+        }
+    }
+    // A window may end mid-run; at least the fourth request of one window is refused.
+    assert!(answers.iter().any(|(s, _)| *s == 429), "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(s, left)| *s != 429 || left.as_deref() == Some("0")),
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers[0].0, 401,
+        "the first requests reach the route: {answers:?}"
+    );
 }

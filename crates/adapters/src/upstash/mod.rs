@@ -8,7 +8,9 @@
 mod client;
 mod otp_store;
 mod reply;
+mod request_counter;
 
 pub use client::{RedisError, UpstashRedis};
 pub use otp_store::UpstashOtpStore;
 pub use reply::Reply;
+pub use request_counter::count_request;

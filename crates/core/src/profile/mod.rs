@@ -7,6 +7,7 @@
 //! from here.
 
 pub mod health;
+pub mod rate_limit;
 
 use crate::account::Scope;
 use crate::error::ErrorCode;
