@@ -44,11 +44,10 @@ async fn node_of(coordinator: &tokio_postgres::Client, user_id: &str) -> u16 {
     row[0].get::<_, i32>(0) as u16
 }
 
-/// One profile request: its status and how long it took.
-async fn profile_of(http: &reqwest::Client, token: &str) -> (u16, Duration) {
+/// One bearer request: its status and how long it took.
+async fn timed(request: reqwest::RequestBuilder, token: &str) -> (u16, Duration) {
     let started = Instant::now();
-    let status = http
-        .get(format!("{}/api/v1/users/profile", base_url()))
+    let status = request
         .bearer_auth(token)
         .timeout(Duration::from_secs(10))
         .send()
@@ -57,21 +56,20 @@ async fn profile_of(http: &reqwest::Client, token: &str) -> (u16, Duration) {
     (status, started.elapsed())
 }
 
+/// The user's profile: a router read on the user's node.
+async fn profile_of(http: &reqwest::Client, token: &str) -> (u16, Duration) {
+    let url = format!("{}/api/v1/users/profile", base_url());
+    timed(http.get(url), token).await
+}
+
 /// Revoking a session the user does not have: a delegated call that answers 404 when the
 /// user's node is up.
 async fn revoke_of(http: &reqwest::Client, token: &str) -> (u16, Duration) {
-    let started = Instant::now();
-    let status = http
-        .delete(format!(
-            "{}/api/v1/auth/sessions/no-such-session-0123456789",
-            base_url()
-        ))
-        .bearer_auth(token)
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await
-        .map_or(0, |r| r.status().as_u16());
-    (status, started.elapsed())
+    let url = format!(
+        "{}/api/v1/auth/sessions/no-such-session-0123456789",
+        base_url()
+    );
+    timed(http.delete(url), token).await
 }
 
 #[tokio::test]

@@ -2,37 +2,38 @@
 //! its own (`run` picks a range), so the suite also runs against one migrated database.
 //! Time is the store's own (the database's `now()`): `now` only places expiries in the future.
 
+mod bearer;
+
 use crate::account::{Scope, UserId};
-use crate::admin::{Rules, UserQuery};
 use crate::phone::PhoneNumber;
 use crate::ports::{
-    AccountStore, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome, Rotation,
-    RotationOutcome, UnixSeconds, User,
+    AccountStore, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, Rotation, RotationOutcome,
+    UnixSeconds,
 };
 use crate::secrets::{PresentedToken, RefreshSecret, RefreshToken};
 use crate::session::SessionId;
 
 /// One scenario's names: phones `+1415555{run}{n}`, ids and sessions that no other run uses.
-struct Names {
+pub(super) struct Names {
     run: u32,
     expires: UnixSeconds,
 }
 
 impl Names {
-    fn phone(&self, n: u32) -> PhoneNumber {
+    pub(super) fn phone(&self, n: u32) -> PhoneNumber {
         let number = format!("+1415555{:02}{:02}", self.run % 100, n % 100);
         PhoneNumber::parse(&number, None).expect("a valid number")
     }
 
-    fn id(&self, n: u32) -> UserId {
+    pub(super) fn id(&self, n: u32) -> UserId {
         UserId::parse(&format!("7f3c2a9e-3b1d-4f6a-8c2e-{:06}{:06}", self.run, n)).unwrap()
     }
 
-    fn session(&self, n: u32) -> SessionId {
+    pub(super) fn session(&self, n: u32) -> SessionId {
         SessionId::parse(&format!("contract-{}-session-{n}-0123", self.run)).unwrap()
     }
 
-    async fn login(
+    pub(super) async fn login(
         &self,
         store: &impl AccountStore,
         phone: u32,
@@ -58,7 +59,7 @@ fn token(user: &UserId, secret: u8) -> PresentedToken {
     RefreshToken::parse(&made.token).unwrap()
 }
 
-async fn rotate(
+pub(super) async fn rotate(
     store: &impl AccountStore,
     n: &Names,
     user: &UserId,
@@ -91,10 +92,10 @@ pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSecond
     a_refresh_never_extends_the_session(store, &names(9)).await;
     a_session_id_is_never_revived(store, &names(4)).await;
     logout_ends_the_chosen_sessions(store, &names(5)).await;
-    sessions_are_listed_and_revoked_by_a_live_caller(store, &names(6)).await;
+    bearer::sessions_are_listed_and_revoked_by_a_live_caller(store, &names(6)).await;
     a_token_is_found_only_under_the_user_it_names(store, &names(7)).await;
-    a_caller_revokes_its_own_session(store, &names(0)).await;
-    users_are_listed_by_phone_prefix_or_anywhere(store, &names(8)).await;
+    bearer::a_caller_revokes_its_own_session(store, &names(0)).await;
+    bearer::users_are_listed_by_phone_prefix_or_anywhere(store, &names(8)).await;
 }
 
 async fn the_first_login_creates_the_user_and_later_ones_find_it(
@@ -292,67 +293,6 @@ async fn logout_ends_the_chosen_sessions(store: &impl AccountStore, n: &Names) {
     );
 }
 
-async fn sessions_are_listed_and_revoked_by_a_live_caller(store: &impl AccountStore, n: &Names) {
-    let user = n.login(store, 1, 1, 1).await.into_user();
-    n.login(store, 1, 2, 2).await;
-    let listed = store
-        .sessions(&user.id, &n.session(1))
-        .await
-        .unwrap()
-        .expect("a live caller");
-    let mut ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
-    ids.sort_unstable();
-    assert_eq!(ids, [n.session(1).as_str(), n.session(2).as_str()]);
-    assert!(listed.iter().all(|s| s.expires_at == n.expires));
-    let revoke = |caller: u32, target: u32| {
-        let (id, caller, target) = (user.id.clone(), n.session(caller), n.session(target));
-        async move { store.revoke_session(&id, &caller, &target).await.unwrap() }
-    };
-    assert_eq!(revoke(1, 7).await, RevokeOutcome::NotFound);
-    assert_eq!(revoke(1, 2).await, RevokeOutcome::Revoked);
-    assert_eq!(
-        revoke(1, 2).await,
-        RevokeOutcome::NotFound,
-        "already revoked"
-    );
-    assert_eq!(revoke(2, 1).await, RevokeOutcome::Unauthenticated);
-    assert_eq!(store.sessions(&user.id, &n.session(2)).await.unwrap(), None);
-    let left = store
-        .sessions(&user.id, &n.session(1))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(left.len(), 1);
-    assert_eq!(
-        rotate(store, n, &user.id, 2, 3, None, 0).await,
-        RotationOutcome::Invalid
-    );
-}
-
-async fn a_caller_revokes_its_own_session(store: &impl AccountStore, n: &Names) {
-    let user = n.login(store, 1, 1, 1).await.into_user();
-    assert_eq!(
-        store
-            .revoke_session(&user.id, &n.session(1), &n.session(1))
-            .await
-            .unwrap(),
-        RevokeOutcome::Revoked
-    );
-    assert_eq!(store.profile(&user.id, &n.session(1)).await.unwrap(), None);
-    assert_eq!(
-        rotate(store, n, &user.id, 1, 2, None, 0).await,
-        RotationOutcome::Invalid,
-        "its refresh token went with it"
-    );
-    assert_eq!(
-        store
-            .revoke_session(&user.id, &n.session(1), &n.session(1))
-            .await
-            .unwrap(),
-        RevokeOutcome::Unauthenticated
-    );
-}
-
 async fn a_token_is_found_only_under_the_user_it_names(store: &impl AccountStore, n: &Names) {
     let user = n.login(store, 1, 1, 1).await.into_user();
     n.login(store, 2, 2, 2).await;
@@ -379,52 +319,6 @@ async fn a_token_is_found_only_under_the_user_it_names(store: &impl AccountStore
         rotate(store, n, &user.id, 1, 2, None, 0).await,
         RotationOutcome::Rotated { .. }
     ));
-}
-
-async fn users_are_listed_by_phone_prefix_or_anywhere(store: &impl AccountStore, n: &Names) {
-    let mut made: Vec<User> = Vec::new();
-    for phone in 1..=3 {
-        made.push(n.login(store, phone, phone, phone as u8).await.into_user());
-    }
-    assert_eq!(
-        store.find_user(&made[1].id).await.unwrap().as_ref(),
-        Some(&made[1])
-    );
-    let first = n.phone(1);
-    let prefix = &first.as_e164()[..10];
-    let query = |pairs: &[(&str, &str)]| {
-        let mut all = vec![("search_phone", prefix)];
-        all.extend_from_slice(pairs);
-        UserQuery::parse(all).unwrap()
-    };
-    let page = store.list_users(&query(&[("limit", "2")])).await.unwrap();
-    assert_eq!(page.total, 3);
-    assert_eq!(page.users.len(), 2);
-    let rest = store
-        .list_users(&query(&[("limit", "2"), ("page", "2")]))
-        .await
-        .unwrap();
-    assert_eq!(rest.users.len(), 1);
-    let mut seen: Vec<&UserId> = page
-        .users
-        .iter()
-        .chain(&rest.users)
-        .map(|u| &u.id)
-        .collect();
-    seen.sort();
-    let mut expected: Vec<&UserId> = made.iter().map(|u| &u.id).collect();
-    expected.sort();
-    assert_eq!(seen, expected, "the pages cover every match once");
-
-    // Anywhere in the number (the otp-auth-v1 profile), and only there.
-    let second = made[1].phone.as_str();
-    let tail = &second[second.len() - 5..];
-    let anywhere = UserQuery::parse_with([("search_phone", tail)], Rules::GO_SERVICE).unwrap();
-    let found = store.list_users(&anywhere).await.unwrap();
-    assert!(found.users.iter().any(|u| u.id == made[1].id), "{found:?}");
-    assert!(found.users.iter().all(|u| u.phone.contains(tail)));
-    let as_prefix = UserQuery::parse([("search_phone", tail)]).unwrap();
-    assert_eq!(store.list_users(&as_prefix).await.unwrap().total, 0);
 }
 
 async fn a_refresh_never_extends_the_session(store: &impl AccountStore, n: &Names) {
