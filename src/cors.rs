@@ -8,6 +8,10 @@ use worker::{Env, Response};
 
 const METHODS: &str = "GET, POST, DELETE, OPTIONS";
 const HEADERS: &str = "authorization, content-type, x-csrf-token";
+/// Answer headers a page on an allowed origin may read beyond the CORS-safelisted ones: when to
+/// retry after a 429, and otp-auth-v1's request-limit standing.
+const EXPOSED: &str = "retry-after, x-ratelimit-limit, x-ratelimit-remaining, \
+                       x-ratelimit-reset, x-ratelimit-window";
 
 pub struct Cors {
     allowed: Vec<String>,
@@ -56,7 +60,8 @@ impl Cors {
             .and_then(|o| match origin {
                 Some(origin) if self.allows(origin) => o
                     .with_header("access-control-allow-origin", origin)?
-                    .with_header("access-control-allow-credentials", "true"),
+                    .with_header("access-control-allow-credentials", "true")?
+                    .with_header("access-control-expose-headers", EXPOSED),
                 _ => Ok(o),
             });
         match decorated {

@@ -264,6 +264,13 @@ async fn cors_answers_configured_origins_only() {
     };
     let ok = from(APP).await.unwrap();
     assert_eq!(ok.headers()["access-control-allow-origin"], APP);
+    // A page may read when to retry and, under otp-auth-v1, its request-limit standing.
+    let exposed = ok.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    for header in ["retry-after", "x-ratelimit-remaining", "x-ratelimit-reset"] {
+        assert!(exposed.contains(header), "{exposed}");
+    }
     let other = from("https://evil.example.net").await.unwrap();
     assert_eq!(other.status().as_u16(), 200);
     assert!(other.headers().get("access-control-allow-origin").is_none());
