@@ -141,6 +141,13 @@ impl OtpConfig {
         parsed(env).otp.clone()
     }
 
+    /// The profile, read leniently: the native one when the settings are unusable, so the
+    /// request still gets an answer (liveness, readiness, the 503 of the other routes, which log
+    /// why) in the service's own words.
+    pub fn profile(env: &Env) -> ApiProfile {
+        Self::from_env(env).map_or(ApiProfile::Native, |otp| otp.profile)
+    }
+
     fn parse(env: &Env) -> Result<Self, String> {
         deployment::check(&|name: &str| lookup(env, name))?;
         let settings = Settings::from_lookup(|name| lookup(env, name))?;

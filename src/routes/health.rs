@@ -45,10 +45,10 @@ fn go_body(check: Check, report: Option<&ReadinessReport>) -> Handled {
     Ok(outcome)
 }
 
-/// The profile, read leniently: a liveness or readiness check must answer even when the OTP
-/// settings are unusable (the other routes then answer 503 and log why).
+/// The profile: a liveness or readiness check must answer even when the OTP settings are
+/// unusable, so it is read leniently.
 fn profile(ctx: &Ctx) -> ApiProfile {
-    OtpConfig::from_env(&ctx.env).map_or(ApiProfile::Native, |otp| otp.profile)
+    OtpConfig::profile(&ctx.env)
 }
 
 async fn backends(ctx: &Ctx) -> Result<ReadinessReport, Outcome> {

@@ -53,7 +53,7 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
     if request.path() == "/__bench/sign" {
         return crate::bench::sign_route(request, &env).await;
     }
-    let profile = OtpConfig::from_env(&env).map_or(ApiProfile::Native, |otp| otp.profile);
+    let profile = OtpConfig::profile(&env);
     let path = request.path();
     let method = request.method();
     let (path, redirect) = match profile.route_path(&path) {
