@@ -34,8 +34,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
     }
     step("bench-gateway: building the gateway (native-release)");
     gateway::build()?;
-    let redis_port = free_port()?;
-    let gateway_port = free_port()?;
+    let [redis_port, gateway_port] = crate::stack::net::free_ports()?;
     let token = crate::devvars::random_token(24);
     let _redis = Killed(
         crate::stack::redis::server(redis_port)
@@ -132,13 +131,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> crate::Result<u16> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
 }
 
 fn script(dir: &std::path::Path, name: &str, token: &str, body: &str) -> crate::Result<String> {

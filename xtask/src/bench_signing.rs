@@ -49,11 +49,11 @@ pub fn bench(rounds: usize) -> crate::Result<()> {
     )
     .map_err(|e| e.to_string())?;
     let key = crate::keygen::generate(Some("bench"))?;
-    let port = free_port()?;
+    let [port, inspector_port] = crate::stack::net::free_ports()?;
     let worker = RunningWorker::start(Instance {
         name: "bench".into(),
         port,
-        inspector_port: free_port()?,
+        inspector_port,
         dir: dir.clone(),
         vars: BTreeMap::from([("JWT_SIGNING_KEY".to_owned(), key.pem)]),
         hyperdrive_url: "postgres://unused:unused@127.0.0.1:1/unused".into(),
@@ -111,11 +111,4 @@ pub fn bench(rounds: usize) -> crate::Result<()> {
 fn median(samples: &mut [Duration]) -> f64 {
     samples.sort();
     samples[samples.len() / 2].as_secs_f64() * 1000.0
-}
-
-fn free_port() -> crate::Result<u16> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
 }

@@ -3,7 +3,6 @@
 //! setup` installs, so nothing is downloaded at test time.
 
 use serde_json::json;
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,19 +20,10 @@ impl Drop for Driver {
     }
 }
 
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// chromedriver on a free port, and a headless Chromium session through it with its own
 /// profile directory (Chromium locks the one it uses).
 pub async fn open(profile_dir: &Path) -> (Driver, fantoccini::Client) {
-    let port = free_port();
+    let [port] = xtask::stack::net::free_ports().expect("a free port");
     let driver = Driver(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))

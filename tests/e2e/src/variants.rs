@@ -20,10 +20,11 @@ pub fn start(name: &str, overrides: &[(&str, &str)]) -> RunningWorker {
     for (k, v) in overrides {
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
+    let [port, inspector_port] = xtask::stack::net::free_ports().expect("free ports");
     let instance = Instance {
         name: name.to_owned(),
-        port: free_port(),
-        inspector_port: free_port(),
+        port,
+        inspector_port,
         dir: p.dir.join(format!("worker-{name}")),
         vars,
         hyperdrive_url: p.pooler_url(),
@@ -32,12 +33,4 @@ pub fn start(name: &str, overrides: &[(&str, &str)]) -> RunningWorker {
     };
     RunningWorker::start(instance)
         .unwrap_or_else(|e| panic!("the {name} worker did not start: {e}"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }

@@ -15,6 +15,24 @@ pub fn ensure_free(port: u16, what: &str, env_name: &str) -> crate::Result<()> {
     }
 }
 
+/// `N` distinct loopback ports that nothing listens on right now. All are held until all are
+/// chosen, so two of them can never be the same port (picked one at a time, the kernel may hand
+/// the same free port out twice; a worker given it as both its port and its inspector's fails).
+pub fn free_ports<const N: usize>() -> crate::Result<[u16; N]> {
+    let mut held = Vec::with_capacity(N);
+    let mut ports = [0u16; N];
+    for port in &mut ports {
+        let listener =
+            TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+        *port = listener
+            .local_addr()
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        held.push(listener);
+    }
+    Ok(ports)
+}
+
 /// Whether something accepts TCP connections on `port`.
 pub fn is_listening(port: u16) -> bool {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
