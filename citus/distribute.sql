@@ -10,8 +10,11 @@
 -- (ARCHITECTURE.md, "Citus"; checked statement by statement by the adapters' routing test):
 --   users, sessions, refresh_tokens, audit_events  by the user id, co-located, so a login's
 --     account write, a refresh, a logout and a session check each stay on the user's shard;
---   user_phones  by the phone: the one statement that starts from a phone number (the claim).
--- schema_migrations stays a local table on the coordinator.
+--   user_phones  by the phone: the one statement that starts from a phone number (the claim);
+--   legacy_refresh_tokens  by the token hash: an imported Go token names no user, so its first
+--     refresh starts from the hash (migration 0006).
+-- schema_migrations and legacy_import_progress (the import's checkpoints, written by the
+-- operator's command) stay local tables on the coordinator.
 
 BEGIN;
 SELECT create_distributed_table('users', 'id')
@@ -24,6 +27,8 @@ SELECT create_distributed_table('audit_events', 'user_id', colocate_with => 'use
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'audit_events'::regclass);
 SELECT create_distributed_table('user_phones', 'phone')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'user_phones'::regclass);
+SELECT create_distributed_table('legacy_refresh_tokens', 'token_hash')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'legacy_refresh_tokens'::regclass);
 COMMIT;
 
 -- The account writes of migration 0004, each distributed by its first argument (the user id)

@@ -98,6 +98,11 @@ impl AccountStore for HyperdriveAccounts<'_> {
             .await
     }
 
+    async fn legacy_token_owner(&self, hash: &[u8; 32]) -> Result<Option<UserId>, BackendError> {
+        self.on_one_connection(async |store| store.legacy_token_owner(hash).await)
+            .await
+    }
+
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
         self.on_one_connection(async |store| store.find_user(id).await)
             .await

@@ -14,6 +14,7 @@
 //! - [`devvars`]: dev secrets and keys in `.dev.vars`.
 //! - [`keygen`]: new ES256 signing keys for rotation.
 //! - [`scope`]: the operator command that sets a user's scope.
+//! - [`import_otp_auth`]: the Go service's users and live refresh tokens, moved over.
 //! - [`tiers`]: the test command, tier by tier.
 //! - [`citus`]: Citus built from its source when missing, and a cluster for the citus tier.
 //! - [`fuzz_api`]: Schemathesis against the live worker.
@@ -32,6 +33,7 @@ pub mod compose_worker;
 pub mod devvars;
 pub mod fuzz_api;
 pub mod fuzz_parsers;
+pub mod import_otp_auth;
 pub mod keygen;
 pub mod migrate;
 pub mod proc;

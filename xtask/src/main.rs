@@ -17,6 +17,10 @@ cargo xtask <command>
   wrangler ARGS  run the project's wrangler on Node 22 (e.g. `cargo xtask wrangler deploy`)
   set-scope PHONE [SCOPE]
                  give a user a scope (e.g. superadmin) in DATABASE_URL or the dev database
+  import-otp-auth --from URL [--to URL] [--batch N] [--report FILE]
+                 move the users and live refresh tokens of the Go service (otp-auth v1) at URL
+                 into DATABASE_URL (or the dev database), in batches of N (5000) that a stopped
+                 run resumes after; skipped rows are listed in FILE
   keygen [KID]   print a new ES256 signing key and its public JWKS entry (for key rotation)
   bench [SECONDS] every endpoint under load on a stack of its own, against its floor (a trivial
                  worker and the primitives it needs), with CPU per request, bundle size, time to
@@ -65,6 +69,12 @@ fn main() {
             }
             _ => Err("usage: cargo xtask set-scope PHONE [SCOPE] (no SCOPE clears it)".into()),
         },
+        Some("import-otp-auth") => {
+            let to = Profile::dev().database_url();
+            xtask::import_otp_auth::Options::parse(&args[1..], to)
+                .and_then(|options| xtask::import_otp_auth::run(&options))
+                .map(drop)
+        }
         Some("keygen") => xtask::keygen::print(args.get(1).map(String::as_str)),
         Some("bench") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);

@@ -71,6 +71,20 @@ async fn the_postgres_store_keeps_the_contract() {
     auth_core::testing::contract::account_store(&store, 1, now).await;
 }
 
+/// The Go service's import, the same suite `InMemoryAccounts` passes, through PgBouncer in
+/// transaction mode (each batch is one transaction).
+#[tokio::test]
+async fn the_postgres_store_imports_as_the_contract_says() {
+    let db = migrated("accounts_import").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    auth_core::testing::contract::legacy_import(&store, 1, now).await;
+}
+
 #[tokio::test]
 async fn two_logins_of_one_phone_write_one_user_one_claim_and_two_sessions() {
     let db = migrated("accounts_login").await;

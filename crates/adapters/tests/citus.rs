@@ -38,6 +38,16 @@ async fn the_postgres_store_keeps_the_contract_on_citus() {
     auth_core::testing::contract::account_store(&store, 7, now()).await;
 }
 
+/// The Go service's import on the coordinator, as `cargo xtask import-otp-auth` runs it (a
+/// direct connection): its batches through the coordinator, the token lookup by hash.
+#[tokio::test]
+#[ignore = "needs the citus tier's cluster"]
+async fn the_import_keeps_its_contract_on_citus() {
+    let coordinator = common::connect(&env("CITUS_COORDINATOR_URL")).await;
+    let store = PgAccountStore::new(&coordinator);
+    auth_core::testing::contract::legacy_import(&store, 7, now()).await;
+}
+
 /// The operator's scope change: the phone's owner (by phone), then the user (by id).
 #[tokio::test]
 #[ignore = "needs the citus tier's cluster"]
@@ -72,7 +82,8 @@ async fn the_scope_command_works_on_citus() {
 }
 
 /// `citus/distribute.sql` as the cluster ran it: every table of the schema distributed by the
-/// column ARCHITECTURE.md names, in the co-location group it names (`schema_migrations` aside),
+/// column ARCHITECTURE.md names, in the co-location group it names (the coordinator's own
+/// `schema_migrations` and `legacy_import_progress` aside),
 /// and every function of the catalogue's `Delegated` calls distributed by its first argument
 /// in the users' group. Run twice by the tier, so this also holds after a re-run.
 #[tokio::test]
@@ -90,6 +101,7 @@ async fn the_script_distributes_every_table_and_account_function() {
         tables,
         [
             "audit_events by user_id with audit_events",
+            "legacy_refresh_tokens by token_hash with legacy_refresh_tokens",
             "refresh_tokens by user_id with audit_events",
             "sessions by user_id with audit_events",
             "user_phones by phone with user_phones",
@@ -103,7 +115,7 @@ async fn the_script_distributes_every_table_and_account_function() {
            AND c.oid NOT IN (SELECT logicalrelid FROM pg_dist_partition) ORDER BY 1",
     )
     .await;
-    assert_eq!(local, ["schema_migrations"]);
+    assert_eq!(local, ["legacy_import_progress", "schema_migrations"]);
     let functions: Vec<String> = common::column(
         &client,
         "SELECT format('%s by $%s with %s', o.objid::regproc,
@@ -140,6 +152,19 @@ fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)> {
     let float = |v: f64| (Box::new(v) as Box<dyn ToSql + Sync>, Type::FLOAT8);
     let bytes = |v: u8| (Box::new(vec![v; 32]) as Box<dyn ToSql + Sync>, Type::BYTEA);
     let int = |v: i64| (Box::new(v) as Box<dyn ToSql + Sync>, Type::INT8);
+    let texts = |v: &[&str]| {
+        let owned: Vec<String> = v.iter().map(|s| (*s).to_owned()).collect();
+        (Box::new(owned) as Box<dyn ToSql + Sync>, Type::TEXT_ARRAY)
+    };
+    let floats = || {
+        let at = vec![1_900_000_000.0_f64];
+        (Box::new(at) as Box<dyn ToSql + Sync>, Type::FLOAT8_ARRAY)
+    };
+    let hashes = || {
+        let one = vec![vec![4_u8; 32]];
+        (Box::new(one) as Box<dyn ToSql + Sync>, Type::BYTEA_ARRAY)
+    };
+    let other = "6c1f4d2b-0e3a-4f9c-b8d7-1a2b3c4d5e6f";
     let user = "5b0e3c1a-9d2f-4e8b-a7c6-0f1e2d3c4b5a";
     let session = "explain-session-0123456789";
     match statement.name {
@@ -181,6 +206,31 @@ fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)> {
         "SET_SCOPE" => vec![text(user), text("superadmin")],
         "LIST_USERS" => vec![null(), null(), null(), int(10), int(0)],
         "SCHEMA_VERSION" => vec![],
+        "LEGACY_TOKEN_OWNER" => vec![bytes(3)],
+        "IMPORT_USERS_FOUND" => vec![texts(&[user, other])],
+        "IMPORT_PHONE_OWNERS" => vec![texts(&["+14155552671", "+14155552672"])],
+        "IMPORT_CLAIM_PHONES" => vec![texts(&["+14155552671"]), texts(&[user]), floats()],
+        "IMPORT_USERS" => vec![
+            texts(&[user]),
+            texts(&["+14155552671"]),
+            texts(&["user"]),
+            floats(),
+            floats(),
+        ],
+        "IMPORT_AUDIT" => vec![texts(&[user])],
+        "IMPORT_SESSIONS" => vec![texts(&[user]), texts(&[session]), floats(), floats()],
+        "IMPORT_TOKENS" => vec![
+            hashes(),
+            texts(&[user]),
+            texts(&[session]),
+            floats(),
+            floats(),
+        ],
+        "IMPORT_TOKENS_FOUND" => vec![texts(&[user]), hashes()],
+        "IMPORT_TOKEN_OWNERS" => vec![hashes(), texts(&[user]), floats()],
+        "IMPORT_CHECKPOINT" => vec![text("explain"), text("users")],
+        "IMPORT_SAVE_CHECKPOINT" => vec![text("explain"), text("users"), text(user)],
+        "IMPORT_FINISH" => vec![text("explain")],
         other => panic!("no sample parameters for {other}: add them here"),
     }
 }
@@ -207,8 +257,8 @@ fn worker_ports(plan: &str) -> std::collections::BTreeSet<String> {
 
 /// On the real cluster, every statement of the catalogue plans as the catalogue says: a single
 /// task with no subplans for `Shard` (the router planner) and for `Delegated` (the function
-/// call sent whole to one worker); several tasks for `FansOut`; no distributed plan at all for
-/// `Coordinator`.
+/// call sent whole to one worker); several tasks for `FansOut`; a distributed plan for `Batch`;
+/// no distributed plan at all for `Coordinator`.
 #[tokio::test]
 #[ignore = "needs the citus tier's cluster"]
 async fn every_statement_plans_where_the_catalogue_says() {
@@ -237,6 +287,8 @@ async fn every_statement_plans_where_the_catalogue_says() {
             Routing::Shard(_) => counts == [1] && !subplans,
             Routing::Delegated(_) => counts == [1] && !subplans && worker_ports(&plan).len() == 1,
             Routing::FansOut => counts.iter().any(|&n| n > 1),
+            // Rows for any shards, planned by the coordinator: a distributed plan, no more.
+            Routing::Batch => distributed,
             Routing::Coordinator => !distributed,
         };
         if !ok {

@@ -103,6 +103,17 @@ impl RefreshToken {
     }
 }
 
+/// A refresh token of the Go service this one replaces: 32 characters of `[A-Za-z0-9]`. Its
+/// SHA-256, the key it was imported under (`LegacyImport`), or `None` for anything else, which
+/// is then refused without a database round trip.
+pub fn legacy_token_hash(token: &str) -> Option<[u8; 32]> {
+    let legacy =
+        token.len() == LEGACY_TOKEN_LEN && token.bytes().all(|b| b.is_ascii_alphanumeric());
+    legacy.then(|| RefreshToken::hash_of(token))
+}
+
+const LEGACY_TOKEN_LEN: usize = 32;
+
 /// Whether a presented secret equals the expected one, in time that does not depend on where
 /// they differ (`subtle`). The one comparison of secrets in the project: CSRF tokens, the
 /// metrics token. Lengths are not secret.
@@ -148,6 +159,31 @@ fn hyphenated(b: &[u8; 16]) -> String {
 mod tests {
     use super::*;
     use crate::testing::{BrokenRandom, SeededRandom};
+
+    #[test]
+    fn a_go_refresh_token_is_recognised_by_its_shape_and_hashed_as_the_go_service_did() {
+        // The Go service stored hex(SHA-256(token)); this is that digest, as bytes.
+        // The digest from Python's hashlib, so the check does not lean on our own hashing.
+        let token = "Ab3dEf7hIj1lMn0pQr5tUv9xYz2bCd4f";
+        let go_stored = "ba1e7f62a2422efd0c9d40ce7ab996402f0539cd0ec56c7fcf7944ddfa6f9a92";
+        let hash = legacy_token_hash(token).expect("a Go token");
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, go_stored);
+        for not_go in [
+            "Ab3dEf7hIj1lMn0pQr5tUv9xYz2bCd4",   // 31 characters
+            "Ab3dEf7hIj1lMn0pQr5tUv9xYz2bCd4fg", // 33
+            "Ab3dEf7hIj1lMn0pQr5tUv9xYz2bCd-f",  // outside [A-Za-z0-9]
+            "Ab3dEf7hIj1lMn0pQr5tUv9xYz2bCd\u{e9}",
+        ] {
+            assert_eq!(legacy_token_hash(not_go), None, "{not_go:?}");
+        }
+        // Ours are 64 characters: never mistaken for the Go service's.
+        let ours = RefreshToken::for_user(
+            &UserId::parse("7f3c2a9e-3b1d-4f6a-8c2e-000000000001").unwrap(),
+            &RefreshSecret([9; 32]),
+        );
+        assert_eq!(legacy_token_hash(&ours.token), None);
+    }
 
     #[test]
     fn digits_have_the_requested_length_and_only_digits() {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod browser;
 pub mod costs;
+pub mod go_client;
 pub mod openapi;
 pub mod variants;
 pub mod webhook;

@@ -22,7 +22,11 @@ pub enum Routing {
     Delegated(&'static str),
     /// It reads every shard by nature (the admin listing: an operator call, not a hot path).
     FansOut,
-    /// It touches only tables that stay on the coordinator (`schema_migrations`).
+    /// It writes or reads a batch of rows for many shards, through the coordinator: the
+    /// operator's import from the Go service (`cargo xtask import-otp-auth`), never a request.
+    Batch,
+    /// It touches only tables that stay on the coordinator (`schema_migrations`, the import's
+    /// checkpoints).
     Coordinator,
 }
 
@@ -61,6 +65,27 @@ impl Statement {
     }
 }
 
+/// Runs `body` (statements of the catalogue) in one transaction on `client`: committed when
+/// it succeeds, rolled back when it fails. For the import's batches, on a direct connection or
+/// a transaction-mode pooler (which keeps one server connection until the COMMIT).
+pub async fn in_transaction<T>(
+    client: &Client,
+    body: impl std::future::Future<Output = Result<T, PgError>>,
+) -> Result<T, PgError> {
+    client.batch_execute("BEGIN").await?;
+    let result = async {
+        let value = body.await?;
+        client.batch_execute("COMMIT").await?;
+        Ok(value)
+    }
+    .await;
+    if result.is_err() {
+        // The connection may be gone too; the server rolls back on its own then.
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    result
+}
+
 macro_rules! statement {
     ($name:ident, $routing:expr, $($file:literal),+) => {
         pub const $name: Statement = Statement {
@@ -72,7 +97,7 @@ macro_rules! statement {
     };
 }
 
-use Routing::{Coordinator, Delegated, FansOut, Shard};
+use Routing::{Batch, Coordinator, Delegated, FansOut, Shard};
 
 statement!(CLAIM_PHONE, Shard("$1"), "claim_phone.sql");
 statement!(PHONE_OWNER, Shard("$1"), "phone_owner.sql");
@@ -91,6 +116,23 @@ statement!(GET_USER, Shard("$1"), "get_user.sql");
 statement!(SET_SCOPE, Delegated("$1"), "set_scope.sql");
 statement!(LIST_USERS, FansOut, "list_users.sql");
 statement!(SCHEMA_VERSION, Coordinator, "schema_version.sql");
+statement!(LEGACY_TOKEN_OWNER, Shard("$1"), "legacy_token_owner.sql");
+statement!(IMPORT_USERS_FOUND, Batch, "import_users_found.sql");
+statement!(IMPORT_PHONE_OWNERS, Batch, "import_phone_owners.sql");
+statement!(IMPORT_CLAIM_PHONES, Batch, "import_claim_phones.sql");
+statement!(IMPORT_USERS, Batch, "import_users.sql");
+statement!(IMPORT_AUDIT, Batch, "import_audit.sql");
+statement!(IMPORT_SESSIONS, Batch, "import_sessions.sql");
+statement!(IMPORT_TOKENS_FOUND, Batch, "import_tokens_found.sql");
+statement!(IMPORT_TOKENS, Batch, "import_tokens.sql");
+statement!(IMPORT_TOKEN_OWNERS, Batch, "import_token_owners.sql");
+statement!(IMPORT_CHECKPOINT, Coordinator, "import_checkpoint.sql");
+statement!(
+    IMPORT_SAVE_CHECKPOINT,
+    Coordinator,
+    "import_save_checkpoint.sql"
+);
+statement!(IMPORT_FINISH, Coordinator, "import_finish.sql");
 
 /// The catalogue: every statement the crate sends.
 pub const ALL: &[&Statement] = &[
@@ -107,6 +149,19 @@ pub const ALL: &[&Statement] = &[
     &SET_SCOPE,
     &LIST_USERS,
     &SCHEMA_VERSION,
+    &LEGACY_TOKEN_OWNER,
+    &IMPORT_USERS_FOUND,
+    &IMPORT_PHONE_OWNERS,
+    &IMPORT_CLAIM_PHONES,
+    &IMPORT_USERS,
+    &IMPORT_AUDIT,
+    &IMPORT_SESSIONS,
+    &IMPORT_TOKENS_FOUND,
+    &IMPORT_TOKENS,
+    &IMPORT_TOKEN_OWNERS,
+    &IMPORT_CHECKPOINT,
+    &IMPORT_SAVE_CHECKPOINT,
+    &IMPORT_FINISH,
 ];
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -15,8 +15,8 @@
 
 use super::catalogue::{Routing, ALL, LIST_USERS};
 use sqlparser::ast::{
-    BinaryOperator, Expr, JoinConstraint, JoinOperator, Query, Select, SelectItem, SetExpr,
-    Statement, TableFactor, TableObject, TableWithJoins, UpdateTableFromKind, Value,
+    BinaryOperator, Expr, FromTable, JoinConstraint, JoinOperator, Query, Select, SelectItem,
+    SetExpr, Statement, TableFactor, TableObject, TableWithJoins, UpdateTableFromKind, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -132,6 +132,7 @@ impl Router<'_> {
             Statement::Query(q) => self.query(q),
             Statement::Insert(insert) => self.insert(insert),
             Statement::Update(update) => self.update(update),
+            Statement::Delete(delete) => self.delete(delete),
             other => self
                 .violations
                 .push(format!("unsupported statement: {other}")),
@@ -243,6 +244,18 @@ impl Router<'_> {
             from.extend(tables.iter().cloned());
         }
         self.scope(&from, conjuncts);
+    }
+
+    /// The target and the USING list share the WHERE clause: one scope.
+    fn delete(&mut self, d: &sqlparser::ast::Delete) {
+        let mut conjuncts = Vec::new();
+        if let Some(w) = &d.selection {
+            split_and(w, &mut conjuncts);
+        }
+        let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &d.from;
+        let mut tables = from.clone();
+        tables.extend(d.using.iter().flatten().cloned());
+        self.scope(&tables, conjuncts);
     }
 
     /// An INSERT into a distributed table must insert the routing parameter as the distribution
@@ -363,7 +376,7 @@ pub(super) fn is_param(e: &Expr, param: &str) -> bool {
 }
 
 #[test]
-fn the_script_distributes_the_account_tables_by_user_and_the_phone_claims_by_phone() {
+fn the_script_distributes_the_account_tables_by_user_and_the_lookups_by_their_key() {
     let dist = Distribution::load();
     let summary: Vec<(&str, &str, &str)> = dist
         .0
@@ -374,6 +387,11 @@ fn the_script_distributes_the_account_tables_by_user_and_the_phone_claims_by_pho
         summary,
         [
             ("audit_events", "user_id", "users"),
+            (
+                "legacy_refresh_tokens",
+                "token_hash",
+                "legacy_refresh_tokens"
+            ),
             ("refresh_tokens", "user_id", "users"),
             ("sessions", "user_id", "users"),
             ("user_phones", "phone", "user_phones"),
@@ -396,7 +414,7 @@ fn every_statement_runs_where_the_catalogue_says() {
                 let found = super::citus_delegation::delegation_violations(sql, &dist, param);
                 assert!(found.is_empty(), "{name} is not delegated: {found:#?}");
             }
-            Routing::FansOut => {
+            Routing::FansOut | Routing::Batch => {
                 let found = violations(sql, &dist, "$1");
                 assert!(!found.is_empty(), "{name} routes to one shard: say so");
             }

@@ -96,6 +96,12 @@ pub trait AccountStore {
         session: &SessionId,
         target: &SessionId,
     ) -> impl Future<Output = Result<RevokeOutcome, BackendError>>;
+    /// The user an imported refresh token of the Go service belongs to (`LegacyImport`),
+    /// found by the token's hash alone; `None` for a hash that was never imported.
+    fn legacy_token_owner(
+        &self,
+        hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<UserId>, BackendError>>;
     /// One user by id, for an admin (who is authorized by the caller, in core).
     fn find_user(&self, id: &UserId) -> impl Future<Output = Result<Option<User>, BackendError>>;
     /// One page of users, newest first, with the total that matches the filters.

@@ -4,10 +4,12 @@
 //! through static dispatch (generics), not trait objects.
 
 mod accounts;
+mod legacy_import;
 mod otp_store;
 
 pub use crate::account::User;
 pub use accounts::*;
+pub use legacy_import::*;
 pub use otp_store::*;
 
 use crate::phone::PhoneNumber;

@@ -17,29 +17,33 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
-struct Session {
-    created_at: UnixSeconds,
-    last_used_at: UnixSeconds,
-    expires_at: UnixSeconds,
-    revoked: bool,
-    user_agent: Option<String>,
-    ip: Option<String>,
+pub(super) struct Session {
+    pub(super) created_at: UnixSeconds,
+    pub(super) last_used_at: UnixSeconds,
+    pub(super) expires_at: UnixSeconds,
+    pub(super) revoked: bool,
+    pub(super) user_agent: Option<String>,
+    pub(super) ip: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-struct Token {
-    session: SessionId,
-    expires_at: UnixSeconds,
-    used_at: Option<UnixSeconds>,
-    revoked: bool,
+pub(super) struct Token {
+    pub(super) session: SessionId,
+    pub(super) expires_at: UnixSeconds,
+    pub(super) used_at: Option<UnixSeconds>,
+    pub(super) revoked: bool,
 }
 
 #[derive(Debug, Default)]
-struct State {
-    phones: HashMap<String, UserId>,
-    users: HashMap<UserId, User>,
-    sessions: HashMap<(UserId, SessionId), Session>,
-    tokens: HashMap<(UserId, [u8; 32]), Token>,
+pub(super) struct State {
+    pub(super) phones: HashMap<String, UserId>,
+    pub(super) users: HashMap<UserId, User>,
+    pub(super) sessions: HashMap<(UserId, SessionId), Session>,
+    pub(super) tokens: HashMap<(UserId, [u8; 32]), Token>,
+    /// Imported Go tokens: hash -> user (`legacy_refresh_tokens`).
+    pub(super) legacy: HashMap<[u8; 32], UserId>,
+    /// The import's checkpoints: (source, phase) -> last id (`legacy_import_progress`).
+    pub(super) checkpoints: HashMap<(String, &'static str), String>,
 }
 
 impl State {
@@ -89,7 +93,7 @@ impl Session {
 pub struct InMemoryAccounts<'c, C: Clock> {
     clock: &'c C,
     idle_secs: i64,
-    state: RefCell<State>,
+    pub(super) state: RefCell<State>,
 }
 
 impl<'c, C: Clock> InMemoryAccounts<'c, C> {
@@ -313,6 +317,10 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
         } else {
             RevokeOutcome::Revoked
         })
+    }
+
+    async fn legacy_token_owner(&self, hash: &[u8; 32]) -> Result<Option<UserId>, BackendError> {
+        Ok(self.state.borrow().legacy.get(hash).cloned())
     }
 
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {

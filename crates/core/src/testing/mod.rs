@@ -3,6 +3,7 @@
 //! feature and in core's own tests; the worker never enables it.
 
 mod accounts;
+mod legacy_import;
 mod otp_store;
 mod sms;
 
@@ -98,6 +99,13 @@ mod tests {
         let clock = FixedClock::at(1_900_000_000);
         let store = InMemoryAccounts::new(&clock);
         futures::executor::block_on(contract::account_store(&store, 0, clock.now()));
+    }
+
+    #[test]
+    fn the_in_memory_account_store_imports_as_the_contract_says() {
+        let clock = FixedClock::at(1_900_000_000);
+        let store = InMemoryAccounts::new(&clock);
+        futures::executor::block_on(contract::legacy_import(&store, 0, clock.now()));
     }
 
     #[test]

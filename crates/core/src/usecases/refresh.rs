@@ -7,7 +7,7 @@ use crate::ports::{
     AccountStore, BackendError, Clock, LogoutOutcome, LogoutScope, Rotation, RotationOutcome,
     SecureRandom, TokenSigner,
 };
-use crate::secrets::{RefreshSecret, RefreshToken};
+use crate::secrets::{legacy_token_hash, PresentedToken, RefreshSecret, RefreshToken};
 use crate::session::SessionId;
 use crate::settings::Settings;
 use crate::token::TokenError;
@@ -64,7 +64,11 @@ where
         Some(s) => Some(SessionId::parse(s).map_err(|_| RefreshError::InvalidSession)?),
         None => None,
     };
-    let presented = RefreshToken::parse(presented).ok_or(RefreshError::Invalid)?;
+    let presented = match present(deps.accounts, presented).await {
+        Ok(Some(token)) => token,
+        Ok(None) => return Err(RefreshError::Invalid),
+        Err(e) => return Err(RefreshError::Backend(e)),
+    };
     let settings = deps.settings;
     let now = deps.clock.now();
     let secret = RefreshSecret::generate(deps.rng).map_err(|_| RefreshError::Random)?;
@@ -152,13 +156,34 @@ pub async fn logout<A: AccountStore>(
         "global" => LogoutScope::Global,
         _ => return Err(LogoutError::BadScope),
     };
-    let presented = RefreshToken::parse(presented).ok_or(LogoutError::Invalid)?;
+    let presented = match present(accounts, presented).await {
+        Ok(Some(token)) => token,
+        Ok(None) => return Err(LogoutError::Invalid),
+        Err(e) => return Err(LogoutError::Backend(e)),
+    };
     match accounts.logout(&presented, scope).await {
         Ok(LogoutOutcome::Ended) => Ok(()),
         Ok(LogoutOutcome::NotLive) => Err(LogoutError::Invalid),
         Ok(LogoutOutcome::Reused) => Err(LogoutError::Reused),
         Err(e) => Err(LogoutError::Backend(e)),
     }
+}
+
+/// A presented refresh token, split into its user and hash: ours name their user; a token the
+/// Go service issued and `cargo xtask import-otp-auth` imported is looked up by its hash (one
+/// more round trip, once per imported session: its successor is ours). `None`: not a token.
+async fn present<A: AccountStore>(
+    accounts: &A,
+    token: &str,
+) -> Result<Option<PresentedToken>, BackendError> {
+    if let Some(ours) = RefreshToken::parse(token) {
+        return Ok(Some(ours));
+    }
+    let Some(hash) = legacy_token_hash(token) else {
+        return Ok(None);
+    };
+    let owner = accounts.legacy_token_owner(&hash).await?;
+    Ok(owner.map(|user_id| PresentedToken { user_id, hash }))
 }
 
 impl LogoutError {

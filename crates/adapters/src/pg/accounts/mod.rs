@@ -1,9 +1,11 @@
 //! The account store on Postgres: each call is one statement of the catalogue (a login, two),
 //! and each routes to one Citus shard (`catalogue.rs`, proven by `citus_routing.rs`). One file
 //! per flow: `login.rs` (the phone's claim and the account write, the operator's scope change),
-//! `tokens.rs` (rotation and logout), `bearer.rs` (what a bearer of a live session may do).
+//! `tokens.rs` (rotation and logout), `bearer.rs` (what a bearer of a live session may do),
+//! `legacy.rs` (the Go service's imported tokens, and the import's batches).
 
 mod bearer;
+mod legacy;
 mod login;
 mod tokens;
 
@@ -66,6 +68,12 @@ fn user_at(row: &Row, at: usize) -> Result<User, PgError> {
     })
 }
 
+/// A user id read back from the database.
+fn user_id_at(row: &Row, at: usize) -> Result<UserId, PgError> {
+    let id: String = row.get(at);
+    UserId::parse(&id).map_err(|e| malformed(&e))
+}
+
 /// A session id read back from the database.
 fn session_at(row: &Row, at: usize) -> Result<SessionId, PgError> {
     let id: String = row.get(at);
@@ -126,6 +134,10 @@ impl AccountStore for PgAccountStore<'_> {
         target: &SessionId,
     ) -> Result<RevokeOutcome, BackendError> {
         self.revoke(user, session, target).await.map_err(backend)
+    }
+
+    async fn legacy_token_owner(&self, hash: &[u8; 32]) -> Result<Option<UserId>, BackendError> {
+        self.legacy_owner(hash).await.map_err(backend)
     }
 
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {

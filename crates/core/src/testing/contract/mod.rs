@@ -3,10 +3,12 @@
 //! drift from what production does.
 
 mod accounts;
+mod legacy_import;
 mod otp_store;
 mod sms;
 
 pub use accounts::account_store;
+pub use legacy_import::legacy_import;
 pub use otp_store::otp_store;
 pub use sms::sms_sender;
 

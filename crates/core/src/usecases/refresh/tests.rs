@@ -189,3 +189,71 @@ fn logout_with_a_rotated_token_is_a_reuse_that_revokes_the_session() {
         "the session the stolen token belonged to is over"
     );
 }
+
+/// A user and a live token of the Go service, imported as `cargo xtask import-otp-auth` does;
+/// returns the Go token.
+fn imported(w: &World, accounts: &InMemoryAccounts<'_, FixedClock>) -> String {
+    use crate::ports::{Checkpoint, ImportPhase, ImportedToken, ImportedUser, LegacyImport};
+    let id = UserId::parse("2c9d7e1a-4b3f-4e8a-9d6c-0a1b2c3d4e5f").unwrap();
+    let phone = PhoneNumber::parse("+989121234567", None).unwrap();
+    let done = |phase| Checkpoint {
+        source: "go",
+        phase,
+        last_id: "2c9d7e1a-4b3f-4e8a-9d6c-0a1b2c3d4e5f",
+    };
+    let user = ImportedUser {
+        id: id.clone(),
+        phone: phone.clone(),
+        scope: crate::account::Scope::parse("user").unwrap(),
+        created_at: w.clock.now() - 86_400,
+        updated_at: w.clock.now() - 86_400,
+    };
+    block_on(accounts.import_users(&[user], &done(ImportPhase::Users))).unwrap();
+    let go_token = "Zq8xWv3tUs7rQp2oNm6lKj1iHg5fEd9c";
+    let token = ImportedToken {
+        hash: crate::secrets::legacy_token_hash(go_token).unwrap(),
+        user: id,
+        phone,
+        session: SessionId::parse(&"ab".repeat(32)).unwrap(),
+        created_at: w.clock.now() - 3_600,
+        expires_at: w.clock.now() + 86_400,
+    };
+    block_on(accounts.import_tokens(&[token], &done(ImportPhase::Tokens))).unwrap();
+    go_token.to_owned()
+}
+
+#[test]
+fn a_go_token_refreshes_once_into_one_of_ours_then_counts_as_reused() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let go = imported(&w, &accounts);
+    let go_session = "ab".repeat(32);
+    let out = refresh_with(&w, &accounts, Some(&go), Some(&go_session)).unwrap();
+    assert_eq!(out.user.id.as_str(), "2c9d7e1a-4b3f-4e8a-9d6c-0a1b2c3d4e5f");
+    assert_eq!(out.session.as_str(), go_session);
+    let ours = RefreshToken::parse(&out.refresh_token).expect("the successor is ours");
+    assert_eq!(ours.user_id, out.user.id);
+    assert_eq!(
+        refresh_with(&w, &accounts, Some(&go), None).unwrap_err(),
+        RefreshError::Reused
+    );
+    // A Go-shaped token that was never imported is simply invalid.
+    let stranger = "Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0Kk";
+    assert_eq!(
+        refresh_with(&w, &accounts, Some(stranger), None).unwrap_err(),
+        RefreshError::Invalid
+    );
+}
+
+#[test]
+fn a_go_token_logs_its_session_out() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let go = imported(&w, &accounts);
+    assert_eq!(block_on(logout(&accounts, Some(&go), None)), Ok(()));
+    assert_eq!(
+        refresh_with(&w, &accounts, Some(&go), None).unwrap_err(),
+        RefreshError::Invalid,
+        "the logged-out Go session is over"
+    );
+}

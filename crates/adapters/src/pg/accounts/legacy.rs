@@ -1,0 +1,260 @@
+//! The Go service's accounts, moved over by `cargo xtask import-otp-auth`: the lookup of an
+//! imported token by its hash (on a request), and the import's batches (an operator's run,
+//! through the coordinator on Citus: statements of the catalogue's `Batch` routing).
+//!
+//! A batch is one transaction with its checkpoint. Every write is an `INSERT ... ON CONFLICT`
+//! that leaves a row already here alone, so a batch written twice changes nothing. The users
+//! pass claims the phones first and reads the owners back, so a phone someone claimed here
+//! (by logging in, or earlier in the batch) is never given to a second account.
+
+use super::{backend, PgAccountStore};
+use crate::pg::catalogue::{
+    in_transaction, IMPORT_AUDIT, IMPORT_CHECKPOINT, IMPORT_CLAIM_PHONES, IMPORT_FINISH,
+    IMPORT_PHONE_OWNERS, IMPORT_SAVE_CHECKPOINT, IMPORT_SESSIONS, IMPORT_TOKENS,
+    IMPORT_TOKENS_FOUND, IMPORT_TOKEN_OWNERS, IMPORT_USERS, IMPORT_USERS_FOUND, LEGACY_TOKEN_OWNER,
+};
+use crate::pg::PgError;
+use auth_core::account::UserId;
+use auth_core::ports::{
+    BackendError, Checkpoint, ImportPhase, ImportedToken, ImportedUser, LegacyImport,
+    TokensImported, UserImport,
+};
+use std::collections::{BTreeMap, HashMap};
+use tokio_postgres::types::{ToSql, Type};
+
+impl PgAccountStore<'_> {
+    pub(super) async fn legacy_owner(&self, hash: &[u8; 32]) -> Result<Option<UserId>, PgError> {
+        let rows = LEGACY_TOKEN_OWNER
+            .rows(self.client, &[(&hash.as_slice(), Type::BYTEA)])
+            .await?;
+        match rows.first() {
+            Some(row) => Ok(Some(super::user_id_at(row, 0)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs `batch` in one transaction with the statement that stores `done`.
+    async fn with_checkpoint<T>(
+        &self,
+        done: &Checkpoint<'_>,
+        batch: impl std::future::Future<Output = Result<T, PgError>>,
+    ) -> Result<T, PgError> {
+        let body = async {
+            let value = batch.await?;
+            let phase = done.phase.as_str();
+            let params = [
+                (&done.source as &(dyn ToSql + Sync), Type::TEXT),
+                (&phase, Type::TEXT),
+                (&done.last_id, Type::TEXT),
+            ];
+            IMPORT_SAVE_CHECKPOINT.rows(self.client, &params).await?;
+            Ok(value)
+        };
+        in_transaction(self.client, body).await
+    }
+
+    /// Who owns each of these phones here.
+    async fn phone_owners(&self, phones: &[String]) -> Result<HashMap<String, String>, PgError> {
+        let rows = IMPORT_PHONE_OWNERS
+            .rows(self.client, &[(&phones, Type::TEXT_ARRAY)])
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn write_users(&self, users: &[ImportedUser]) -> Result<Vec<UserImport>, PgError> {
+        let ids: Vec<String> = users.iter().map(|u| u.id.as_str().to_owned()).collect();
+        let phones: Vec<String> = users.iter().map(|u| u.phone.as_e164().to_owned()).collect();
+        let here: HashMap<String, String> = IMPORT_USERS_FOUND
+            .rows(self.client, &[(&ids, Type::TEXT_ARRAY)])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let mut outcomes: Vec<Option<UserImport>> = ids
+            .iter()
+            .zip(&phones)
+            .map(|(id, phone)| {
+                here.get(id).map(|p| match p == phone {
+                    true => UserImport::AlreadyImported,
+                    false => UserImport::IdTaken,
+                })
+            })
+            .collect();
+        let new: Vec<usize> = (0..users.len())
+            .filter(|&i| outcomes[i].is_none())
+            .collect();
+        let pick = |v: &[String]| -> Vec<String> { new.iter().map(|&i| v[i].clone()).collect() };
+        let (new_ids, new_phones) = (pick(&ids), pick(&phones));
+        let created: Vec<f64> = new.iter().map(|&i| users[i].created_at as f64).collect();
+        IMPORT_CLAIM_PHONES
+            .rows(
+                self.client,
+                &[
+                    (&new_phones, Type::TEXT_ARRAY),
+                    (&new_ids, Type::TEXT_ARRAY),
+                    (&created, Type::FLOAT8_ARRAY),
+                ],
+            )
+            .await?;
+        // Whose claim won: ours, or one made here before (a login, or the same number earlier
+        // in this batch).
+        let owners = self.phone_owners(&new_phones).await?;
+        let won: Vec<usize> = new
+            .iter()
+            .copied()
+            .filter(|&i| owners.get(&phones[i]) == Some(&ids[i]))
+            .collect();
+        for &i in &new {
+            outcomes[i] = Some(match won.contains(&i) {
+                true => UserImport::Created,
+                false => UserImport::PhoneTaken,
+            });
+        }
+        let column = |f: &dyn Fn(&ImportedUser) -> String| -> Vec<String> {
+            won.iter().map(|&i| f(&users[i])).collect()
+        };
+        let won_ids = column(&|u| u.id.as_str().to_owned());
+        let won_phones = column(&|u| u.phone.as_e164().to_owned());
+        let scopes = column(&|u| u.scope.as_str().to_owned());
+        let created: Vec<f64> = won.iter().map(|&i| users[i].created_at as f64).collect();
+        let updated: Vec<f64> = won.iter().map(|&i| users[i].updated_at as f64).collect();
+        IMPORT_USERS
+            .rows(
+                self.client,
+                &[
+                    (&won_ids, Type::TEXT_ARRAY),
+                    (&won_phones, Type::TEXT_ARRAY),
+                    (&scopes, Type::TEXT_ARRAY),
+                    (&created, Type::FLOAT8_ARRAY),
+                    (&updated, Type::FLOAT8_ARRAY),
+                ],
+            )
+            .await?;
+        IMPORT_AUDIT
+            .rows(self.client, &[(&won_ids, Type::TEXT_ARRAY)])
+            .await?;
+        Ok(outcomes.into_iter().map(|o| o.expect("decided")).collect())
+    }
+
+    async fn write_tokens(&self, tokens: &[ImportedToken]) -> Result<TokensImported, PgError> {
+        let ids: Vec<String> = tokens.iter().map(|t| t.user.as_str().to_owned()).collect();
+        let here: HashMap<String, String> = IMPORT_USERS_FOUND
+            .rows(self.client, &[(&ids, Type::TEXT_ARRAY)])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let owned: Vec<&ImportedToken> = tokens
+            .iter()
+            .filter(|t| here.get(t.user.as_str()).map(String::as_str) == Some(t.phone.as_e164()))
+            .collect();
+        // One row per session (a Go session may hold several live tokens): its first token's
+        // creation, its last token's expiry.
+        let mut sessions: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+        for t in &owned {
+            let span = sessions
+                .entry((t.user.as_str(), t.session.as_str()))
+                .or_insert((t.created_at, t.expires_at));
+            *span = (span.0.min(t.created_at), span.1.max(t.expires_at));
+        }
+        let s_users: Vec<&str> = sessions.keys().map(|k| k.0).collect();
+        let s_ids: Vec<&str> = sessions.keys().map(|k| k.1).collect();
+        let s_created: Vec<f64> = sessions.values().map(|v| v.0 as f64).collect();
+        let s_expires: Vec<f64> = sessions.values().map(|v| v.1 as f64).collect();
+        IMPORT_SESSIONS
+            .rows(
+                self.client,
+                &[
+                    (&s_users, Type::TEXT_ARRAY),
+                    (&s_ids, Type::TEXT_ARRAY),
+                    (&s_created, Type::FLOAT8_ARRAY),
+                    (&s_expires, Type::FLOAT8_ARRAY),
+                ],
+            )
+            .await?;
+        let hashes: Vec<&[u8]> = owned.iter().map(|t| t.hash.as_slice()).collect();
+        let users: Vec<&str> = owned.iter().map(|t| t.user.as_str()).collect();
+        // Counted before the write: the import holds its lock, and a token minted here never
+        // has a Go token's hash, so nothing else adds these rows meanwhile.
+        let present = IMPORT_TOKENS_FOUND
+            .rows(
+                self.client,
+                &[(&users, Type::TEXT_ARRAY), (&hashes, Type::BYTEA_ARRAY)],
+            )
+            .await?
+            .len() as u64;
+        let session_ids: Vec<&str> = owned.iter().map(|t| t.session.as_str()).collect();
+        let created: Vec<f64> = owned.iter().map(|t| t.created_at as f64).collect();
+        let expires: Vec<f64> = owned.iter().map(|t| t.expires_at as f64).collect();
+        IMPORT_TOKENS
+            .rows(
+                self.client,
+                &[
+                    (&hashes, Type::BYTEA_ARRAY),
+                    (&users, Type::TEXT_ARRAY),
+                    (&session_ids, Type::TEXT_ARRAY),
+                    (&created, Type::FLOAT8_ARRAY),
+                    (&expires, Type::FLOAT8_ARRAY),
+                ],
+            )
+            .await?;
+        IMPORT_TOKEN_OWNERS
+            .rows(
+                self.client,
+                &[
+                    (&hashes, Type::BYTEA_ARRAY),
+                    (&users, Type::TEXT_ARRAY),
+                    (&expires, Type::FLOAT8_ARRAY),
+                ],
+            )
+            .await?;
+        Ok(TokensImported {
+            stored: owned.len() as u64 - present,
+            already: present,
+            without_user: (tokens.len() - owned.len()) as u64,
+        })
+    }
+}
+
+impl LegacyImport for PgAccountStore<'_> {
+    async fn import_users(
+        &self,
+        users: &[ImportedUser],
+        done: &Checkpoint<'_>,
+    ) -> Result<Vec<UserImport>, BackendError> {
+        self.with_checkpoint(done, self.write_users(users))
+            .await
+            .map_err(backend)
+    }
+
+    async fn import_tokens(
+        &self,
+        tokens: &[ImportedToken],
+        done: &Checkpoint<'_>,
+    ) -> Result<TokensImported, BackendError> {
+        self.with_checkpoint(done, self.write_tokens(tokens))
+            .await
+            .map_err(backend)
+    }
+
+    async fn finish(&self, source: &str) -> Result<(), BackendError> {
+        IMPORT_FINISH
+            .rows(self.client, &[(&source, Type::TEXT)])
+            .await
+            .map(drop)
+            .map_err(backend)
+    }
+
+    async fn checkpoint(
+        &self,
+        source: &str,
+        phase: ImportPhase,
+    ) -> Result<Option<String>, BackendError> {
+        let phase = phase.as_str();
+        let rows = IMPORT_CHECKPOINT
+            .rows(self.client, &[(&source, Type::TEXT), (&phase, Type::TEXT)])
+            .await
+            .map_err(backend)?;
+        Ok(rows.first().map(|r| r.get(0)))
+    }
+}
