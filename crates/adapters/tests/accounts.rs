@@ -64,11 +64,7 @@ async fn the_postgres_store_keeps_the_contract() {
     let db = migrated("accounts_contract").await;
     let pooled = db.pooled().await;
     let store = PgAccountStore::new(&pooled);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    auth_core::testing::contract::account_store(&store, 1, now).await;
+    auth_core::testing::contract::account_store(&store, 1, common::now()).await;
 }
 
 /// The Go service's import, the same suite `InMemoryAccounts` passes, through PgBouncer in
@@ -78,11 +74,7 @@ async fn the_postgres_store_imports_as_the_contract_says() {
     let db = migrated("accounts_import").await;
     let pooled = db.pooled().await;
     let store = PgAccountStore::new(&pooled);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    auth_core::testing::contract::legacy_import(&store, 1, now).await;
+    auth_core::testing::contract::legacy_import(&store, 1, common::now()).await;
 }
 
 #[tokio::test]

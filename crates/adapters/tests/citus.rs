@@ -6,7 +6,7 @@
 
 mod common;
 
-use auth_adapters::pg::catalogue::{Routing, Statement, ALL};
+use auth_adapters::pg::catalogue::{Routing, ALL};
 use auth_adapters::pg::migrate::{self, Migration};
 use auth_adapters::pg::PgAccountStore;
 use auth_core::account::{Scope, UserId};
@@ -21,13 +21,6 @@ fn env(name: &str) -> String {
         .unwrap_or_else(|_| panic!("{name} is not set: run `cargo xtask test citus`"))
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 /// The port's contract on the coordinator, through PgBouncer in transaction mode: login,
 /// rotation, logout in every scope, sessions, revoke, the admin reads.
 #[tokio::test]
@@ -35,7 +28,7 @@ fn now() -> i64 {
 async fn the_postgres_store_keeps_the_contract_on_citus() {
     let pooled = common::connect(&env("CITUS_POOLER_URL")).await;
     let store = PgAccountStore::new(&pooled);
-    auth_core::testing::contract::account_store(&store, 7, now()).await;
+    auth_core::testing::contract::account_store(&store, 7, common::now()).await;
 }
 
 /// The Go service's import on the coordinator, as `cargo xtask import-otp-auth` runs it (a
@@ -45,7 +38,7 @@ async fn the_postgres_store_keeps_the_contract_on_citus() {
 async fn the_import_keeps_its_contract_on_citus() {
     let coordinator = common::connect(&env("CITUS_COORDINATOR_URL")).await;
     let store = PgAccountStore::new(&coordinator);
-    auth_core::testing::contract::legacy_import(&store, 7, now()).await;
+    auth_core::testing::contract::legacy_import(&store, 7, common::now()).await;
 }
 
 /// The operator's scope change: the phone's owner (by phone), then the user (by id).
@@ -61,7 +54,7 @@ async fn the_scope_command_works_on_citus() {
         new_user_id: &id,
         session: &SessionId::parse("citus-scope-session-0123").unwrap(),
         refresh_secret: &RefreshSecret([3; 32]),
-        refresh_expires_at: now() + 86_400,
+        refresh_expires_at: common::now() + 86_400,
         user_agent: None,
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
@@ -140,101 +133,6 @@ async fn the_script_distributes_every_table_and_account_function() {
     assert_eq!(functions, called);
 }
 
-/// Parameters of the right types for a statement, so the planner sees what the service sends.
-fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)> {
-    let text = |v: &str| (Box::new(v.to_owned()) as Box<dyn ToSql + Sync>, Type::TEXT);
-    let null = || {
-        (
-            Box::new(None::<String>) as Box<dyn ToSql + Sync>,
-            Type::TEXT,
-        )
-    };
-    let float = |v: f64| (Box::new(v) as Box<dyn ToSql + Sync>, Type::FLOAT8);
-    let bytes = |v: u8| (Box::new(vec![v; 32]) as Box<dyn ToSql + Sync>, Type::BYTEA);
-    let int = |v: i64| (Box::new(v) as Box<dyn ToSql + Sync>, Type::INT8);
-    let texts = |v: &[&str]| {
-        let owned: Vec<String> = v.iter().map(|s| (*s).to_owned()).collect();
-        (Box::new(owned) as Box<dyn ToSql + Sync>, Type::TEXT_ARRAY)
-    };
-    let floats = || {
-        let at = vec![1_900_000_000.0_f64];
-        (Box::new(at) as Box<dyn ToSql + Sync>, Type::FLOAT8_ARRAY)
-    };
-    let hashes = || {
-        let one = vec![vec![4_u8; 32]];
-        (Box::new(one) as Box<dyn ToSql + Sync>, Type::BYTEA_ARRAY)
-    };
-    let other = "6c1f4d2b-0e3a-4f9c-b8d7-1a2b3c4d5e6f";
-    let user = "5b0e3c1a-9d2f-4e8b-a7c6-0f1e2d3c4b5a";
-    let session = "explain-session-0123456789";
-    match statement.name {
-        "CLAIM_PHONE" => vec![text("+14155552671"), text(user)],
-        "PHONE_OWNER" => vec![text("+14155552671")],
-        "LOGIN" => vec![
-            text(user),
-            text("+14155552671"),
-            text(session),
-            bytes(1),
-            float(4_102_444_800.0),
-            null(),
-            null(),
-            text(""),
-        ],
-        "PROFILE" | "SESSIONS" => vec![text(user), text(session), float(0.0)],
-        "REVOKE_SESSION" => vec![
-            text(user),
-            text(session),
-            float(0.0),
-            text("other-session-0123456789"),
-            null(),
-            null(),
-        ],
-        "REVOKE_OWN_SESSION" => vec![text(user), text(session), float(0.0), null(), null()],
-        "ROTATE" => vec![
-            text(user),
-            bytes(1),
-            bytes(2),
-            null(),
-            float(4_102_444_800.0),
-            float(0.0),
-            float(0.0),
-            null(),
-            null(),
-        ],
-        "LOGOUT" => vec![text(user), bytes(1), text("others"), null(), null()],
-        "GET_USER" => vec![text(user)],
-        "SET_SCOPE" => vec![text(user), text("superadmin")],
-        "LIST_USERS" => vec![null(), null(), null(), int(10), int(0)],
-        "SCHEMA_VERSION" => vec![],
-        "LEGACY_TOKEN_OWNER" => vec![bytes(3)],
-        "IMPORT_USERS_FOUND" => vec![texts(&[user, other])],
-        "IMPORT_PHONE_OWNERS" => vec![texts(&["+14155552671", "+14155552672"])],
-        "IMPORT_CLAIM_PHONES" => vec![texts(&["+14155552671"]), texts(&[user]), floats()],
-        "IMPORT_USERS" => vec![
-            texts(&[user]),
-            texts(&["+14155552671"]),
-            texts(&["user"]),
-            floats(),
-            floats(),
-        ],
-        "IMPORT_AUDIT" => vec![texts(&[user])],
-        "IMPORT_SESSIONS" => vec![texts(&[user]), texts(&[session]), floats(), floats()],
-        "IMPORT_TOKENS" => vec![
-            hashes(),
-            texts(&[user]),
-            texts(&[session]),
-            floats(),
-            floats(),
-        ],
-        "IMPORT_TOKENS_FOUND" => vec![texts(&[user]), hashes()],
-        "IMPORT_TOKEN_OWNERS" => vec![hashes(), texts(&[user]), floats()],
-        "IMPORT_CHECKPOINT" => vec![text("explain"), text("users")],
-        "IMPORT_SAVE_CHECKPOINT" => vec![text("explain"), text("users"), text(user)],
-        "IMPORT_FINISH" => vec![text("explain")],
-        other => panic!("no sample parameters for {other}: add them here"),
-    }
-}
-
 /// Every "Task Count: N" of a Citus plan, in order.
 fn task_counts(plan: &str) -> Vec<i64> {
     plan.lines()
@@ -265,7 +163,7 @@ async fn every_statement_plans_where_the_catalogue_says() {
     let client = common::connect(&env("CITUS_COORDINATOR_URL")).await;
     let mut wrong = Vec::new();
     for statement in ALL {
-        let params = sample_params(statement);
+        let params = common::samples::sample_params(statement);
         let refs: Vec<(&(dyn ToSql + Sync), Type)> = params
             .iter()
             .map(|(v, t)| (v.as_ref(), t.clone()))

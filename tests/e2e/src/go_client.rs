@@ -105,6 +105,26 @@ impl GoClient {
     }
 }
 
+impl GoClient {
+    /// Sends a code to `typed` (as the user typed the number), reads it at the SMS receiver
+    /// under `e164`, and logs in with it; answers the login.
+    pub async fn log_in(&mut self, typed: &str, e164: &str) -> Answer {
+        let sent = self
+            .send(
+                "POST",
+                "/api/v1/auth/send-otp",
+                Some(serde_json::json!({"phone_number": typed})),
+                &[],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        let code = crate::webhook::receiver().latest(e164);
+        let login = serde_json::json!({"phone_number": typed, "otp": code});
+        self.send("POST", "/api/v1/auth/login", Some(login), &[])
+            .await
+    }
+}
+
 /// The Go service's error shape: `status` with `code`.
 pub fn assert_error(answer: &Answer, status: u16, code: &str) {
     assert_eq!(answer.status, status, "{}", answer.body);

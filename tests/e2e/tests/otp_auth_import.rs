@@ -159,20 +159,7 @@ async fn a_go_client_keeps_its_session_through_the_import_and_refreshes_once() {
     // The Go user's phone logs in to the same account, which keeps its scope.
     receiver();
     let mut fresh = GoClient::new(&base);
-    let sent = fresh
-        .send(
-            "POST",
-            "/api/v1/auth/send-otp",
-            Some(json!({"phone_number": phone})),
-            &[],
-        )
-        .await;
-    assert_eq!(sent.status, 200, "{}", sent.body);
-    let code = receiver().latest(&phone);
-    let login = json!({"phone_number": phone, "otp": code});
-    let logged_in = fresh
-        .send("POST", "/api/v1/auth/login", Some(login), &[])
-        .await;
+    let logged_in = fresh.log_in(&phone, &phone).await;
     assert_eq!(logged_in.status, 200, "{}", logged_in.body);
     assert_eq!(logged_in.body["user"]["id"], json!(user));
     assert_eq!(logged_in.body["user"]["scope"], json!("admin"));

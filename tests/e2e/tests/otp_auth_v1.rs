@@ -206,20 +206,7 @@ async fn a_national_number_logs_in_with_the_configured_default_region() {
     let mut go = GoClient::new(&worker.instance.url());
     let national = format!("0912{:07}", e2e::api::random_u32() % 10_000_000);
     let e164 = format!("+98{}", &national[1..]);
-    let sent = go
-        .send(
-            "POST",
-            "/api/v1/auth/send-otp",
-            Some(json!({"phone_number": national})),
-            &[],
-        )
-        .await;
-    assert_eq!(sent.status, 200, "{}", sent.body);
-    let code = receiver().latest(&e164);
-    let login = json!({"phone_number": national, "otp": code});
-    let logged_in = go
-        .send("POST", "/api/v1/auth/login", Some(login), &[])
-        .await;
+    let logged_in = go.log_in(&national, &e164).await;
     assert_eq!(logged_in.status, 200, "{}", logged_in.body);
     assert_eq!(logged_in.body["user"]["phone_number"], json!(e164));
 }

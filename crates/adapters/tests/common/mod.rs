@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod samples;
+
 use auth_adapters::pg::migrate::Migration;
 use tokio_postgres::types::FromSql;
 use tokio_postgres::{Client, NoTls};
@@ -115,4 +117,12 @@ pub async fn column<T: for<'a> FromSql<'a>>(client: &Client, sql: &str) -> Vec<T
 /// The one value `sql` returns, such as a count.
 pub async fn value<T: for<'a> FromSql<'a>>(client: &Client, sql: &str) -> T {
     client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+/// The current time in unix seconds, as the contract suites take it.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }

@@ -3,12 +3,12 @@
 //! a bearer starts with the live-session check (`sql/live_session.sql`: `$1` user id, `$2`
 //! session id, `$3` idle timeout).
 
-use super::{session_at, user_at, PgAccountStore};
+use super::{user_at, PgAccountStore};
 use crate::pg::catalogue::{
     Statement, GET_USER, LIST_USERS, PROFILE, REVOKE_OWN_SESSION, REVOKE_SESSION, SESSIONS,
 };
 use crate::pg::PgError;
-use auth_core::account::{User, UserId};
+use auth_core::account::{Scope, User, UserId};
 use auth_core::admin::UserQuery;
 use auth_core::ports::{RevokeOutcome, SessionInfo, UserPage};
 use auth_core::session::SessionId;
@@ -49,21 +49,29 @@ impl PgAccountStore<'_> {
         session: &SessionId,
     ) -> Result<Option<Vec<SessionInfo>>, PgError> {
         let rows = self.for_live_session(&SESSIONS, user, session, &[]).await?;
-        // The caller's own session would be in the list were it live.
-        if rows.is_empty() {
+        // One row of arrays, NULL when the caller's session is not live (it would be listed).
+        let Some(row) = rows.first() else {
             return Ok(None);
-        }
-        let session = |r: &Row| -> Result<SessionInfo, PgError> {
-            Ok(SessionInfo {
-                id: session_at(r, 0)?,
-                created_at: r.get(1),
-                last_used_at: r.get(2),
-                expires_at: r.get(3),
-                user_agent: r.get(4),
-                ip: r.get(5),
-            })
         };
-        rows.iter().map(session).collect::<Result<_, _>>().map(Some)
+        let Some(ids) = row.get::<_, Option<Vec<String>>>(0) else {
+            return Ok(None);
+        };
+        let times = |at: usize| row.get::<_, Vec<i64>>(at);
+        let texts = |at: usize| row.get::<_, Vec<Option<String>>>(at);
+        let (created, used, expires) = (times(1), times(2), times(3));
+        let (agents, ips) = (texts(4), texts(5));
+        let mut sessions = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            sessions.push(SessionInfo {
+                id: SessionId::parse(id).map_err(|e| super::malformed(&e))?,
+                created_at: created[i],
+                last_used_at: used[i],
+                expires_at: expires[i],
+                user_agent: agents[i].clone(),
+                ip: ips[i].clone(),
+            });
+        }
+        Ok(Some(sessions))
     }
 
     pub(super) async fn revoke(
@@ -114,13 +122,23 @@ impl PgAccountStore<'_> {
             (&limit, Type::INT8),
             (&offset, Type::INT8),
         ];
-        let rows = LIST_USERS.rows(self.client, &params).await?;
-        let total = rows.first().map_or(0, |r| r.get::<_, i64>(0)) as u64;
-        let users = rows
-            .iter()
-            .filter(|r| r.get::<_, Option<String>>(1).is_some())
-            .map(|r| user_at(r, 1))
-            .collect::<Result<_, _>>()?;
+        // One row: the total, then the page's users as arrays in step.
+        let row = LIST_USERS.row(self.client, &params).await?;
+        let total = row.get::<_, i64>(0) as u64;
+        let texts = |at: usize| row.get::<_, Vec<String>>(at);
+        let times = |at: usize| row.get::<_, Vec<i64>>(at);
+        let (ids, phones, scopes) = (texts(1), texts(2), texts(3));
+        let (created, updated) = (times(4), times(5));
+        let mut users = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            users.push(User {
+                id: UserId::parse(id).map_err(|e| super::malformed(&e))?,
+                phone: phones[i].clone(),
+                scope: Scope::parse(&scopes[i]).map_err(|e| super::malformed(&e))?,
+                created_at: created[i],
+                updated_at: updated[i],
+            });
+        }
         Ok(UserPage { users, total })
     }
 }

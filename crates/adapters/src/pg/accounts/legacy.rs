@@ -9,7 +9,7 @@
 
 use super::{backend, PgAccountStore};
 use crate::pg::catalogue::{
-    in_transaction, IMPORT_AUDIT, IMPORT_CHECKPOINT, IMPORT_CLAIM_PHONES, IMPORT_FINISH,
+    in_transaction, Statement, IMPORT_AUDIT, IMPORT_CHECKPOINT, IMPORT_CLAIM_PHONES, IMPORT_FINISH,
     IMPORT_PHONE_OWNERS, IMPORT_SAVE_CHECKPOINT, IMPORT_SESSIONS, IMPORT_TOKENS,
     IMPORT_TOKENS_FOUND, IMPORT_TOKEN_OWNERS, IMPORT_USERS, IMPORT_USERS_FOUND, LEGACY_TOKEN_OWNER,
 };
@@ -53,23 +53,33 @@ impl PgAccountStore<'_> {
         in_transaction(self.client, body).await
     }
 
+    /// A statement that answers one row of two text arrays in step (keys, values), for `keys`.
+    async fn pairs(
+        &self,
+        statement: &Statement,
+        keys: &[String],
+    ) -> Result<HashMap<String, String>, PgError> {
+        let row = statement
+            .row(self.client, &[(&keys, Type::TEXT_ARRAY)])
+            .await?;
+        let (keys, values): (Vec<String>, Vec<String>) = (row.get(0), row.get(1));
+        Ok(keys.into_iter().zip(values).collect())
+    }
+
     /// Who owns each of these phones here.
     async fn phone_owners(&self, phones: &[String]) -> Result<HashMap<String, String>, PgError> {
-        let rows = IMPORT_PHONE_OWNERS
-            .rows(self.client, &[(&phones, Type::TEXT_ARRAY)])
-            .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        self.pairs(&IMPORT_PHONE_OWNERS, phones).await
+    }
+
+    /// The phone of each of these users that is here.
+    async fn phones_of(&self, ids: &[String]) -> Result<HashMap<String, String>, PgError> {
+        self.pairs(&IMPORT_USERS_FOUND, ids).await
     }
 
     async fn write_users(&self, users: &[ImportedUser]) -> Result<Vec<UserImport>, PgError> {
         let ids: Vec<String> = users.iter().map(|u| u.id.as_str().to_owned()).collect();
         let phones: Vec<String> = users.iter().map(|u| u.phone.as_e164().to_owned()).collect();
-        let here: HashMap<String, String> = IMPORT_USERS_FOUND
-            .rows(self.client, &[(&ids, Type::TEXT_ARRAY)])
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+        let here = self.phones_of(&ids).await?;
         let mut outcomes: Vec<Option<UserImport>> = ids
             .iter()
             .zip(&phones)
@@ -138,12 +148,7 @@ impl PgAccountStore<'_> {
 
     async fn write_tokens(&self, tokens: &[ImportedToken]) -> Result<TokensImported, PgError> {
         let ids: Vec<String> = tokens.iter().map(|t| t.user.as_str().to_owned()).collect();
-        let here: HashMap<String, String> = IMPORT_USERS_FOUND
-            .rows(self.client, &[(&ids, Type::TEXT_ARRAY)])
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+        let here = self.phones_of(&ids).await?;
         let owned: Vec<&ImportedToken> = tokens
             .iter()
             .filter(|t| here.get(t.user.as_str()).map(String::as_str) == Some(t.phone.as_e164()))
@@ -177,12 +182,12 @@ impl PgAccountStore<'_> {
         // Counted before the write: the import holds its lock, and a token minted here never
         // has a Go token's hash, so nothing else adds these rows meanwhile.
         let present = IMPORT_TOKENS_FOUND
-            .rows(
+            .row(
                 self.client,
                 &[(&users, Type::TEXT_ARRAY), (&hashes, Type::BYTEA_ARRAY)],
             )
             .await?
-            .len() as u64;
+            .get::<_, i64>(0) as u64;
         let session_ids: Vec<&str> = owned.iter().map(|t| t.session.as_str()).collect();
         let created: Vec<f64> = owned.iter().map(|t| t.created_at as f64).collect();
         let expires: Vec<f64> = owned.iter().map(|t| t.expires_at as f64).collect();

@@ -1,5 +1,7 @@
--- One page of users, newest first, with the total that matches the filters. Reads every shard:
--- an operator call, not a hot path.
+-- One page of users, newest first, with the total that matches the filters, as one row: the
+-- total, then the page's users as arrays (one per column, in page order; no statement answers
+-- more than one row: ARCHITECTURE.md, the invariants). Reads every shard: an operator call, not
+-- a hot path.
 -- $1 phone LIKE pattern (`+9891%`, or `%9891%` anywhere: the trigram index of migration 0005
 -- serves both), $2 created from (date), $3 created to (date, inclusive), $4 limit, $5 offset
 WITH filtered AS (
@@ -11,7 +13,9 @@ WITH filtered AS (
     SELECT * FROM filtered ORDER BY created_at DESC, id LIMIT $4 OFFSET $5
 )
 SELECT (SELECT count(*) FROM filtered)::int8,
-       p.id::text, p.phone, p.scope,
-       extract(epoch FROM p.created_at)::int8, extract(epoch FROM p.updated_at)::int8
-FROM (SELECT 1) AS one LEFT JOIN page p ON true
-ORDER BY p.created_at DESC, p.id
+       coalesce(array_agg(p.id::text ORDER BY p.created_at DESC, p.id), '{}'),
+       coalesce(array_agg(p.phone ORDER BY p.created_at DESC, p.id), '{}'),
+       coalesce(array_agg(p.scope ORDER BY p.created_at DESC, p.id), '{}'),
+       coalesce(array_agg(extract(epoch FROM p.created_at)::int8 ORDER BY p.created_at DESC, p.id), '{}'),
+       coalesce(array_agg(extract(epoch FROM p.updated_at)::int8 ORDER BY p.created_at DESC, p.id), '{}')
+FROM page p
