@@ -41,10 +41,13 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
         settings: &otp.settings,
         hmac_secret: &otp.hmac_secret,
     };
+    let accept_language = ctx.header("accept-language");
     let input = SendOtpInput {
         phone: &body.phone_number,
         session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
         client_ip: &ctx.client_ip,
+        locale: body.locale.as_deref(),
+        accept_language: accept_language.as_deref(),
     };
     let sent = send_use_case(&deps, &input)
         .await

@@ -14,6 +14,9 @@ pub struct SendOtpBody {
     pub phone_number: String,
     #[serde(default)]
     pub session_id: Option<String>,
+    /// The SMS's language (`es`, `pt-BR`); `Accept-Language` when absent.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

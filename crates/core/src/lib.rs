@@ -44,6 +44,7 @@ pub mod routes;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+pub mod sms_text;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;

@@ -3,6 +3,7 @@
 //! Parsing lives here, not in the worker, so every default and bound is tested natively.
 
 use crate::phone::{PhoneNumber, Region};
+use crate::sms_text::SmsText;
 
 /// Every tunable of the OTP flows and the tokens they issue.
 #[derive(Debug, Clone)]
@@ -41,8 +42,8 @@ pub struct Settings {
     pub default_region: Option<Region>,
     /// Fixed codes for app-store review and staging; empty (off) by default.
     pub test_numbers: Vec<(PhoneNumber, String)>,
-    /// Message text; `{code}` and `{minutes}` are filled in.
-    pub sms_template: String,
+    /// How the SMS is written: its template by language, and the autofill lines.
+    pub sms_text: SmsText,
     pub access_token_ttl_secs: u32,
     pub refresh_token_ttl_secs: u32,
     /// A used refresh token presented again within this many seconds is a retry, not a theft.
@@ -121,10 +122,12 @@ impl Settings {
             denied_calling_codes: codes("SMS_DENIED_CALLING_CODES")?.unwrap_or_default(),
             default_region,
             test_numbers,
-            sms_template: text(
-                "SMS_TEMPLATE",
-                "Your code is {code}. It expires in {minutes} minutes.",
-            ),
+            sms_text: SmsText::new(
+                get("SMS_TEMPLATE").filter(|v| !v.is_empty()),
+                get("SMS_TEMPLATES").as_deref(),
+                get("SMS_ORIGIN_DOMAIN").filter(|v| !v.trim().is_empty()),
+                get("SMS_ANDROID_APP_HASH").filter(|v| !v.trim().is_empty()),
+            )?,
             access_token_ttl_secs: number("ACCESS_TOKEN_TTL_SECONDS", 900, 60, 86_400)?,
             refresh_token_ttl_secs: number(
                 "REFRESH_TOKEN_TTL_SECONDS",
@@ -165,12 +168,11 @@ impl Settings {
             .map(|(_, code)| code.as_str())
     }
 
-    /// The SMS text for a code.
-    pub fn message_for(&self, code: &str) -> String {
+    /// The SMS text for a code, in the first of `languages` (most preferred first) that has a
+    /// template.
+    pub fn message_for(&self, code: &str, languages: &[String]) -> String {
         let minutes = self.code_ttl_secs.div_ceil(60);
-        self.sms_template
-            .replace("{code}", code)
-            .replace("{minutes}", &minutes.to_string())
+        self.sms_text.render(code, minutes, languages)
     }
 }
 
@@ -316,6 +318,7 @@ mod tests {
             ("OTP_TTL_SECONDS", "90"),
         ])
         .unwrap();
-        assert_eq!(s.message_for("123456"), "123456 is your code (2 min)");
+        assert_eq!(s.message_for("123456", &[]), "123456 is your code (2 min)");
+        assert!(settings(&[("SMS_ORIGIN_DOMAIN", "not a host")]).is_err());
     }
 }

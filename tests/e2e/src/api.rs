@@ -45,6 +45,22 @@ impl Client {
 
     /// POSTs raw bytes as JSON.
     pub async fn post_raw(&self, path: &str, body: Vec<u8>, cookie: Option<&str>) -> Reply {
+        let cookie: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        self.post_bytes(path, body, &cookie).await
+    }
+
+    /// POSTs JSON with extra request headers.
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        self.post_bytes(path, body.to_string().into_bytes(), headers)
+            .await
+    }
+
+    async fn post_bytes(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Reply {
         let mut request = self
             .http
             .post(format!("{}{path}", self.base))
@@ -52,8 +68,8 @@ impl Client {
             .header("cf-connecting-ip", &self.ip)
             .timeout(Duration::from_secs(20))
             .body(body);
-        if let Some(cookie) = cookie {
-            request = request.header("cookie", cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let response = request
             .send()

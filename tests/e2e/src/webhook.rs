@@ -20,6 +20,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 struct State {
     /// Codes accepted per phone, oldest first.
     codes: HashMap<String, Vec<String>>,
+    /// The text of the latest message per phone.
+    messages: HashMap<String, String>,
     /// Phones whose deliveries the receiver refuses (HTTP 500), to test provider failures.
     failing: HashSet<String>,
     /// Deliveries refused for a bad or stale signature.
@@ -79,6 +81,13 @@ impl Receiver {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// The latest code `phone` received and the whole text it came in.
+    pub fn latest_message(&self, phone: &str) -> (String, String) {
+        let code = self.latest(phone);
+        let state = self.state.lock().unwrap();
+        (code, state.messages[phone].clone())
     }
 
     /// How many codes `phone` has received.
@@ -171,6 +180,8 @@ fn handle(
         return "500 Internal Server Error";
     }
     state.delivered += 1;
+    let text = message["message"].as_str().unwrap_or_default().to_owned();
+    state.messages.insert(to.to_owned(), text);
     state
         .codes
         .entry(to.to_owned())

@@ -15,12 +15,17 @@ use crate::ports::{
 use crate::secrets::uniform_digits;
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
+use crate::sms_text::{accepted_languages, is_language_tag};
 
 /// What the client sent.
 pub struct SendOtpInput<'a> {
     pub phone: &'a str,
     pub session_id: Option<&'a str>,
     pub client_ip: &'a str,
+    /// The language the SMS is asked in (`locale` of the body), before `accept_language`.
+    pub locale: Option<&'a str>,
+    /// The request's `Accept-Language` header.
+    pub accept_language: Option<&'a str>,
 }
 
 /// What the client gets back.
@@ -41,6 +46,8 @@ pub enum SendOtpError {
     CountryNotAllowed,
     #[error("invalid session id: {0}")]
     InvalidSession(MalformedSessionId),
+    #[error("locale is not a language tag")]
+    InvalidLocale,
     #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
     Limited { limit: Limit, retry_after_secs: u32 },
     #[error(transparent)]
@@ -70,6 +77,7 @@ pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
     if !settings.may_send_to(phone.calling_code()) {
         return Err(SendOtpError::CountryNotAllowed);
     }
+    let languages = languages(input)?;
     let session = match input.session_id {
         Some(given) => SessionId::parse(given).map_err(SendOtpError::InvalidSession)?,
         None => SessionId::generate(deps.rng).map_err(|_| SendOtpError::Random)?,
@@ -111,7 +119,11 @@ pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
     if test_code.is_none() {
         if let Err(err) = deps
             .sms
-            .send(&phone, &settings.message_for(code.as_str()), code.as_str())
+            .send(
+                &phone,
+                &settings.message_for(code.as_str(), &languages),
+                code.as_str(),
+            )
             .await
         {
             // Leave no code behind that nobody received, and let the user retry at once.
@@ -128,6 +140,25 @@ pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
     })
 }
 
+/// The languages the SMS may be written in, most preferred first: the body's `locale`, then
+/// `Accept-Language`. A `locale` that is not a language tag is refused (a header is only read).
+fn languages(input: &SendOtpInput<'_>) -> Result<Vec<String>, SendOtpError> {
+    let mut languages = Vec::new();
+    if let Some(locale) = input.locale {
+        if !is_language_tag(&locale.to_ascii_lowercase()) {
+            return Err(SendOtpError::InvalidLocale);
+        }
+        languages.push(locale.to_owned());
+    }
+    languages.extend(
+        input
+            .accept_language
+            .map(accepted_languages)
+            .unwrap_or_default(),
+    );
+    Ok(languages)
+}
+
 impl SendOtpError {
     pub fn problem(&self) -> Problem {
         let body = |code, message: &str| ErrorBody::new(code, message);
@@ -141,6 +172,10 @@ impl SendOtpError {
             ),
             SendOtpError::InvalidSession(why) => Problem::new(
                 body(ErrorCode::InvalidRequest, "invalid session_id").with_details(why.to_string()),
+            ),
+            SendOtpError::InvalidLocale => Problem::new(
+                body(ErrorCode::InvalidRequest, "invalid locale")
+                    .with_details("locale must be a language tag such as es or pt-BR"),
             ),
             SendOtpError::Limited {
                 limit,

@@ -45,6 +45,8 @@ fn send<S: OtpStore, R: SecureRandom>(
         phone: PHONE,
         session_id,
         client_ip: "192.0.2.1",
+        locale: None,
+        accept_language: None,
     };
     block_on(send_otp(&deps, &input))
 }
@@ -179,6 +181,8 @@ fn bad_input_is_refused_before_anything_is_stored_or_sent() {
         phone: "+1 not a number",
         session_id: None,
         client_ip: "192.0.2.1",
+        locale: None,
+        accept_language: None,
     };
     let error = block_on(send_otp(&deps, &input)).unwrap_err();
     assert!(matches!(error, SendOtpError::InvalidPhone(_)));
@@ -220,4 +224,36 @@ fn a_store_that_is_down_is_503_and_sends_nothing() {
     assert_eq!(error.problem().body.code, ErrorCode::ServiceUnavailable);
     assert_eq!(error.problem().body.http_status(), 503);
     assert!(w.sms.sent().is_empty());
+}
+
+#[test]
+fn the_sms_speaks_the_asked_language_and_a_bad_locale_sends_nothing() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[("SMS_ORIGIN_DOMAIN", "example.com")]);
+    let deps = SendOtpDeps {
+        store: &store,
+        sms: &w.sms,
+        rng: &w.rng,
+        settings: &s,
+        hmac_secret: SECRET,
+    };
+    let input = |locale, accept_language| SendOtpInput {
+        phone: PHONE,
+        session_id: None,
+        client_ip: "192.0.2.1",
+        locale,
+        accept_language,
+    };
+    block_on(send_otp(&deps, &input(None, Some("fr-CA, en;q=0.5")))).unwrap();
+    let sent = w.sms.sent();
+    let code = &sent[0].code;
+    assert_eq!(
+        sent[0].message,
+        format!("Votre code est {code}. Il expire dans 2 minutes.\n\n@example.com #{code}")
+    );
+    let refused = block_on(send_otp(&deps, &input(Some("<b>"), None))).unwrap_err();
+    assert_eq!(refused, SendOtpError::InvalidLocale);
+    assert_eq!(refused.problem().body.code, ErrorCode::InvalidRequest);
+    assert_eq!(w.sms.sent().len(), 1, "a bad locale sends nothing");
 }
