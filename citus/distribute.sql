@@ -31,7 +31,7 @@ SELECT create_distributed_table('legacy_refresh_tokens', 'token_hash')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'legacy_refresh_tokens'::regclass);
 COMMIT;
 
--- The account writes of migration 0004, each distributed by its first argument (the user id)
+-- The account writes of migrations 0004 and 0007, each distributed by its first argument (the user id)
 -- and co-located with users: a call is delegated whole to the worker holding that user's
 -- shards. Outside the tables' transaction: Citus propagates a function to the workers only in
 -- a transaction that has not yet run parallel commands.
@@ -41,3 +41,4 @@ SELECT create_distributed_function('account_logout(uuid, bytea, text, text, text
 SELECT create_distributed_function('account_revoke_session(uuid, text, float8, text, text, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_revoke_own_session(uuid, text, float8, text, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_set_scope(uuid, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_admin_set_scope(uuid, text, uuid)', '$1', colocate_with => 'users');

@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::postgres;
 use auth_adapters::pg::PgAccountStore;
-use auth_core::account::{User, UserId};
+use auth_core::account::{Scope, User, UserId};
 use auth_core::admin::UserQuery;
 use auth_core::ports::{
     AccountStore, BackendError, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome,
@@ -95,6 +95,21 @@ impl AccountStore for HyperdriveAccounts<'_> {
         session: &SessionId,
     ) -> Result<Option<User>, BackendError> {
         self.on_one_connection(async |store| store.profile(user, session).await)
+            .await
+    }
+
+    async fn set_scope_by(
+        &self,
+        user: &UserId,
+        scope: &Scope,
+        admin: &UserId,
+    ) -> Result<Option<User>, BackendError> {
+        self.on_one_connection(async |store| store.set_scope_by(user, scope, admin).await)
+            .await
+    }
+
+    async fn user_sessions(&self, user: &UserId) -> Result<Vec<SessionInfo>, BackendError> {
+        self.on_one_connection(async |store| store.user_sessions(user).await)
             .await
     }
 

@@ -5,7 +5,7 @@ use crate::cookies;
 use crate::outcome::Outcome;
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use auth_core::ports::Clock;
-use auth_core::ports::User;
+use auth_core::ports::{SessionInfo, User};
 use auth_core::time::rfc3339;
 use auth_core::usecases::IssuedTokens;
 use serde_json::{json, Value};
@@ -18,6 +18,18 @@ pub fn user_json(user: &User) -> Value {
         "scope": user.scope.as_str(),
         "created_at": rfc3339(user.created_at),
         "updated_at": rfc3339(user.updated_at),
+    })
+}
+
+/// A session as the contract shows it (the caller's own list adds `current`).
+pub fn session_json(session: &SessionInfo) -> Value {
+    json!({
+        "id": session.id.as_str(),
+        "created_at": rfc3339(session.created_at),
+        "last_used_at": rfc3339(session.last_used_at),
+        "expires_at": rfc3339(session.expires_at),
+        "user_agent": session.user_agent,
+        "ip": session.ip,
     })
 }
 

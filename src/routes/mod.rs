@@ -39,7 +39,9 @@ async fn run(route: RouteId, ctx: &Ctx) -> Handled {
         RouteId::ListSessions => sessions::list(ctx).await,
         RouteId::RevokeSession => sessions::revoke(ctx).await,
         RouteId::Profile => users::profile(ctx).await,
-        RouteId::ListUsers | RouteId::GetUser => users::admin(ctx).await,
+        RouteId::ListUsers | RouteId::GetUser | RouteId::SetUserScope | RouteId::UserSessions => {
+            users::admin(ctx).await
+        }
         RouteId::Jwks => documents::jwks(ctx).await,
         RouteId::OpenApi => documents::openapi(ctx),
         RouteId::Metrics => documents::metrics(ctx).await,

@@ -3,10 +3,10 @@
 use crate::context::Ctx;
 use crate::extract::{self, session_gone};
 use crate::outcome::{Handled, Outcome};
+use crate::responses::session_json;
 use auth_core::error::ErrorCode;
 use auth_core::ports::{AccountStore, RevokeOutcome};
 use auth_core::session::SessionId;
-use auth_core::time::rfc3339;
 use serde_json::json;
 
 /// The caller's live sessions.
@@ -22,15 +22,9 @@ pub async fn list(ctx: &Ctx) -> Handled {
     let sessions: Vec<_> = sessions
         .iter()
         .map(|s| {
-            json!({
-                "id": s.id.as_str(),
-                "created_at": rfc3339(s.created_at),
-                "last_used_at": rfc3339(s.last_used_at),
-                "expires_at": rfc3339(s.expires_at),
-                "user_agent": s.user_agent,
-                "ip": s.ip,
-                "current": s.id == caller.session,
-            })
+            let mut shown = session_json(s);
+            shown["current"] = json!(s.id == caller.session);
+            shown
         })
         .collect();
     Ok(Outcome::json(200, &json!({ "sessions": sessions }))?.for_user(user))

@@ -1,11 +1,13 @@
-//! `GET /api/v1/users/profile`, and for the `superadmin` scope `GET /api/v1/users` and
-//! `GET /api/v1/users/{id}`.
+//! `GET /api/v1/users/profile`, and for the `superadmin` scope `GET /api/v1/users`,
+//! `GET /api/v1/users/{id}`, `POST /api/v1/users/{id}/scope` and
+//! `GET /api/v1/users/{id}/sessions`.
 
 use crate::context::Ctx;
 use crate::extract::{self, session_gone};
 use crate::outcome::{Handled, Outcome};
-use crate::responses::user_json;
+use crate::responses::{session_json, user_json};
 use auth_core::admin::UserQuery;
+use auth_core::bodies::ScopeBody;
 use auth_core::error::{ErrorBody, ErrorCode};
 use auth_core::ports::AccountStore;
 use auth_core::profile::ApiProfile;
@@ -37,8 +39,17 @@ pub async fn admin(ctx: &Ctx) -> Handled {
     .map_err(|why| {
         Outcome::error(ErrorBody::new(ErrorCode::InvalidRequest, "invalid query").with_details(why))
     })?;
-    let request = match (ctx.route.id, ctx.id.as_deref()) {
-        (RouteId::GetUser, Some(id)) => AdminRequest::Get(id),
+    let body: Option<ScopeBody> = match ctx.route.id {
+        RouteId::SetUserScope => Some(ctx.json()?),
+        _ => None,
+    };
+    let request = match (ctx.route.id, ctx.id.as_deref(), &body) {
+        (RouteId::GetUser, Some(id), _) => AdminRequest::Get(id),
+        (RouteId::SetUserScope, Some(id), Some(body)) => AdminRequest::SetScope {
+            id,
+            scope: &body.scope,
+        },
+        (RouteId::UserSessions, Some(id), _) => AdminRequest::Sessions(id),
         _ => AdminRequest::List(&query),
     };
     let answer = ctx
@@ -49,6 +60,10 @@ pub async fn admin(ctx: &Ctx) -> Handled {
         .await;
     let outcome = match answer {
         Ok(AdminAnswer::User(user)) => Outcome::json(200, &json!({ "user": user_json(&user) }))?,
+        Ok(AdminAnswer::Sessions(sessions)) => Outcome::json(
+            200,
+            &json!({ "sessions": sessions.iter().map(session_json).collect::<Vec<_>>() }),
+        )?,
         Ok(AdminAnswer::Page(page)) => Outcome::json(
             200,
             &json!({

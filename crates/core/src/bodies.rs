@@ -19,6 +19,12 @@ pub struct SendOtpBody {
     pub locale: Option<String>,
 }
 
+/// `POST /api/v1/users/{id}/scope`.
+#[derive(Debug, Deserialize)]
+pub struct ScopeBody {
+    pub scope: String,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct LoginBody {
     pub phone_number: String,

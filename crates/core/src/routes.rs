@@ -47,6 +47,8 @@ pub enum RouteId {
     Profile,
     ListUsers,
     GetUser,
+    SetUserScope,
+    UserSessions,
     Jwks,
     Metrics,
     OpenApi,
@@ -146,6 +148,10 @@ pub const ROUTES: &[Route] = &[
     route(RouteId::Profile, Get, "/api/v1/users/profile").with_credential(Bearer),
     route(RouteId::ListUsers, Get, "/api/v1/users").with_credential(Bearer),
     route(RouteId::GetUser, Get, "/api/v1/users/{id}").with_credential(Bearer),
+    route(RouteId::SetUserScope, Post, "/api/v1/users/{id}/scope")
+        .posting_json()
+        .with_credential(Bearer),
+    route(RouteId::UserSessions, Get, "/api/v1/users/{id}/sessions").with_credential(Bearer),
     route(RouteId::Jwks, Get, "/.well-known/jwks.json"),
     route(RouteId::Metrics, Get, "/metrics").with_credential(MetricsToken),
     route(RouteId::OpenApi, Get, "/openapi.yaml"),

@@ -108,6 +108,17 @@ impl Client {
         self.post("/api/v1/auth/send-otp", body).await
     }
 
+    /// Sends a code to `phone`, logs in with it, and answers the login body (both must work).
+    pub async fn logged_in(&self, phone: &str) -> Value {
+        let sent = self.send_otp(phone, None).await;
+        assert_eq!(sent.status, 200, "{:?}", sent.body);
+        let session = sent.body["session_id"].as_str().unwrap().to_owned();
+        let code = crate::webhook::receiver().latest(phone);
+        let login = self.login(phone, &code, &session).await;
+        assert_eq!(login.status, 200, "{:?}", login.body);
+        login.body
+    }
+
     pub async fn login(&self, phone: &str, otp: &str, session_id: &str) -> Reply {
         self.post(
             "/api/v1/auth/login",

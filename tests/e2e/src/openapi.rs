@@ -21,21 +21,26 @@ fn parse(text: &str) -> Value {
     serde_yaml::from_str(text).expect("the OpenAPI document parses")
 }
 
-/// The path template a concrete path belongs to.
+/// The path template a concrete path belongs to: the document's own path when it has it (so
+/// `/api/v1/users/profile` is not a user id), else the template whose segments match, a
+/// `{name}` segment taking any one non-empty segment.
 fn template(doc: &Value, path: &str) -> String {
     let path = path.split('?').next().unwrap_or(path);
     if doc["paths"].get(path).is_some() {
         return path.to_owned();
     }
-    for (prefix, template) in [
-        ("/api/v1/auth/sessions/", "/api/v1/auth/sessions/{id}"),
-        ("/api/v1/users/", "/api/v1/users/{id}"),
-    ] {
-        if path.starts_with(prefix) {
-            return template.to_owned();
-        }
-    }
-    path.to_owned()
+    let matches = |template: &str| {
+        let (t, p): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len()
+            && t.iter()
+                .zip(&p)
+                .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+    };
+    doc["paths"]
+        .as_object()
+        .and_then(|paths| paths.keys().find(|t| matches(t)).cloned())
+        .unwrap_or_else(|| path.to_owned())
 }
 
 /// Follows a local `$ref` (`#/components/...`) to its target.

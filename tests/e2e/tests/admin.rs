@@ -2,18 +2,8 @@
 //! the database on every request; pagination and filters validated.
 
 use e2e::api::{random_phone, Client};
-use e2e::webhook::receiver;
 use e2e::{base_url, profile};
 use serde_json::Value;
-
-async fn login(c: &Client, phone: &str) -> Value {
-    let sent = c.send_otp(phone, None).await;
-    assert_eq!(sent.status, 200, "{:?}", sent.body);
-    let session = sent.body["session_id"].as_str().unwrap().to_owned();
-    let login = c.login(phone, &receiver().latest(phone), &session).await;
-    assert_eq!(login.status, 200, "{:?}", login.body);
-    login.body
-}
 
 async fn get(path: &str, token: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -32,7 +22,7 @@ async fn get(path: &str, token: &str) -> (u16, Value) {
 async fn only_a_superadmin_lists_and_reads_users_and_the_scope_applies_at_once() {
     let c = Client::new(&base_url());
     let admin_phone = random_phone();
-    let admin = login(&c, &admin_phone).await;
+    let admin = c.logged_in(&admin_phone).await;
     let token = admin["access_token"].as_str().unwrap();
     let (status, body) = get("/api/v1/users", token).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("FORBIDDEN")));
@@ -50,7 +40,7 @@ async fn only_a_superadmin_lists_and_reads_users_and_the_scope_applies_at_once()
 
     // Search by phone prefix finds exactly the users whose number starts with it.
     let other_phone = random_phone();
-    let other = login(&Client::new(&base_url()), &other_phone).await;
+    let other = Client::new(&base_url()).logged_in(&other_phone).await;
     let (status, found) = get(
         &format!("/api/v1/users?search_phone={}", &other_phone[1..]),
         token,

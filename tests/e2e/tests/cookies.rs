@@ -337,7 +337,11 @@ async fn no_cookie_authenticated_state_change_reaches_its_handler_without_the_cs
                     .is_some()
         })
         .collect();
-    assert_eq!(guarded.len(), 3, "refresh, logout and session revoke");
+    assert_eq!(
+        guarded.len(),
+        4,
+        "refresh, logout, session revoke and an admin's scope change"
+    );
     for route in guarded {
         let path = route.template.replace("{id}", "s-0123456789abcdef");
         let url = format!("{base}{path}");

@@ -3,19 +3,8 @@
 
 use e2e::api::{random_phone, Client, Reply};
 use e2e::costs::{gateway_requests, pooled_queries, pooled_queries_since};
-use e2e::webhook::receiver;
 use e2e::{base_url, variants};
 use serde_json::json;
-
-/// Logs `phone` in on `c` and returns the login body.
-async fn login(c: &Client, phone: &str) -> serde_json::Value {
-    let sent = c.send_otp(phone, None).await;
-    assert_eq!(sent.status, 200, "{:?}", sent.body);
-    let session = sent.body["session_id"].as_str().unwrap().to_owned();
-    let login = c.login(phone, &receiver().latest(phone), &session).await;
-    assert_eq!(login.status, 200, "{:?}", login.body);
-    login.body
-}
 
 async fn refresh(c: &Client, token: &str) -> Reply {
     c.post("/api/v1/auth/refresh", json!({"refresh_token": token}))
@@ -44,7 +33,7 @@ async fn profile_status(access_token: &str) -> u16 {
 #[tokio::test]
 async fn a_refresh_rotates_and_a_reused_token_revokes_the_whole_session() {
     let c = Client::new(&base_url());
-    let first = login(&c, &random_phone()).await;
+    let first = c.logged_in(&random_phone()).await;
     let old = first["refresh_token"].as_str().unwrap();
     let rotated = refresh(&c, old).await;
     assert_eq!(rotated.status, 200, "{:?}", rotated.body);
@@ -79,7 +68,7 @@ async fn a_refresh_rotates_and_a_reused_token_revokes_the_whole_session() {
 #[tokio::test]
 async fn a_refresh_never_moves_the_sessions_end() {
     let c = Client::new(&base_url());
-    let first = login(&c, &random_phone()).await;
+    let first = c.logged_in(&random_phone()).await;
     let end = first["refresh_expires_at"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let rotated = refresh(&c, first["refresh_token"].as_str().unwrap()).await;
@@ -92,7 +81,7 @@ async fn a_refresh_never_moves_the_sessions_end() {
 #[tokio::test]
 async fn logout_with_a_rotated_token_is_a_reuse_that_revokes_the_session() {
     let c = Client::new(&base_url());
-    let first = login(&c, &random_phone()).await;
+    let first = c.logged_in(&random_phone()).await;
     let old = first["refresh_token"].as_str().unwrap();
     let rotated = refresh(&c, old).await;
     assert_eq!(rotated.status, 200, "{:?}", rotated.body);
@@ -127,7 +116,7 @@ async fn logout_with_a_rotated_token_is_a_reuse_that_revokes_the_session() {
 #[tokio::test]
 async fn twenty_concurrent_refreshes_of_one_token_succeed_once_and_revoke_the_session() {
     let c = Client::new(&base_url());
-    let body = login(&c, &random_phone()).await;
+    let body = c.logged_in(&random_phone()).await;
     let token = body["refresh_token"].as_str().unwrap().to_owned();
     let tasks: Vec<_> = (0..20)
         .map(|_| {
@@ -160,7 +149,7 @@ async fn twenty_concurrent_refreshes_of_one_token_succeed_once_and_revoke_the_se
 async fn within_the_grace_window_a_retry_of_a_used_token_succeeds() {
     let worker = variants::start("grace", &[("REFRESH_GRACE_SECONDS", "10")]);
     let c = Client::new(&worker.instance.url());
-    let body = login(&c, &random_phone()).await;
+    let body = c.logged_in(&random_phone()).await;
     let token = body["refresh_token"].as_str().unwrap();
     let first = refresh(&c, token).await;
     assert_eq!(first.status, 200);
@@ -187,7 +176,7 @@ async fn within_the_grace_window_a_retry_of_a_used_token_succeeds() {
 #[tokio::test]
 async fn refresh_refuses_bad_tokens_and_another_sessions_id() {
     let c = Client::new(&base_url());
-    let body = login(&c, &random_phone()).await;
+    let body = c.logged_in(&random_phone()).await;
     let token = body["refresh_token"].as_str().unwrap();
     let mismatch = c
         .post(
@@ -260,15 +249,15 @@ async fn logout_ends_this_session_other_sessions_or_all_of_them() {
     );
     let c = Client::new(&worker.instance.url());
     let phone = random_phone();
-    let a = login(&c, &phone).await["refresh_token"]
+    let a = c.logged_in(&phone).await["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    let b = login(&c, &phone).await["refresh_token"]
+    let b = c.logged_in(&phone).await["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    let third = login(&c, &phone).await["refresh_token"]
+    let third = c.logged_in(&phone).await["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -290,7 +279,7 @@ async fn logout_ends_this_session_other_sessions_or_all_of_them() {
     assert_eq!(b3.status, 200, "the caller's own session survives 'others'");
     let b3 = b3.body["refresh_token"].as_str().unwrap().to_owned();
 
-    let d = login(&c, &phone).await["refresh_token"]
+    let d = c.logged_in(&phone).await["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -310,7 +299,7 @@ async fn logout_ends_this_session_other_sessions_or_all_of_them() {
 #[tokio::test]
 async fn refresh_and_logout_each_cost_one_postgres_statement_and_no_redis_call() {
     let c = Client::new(&base_url());
-    let body = login(&c, &random_phone()).await;
+    let body = c.logged_in(&random_phone()).await;
     let token = body["refresh_token"].as_str().unwrap();
     let gateway_before = gateway_requests();
     let before = pooled_queries().await;
@@ -340,7 +329,7 @@ async fn refresh_and_logout_each_cost_one_postgres_statement_and_no_redis_call()
 async fn a_session_left_idle_past_its_limit_ends() {
     let worker = variants::start("idle", &[("SESSION_IDLE_SECONDS", "2")]);
     let c = Client::new(&worker.instance.url());
-    let body = login(&c, &random_phone()).await;
+    let body = c.logged_in(&random_phone()).await;
     let active = refresh(&c, body["refresh_token"].as_str().unwrap()).await;
     assert_eq!(active.status, 200, "a session in use lives on");
     tokio::time::sleep(std::time::Duration::from_millis(3500)).await;

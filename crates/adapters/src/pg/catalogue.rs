@@ -114,6 +114,8 @@ statement!(ROTATE, Delegated("$1"), "rotate.sql");
 statement!(LOGOUT, Delegated("$1"), "logout.sql");
 statement!(GET_USER, Shard("$1"), "get_user.sql");
 statement!(SET_SCOPE, Delegated("$1"), "set_scope.sql");
+statement!(ADMIN_SET_SCOPE, Delegated("$1"), "admin_set_scope.sql");
+statement!(USER_SESSIONS, Shard("$1"), "user_sessions.sql");
 statement!(LIST_USERS, FansOut, "list_users.sql");
 statement!(SCHEMA_VERSION, Coordinator, "schema_version.sql");
 statement!(LEGACY_TOKEN_OWNER, Shard("$1"), "legacy_token_owner.sql");
@@ -147,6 +149,8 @@ pub const ALL: &[&Statement] = &[
     &LOGOUT,
     &GET_USER,
     &SET_SCOPE,
+    &ADMIN_SET_SCOPE,
+    &USER_SESSIONS,
     &LIST_USERS,
     &SCHEMA_VERSION,
     &LEGACY_TOKEN_OWNER,

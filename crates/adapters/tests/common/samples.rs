@@ -73,6 +73,8 @@ pub fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)
         "LOGOUT" => vec![text(user), bytes(1), text("others"), null(), null()],
         "GET_USER" => vec![text(user)],
         "SET_SCOPE" => vec![text(user), text("superadmin")],
+        "ADMIN_SET_SCOPE" => vec![text(user), text("admin"), text(other)],
+        "USER_SESSIONS" => vec![text(user)],
         "LIST_USERS" => vec![null(), null(), null(), int(10), int(0)],
         "SCHEMA_VERSION" => vec![],
         "LEGACY_TOKEN_OWNER" => vec![bytes(3)],

@@ -27,7 +27,12 @@ fn every_cookie_authenticated_state_change_needs_the_csrf_proof() {
     let ids: Vec<RouteId> = guarded.iter().map(|r| r.id).collect();
     assert_eq!(
         ids,
-        [RouteId::Refresh, RouteId::Logout, RouteId::RevokeSession],
+        [
+            RouteId::Refresh,
+            RouteId::Logout,
+            RouteId::RevokeSession,
+            RouteId::SetUserScope
+        ],
         "the state changes a cookie can authenticate"
     );
     for route in guarded {

@@ -104,6 +104,20 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<Option<UserId>, BackendError>>;
     /// One user by id, for an admin (who is authorized by the caller, in core).
     fn find_user(&self, id: &UserId) -> impl Future<Output = Result<Option<User>, BackendError>>;
+    /// A superadmin's change of a user's scope, audited with the acting admin; `None` when
+    /// there is no such user. (The admin is authorized by the caller, in core.)
+    fn set_scope_by(
+        &self,
+        user: &UserId,
+        scope: &Scope,
+        admin: &UserId,
+    ) -> impl Future<Output = Result<Option<User>, BackendError>>;
+    /// The live sessions of any user, newest use first, for an admin (authorized by the
+    /// caller, in core); empty for a user without any, or no such user.
+    fn user_sessions(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Vec<SessionInfo>, BackendError>>;
     /// One page of users, newest first, with the total that matches the filters.
     fn list_users(&self, query: &UserQuery)
         -> impl Future<Output = Result<UserPage, BackendError>>;

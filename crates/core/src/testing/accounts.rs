@@ -282,21 +282,7 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
         if !st.touch_live(user, session, now, self.idle_secs) {
             return Ok(None);
         }
-        let mut live: Vec<SessionInfo> = st
-            .sessions
-            .iter()
-            .filter(|((u, _), s)| u == user && !s.revoked && s.expires_at > now)
-            .map(|((_, id), s)| SessionInfo {
-                id: id.clone(),
-                created_at: s.created_at,
-                last_used_at: s.last_used_at,
-                expires_at: s.expires_at,
-                user_agent: s.user_agent.clone(),
-                ip: s.ip.clone(),
-            })
-            .collect();
-        live.sort_by(|a, b| (b.last_used_at, a.id.as_str()).cmp(&(a.last_used_at, b.id.as_str())));
-        live.truncate(100);
+        let live = live_sessions_of(&st, user, now);
         Ok(Some(live))
     }
 
@@ -317,6 +303,27 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
         } else {
             RevokeOutcome::Revoked
         })
+    }
+
+    async fn set_scope_by(
+        &self,
+        user: &UserId,
+        scope: &Scope,
+        _admin: &UserId,
+    ) -> Result<Option<User>, BackendError> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        Ok(st.users.get_mut(user).map(|u| {
+            u.scope = scope.clone();
+            u.updated_at = now;
+            u.clone()
+        }))
+    }
+
+    async fn user_sessions(&self, user: &UserId) -> Result<Vec<SessionInfo>, BackendError> {
+        let now = self.clock.now();
+        let st = self.state.borrow();
+        Ok(live_sessions_of(&st, user, now))
     }
 
     async fn legacy_token_owner(&self, hash: &[u8; 32]) -> Result<Option<UserId>, BackendError> {
@@ -350,6 +357,27 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
 }
 
 /// SQL's `LIKE` for the patterns the listing builds: `text%` or `%text%` (no other wildcard).
+/// The sessions list of `sessions.sql` and `user_sessions.sql`: not revoked, not expired,
+/// newest use first, at most 100.
+fn live_sessions_of(st: &State, user: &UserId, now: i64) -> Vec<SessionInfo> {
+    let mut live: Vec<SessionInfo> = st
+        .sessions
+        .iter()
+        .filter(|((u, _), s)| u == user && !s.revoked && s.expires_at > now)
+        .map(|((_, id), s)| SessionInfo {
+            id: id.clone(),
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            expires_at: s.expires_at,
+            user_agent: s.user_agent.clone(),
+            ip: s.ip.clone(),
+        })
+        .collect();
+    live.sort_by(|a, b| (b.last_used_at, a.id.as_str()).cmp(&(a.last_used_at, b.id.as_str())));
+    live.truncate(100);
+    live
+}
+
 fn like(value: &str, pattern: &str) -> bool {
     match (pattern.strip_prefix('%'), pattern.strip_suffix('%')) {
         (Some(inner), Some(_)) => value.contains(inner.trim_end_matches('%')),

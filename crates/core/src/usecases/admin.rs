@@ -1,13 +1,14 @@
-//! The admin endpoints: `GET /api/v1/users` and `GET /api/v1/users/{id}`. The caller must hold
+//! The admin endpoints: `GET /api/v1/users` and `GET /api/v1/users/{id}`, and for a superadmin
+//! `POST /api/v1/users/{id}/scope` and `GET /api/v1/users/{id}/sessions`. The caller must hold
 //! a live session, and its scope, read from the store on each request (so an operator's change
-//! applies at once), must be allowed to administer: that decision is [`Scope::may_administer`],
-//! here in core, never in SQL.
+//! applies at once), must be allowed to administer: that decision is [`Scope::may_administer`]
+//! (and the profile's reading of it for the reads), here in core, never in SQL.
 
 use super::Problem;
 use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::error::{ErrorBody, ErrorCode};
-use crate::ports::{AccountStore, BackendError, UserPage};
+use crate::ports::{AccountStore, BackendError, SessionInfo, UserPage};
 use crate::profile::ApiProfile;
 use crate::session::SessionId;
 
@@ -17,12 +18,20 @@ pub enum AdminRequest<'a> {
     List(&'a UserQuery),
     /// One user, by the path's `{id}` as given (anything that is not a user id is not found).
     Get(&'a str),
+    /// A superadmin sets a user's scope (the body's `scope`, as given).
+    SetScope {
+        id: &'a str,
+        scope: &'a str,
+    },
+    /// A superadmin reads a user's live sessions.
+    Sessions(&'a str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminAnswer {
     User(User),
     Page(UserPage),
+    Sessions(Vec<SessionInfo>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +42,8 @@ pub enum AdminError {
     Forbidden(Scope),
     #[error("no such user")]
     NoSuchUser,
+    #[error("not a scope")]
+    BadScope,
     #[error(transparent)]
     Backend(BackendError),
 }
@@ -51,10 +62,28 @@ pub async fn admin<A: AccountStore>(
         .await
         .map_err(AdminError::Backend)?
         .ok_or(AdminError::SessionGone)?;
-    if !profile.may_administer(&me.scope) {
+    // Changing a scope and reading a user's sessions are a superadmin's, under every profile.
+    let superadmin_only = matches!(
+        request,
+        AdminRequest::SetScope { .. } | AdminRequest::Sessions(_)
+    );
+    if !profile.may_administer(&me.scope) || (superadmin_only && !me.scope.may_administer()) {
         return Err(AdminError::Forbidden(me.scope));
     }
     match request {
+        AdminRequest::SetScope { id, scope } => {
+            let scope = Scope::parse(scope).map_err(|_| AdminError::BadScope)?;
+            let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
+            let changed = accounts.set_scope_by(&id, &scope, &me.id).await?;
+            changed.map(AdminAnswer::User).ok_or(AdminError::NoSuchUser)
+        }
+        AdminRequest::Sessions(id) => {
+            let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
+            if accounts.find_user(&id).await?.is_none() {
+                return Err(AdminError::NoSuchUser);
+            }
+            Ok(AdminAnswer::Sessions(accounts.user_sessions(&id).await?))
+        }
         AdminRequest::Get(id) => {
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
             let user = accounts.find_user(&id).await.map_err(AdminError::Backend)?;
@@ -84,6 +113,10 @@ impl AdminError {
                 ErrorBody::new(ErrorCode::Forbidden, "superadmin scope required")
             }
             AdminError::NoSuchUser => ErrorBody::new(ErrorCode::NotFound, "user not found"),
+            AdminError::BadScope => ErrorBody::new(
+                ErrorCode::InvalidRequest,
+                "scope must be empty or lower-case letters and underscores, e.g. admin",
+            ),
             AdminError::Backend(error) => super::backend_body(error),
         })
     }

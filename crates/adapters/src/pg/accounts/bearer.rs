@@ -5,7 +5,8 @@
 
 use super::{user_at, PgAccountStore};
 use crate::pg::catalogue::{
-    Statement, GET_USER, LIST_USERS, PROFILE, REVOKE_OWN_SESSION, REVOKE_SESSION, SESSIONS,
+    Statement, ADMIN_SET_SCOPE, GET_USER, LIST_USERS, PROFILE, REVOKE_OWN_SESSION, REVOKE_SESSION,
+    SESSIONS, USER_SESSIONS,
 };
 use crate::pg::PgError;
 use auth_core::account::{Scope, User, UserId};
@@ -14,6 +15,30 @@ use auth_core::ports::{RevokeOutcome, SessionInfo, UserPage};
 use auth_core::session::SessionId;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Row;
+
+/// A sessions list answered as one row of arrays in step (id, created, last used, expires, user
+/// agent, ip); `None` when the arrays are NULL.
+fn sessions_in(row: &Row) -> Result<Option<Vec<SessionInfo>>, PgError> {
+    let Some(ids) = row.get::<_, Option<Vec<String>>>(0) else {
+        return Ok(None);
+    };
+    let times = |at: usize| row.get::<_, Vec<i64>>(at);
+    let texts = |at: usize| row.get::<_, Vec<Option<String>>>(at);
+    let (created, used, expires) = (times(1), times(2), times(3));
+    let (agents, ips) = (texts(4), texts(5));
+    let mut sessions = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        sessions.push(SessionInfo {
+            id: SessionId::parse(id).map_err(|e| super::malformed(&e))?,
+            created_at: created[i],
+            last_used_at: used[i],
+            expires_at: expires[i],
+            user_agent: agents[i].clone(),
+            ip: ips[i].clone(),
+        });
+    }
+    Ok(Some(sessions))
+}
 
 impl PgAccountStore<'_> {
     /// Runs a statement for the caller's live session, with `more` parameters from `$4` on.
@@ -50,28 +75,33 @@ impl PgAccountStore<'_> {
     ) -> Result<Option<Vec<SessionInfo>>, PgError> {
         let rows = self.for_live_session(&SESSIONS, user, session, &[]).await?;
         // One row of arrays, NULL when the caller's session is not live (it would be listed).
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let Some(ids) = row.get::<_, Option<Vec<String>>>(0) else {
-            return Ok(None);
-        };
-        let times = |at: usize| row.get::<_, Vec<i64>>(at);
-        let texts = |at: usize| row.get::<_, Vec<Option<String>>>(at);
-        let (created, used, expires) = (times(1), times(2), times(3));
-        let (agents, ips) = (texts(4), texts(5));
-        let mut sessions = Vec::with_capacity(ids.len());
-        for (i, id) in ids.iter().enumerate() {
-            sessions.push(SessionInfo {
-                id: SessionId::parse(id).map_err(|e| super::malformed(&e))?,
-                created_at: created[i],
-                last_used_at: used[i],
-                expires_at: expires[i],
-                user_agent: agents[i].clone(),
-                ip: ips[i].clone(),
-            });
-        }
-        Ok(Some(sessions))
+        rows.first().map_or(Ok(None), sessions_in)
+    }
+
+    /// Any user's live sessions, for an admin.
+    pub(super) async fn sessions_of(&self, user: &UserId) -> Result<Vec<SessionInfo>, PgError> {
+        let user = user.as_str();
+        let row = USER_SESSIONS
+            .row(self.client, &[(&user, Type::TEXT)])
+            .await?;
+        Ok(sessions_in(&row)?.unwrap_or_default())
+    }
+
+    /// A superadmin's scope change, audited with the admin.
+    pub(super) async fn admin_set_scope(
+        &self,
+        user: &UserId,
+        scope: &Scope,
+        admin: &UserId,
+    ) -> Result<Option<User>, PgError> {
+        let (user, scope, admin) = (user.as_str(), scope.as_str(), admin.as_str());
+        let params: [(&(dyn ToSql + Sync), Type); 3] = [
+            (&user, Type::TEXT),
+            (&scope, Type::TEXT),
+            (&admin, Type::TEXT),
+        ];
+        let rows = ADMIN_SET_SCOPE.rows(self.client, &params).await?;
+        rows.first().map(|r| user_at(r, 0)).transpose()
     }
 
     pub(super) async fn revoke(

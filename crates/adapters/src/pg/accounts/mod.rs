@@ -140,6 +140,21 @@ impl AccountStore for PgAccountStore<'_> {
         self.legacy_owner(hash).await.map_err(backend)
     }
 
+    async fn set_scope_by(
+        &self,
+        user: &UserId,
+        scope: &Scope,
+        admin: &UserId,
+    ) -> Result<Option<User>, BackendError> {
+        self.admin_set_scope(user, scope, admin)
+            .await
+            .map_err(backend)
+    }
+
+    async fn user_sessions(&self, user: &UserId) -> Result<Vec<SessionInfo>, BackendError> {
+        self.sessions_of(user).await.map_err(backend)
+    }
+
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
         self.user_by_id(id).await.map_err(backend)
     }

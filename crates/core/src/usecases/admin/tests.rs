@@ -100,3 +100,55 @@ fn the_go_profile_lets_an_admin_read_users() {
         Err(AdminError::Forbidden(_))
     ));
 }
+
+/// Setting a scope and reading a user's sessions are a superadmin's alone, under both profiles;
+/// the change applies to the target's next request.
+#[test]
+fn only_a_superadmin_sets_scopes_and_reads_a_users_sessions() {
+    let clock = FixedClock::at(1_900_000_000);
+    let accounts = InMemoryAccounts::new(&clock);
+    let (caller, session) = user(&accounts, 11);
+    let (target, target_session) = user(&accounts, 12);
+    let ask = |request, profile| block_on(admin(&accounts, &caller, &session, request, profile));
+    let set = |scope| AdminRequest::SetScope {
+        id: target.as_str(),
+        scope,
+    };
+    accounts.set_scope(&caller, Scope::parse("admin").unwrap());
+    for profile in [ApiProfile::Native, ApiProfile::OtpAuthV1] {
+        let refused = ask(set("superadmin"), profile).unwrap_err();
+        assert!(matches!(refused, AdminError::Forbidden(_)), "{profile:?}");
+        let refused = ask(AdminRequest::Sessions(target.as_str()), profile).unwrap_err();
+        assert!(matches!(refused, AdminError::Forbidden(_)), "{profile:?}");
+    }
+    accounts.set_scope(&caller, Scope::Superadmin);
+    let Ok(AdminAnswer::User(changed)) = ask(set("admin"), ApiProfile::Native) else {
+        panic!("a superadmin sets a scope");
+    };
+    assert_eq!(changed.scope, Scope::parse("admin").unwrap());
+    let target_now = block_on(accounts.profile(&target, &target_session)).unwrap();
+    assert_eq!(target_now.unwrap().scope, changed.scope, "at once");
+    let bad = ask(set("Admin!"), ApiProfile::Native).unwrap_err();
+    assert_eq!(bad, AdminError::BadScope);
+    assert_eq!(bad.problem().body.http_status(), 400);
+    let nobody = AdminRequest::SetScope {
+        id: "00000000-0000-4000-8000-000000000000",
+        scope: "admin",
+    };
+    assert_eq!(ask(nobody, ApiProfile::Native), Err(AdminError::NoSuchUser));
+
+    let Ok(AdminAnswer::Sessions(listed)) =
+        ask(AdminRequest::Sessions(target.as_str()), ApiProfile::Native)
+    else {
+        panic!("a superadmin reads a user's sessions");
+    };
+    assert_eq!(
+        listed.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        [target_session]
+    );
+    let missing = AdminRequest::Sessions("00000000-0000-4000-8000-000000000000");
+    assert_eq!(
+        ask(missing, ApiProfile::Native),
+        Err(AdminError::NoSuchUser)
+    );
+}

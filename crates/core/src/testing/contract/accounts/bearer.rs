@@ -2,7 +2,7 @@
 //! and what an administrator finds in the users list.
 
 use super::{rotate, Names};
-use crate::account::UserId;
+use crate::account::{Scope, UserId};
 use crate::admin::{Rules, UserQuery};
 use crate::ports::{AccountStore, RevokeOutcome, RotationOutcome, User};
 
@@ -117,4 +117,45 @@ pub(super) async fn users_are_listed_by_phone_prefix_or_anywhere(
     assert!(found.users.iter().all(|u| u.phone.contains(tail)));
     let as_prefix = UserQuery::parse([("search_phone", tail)]).unwrap();
     assert_eq!(store.list_users(&as_prefix).await.unwrap().total, 0);
+}
+
+pub(super) async fn an_admin_sets_a_scope_and_reads_a_users_sessions(
+    store: &impl AccountStore,
+    n: &Names,
+) {
+    let user = n.login(store, 5, 51, 51).await.into_user();
+    n.login(store, 5, 52, 52).await;
+    let admin = n.id(59);
+    let listed = store.user_sessions(&user.id).await.unwrap();
+    let mut ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [n.session(51).as_str(), n.session(52).as_str()]);
+    assert_eq!(
+        store
+            .revoke_session(&user.id, &n.session(51), &n.session(52))
+            .await
+            .unwrap(),
+        RevokeOutcome::Revoked
+    );
+    let left = store.user_sessions(&user.id).await.unwrap();
+    assert_eq!(left.len(), 1, "a revoked session is not listed");
+    assert_eq!(left[0].id, n.session(51));
+    assert!(store.user_sessions(&n.id(77)).await.unwrap().is_empty());
+
+    let scoped = Scope::parse("admin").unwrap();
+    let changed = store
+        .set_scope_by(&user.id, &scoped, &admin)
+        .await
+        .unwrap()
+        .expect("the user exists");
+    assert_eq!(
+        (changed.id.clone(), changed.scope.clone()),
+        (user.id.clone(), scoped)
+    );
+    assert_eq!(store.find_user(&user.id).await.unwrap(), Some(changed));
+    let nobody = store
+        .set_scope_by(&n.id(77), &Scope::Superadmin, &admin)
+        .await
+        .unwrap();
+    assert_eq!(nobody, None);
 }

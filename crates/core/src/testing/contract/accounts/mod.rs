@@ -96,6 +96,8 @@ pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSecond
     a_token_is_found_only_under_the_user_it_names(store, &names(7)).await;
     bearer::a_caller_revokes_its_own_session(store, &names(0)).await;
     bearer::users_are_listed_by_phone_prefix_or_anywhere(store, &names(8)).await;
+    // On phone 5 of the sessions scenario's names: no other scenario's phones or sessions.
+    bearer::an_admin_sets_a_scope_and_reads_a_users_sessions(store, &names(6)).await;
 }
 
 async fn the_first_login_creates_the_user_and_later_ones_find_it(
