@@ -1,9 +1,10 @@
 //! The account store in memory, with the semantics of the catalogue's statements
 //! (`auth_adapters`' `pg/sql/`): the phone's claim, the login write, rotation with reuse
 //! detection and a grace window, logout scopes, the live-session check (with idle expiry) that
-//! every bearer call makes, and the admin reads. `contract::account_store` holds both to one
-//! behaviour.
+//! every bearer call makes; its admin side is in `admin_reads.rs`. `contract::account_store`
+//! holds the double and the real store to one behaviour.
 
+use super::admin_reads::live_sessions_of;
 use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::ports::{
@@ -12,7 +13,6 @@ use crate::ports::{
 };
 use crate::secrets::{PresentedToken, RefreshToken};
 use crate::session::SessionId;
-use crate::time::rfc3339;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -91,7 +91,7 @@ impl Session {
 }
 
 pub struct InMemoryAccounts<'c, C: Clock> {
-    clock: &'c C,
+    pub(super) clock: &'c C,
     idle_secs: i64,
     pub(super) state: RefCell<State>,
 }
@@ -311,13 +311,7 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
         scope: &Scope,
         _admin: &UserId,
     ) -> Result<Option<User>, BackendError> {
-        let now = self.clock.now();
-        let mut st = self.state.borrow_mut();
-        Ok(st.users.get_mut(user).map(|u| {
-            u.scope = scope.clone();
-            u.updated_at = now;
-            u.clone()
-        }))
+        Ok(self.scope_set_by_admin(user, scope))
     }
 
     async fn user_sessions(&self, user: &UserId) -> Result<Vec<SessionInfo>, BackendError> {
@@ -335,53 +329,6 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
     }
 
     async fn list_users(&self, q: &UserQuery) -> Result<UserPage, BackendError> {
-        let st = self.state.borrow();
-        let day = |at: UnixSeconds| rfc3339(at)[..10].to_owned();
-        let mut matching: Vec<User> = st
-            .users
-            .values()
-            .filter(|u| q.phone_like.as_ref().is_none_or(|p| like(&u.phone, p)))
-            .filter(|u| q.date_from.as_ref().is_none_or(|d| day(u.created_at) >= *d))
-            .filter(|u| q.date_to.as_ref().is_none_or(|d| day(u.created_at) <= *d))
-            .cloned()
-            .collect();
-        matching.sort_by(|a, b| (b.created_at, &a.id).cmp(&(a.created_at, &b.id)));
-        let total = matching.len() as u64;
-        let users = matching
-            .into_iter()
-            .skip(q.offset() as usize)
-            .take(q.limit as usize)
-            .collect();
-        Ok(UserPage { users, total })
-    }
-}
-
-/// SQL's `LIKE` for the patterns the listing builds: `text%` or `%text%` (no other wildcard).
-/// The sessions list of `sessions.sql` and `user_sessions.sql`: not revoked, not expired,
-/// newest use first, at most 100.
-fn live_sessions_of(st: &State, user: &UserId, now: i64) -> Vec<SessionInfo> {
-    let mut live: Vec<SessionInfo> = st
-        .sessions
-        .iter()
-        .filter(|((u, _), s)| u == user && !s.revoked && s.expires_at > now)
-        .map(|((_, id), s)| SessionInfo {
-            id: id.clone(),
-            created_at: s.created_at,
-            last_used_at: s.last_used_at,
-            expires_at: s.expires_at,
-            user_agent: s.user_agent.clone(),
-            ip: s.ip.clone(),
-        })
-        .collect();
-    live.sort_by(|a, b| (b.last_used_at, a.id.as_str()).cmp(&(a.last_used_at, b.id.as_str())));
-    live.truncate(100);
-    live
-}
-
-fn like(value: &str, pattern: &str) -> bool {
-    match (pattern.strip_prefix('%'), pattern.strip_suffix('%')) {
-        (Some(inner), Some(_)) => value.contains(inner.trim_end_matches('%')),
-        (None, Some(prefix)) => value.starts_with(prefix),
-        _ => value == pattern,
+        Ok(self.page(q))
     }
 }

@@ -3,6 +3,7 @@
 //! feature and in core's own tests; the worker never enables it.
 
 mod accounts;
+mod admin_reads;
 mod legacy_import;
 mod otp_store;
 mod sms;
