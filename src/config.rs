@@ -4,6 +4,7 @@
 //! to serve is `auth_core::deployment` (both tested natively); this module reads the connection
 //! settings, the secrets and the SMS provider from the environment.
 
+use auth_adapters::upstash::UpstashRedis;
 use auth_core::deployment;
 use auth_core::profile::rate_limit::RequestLimit;
 use auth_core::profile::ApiProfile;
@@ -110,6 +111,12 @@ fn required(env: &Env, name: &str) -> Result<String, String> {
 }
 
 impl Config {
+    /// A client of the Redis REST endpoint: the one way the worker makes one, for the request
+    /// limit (before the request's context exists) and for the context.
+    pub fn redis(&self) -> UpstashRedis {
+        UpstashRedis::new(&self.redis_rest_url, &self.redis_rest_token)
+    }
+
     /// Reads the configuration; a missing required setting is an error naming the variable.
     /// The connection settings of this isolate (parsed on first use).
     pub fn from_env(env: &Env) -> Result<Rc<Self>, String> {

@@ -109,8 +109,7 @@ impl Ctx {
         if let Some(redis) = self.redis.get() {
             return Ok(redis);
         }
-        let config = self.config()?;
-        let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
+        let redis = self.config()?.redis();
         Ok(self.redis.get_or_init(|| redis))
     }
 

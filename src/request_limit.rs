@@ -8,7 +8,7 @@
 use crate::config::{Config, OtpConfig};
 use crate::outcome::{log_error, Outcome};
 use crate::platform::WorkerClock;
-use auth_adapters::upstash::{count_request, UpstashRedis};
+use auth_adapters::upstash::count_request;
 use auth_core::client_address;
 use auth_core::error::{ErrorBody, ErrorCode};
 use auth_core::ports::Clock;
@@ -27,8 +27,7 @@ pub async fn count(config: &Config, otp: &OtpConfig, client_ip: &str) -> Option<
     let now = WorkerClock.now();
     let bucket = client_address::bucket(client_ip, otp.settings.ipv6_prefix_len);
     let key = counter_key(&config.redis_key_prefix, &bucket, limit.window(now).0);
-    let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
-    match count_request(&redis, &key, limit.window_secs).await {
+    match count_request(&config.redis(), &key, limit.window_secs).await {
         Ok(count) => Some(Counted { limit, count, now }),
         Err(error) => {
             log_error("request limit: count failed, request let through", &error);

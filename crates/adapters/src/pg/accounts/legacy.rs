@@ -109,13 +109,13 @@ impl PgAccountStore<'_> {
         // Whose claim won: ours, or one made here before (a login, or the same number earlier
         // in this batch).
         let owners = self.phone_owners(&new_phones).await?;
-        let won: Vec<usize> = new
-            .iter()
-            .copied()
-            .filter(|&i| owners.get(&phones[i]) == Some(&ids[i]))
-            .collect();
+        let mut won: Vec<usize> = Vec::with_capacity(new.len());
         for &i in &new {
-            outcomes[i] = Some(match won.contains(&i) {
+            let ours = owners.get(&phones[i]) == Some(&ids[i]);
+            if ours {
+                won.push(i);
+            }
+            outcomes[i] = Some(match ours {
                 true => UserImport::Created,
                 false => UserImport::PhoneTaken,
             });
