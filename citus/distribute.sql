@@ -25,13 +25,15 @@ SELECT create_distributed_table('refresh_tokens', 'user_id', colocate_with => 'u
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'refresh_tokens'::regclass);
 SELECT create_distributed_table('audit_events', 'user_id', colocate_with => 'users')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'audit_events'::regclass);
+SELECT create_distributed_table('deleted_users', 'id', colocate_with => 'users')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'deleted_users'::regclass);
 SELECT create_distributed_table('user_phones', 'phone')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'user_phones'::regclass);
 SELECT create_distributed_table('legacy_refresh_tokens', 'token_hash')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'legacy_refresh_tokens'::regclass);
 COMMIT;
 
--- The account writes of migrations 0004 and 0007, each distributed by its first argument (the user id)
+-- The account writes of migrations 0004, 0007 and 0008, each distributed by its first argument (the user id)
 -- and co-located with users: a call is delegated whole to the worker holding that user's
 -- shards. Outside the tables' transaction: Citus propagates a function to the workers only in
 -- a transaction that has not yet run parallel commands.
@@ -42,3 +44,7 @@ SELECT create_distributed_function('account_revoke_session(uuid, text, float8, t
 SELECT create_distributed_function('account_revoke_own_session(uuid, text, float8, text, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_set_scope(uuid, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_admin_set_scope(uuid, text, uuid)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_sign_in(uuid, text, text, bytea, float8, text, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_admin_set_blocked(uuid, boolean, uuid)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_delete(uuid, text, float8, float8, uuid)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_admin_user_sessions(uuid, uuid)', '$1', colocate_with => 'users');

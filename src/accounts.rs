@@ -8,8 +8,8 @@ use auth_adapters::pg::PgAccountStore;
 use auth_core::account::{Scope, User, UserId};
 use auth_core::admin::UserQuery;
 use auth_core::ports::{
-    AccountStore, BackendError, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome,
-    Rotation, RotationOutcome, SessionInfo, UserPage,
+    AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, LoginAccount, LogoutOutcome,
+    LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome, SessionInfo, UserPage,
 };
 use auth_core::secrets::PresentedToken;
 use auth_core::session::SessionId;
@@ -108,8 +108,31 @@ impl AccountStore for HyperdriveAccounts<'_> {
             .await
     }
 
-    async fn user_sessions(&self, user: &UserId) -> Result<Vec<SessionInfo>, BackendError> {
-        self.on_one_connection(async |store| store.user_sessions(user).await)
+    async fn user_sessions(
+        &self,
+        user: &UserId,
+        admin: &UserId,
+    ) -> Result<Vec<SessionInfo>, BackendError> {
+        self.on_one_connection(async |store| store.user_sessions(user, admin).await)
+            .await
+    }
+
+    async fn set_blocked_by(
+        &self,
+        user: &UserId,
+        blocked: bool,
+        admin: &UserId,
+    ) -> Result<Option<BlockChange>, BackendError> {
+        self.on_one_connection(async |store| store.set_blocked_by(user, blocked, admin).await)
+            .await
+    }
+
+    async fn delete_account(
+        &self,
+        user: &UserId,
+        by: Deletion<'_>,
+    ) -> Result<DeleteOutcome, BackendError> {
+        self.on_one_connection(async |store| store.delete_account(user, by).await)
             .await
     }
 

@@ -39,9 +39,14 @@ async fn run(route: RouteId, ctx: &Ctx) -> Handled {
         RouteId::ListSessions => sessions::list(ctx).await,
         RouteId::RevokeSession => sessions::revoke(ctx).await,
         RouteId::Profile => users::profile(ctx).await,
-        RouteId::ListUsers | RouteId::GetUser | RouteId::SetUserScope | RouteId::UserSessions => {
-            users::admin(ctx).await
-        }
+        RouteId::DeleteOwnAccount => users::delete_own_account(ctx).await,
+        RouteId::ListUsers
+        | RouteId::GetUser
+        | RouteId::SetUserScope
+        | RouteId::UserSessions
+        | RouteId::BlockUser
+        | RouteId::UnblockUser
+        | RouteId::DeleteUser => users::admin(ctx).await,
         RouteId::Jwks => documents::jwks(ctx).await,
         RouteId::OpenApi => documents::openapi(ctx),
         RouteId::Metrics => documents::metrics(ctx).await,

@@ -1,8 +1,9 @@
-//! `GET /api/v1/users/profile`, and for the `superadmin` scope `GET /api/v1/users`,
-//! `GET /api/v1/users/{id}`, `POST /api/v1/users/{id}/scope` and
-//! `GET /api/v1/users/{id}/sessions`.
+//! `GET /api/v1/users/profile` and `DELETE /api/v1/users/me`, and for the `superadmin` scope
+//! `GET /api/v1/users`, `GET` and `DELETE /api/v1/users/{id}`, `POST /api/v1/users/{id}/scope`,
+//! `GET /api/v1/users/{id}/sessions` and `POST`/`DELETE /api/v1/users/{id}/block`.
 
 use crate::context::Ctx;
+use crate::cookies::Jar;
 use crate::extract::{self, session_gone};
 use crate::outcome::{Handled, Outcome};
 use crate::responses::{session_json, user_json};
@@ -13,6 +14,7 @@ use auth_core::ports::AccountStore;
 use auth_core::profile::ApiProfile;
 use auth_core::routes::RouteId;
 use auth_core::usecases::admin::{admin as admin_use_case, AdminAnswer, AdminRequest};
+use auth_core::usecases::delete_account::delete_own_account as delete_own;
 use serde_json::json;
 
 pub async fn profile(ctx: &Ctx) -> Handled {
@@ -24,6 +26,25 @@ pub async fn profile(ctx: &Ctx) -> Handled {
         Err(error) => Outcome::unavailable("profile failed", &error),
     };
     Ok(outcome.for_user(caller.user.as_str()))
+}
+
+/// The caller deletes their own account, from a session that logged in recently; the auth
+/// cookies are cleared once it is gone (the CSRF check of a cookie caller ran centrally).
+pub async fn delete_own_account(ctx: &Ctx) -> Handled {
+    let caller = extract::caller(ctx).await?;
+    let otp = ctx.otp()?;
+    let max_age = otp.settings.delete_account_max_auth_age_secs;
+    let deleted = delete_own(&ctx.accounts()?, &caller.user, &caller.session, max_age).await;
+    let user = caller.user.as_str();
+    match deleted {
+        Ok(()) => {
+            let done = Outcome::json(200, &json!({"message": "Account deleted"}))?;
+            Jar::of(otp.profile).clear_all(done.for_user(user))
+        }
+        Err(error) => {
+            Ok(Outcome::failure("delete account failed", &error.problem(), &error).for_user(user))
+        }
+    }
 }
 
 /// The listing (with its validated query) or one user by id. Core authorizes the caller; both
@@ -50,6 +71,11 @@ pub async fn admin(ctx: &Ctx) -> Handled {
             scope: &body.scope,
         },
         (RouteId::UserSessions, Some(id), _) => AdminRequest::Sessions(id),
+        (RouteId::BlockUser | RouteId::UnblockUser, Some(id), _) => AdminRequest::SetBlocked {
+            id,
+            blocked: ctx.route.id == RouteId::BlockUser,
+        },
+        (RouteId::DeleteUser, Some(id), _) => AdminRequest::Delete(id),
         _ => AdminRequest::List(&query),
     };
     let answer = ctx
@@ -60,6 +86,15 @@ pub async fn admin(ctx: &Ctx) -> Handled {
         .await;
     let outcome = match answer {
         Ok(AdminAnswer::User(user)) => Outcome::json(200, &json!({ "user": user_json(&user) }))?,
+        Ok(AdminAnswer::Blocked(change)) => Outcome::json(
+            200,
+            &json!({
+                "user": user_json(&change.user),
+                "blocked": ctx.route.id == RouteId::BlockUser,
+                "sessions_ended": change.sessions_ended,
+            }),
+        )?,
+        Ok(AdminAnswer::Deleted) => Outcome::json(200, &json!({"message": "User deleted"}))?,
         Ok(AdminAnswer::Sessions(sessions)) => Outcome::json(
             200,
             &json!({ "sessions": sessions.iter().map(session_json).collect::<Vec<_>>() }),

@@ -42,11 +42,22 @@ pub fn ensure_installed() -> crate::Result<()> {
 }
 
 /// Runs the fuzzer against the worker on `port` with `examples` cases per operation and phase.
+/// Deleting the caller's own account comes last, in a pass of its own: its first success
+/// deletes the test number's user, and every other operation would meet a dead token after it.
 pub fn run(port: u16, examples: u32) -> crate::Result<()> {
     step(&format!("fuzz: schemathesis against http://127.0.0.1:{port}/openapi.yaml, {examples} examples per operation"));
     ensure_installed()?;
     let token = login(port)?;
     note("logged in with the test number; authenticated operations use its token");
+    schemathesis(port, examples, &token, &["--exclude-path", OWN_ACCOUNT])?;
+    note("last, the caller's own account deletion (the token's user is deleted by it)");
+    schemathesis(port, examples, &token, &["--include-path", OWN_ACCOUNT])
+}
+
+/// The operation that ends the fuzzer's own account.
+const OWN_ACCOUNT: &str = "/api/v1/users/me";
+
+fn schemathesis(port: u16, examples: u32, token: &str, filter: &[&str]) -> crate::Result<()> {
     proc::run_as(
         Command::new(binary())
             .args(["run", &format!("http://127.0.0.1:{port}/openapi.yaml")])
@@ -56,6 +67,7 @@ pub fn run(port: u16, examples: u32) -> crate::Result<()> {
             .args(["--max-examples", &examples.to_string()])
             .args(["--request-timeout", "10", "--generation-codec", "ascii", "--no-color"])
             .args(["--exclude-path", "/metrics"])
+            .args(filter)
             .args(["-H", &format!("Authorization: Bearer {token}")])
             .stdin(std::process::Stdio::null()),
         "schemathesis (bearer token not shown)",

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     RefreshTokenReused,
     Unauthorized,
     Forbidden,
+    UserBlocked,
+    ReauthenticationRequired,
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
@@ -30,7 +32,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and exhaustive tests.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidPhone,
         ErrorCode::SessionRequired,
@@ -41,6 +43,8 @@ impl ErrorCode {
         ErrorCode::RefreshTokenReused,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
+        ErrorCode::UserBlocked,
+        ErrorCode::ReauthenticationRequired,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::PayloadTooLarge,
@@ -55,7 +59,10 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidRequest | ErrorCode::InvalidPhone | ErrorCode::SessionRequired => 400,
             ErrorCode::InvalidOtp | ErrorCode::InvalidRefreshToken | ErrorCode::Unauthorized => 401,
-            ErrorCode::RefreshTokenReused | ErrorCode::Forbidden => 403,
+            ErrorCode::RefreshTokenReused
+            | ErrorCode::Forbidden
+            | ErrorCode::UserBlocked
+            | ErrorCode::ReauthenticationRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
@@ -80,6 +87,8 @@ impl ErrorCode {
             ErrorCode::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
             ErrorCode::Unauthorized => "UNAUTHORIZED",
             ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::UserBlocked => "USER_BLOCKED",
+            ErrorCode::ReauthenticationRequired => "REAUTHENTICATION_REQUIRED",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",

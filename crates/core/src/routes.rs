@@ -49,6 +49,10 @@ pub enum RouteId {
     GetUser,
     SetUserScope,
     UserSessions,
+    BlockUser,
+    UnblockUser,
+    DeleteUser,
+    DeleteOwnAccount,
     Jwks,
     Metrics,
     OpenApi,
@@ -152,6 +156,18 @@ pub const ROUTES: &[Route] = &[
         .posting_json()
         .with_credential(Bearer),
     route(RouteId::UserSessions, Get, "/api/v1/users/{id}/sessions").with_credential(Bearer),
+    route(RouteId::BlockUser, Post, "/api/v1/users/{id}/block")
+        .changing_state()
+        .with_credential(Bearer),
+    route(RouteId::UnblockUser, Delete, "/api/v1/users/{id}/block")
+        .changing_state()
+        .with_credential(Bearer),
+    route(RouteId::DeleteUser, Delete, "/api/v1/users/{id}")
+        .changing_state()
+        .with_credential(Bearer),
+    route(RouteId::DeleteOwnAccount, Delete, "/api/v1/users/me")
+        .changing_state()
+        .with_credential(Bearer),
     route(RouteId::Jwks, Get, "/.well-known/jwks.json"),
     route(RouteId::Metrics, Get, "/metrics").with_credential(MetricsToken),
     route(RouteId::OpenApi, Get, "/openapi.yaml"),

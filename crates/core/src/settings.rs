@@ -50,6 +50,8 @@ pub struct Settings {
     pub refresh_grace_secs: u32,
     /// A session unused for this long ends (0: sessions end only at their absolute expiry).
     pub session_idle_secs: u32,
+    /// A user deletes their account from a session that logged in at most this long ago.
+    pub delete_account_max_auth_age_secs: u32,
     pub issuer: String,
     pub audience: String,
     pub client_id: String,
@@ -137,6 +139,12 @@ impl Settings {
             )?,
             refresh_grace_secs: number("REFRESH_GRACE_SECONDS", 0, 0, 60)?,
             session_idle_secs: number("SESSION_IDLE_SECONDS", 0, 0, 365 * 86_400)?,
+            delete_account_max_auth_age_secs: number(
+                "DELETE_ACCOUNT_MAX_AUTH_AGE_SECONDS",
+                600,
+                60,
+                30 * 86_400,
+            )?,
             issuer: text("JWT_ISSUER", "phone-auth"),
             audience: text("JWT_AUDIENCE", "phone-auth-clients"),
             client_id: text("JWT_CLIENT_ID", "phone-auth"),

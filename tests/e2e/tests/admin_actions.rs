@@ -1,5 +1,6 @@
 //! A superadmin's actions over the API: set another user's scope (audited with the admin, in
-//! force at the user's next request) and read a user's live sessions; anyone else is refused.
+//! force at the user's next request) and read a user's live sessions (audited too); anyone else
+//! is refused. Blocks and deletions are in `account_lifecycle.rs`.
 
 use e2e::api::{random_phone, Client};
 use e2e::{base_url, profile};
@@ -89,6 +90,19 @@ async fn a_superadmin_sets_scopes_and_reads_sessions_and_nobody_else_does() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(actors, [admin["user"]["id"].as_str().unwrap()]);
+    // So does its reading of the user's sessions (the refused reads left no row).
+    let readers: Vec<String> = client
+        .query(
+            "SELECT actor_id::text FROM audit_events
+             WHERE user_id = $1::text::uuid AND event = 'sessions_viewed'",
+            &[&user_id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(readers, [admin["user"]["id"].as_str().unwrap()]);
 
     // Refusals with their codes.
     let (status, body) = call(

@@ -14,7 +14,7 @@ pub enum Routing {
     /// Every distributed table it touches is pinned by this parameter on its distribution
     /// column, and the router planner sends it whole to one shard: one task.
     Shard(&'static str),
-    /// A call of a function of migration 0004 that `citus/distribute.sql` distributes by this
+    /// A call of an account function (migrations 0004, 0007, 0008) that `citus/distribute.sql` distributes by this
     /// argument, co-located with `users`: Citus delegates the whole call to the worker holding
     /// the user's shards (one task), and the function's statement, every table in it pinned by
     /// that argument, runs there. These are the writes with several modifying CTEs, which Citus
@@ -115,7 +115,10 @@ statement!(LOGOUT, Delegated("$1"), "logout.sql");
 statement!(GET_USER, Shard("$1"), "get_user.sql");
 statement!(SET_SCOPE, Delegated("$1"), "set_scope.sql");
 statement!(ADMIN_SET_SCOPE, Delegated("$1"), "admin_set_scope.sql");
-statement!(USER_SESSIONS, Shard("$1"), "user_sessions.sql");
+statement!(USER_SESSIONS, Delegated("$1"), "user_sessions.sql");
+statement!(ADMIN_SET_BLOCKED, Delegated("$1"), "admin_set_blocked.sql");
+statement!(DELETE_ACCOUNT, Delegated("$1"), "delete_account.sql");
+statement!(RELEASE_PHONE, Shard("$1"), "release_phone.sql");
 statement!(LIST_USERS, FansOut, "list_users.sql");
 statement!(SCHEMA_VERSION, Coordinator, "schema_version.sql");
 statement!(LEGACY_TOKEN_OWNER, Shard("$1"), "legacy_token_owner.sql");
@@ -151,6 +154,9 @@ pub const ALL: &[&Statement] = &[
     &SET_SCOPE,
     &ADMIN_SET_SCOPE,
     &USER_SESSIONS,
+    &ADMIN_SET_BLOCKED,
+    &DELETE_ACCOUNT,
+    &RELEASE_PHONE,
     &LIST_USERS,
     &SCHEMA_VERSION,
     &LEGACY_TOKEN_OWNER,

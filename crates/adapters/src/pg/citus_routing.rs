@@ -387,6 +387,7 @@ fn the_script_distributes_the_account_tables_by_user_and_the_lookups_by_their_ke
         summary,
         [
             ("audit_events", "user_id", "users"),
+            ("deleted_users", "id", "users"),
             (
                 "legacy_refresh_tokens",
                 "token_hash",

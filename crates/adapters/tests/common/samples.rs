@@ -22,6 +22,7 @@ pub fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)
     };
     let float = |v: f64| (Box::new(v) as Box<dyn ToSql + Sync>, Type::FLOAT8);
     let bytes = |v: u8| (Box::new(vec![v; 32]) as Box<dyn ToSql + Sync>, Type::BYTEA);
+    let boolean = |v: bool| (Box::new(v) as Box<dyn ToSql + Sync>, Type::BOOL);
     let int = |v: i64| (Box::new(v) as Box<dyn ToSql + Sync>, Type::INT8);
     let texts = |v: &[&str]| {
         let owned: Vec<String> = v.iter().map(|s| (*s).to_owned()).collect();
@@ -74,7 +75,10 @@ pub fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)
         "GET_USER" => vec![text(user)],
         "SET_SCOPE" => vec![text(user), text("superadmin")],
         "ADMIN_SET_SCOPE" => vec![text(user), text("admin"), text(other)],
-        "USER_SESSIONS" => vec![text(user)],
+        "USER_SESSIONS" => vec![text(user), text(other)],
+        "ADMIN_SET_BLOCKED" => vec![text(user), boolean(true), text(other)],
+        "DELETE_ACCOUNT" => vec![text(user), text(session), float(0.0), float(600.0), null()],
+        "RELEASE_PHONE" => vec![text("+14155552671"), text(user)],
         "LIST_USERS" => vec![null(), null(), null(), int(10), int(0)],
         "SCHEMA_VERSION" => vec![],
         "LEGACY_TOKEN_OWNER" => vec![bytes(3)],

@@ -31,7 +31,11 @@ fn every_cookie_authenticated_state_change_needs_the_csrf_proof() {
             RouteId::Refresh,
             RouteId::Logout,
             RouteId::RevokeSession,
-            RouteId::SetUserScope
+            RouteId::SetUserScope,
+            RouteId::BlockUser,
+            RouteId::UnblockUser,
+            RouteId::DeleteUser,
+            RouteId::DeleteOwnAccount,
         ],
         "the state changes a cookie can authenticate"
     );

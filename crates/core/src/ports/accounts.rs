@@ -1,6 +1,6 @@
 //! The account store: users, sessions and refresh tokens.
 
-use super::{BackendError, UnixSeconds};
+use super::{BackendError, BlockChange, DeleteOutcome, Deletion, UnixSeconds};
 use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::phone::PhoneNumber;
@@ -33,18 +33,24 @@ pub enum LoginAccount {
     Created(User),
     /// The phone already had this user.
     Found(User),
+    /// The phone's user is blocked: no session was started.
+    Blocked(User),
 }
 
 impl LoginAccount {
     pub fn user(&self) -> &User {
         match self {
-            LoginAccount::Created(user) | LoginAccount::Found(user) => user,
+            LoginAccount::Created(user)
+            | LoginAccount::Found(user)
+            | LoginAccount::Blocked(user) => user,
         }
     }
 
     pub fn into_user(self) -> User {
         match self {
-            LoginAccount::Created(user) | LoginAccount::Found(user) => user,
+            LoginAccount::Created(user)
+            | LoginAccount::Found(user)
+            | LoginAccount::Blocked(user) => user,
         }
     }
 }
@@ -54,6 +60,10 @@ impl LoginAccount {
 ///   user (created if absent), the session and its refresh token all exist afterwards, or none
 ///   of them changed; a claim whose account write failed is finished by the phone's next login;
 ///   a session id the user already has (live, ended or revoked) is an error, never revived;
+///   a blocked user gets no session (`LoginAccount::Blocked`); a deleted user is never brought
+///   back: a claim that still names one is replaced, and the login makes a new user;
+/// - make a block and a deletion end every session at once, and order them with a concurrent
+///   login of the same user so that no session outlives them;
 /// - answer every check of a session from the primary (a write), never a cache, so a revoked
 ///   session stops working at once;
 /// - write the audit row of each change in the same atomic step as the change.
@@ -113,11 +123,28 @@ pub trait AccountStore {
         admin: &UserId,
     ) -> impl Future<Output = Result<Option<User>, BackendError>>;
     /// The live sessions of any user, newest use first, for an admin (authorized by the
-    /// caller, in core); empty for a user without any, or no such user.
+    /// caller, in core), audited with the admin; empty for a user without any, or no such user.
+    /// Read with a write, so no cache answers it.
     fn user_sessions(
         &self,
         user: &UserId,
+        admin: &UserId,
     ) -> impl Future<Output = Result<Vec<SessionInfo>, BackendError>>;
+    /// A superadmin blocks (`true`) or unblocks a user, audited with the admin; blocking ends
+    /// every session. `None` when there is no such user.
+    fn set_blocked_by(
+        &self,
+        user: &UserId,
+        blocked: bool,
+        admin: &UserId,
+    ) -> impl Future<Output = Result<Option<BlockChange>, BackendError>>;
+    /// Deletes a user: its sessions and tokens, its phone's claim, the addresses and user agents
+    /// of its audit rows; the audit rows keep the bare id, and the id is never used again.
+    fn delete_account(
+        &self,
+        user: &UserId,
+        by: Deletion<'_>,
+    ) -> impl Future<Output = Result<DeleteOutcome, BackendError>>;
     /// One page of users, newest first, with the total that matches the filters.
     fn list_users(&self, query: &UserQuery)
         -> impl Future<Output = Result<UserPage, BackendError>>;

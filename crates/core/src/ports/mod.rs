@@ -5,11 +5,13 @@
 
 mod accounts;
 mod legacy_import;
+mod lifecycle;
 mod otp_store;
 
 pub use crate::account::User;
 pub use accounts::*;
 pub use legacy_import::*;
+pub use lifecycle::*;
 pub use otp_store::*;
 
 use crate::phone::PhoneNumber;

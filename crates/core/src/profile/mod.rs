@@ -185,11 +185,11 @@ pub fn go_error(code: ErrorCode, route: Option<RouteId>, credential: Credential)
             go("VALIDATION_ERROR", 400)
         }
         Unauthorized if bearer => go("UNAUTHORIZED", 401),
-        Forbidden if bearer => go("FORBIDDEN", 403),
+        Forbidden | ReauthenticationRequired if bearer => go("FORBIDDEN", 403),
         InvalidOtp | InvalidRefreshToken | RefreshTokenReused | Unauthorized => {
             go("UNAUTHORIZED_ERROR", 401)
         }
-        Forbidden => go("FORBIDDEN_ERROR", 403),
+        Forbidden | UserBlocked | ReauthenticationRequired => go("FORBIDDEN_ERROR", 403),
         // A path (or, as Gin routes, a method) the service does not have: its catch-all route
         // said NOT_FOUND; a handler's missing record, NOT_FOUND_ERROR.
         NotFound | MethodNotAllowed if route.is_none() => go("NOT_FOUND", 404),

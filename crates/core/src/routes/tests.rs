@@ -27,6 +27,14 @@ fn an_id_segment_is_captured_and_fixed_paths_win_over_it() {
         Resolved::Found { route, .. } if route.id == RouteId::Profile
     ));
     assert!(matches!(
+        resolve("DELETE", "/api/v1/users/me"),
+        Resolved::Found { route, id: None } if route.id == RouteId::DeleteOwnAccount
+    ));
+    assert!(matches!(
+        resolve("DELETE", "/api/v1/users/0b7c"),
+        Resolved::Found { route, id: Some("0b7c") } if route.id == RouteId::DeleteUser
+    ));
+    assert!(matches!(
         resolve("DELETE", "/api/v1/auth/sessions/s-1"),
         Resolved::Found { route, id: Some("s-1") } if route.id == RouteId::RevokeSession
     ));

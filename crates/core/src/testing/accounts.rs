@@ -1,20 +1,22 @@
 //! The account store in memory, with the semantics of the catalogue's statements
 //! (`auth_adapters`' `pg/sql/`): the phone's claim, the login write, rotation with reuse
 //! detection and a grace window, logout scopes, the live-session check (with idle expiry) that
-//! every bearer call makes; its admin side is in `admin_reads.rs`. `contract::account_store`
-//! holds the double and the real store to one behaviour.
+//! every bearer call makes; a login, a block and a deletion are in `account_life.rs`, the admin
+//! reads in `admin_reads.rs`. `contract::account_store` holds the double and the real store to
+//! one behaviour.
 
 use super::admin_reads::live_sessions_of;
 use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::ports::{
-    AccountStore, BackendError, Clock, LoginAccount, LogoutOutcome, LogoutScope, NewLogin,
-    RevokeOutcome, Rotation, RotationOutcome, SessionInfo, UnixSeconds, UserPage,
+    AccountStore, BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount,
+    LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome, SessionInfo,
+    UnixSeconds, UserPage,
 };
-use crate::secrets::{PresentedToken, RefreshToken};
+use crate::secrets::PresentedToken;
 use crate::session::SessionId;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
 pub(super) struct Session {
@@ -44,12 +46,21 @@ pub(super) struct State {
     pub(super) legacy: HashMap<[u8; 32], UserId>,
     /// The import's checkpoints: (source, phase) -> last id (`legacy_import_progress`).
     pub(super) checkpoints: HashMap<(String, &'static str), String>,
+    /// Blocked users (`users.blocked_at`) and the tombstones of deleted ones (`deleted_users`).
+    pub(super) blocked: HashSet<UserId>,
+    pub(super) deleted: HashSet<UserId>,
 }
 
 impl State {
     /// The live-session check of `live_session.sql`: not revoked, not expired, not idle too
     /// long; a live session is marked used.
-    fn touch_live(&mut self, user: &UserId, session: &SessionId, now: i64, idle: i64) -> bool {
+    pub(super) fn touch_live(
+        &mut self,
+        user: &UserId,
+        session: &SessionId,
+        now: i64,
+        idle: i64,
+    ) -> bool {
         let key = (user.clone(), session.clone());
         match self.sessions.get_mut(&key) {
             Some(s) if s.is_live(now, idle) => {
@@ -61,7 +72,7 @@ impl State {
     }
 
     /// Revokes sessions of `user` chosen by `pick`, and their tokens; returns how many ended.
-    fn end_sessions(
+    pub(super) fn end_sessions(
         &mut self,
         user: &UserId,
         pick: impl Fn(&SessionId, &Session) -> bool,
@@ -92,7 +103,7 @@ impl Session {
 
 pub struct InMemoryAccounts<'c, C: Clock> {
     pub(super) clock: &'c C,
-    idle_secs: i64,
+    pub(super) idle_secs: i64,
     pub(super) state: RefCell<State>,
 }
 
@@ -121,52 +132,7 @@ impl<'c, C: Clock> InMemoryAccounts<'c, C> {
 
 impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
     async fn login(&self, l: &NewLogin<'_>) -> Result<LoginAccount, BackendError> {
-        let now = self.clock.now();
-        let mut st = self.state.borrow_mut();
-        let phone = l.phone.as_e164().to_owned();
-        let id = st
-            .phones
-            .entry(phone.clone())
-            .or_insert_with(|| l.new_user_id.clone())
-            .clone();
-        if st.sessions.contains_key(&(id.clone(), l.session.clone())) {
-            // The SQL's primary key: a session id is never reused, so never revived.
-            return Err(BackendError::Failed("duplicate session id".into()));
-        }
-        let created = !st.users.contains_key(&id);
-        let user = st
-            .users
-            .entry(id.clone())
-            .or_insert_with(|| User {
-                id: id.clone(),
-                phone,
-                scope: l.new_user_scope.clone(),
-                created_at: now,
-                updated_at: now,
-            })
-            .clone();
-        let session = Session {
-            created_at: now,
-            last_used_at: now,
-            expires_at: l.refresh_expires_at,
-            revoked: false,
-            user_agent: l.user_agent.map(str::to_owned),
-            ip: l.client_ip.map(str::to_owned),
-        };
-        st.sessions.insert((id.clone(), l.session.clone()), session);
-        let hash = RefreshToken::for_user(&id, l.refresh_secret).hash;
-        let token = Token {
-            session: l.session.clone(),
-            expires_at: l.refresh_expires_at,
-            used_at: None,
-            revoked: false,
-        };
-        st.tokens.insert((id, hash), token);
-        Ok(if created {
-            LoginAccount::Created(user)
-        } else {
-            LoginAccount::Found(user)
-        })
+        self.log_in(l)
     }
 
     async fn profile(
@@ -314,7 +280,11 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
         Ok(self.scope_set_by_admin(user, scope))
     }
 
-    async fn user_sessions(&self, user: &UserId) -> Result<Vec<SessionInfo>, BackendError> {
+    async fn user_sessions(
+        &self,
+        user: &UserId,
+        _admin: &UserId,
+    ) -> Result<Vec<SessionInfo>, BackendError> {
         let now = self.clock.now();
         let st = self.state.borrow();
         Ok(live_sessions_of(&st, user, now))
@@ -326,6 +296,23 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
 
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
         Ok(self.state.borrow().users.get(id).cloned())
+    }
+
+    async fn set_blocked_by(
+        &self,
+        user: &UserId,
+        blocked: bool,
+        _admin: &UserId,
+    ) -> Result<Option<BlockChange>, BackendError> {
+        Ok(self.block(user, blocked))
+    }
+
+    async fn delete_account(
+        &self,
+        user: &UserId,
+        by: Deletion<'_>,
+    ) -> Result<DeleteOutcome, BackendError> {
+        Ok(self.delete(user, by))
     }
 
     async fn list_users(&self, q: &UserQuery) -> Result<UserPage, BackendError> {

@@ -2,6 +2,7 @@
 //! a double and the real adapter to the same behaviour (`contract`). Built with the `testing`
 //! feature and in core's own tests; the worker never enables it.
 
+mod account_life;
 mod accounts;
 mod admin_reads;
 mod legacy_import;

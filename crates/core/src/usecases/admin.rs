@@ -1,5 +1,6 @@
 //! The admin endpoints: `GET /api/v1/users` and `GET /api/v1/users/{id}`, and for a superadmin
-//! `POST /api/v1/users/{id}/scope` and `GET /api/v1/users/{id}/sessions`. The caller must hold
+//! `POST /api/v1/users/{id}/scope`, `GET /api/v1/users/{id}/sessions`, blocking
+//! (`POST`/`DELETE /api/v1/users/{id}/block`) and `DELETE /api/v1/users/{id}`. The caller must hold
 //! a live session, and its scope, read from the store on each request (so an operator's change
 //! applies at once), must be allowed to administer: that decision is [`Scope::may_administer`]
 //! (and the profile's reading of it for the reads), here in core, never in SQL.
@@ -8,7 +9,9 @@ use super::Problem;
 use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::error::{ErrorBody, ErrorCode};
-use crate::ports::{AccountStore, BackendError, SessionInfo, UserPage};
+use crate::ports::{
+    AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, SessionInfo, UserPage,
+};
 use crate::profile::ApiProfile;
 use crate::session::SessionId;
 
@@ -25,6 +28,13 @@ pub enum AdminRequest<'a> {
     },
     /// A superadmin reads a user's live sessions.
     Sessions(&'a str),
+    /// A superadmin blocks (`true`) or unblocks a user.
+    SetBlocked {
+        id: &'a str,
+        blocked: bool,
+    },
+    /// A superadmin deletes a user.
+    Delete(&'a str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +42,8 @@ pub enum AdminAnswer {
     User(User),
     Page(UserPage),
     Sessions(Vec<SessionInfo>),
+    Blocked(BlockChange),
+    Deleted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +56,10 @@ pub enum AdminError {
     NoSuchUser,
     #[error("not a scope")]
     BadScope,
+    /// A superadmin's block or deletion of their own account: it would lock them out (a user
+    /// deletes their own account with `DELETE /api/v1/users/me`).
+    #[error("an admin's own account")]
+    OwnAccount,
     #[error(transparent)]
     Backend(BackendError),
 }
@@ -65,7 +81,10 @@ pub async fn admin<A: AccountStore>(
     // Changing a scope and reading a user's sessions are a superadmin's, under every profile.
     let superadmin_only = matches!(
         request,
-        AdminRequest::SetScope { .. } | AdminRequest::Sessions(_)
+        AdminRequest::SetScope { .. }
+            | AdminRequest::Sessions(_)
+            | AdminRequest::SetBlocked { .. }
+            | AdminRequest::Delete(_)
     );
     if !profile.may_administer(&me.scope) || (superadmin_only && !me.scope.may_administer()) {
         return Err(AdminError::Forbidden(me.scope));
@@ -77,12 +96,40 @@ pub async fn admin<A: AccountStore>(
             let changed = accounts.set_scope_by(&id, &scope, &me.id).await?;
             changed.map(AdminAnswer::User).ok_or(AdminError::NoSuchUser)
         }
+        AdminRequest::SetBlocked { id, blocked } => {
+            let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
+            if id == me.id {
+                return Err(AdminError::OwnAccount);
+            }
+            let changed = accounts.set_blocked_by(&id, blocked, &me.id).await?;
+            changed
+                .map(AdminAnswer::Blocked)
+                .ok_or(AdminError::NoSuchUser)
+        }
+        AdminRequest::Delete(id) => {
+            let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
+            if id == me.id {
+                return Err(AdminError::OwnAccount);
+            }
+            match accounts
+                .delete_account(&id, Deletion::ByAdmin(&me.id))
+                .await?
+            {
+                DeleteOutcome::Deleted => Ok(AdminAnswer::Deleted),
+                // Own-session outcomes cannot come from an admin's deletion.
+                DeleteOutcome::NoSuchUser
+                | DeleteOutcome::SessionGone
+                | DeleteOutcome::NotRecent => Err(AdminError::NoSuchUser),
+            }
+        }
         AdminRequest::Sessions(id) => {
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
             if accounts.find_user(&id).await?.is_none() {
                 return Err(AdminError::NoSuchUser);
             }
-            Ok(AdminAnswer::Sessions(accounts.user_sessions(&id).await?))
+            Ok(AdminAnswer::Sessions(
+                accounts.user_sessions(&id, &me.id).await?,
+            ))
         }
         AdminRequest::Get(id) => {
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
@@ -113,6 +160,10 @@ impl AdminError {
                 ErrorBody::new(ErrorCode::Forbidden, "superadmin scope required")
             }
             AdminError::NoSuchUser => ErrorBody::new(ErrorCode::NotFound, "user not found"),
+            AdminError::OwnAccount => ErrorBody::new(
+                ErrorCode::InvalidRequest,
+                "an admin cannot block or delete their own account here; use DELETE /api/v1/users/me",
+            ),
             AdminError::BadScope => ErrorBody::new(
                 ErrorCode::InvalidRequest,
                 "scope must be empty or lower-case letters and underscores, e.g. admin",

@@ -51,6 +51,9 @@ pub enum LoginError {
     InvalidOtp,
     #[error("code burned after too many attempts")]
     TooManyAttempts,
+    /// The code was right, and the phone's user is blocked by an admin: no session.
+    #[error("the user is blocked")]
+    Blocked,
     #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
     Limited { limit: Limit, retry_after_secs: u32 },
     #[error(transparent)]
@@ -144,7 +147,11 @@ where
         })
         .await
         .map_err(LoginError::Backend)?;
-    let is_new_user = matches!(account, LoginAccount::Created(_));
+    let is_new_user = match account {
+        LoginAccount::Blocked(_) => return Err(LoginError::Blocked),
+        LoginAccount::Created(_) => true,
+        LoginAccount::Found(_) => false,
+    };
     let user = account.into_user();
     // The store kept this token's hash; the user id it names comes from the store.
     let refresh = RefreshToken::for_user(&user.id, &refresh_secret);
@@ -187,6 +194,10 @@ impl LoginError {
             LoginError::TooManyAttempts => Problem::new(body(
                 ErrorCode::TooManyAttempts,
                 "too many wrong attempts; the code is no longer valid, request a new one",
+            )),
+            LoginError::Blocked => Problem::new(body(
+                ErrorCode::UserBlocked,
+                "this account is blocked; contact the app's support",
             )),
             LoginError::Limited {
                 limit,

@@ -2,6 +2,7 @@
 //! maps to the contract's error body in one place ([`Problem`]).
 
 pub mod admin;
+pub mod delete_account;
 pub mod login;
 pub mod refresh;
 pub mod send_otp;

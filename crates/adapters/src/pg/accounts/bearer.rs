@@ -79,10 +79,15 @@ impl PgAccountStore<'_> {
     }
 
     /// Any user's live sessions, for an admin.
-    pub(super) async fn sessions_of(&self, user: &UserId) -> Result<Vec<SessionInfo>, PgError> {
-        let user = user.as_str();
+    /// A user's live sessions for a superadmin, audited with the admin.
+    pub(super) async fn sessions_of(
+        &self,
+        user: &UserId,
+        admin: &UserId,
+    ) -> Result<Vec<SessionInfo>, PgError> {
+        let (user, admin) = (user.as_str(), admin.as_str());
         let row = USER_SESSIONS
-            .row(self.client, &[(&user, Type::TEXT)])
+            .row(self.client, &[(&user, Type::TEXT), (&admin, Type::TEXT)])
             .await?;
         Ok(sessions_in(&row)?.unwrap_or_default())
     }

@@ -11,11 +11,39 @@ use tokio_postgres::types::Type;
 /// SQLSTATE of a unique violation: here, two first logins of one phone at the same instant.
 const UNIQUE_VIOLATION: &str = "23505";
 
+/// What the account write of a login came to.
+enum Written {
+    Account(LoginAccount),
+    /// The claimed id is a deleted user's: nothing was written.
+    Deleted,
+}
+
 impl PgAccountStore<'_> {
     /// Two statements, each on one shard when distributed: the phone's claim (by phone), then
     /// the account write (by user id). A claim whose write failed is finished by the phone's
     /// next login, which finds the claim and writes the account.
+    /// A claim that names a deleted user (a deletion stopped before releasing it, or ran beside
+    /// this login) is released and claimed anew, once: this login then makes a new user.
     pub(super) async fn log_in(&self, login: &NewLogin<'_>) -> Result<LoginAccount, PgError> {
+        let user_id = self.claim(login).await?;
+        match self.account_of(login, &user_id).await? {
+            Written::Account(account) => Ok(account),
+            Written::Deleted => {
+                self.release_phone(login.phone.as_e164(), &user_id).await?;
+                let user_id = self.claim(login).await?;
+                match self.account_of(login, &user_id).await? {
+                    Written::Account(account) => Ok(account),
+                    Written::Deleted => Err(PgError::Server {
+                        code: "P0001".into(),
+                        message: "the phone's claim names a deleted user twice".into(),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The phone's account id, claiming the login's candidate id when the phone has none.
+    async fn claim(&self, login: &NewLogin<'_>) -> Result<UserId, PgError> {
         let phone = login.phone.as_e164();
         let candidate = login.new_user_id.as_str();
         let claim = CLAIM_PHONE
@@ -25,12 +53,15 @@ impl PgAccountStore<'_> {
             )
             .await?;
         let claimed: String = claim.get(0);
-        let user_id = UserId::parse(&claimed).map_err(|e| malformed(&e))?;
-        let token = RefreshToken::for_user(&user_id, login.refresh_secret);
-        match self.write_account(login, &user_id, &token.hash).await {
+        UserId::parse(&claimed).map_err(|e| malformed(&e))
+    }
+
+    async fn account_of(&self, login: &NewLogin<'_>, user_id: &UserId) -> Result<Written, PgError> {
+        let token = RefreshToken::for_user(user_id, login.refresh_secret);
+        match self.write_account(login, user_id, &token.hash).await {
             // A first login of this phone running beside this one made the user; now it is found.
             Err(PgError::Server { code, .. }) if code == UNIQUE_VIOLATION => {
-                self.write_account(login, &user_id, &token.hash).await
+                self.write_account(login, user_id, &token.hash).await
             }
             other => other,
         }
@@ -41,7 +72,7 @@ impl PgAccountStore<'_> {
         l: &NewLogin<'_>,
         user_id: &UserId,
         token_hash: &[u8; 32],
-    ) -> Result<LoginAccount, PgError> {
+    ) -> Result<Written, PgError> {
         let (phone, user_id) = (l.phone.as_e164(), user_id.as_str());
         let scope = l.new_user_scope.as_str();
         let row = LOGIN
@@ -59,12 +90,17 @@ impl PgAccountStore<'_> {
                 ],
             )
             .await?;
+        let refusal: Option<&str> = row.get(6);
+        if refusal == Some("deleted") {
+            return Ok(Written::Deleted);
+        }
         let user = user_at(&row, 0)?;
-        Ok(if row.get(5) {
-            LoginAccount::Created(user)
-        } else {
-            LoginAccount::Found(user)
-        })
+        Ok(Written::Account(match refusal {
+            Some("blocked") => LoginAccount::Blocked(user),
+            Some(other) => return Err(malformed(&format!("login refusal {other:?}"))),
+            None if row.get(5) => LoginAccount::Created(user),
+            None => LoginAccount::Found(user),
+        }))
     }
 
     /// The operator's scope change (`cargo xtask set-scope`): the owner of the phone (by phone),

@@ -6,6 +6,7 @@
 
 mod bearer;
 mod legacy;
+mod lifecycle;
 mod login;
 mod tokens;
 
@@ -13,8 +14,8 @@ use super::PgError;
 use auth_core::account::{Scope, User, UserId};
 use auth_core::admin::UserQuery;
 use auth_core::ports::{
-    AccountStore, BackendError, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome,
-    Rotation, RotationOutcome, SessionInfo, UserPage,
+    AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, LoginAccount, LogoutOutcome,
+    LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome, SessionInfo, UserPage,
 };
 use auth_core::secrets::PresentedToken;
 use auth_core::session::SessionId;
@@ -151,12 +152,35 @@ impl AccountStore for PgAccountStore<'_> {
             .map_err(backend)
     }
 
-    async fn user_sessions(&self, user: &UserId) -> Result<Vec<SessionInfo>, BackendError> {
-        self.sessions_of(user).await.map_err(backend)
+    async fn user_sessions(
+        &self,
+        user: &UserId,
+        admin: &UserId,
+    ) -> Result<Vec<SessionInfo>, BackendError> {
+        self.sessions_of(user, admin).await.map_err(backend)
     }
 
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
         self.user_by_id(id).await.map_err(backend)
+    }
+
+    async fn set_blocked_by(
+        &self,
+        user: &UserId,
+        blocked: bool,
+        admin: &UserId,
+    ) -> Result<Option<BlockChange>, BackendError> {
+        self.set_blocked(user, blocked, admin)
+            .await
+            .map_err(backend)
+    }
+
+    async fn delete_account(
+        &self,
+        user: &UserId,
+        by: Deletion<'_>,
+    ) -> Result<DeleteOutcome, BackendError> {
+        self.delete(user, by).await.map_err(backend)
     }
 
     async fn list_users(&self, query: &UserQuery) -> Result<UserPage, BackendError> {

@@ -152,3 +152,74 @@ fn only_a_superadmin_sets_scopes_and_reads_a_users_sessions() {
         Err(AdminError::NoSuchUser)
     );
 }
+
+/// Blocking, unblocking and deleting are a superadmin's alone, never of their own account; a
+/// block ends the target's sessions at once and refuses nothing else of the admin's.
+#[test]
+fn only_a_superadmin_blocks_and_deletes_and_never_itself() {
+    let clock = FixedClock::at(1_900_000_000);
+    let accounts = InMemoryAccounts::new(&clock);
+    let (caller, session) = user(&accounts, 21);
+    let (target, target_session) = user(&accounts, 22);
+    let ask = |request| {
+        block_on(admin(
+            &accounts,
+            &caller,
+            &session,
+            request,
+            ApiProfile::Native,
+        ))
+    };
+    let block = |id, blocked| AdminRequest::SetBlocked { id, blocked };
+    accounts.set_scope(&caller, Scope::parse("admin").unwrap());
+    for request in [
+        block(target.as_str(), true),
+        AdminRequest::Delete(target.as_str()),
+    ] {
+        assert!(matches!(ask(request), Err(AdminError::Forbidden(_))));
+    }
+    assert!(block_on(accounts.profile(&target, &target_session))
+        .unwrap()
+        .is_some());
+
+    accounts.set_scope(&caller, Scope::Superadmin);
+    for request in [
+        block(caller.as_str(), true),
+        AdminRequest::Delete(caller.as_str()),
+    ] {
+        let refused = ask(request).unwrap_err();
+        assert_eq!(refused, AdminError::OwnAccount);
+        assert_eq!(refused.problem().body.http_status(), 400);
+    }
+    let Ok(AdminAnswer::Blocked(change)) = ask(block(target.as_str(), true)) else {
+        panic!("a superadmin blocks a user");
+    };
+    assert_eq!(
+        (change.user.id.clone(), change.sessions_ended),
+        (target.clone(), 1)
+    );
+    assert!(block_on(accounts.profile(&target, &target_session))
+        .unwrap()
+        .is_none());
+    let Ok(AdminAnswer::Blocked(again)) = ask(block(target.as_str(), true)) else {
+        panic!("blocking twice is answered");
+    };
+    assert_eq!(again.sessions_ended, 0);
+    assert!(matches!(
+        ask(block(target.as_str(), false)),
+        Ok(AdminAnswer::Blocked(_))
+    ));
+
+    assert_eq!(
+        ask(AdminRequest::Delete(target.as_str())),
+        Ok(AdminAnswer::Deleted)
+    );
+    let nobody = [
+        block(target.as_str(), true),
+        AdminRequest::Delete(target.as_str()),
+        AdminRequest::Get(target.as_str()),
+    ];
+    for request in nobody {
+        assert_eq!(ask(request), Err(AdminError::NoSuchUser));
+    }
+}

@@ -126,7 +126,7 @@ pub(super) async fn an_admin_sets_a_scope_and_reads_a_users_sessions(
     let user = n.login(store, 5, 51, 51).await.into_user();
     n.login(store, 5, 52, 52).await;
     let admin = n.id(59);
-    let listed = store.user_sessions(&user.id).await.unwrap();
+    let listed = store.user_sessions(&user.id, &admin).await.unwrap();
     let mut ids: Vec<&str> = listed.iter().map(|s| s.id.as_str()).collect();
     ids.sort_unstable();
     assert_eq!(ids, [n.session(51).as_str(), n.session(52).as_str()]);
@@ -137,10 +137,14 @@ pub(super) async fn an_admin_sets_a_scope_and_reads_a_users_sessions(
             .unwrap(),
         RevokeOutcome::Revoked
     );
-    let left = store.user_sessions(&user.id).await.unwrap();
+    let left = store.user_sessions(&user.id, &admin).await.unwrap();
     assert_eq!(left.len(), 1, "a revoked session is not listed");
     assert_eq!(left[0].id, n.session(51));
-    assert!(store.user_sessions(&n.id(77)).await.unwrap().is_empty());
+    assert!(store
+        .user_sessions(&n.id(77), &admin)
+        .await
+        .unwrap()
+        .is_empty());
 
     let scoped = Scope::parse("admin").unwrap();
     let changed = store

@@ -1,0 +1,190 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Blocks and deletions against a real PostgreSQL through PgBouncer, where only the database
+//! can show it: a deletion stopped between its two statements, and logins racing a block or a
+//! deletion of the same user on other connections.
+
+mod common;
+
+use auth_adapters::pg::catalogue::DELETE_ACCOUNT;
+use auth_adapters::pg::{migrate, PgAccountStore};
+use auth_core::account::{Scope, UserId};
+use auth_core::phone::PhoneNumber;
+use auth_core::ports::{AccountStore, DeleteOutcome, Deletion, LoginAccount, NewLogin};
+use auth_core::secrets::RefreshSecret;
+use auth_core::session::SessionId;
+use common::FreshDb;
+use tokio_postgres::types::Type;
+
+async fn migrated(label: &str) -> FreshDb {
+    let db = FreshDb::create(label).await;
+    migrate::apply(&db.direct().await, common::project_migrations(), |_, _| {})
+        .await
+        .unwrap();
+    db
+}
+
+/// Logs `phone` in on `store` proposing the id and session numbered `n`.
+async fn log_in(store: &PgAccountStore<'_>, phone: &str, n: u32) -> LoginAccount {
+    let id = UserId::parse(&format!("9a1b2c3d-4e5f-4a6b-8c7d-{n:012}")).unwrap();
+    let session = SessionId::parse(&format!("lifecycle-session-{n}-0123456789")).unwrap();
+    let login = NewLogin {
+        phone: &PhoneNumber::parse(phone, None).unwrap(),
+        new_user_id: &id,
+        session: &session,
+        refresh_secret: &RefreshSecret([(n % 251) as u8; 32]),
+        refresh_expires_at: common::now() + 86_400,
+        user_agent: Some("lifecycle/1.0"),
+        client_ip: Some("192.0.2.9"),
+        new_user_scope: &Scope::Unscoped,
+    };
+    store.login(&login).await.expect("the store answers")
+}
+
+/// How long the block or deletion of round `round` waits before it starts: 0 to 2.7 ms, so
+/// the racing login (two statements) comes first in some rounds and second in others.
+fn stagger(round: u32) -> std::time::Duration {
+    std::time::Duration::from_micros(u64::from(round % 10) * 300)
+}
+
+fn session(n: u32) -> SessionId {
+    SessionId::parse(&format!("lifecycle-session-{n}-0123456789")).unwrap()
+}
+
+/// The account write ran, the claim's release did not (the worker was stopped between them):
+/// the phone's next login finds the claim naming a deleted user, frees it, and makes a new
+/// user; the deleted id stays deleted.
+#[tokio::test]
+async fn a_deletion_stopped_before_the_release_is_finished_by_the_next_login() {
+    let db = migrated("lifecycle_half_way").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let phone = "+14155552801";
+    let user = log_in(&store, phone, 1).await.into_user();
+    let id = user.id.as_str();
+    let no_session: Option<&str> = None;
+    let answer = DELETE_ACCOUNT
+        .row(
+            &pooled,
+            &[
+                (&id, Type::TEXT),
+                (&no_session, Type::TEXT),
+                (&0.0_f64, Type::FLOAT8),
+                (&0.0_f64, Type::FLOAT8),
+                (&no_session, Type::TEXT),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.get::<_, &str>(0), "deleted");
+    let direct = db.direct().await;
+    let owner_sql = format!("SELECT user_id::text FROM user_phones WHERE phone = '{phone}'");
+    let owner: String = common::value(&direct, &owner_sql).await;
+    assert_eq!(owner, id, "the claim still names the deleted user");
+
+    let next = log_in(&store, phone, 2).await;
+    let LoginAccount::Created(fresh) = next else {
+        panic!("the next login makes a new user: {next:?}");
+    };
+    assert_ne!(fresh.id, user.id);
+    let owner: String = common::value(&direct, &owner_sql).await;
+    assert_eq!(owner, fresh.id.as_str(), "the claim moved to the new user");
+    let revived: i64 = common::value(
+        &direct,
+        &format!("SELECT count(*) FROM users WHERE id = '{id}'"),
+    )
+    .await;
+    assert_eq!(revived, 0);
+}
+
+/// Logins of a number on other connections while its user deletes the account, many times:
+/// afterwards no session of the deleted user is live, and every login that did not come first
+/// made a new user.
+#[tokio::test]
+async fn logins_racing_a_deletion_leave_the_deleted_user_no_live_session() {
+    let db = migrated("lifecycle_delete_race").await;
+    let (a, b) = (db.pooled().await, db.pooled().await);
+    let (deleter, racer) = (PgAccountStore::new(&a), PgAccountStore::new(&b));
+    let direct = db.direct().await;
+    let (mut undone, mut fresh) = (0, 0);
+    for round in 0..30_u32 {
+        let phone = format!("+1415555{:04}", 3000 + round);
+        let base = 1_000 + round * 10;
+        let user = log_in(&deleter, &phone, base).await.into_user();
+        let own = Deletion::Own {
+            session: &session(base),
+            max_auth_age_secs: 600,
+        };
+        let (deleted, racing) = tokio::join!(
+            async {
+                tokio::time::sleep(stagger(round)).await;
+                deleter.delete_account(&user.id, own).await
+            },
+            log_in(&racer, &phone, base + 1)
+        );
+        assert_eq!(deleted.unwrap(), DeleteOutcome::Deleted, "round {round}");
+        let live: i64 = common::value(
+            &direct,
+            &format!(
+                "SELECT count(*) FROM sessions WHERE user_id = '{}' AND revoked_at IS NULL",
+                user.id.as_str()
+            ),
+        )
+        .await;
+        assert_eq!(
+            live, 0,
+            "round {round}: the deleted user has a live session"
+        );
+        if racing.user().id == user.id {
+            undone += 1;
+        } else {
+            assert!(
+                matches!(racing, LoginAccount::Created(_)),
+                "round {round}: {racing:?}"
+            );
+            fresh += 1;
+        }
+    }
+    eprintln!("logins the deletion undid: {undone}; logins that made a new user: {fresh}");
+}
+
+/// Logins racing a block of their user: once the block has returned, the user has no live
+/// session, whichever of the two came first.
+#[tokio::test]
+async fn logins_racing_a_block_leave_the_blocked_user_no_live_session() {
+    let db = migrated("lifecycle_block_race").await;
+    let (a, b) = (db.pooled().await, db.pooled().await);
+    let (admin, racer) = (PgAccountStore::new(&a), PgAccountStore::new(&b));
+    let direct = db.direct().await;
+    let acting = log_in(&admin, "+14155552999", 9).await.into_user();
+    let (mut first, mut second) = (0, 0);
+    for round in 0..30_u32 {
+        let phone = format!("+1415555{:04}", 4000 + round);
+        let base = 5_000 + round * 10;
+        let user = log_in(&admin, &phone, base).await.into_user();
+        let (blocked, racing) = tokio::join!(
+            async {
+                tokio::time::sleep(stagger(round)).await;
+                admin.set_blocked_by(&user.id, true, &acting.id).await
+            },
+            log_in(&racer, &phone, base + 1)
+        );
+        let ended = blocked.unwrap().expect("the user exists").sessions_ended;
+        assert_eq!(racing.user().id, user.id);
+        // The user's own first session, plus the racing login's when it came first.
+        match (&racing, ended) {
+            (LoginAccount::Found(_), 2) => first += 1,
+            (LoginAccount::Blocked(_), 1) => second += 1,
+            other => panic!("round {round}: {other:?}"),
+        }
+        let live: i64 = common::value(
+            &direct,
+            &format!(
+                "SELECT count(*) FROM sessions WHERE user_id = '{}' AND revoked_at IS NULL",
+                user.id.as_str()
+            ),
+        )
+        .await;
+        assert_eq!(live, 0, "round {round}: a blocked user has a live session");
+    }
+    eprintln!("logins before the block: {first}; logins the block refused: {second}");
+}

@@ -1,0 +1,40 @@
+//! The end of an account's life, as the account store sees it: a superadmin's block, and a
+//! deletion by the user or by a superadmin.
+
+use crate::account::{User, UserId};
+use crate::session::SessionId;
+
+/// A block or unblock as done: the user as it is now, and how many live sessions the block
+/// ended (0 for an unblock, or a user already blocked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockChange {
+    pub user: User,
+    pub sessions_ended: u64,
+}
+
+/// Who deletes an account, and what they must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion<'a> {
+    /// The user, from a live session that logged in at most `max_auth_age_secs` ago (a recent
+    /// authentication: an older session logs in again first).
+    Own {
+        session: &'a SessionId,
+        max_auth_age_secs: u32,
+    },
+    /// A superadmin (authorized by the caller, in core), named in the audit row.
+    ByAdmin(&'a UserId),
+}
+
+/// What a deletion came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    /// The user, its sessions and tokens are gone, the phone is free, the audit rows keep the id
+    /// alone.
+    Deleted,
+    /// `Deletion::Own`: the session is not live. Nothing changed.
+    SessionGone,
+    /// `Deletion::Own`: the session logged in too long ago. Nothing changed.
+    NotRecent,
+    /// No such user (already deleted, or never was).
+    NoSuchUser,
+}

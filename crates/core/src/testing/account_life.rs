@@ -1,0 +1,135 @@
+//! The in-memory account store where an account starts and ends, with the semantics of
+//! migration 0008's functions: a login (`account_sign_in`: a blocked user gets no session, a
+//! claim naming a deleted user is replaced), a superadmin's block (`account_admin_set_blocked`)
+//! and a deletion (`account_delete`, then the claim's release).
+
+use super::accounts::{Session, State, Token};
+use super::InMemoryAccounts;
+use crate::account::{User, UserId};
+use crate::ports::{
+    BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount, NewLogin,
+};
+use crate::secrets::RefreshToken;
+
+impl<C: Clock> InMemoryAccounts<'_, C> {
+    pub(super) fn log_in(&self, l: &NewLogin<'_>) -> Result<LoginAccount, BackendError> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        let phone = l.phone.as_e164().to_owned();
+        let mut id = st
+            .phones
+            .entry(phone.clone())
+            .or_insert_with(|| l.new_user_id.clone())
+            .clone();
+        if st.deleted.contains(&id) {
+            // The claim of a deletion that stopped half-way: released, and claimed anew.
+            st.phones.insert(phone.clone(), l.new_user_id.clone());
+            id = l.new_user_id.clone();
+            if st.deleted.contains(&id) {
+                return Err(BackendError::Failed(
+                    "the phone's claim names a deleted user twice".into(),
+                ));
+            }
+        }
+        if st.blocked.contains(&id) {
+            let user = st.users[&id].clone();
+            return Ok(LoginAccount::Blocked(user));
+        }
+        if st.sessions.contains_key(&(id.clone(), l.session.clone())) {
+            // The SQL's primary key: a session id is never reused, so never revived.
+            return Err(BackendError::Failed("duplicate session id".into()));
+        }
+        let created = !st.users.contains_key(&id);
+        let user = st
+            .users
+            .entry(id.clone())
+            .or_insert_with(|| User {
+                id: id.clone(),
+                phone,
+                scope: l.new_user_scope.clone(),
+                created_at: now,
+                updated_at: now,
+            })
+            .clone();
+        let session = Session {
+            created_at: now,
+            last_used_at: now,
+            expires_at: l.refresh_expires_at,
+            revoked: false,
+            user_agent: l.user_agent.map(str::to_owned),
+            ip: l.client_ip.map(str::to_owned),
+        };
+        st.sessions.insert((id.clone(), l.session.clone()), session);
+        let hash = RefreshToken::for_user(&id, l.refresh_secret).hash;
+        let token = Token {
+            session: l.session.clone(),
+            expires_at: l.refresh_expires_at,
+            used_at: None,
+            revoked: false,
+        };
+        st.tokens.insert((id, hash), token);
+        Ok(if created {
+            LoginAccount::Created(user)
+        } else {
+            LoginAccount::Found(user)
+        })
+    }
+
+    pub(super) fn block(&self, user: &UserId, blocked: bool) -> Option<BlockChange> {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        st.users.get(user)?;
+        let changed = if blocked {
+            st.blocked.insert(user.clone())
+        } else {
+            st.blocked.remove(user)
+        };
+        let sessions_ended = if blocked {
+            st.end_sessions(user, |_, s| s.expires_at > now) as u64
+        } else {
+            0
+        };
+        let found = st.users.get_mut(user).expect("checked above");
+        if changed {
+            found.updated_at = now;
+        }
+        Some(BlockChange {
+            user: found.clone(),
+            sessions_ended,
+        })
+    }
+
+    pub(super) fn delete(&self, user: &UserId, by: Deletion<'_>) -> DeleteOutcome {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        if let Deletion::Own {
+            session,
+            max_auth_age_secs,
+        } = by
+        {
+            if !st.touch_live(user, session, now, self.idle_secs) {
+                return DeleteOutcome::SessionGone;
+            }
+            let login = st.sessions[&(user.clone(), session.clone())].created_at;
+            if login < now - i64::from(max_auth_age_secs) {
+                return DeleteOutcome::NotRecent;
+            }
+        }
+        let Some(gone) = st.users.remove(user) else {
+            return DeleteOutcome::NoSuchUser;
+        };
+        erase(&mut st, user);
+        st.deleted.insert(user.clone());
+        if st.phones.get(&gone.phone) == Some(user) {
+            st.phones.remove(&gone.phone);
+        }
+        DeleteOutcome::Deleted
+    }
+}
+
+/// What the foreign keys' cascade removes with the user's row.
+fn erase(st: &mut State, user: &UserId) {
+    st.sessions.retain(|(u, _), _| u != user);
+    st.tokens.retain(|(u, _), _| u != user);
+    st.blocked.remove(user);
+}

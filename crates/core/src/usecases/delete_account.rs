@@ -1,0 +1,65 @@
+//! `DELETE /api/v1/users/me`: a user deletes their own account. The session must be live and
+//! must have logged in recently (`DELETE_ACCOUNT_MAX_AUTH_AGE_SECONDS`): a stolen access token
+//! of an old session cannot erase an account, and a user whose session is older logs in again
+//! (a fresh code) first. The store checks both in the statement that deletes.
+
+use super::Problem;
+use crate::account::UserId;
+use crate::error::{ErrorBody, ErrorCode};
+use crate::ports::{AccountStore, BackendError, DeleteOutcome, Deletion};
+use crate::session::SessionId;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteAccountError {
+    #[error("the caller's session is not live")]
+    SessionGone,
+    #[error("the session logged in more than {0}s ago")]
+    NotRecent(u32),
+    #[error(transparent)]
+    Backend(BackendError),
+}
+
+pub async fn delete_own_account<A: AccountStore>(
+    accounts: &A,
+    user: &UserId,
+    session: &SessionId,
+    max_auth_age_secs: u32,
+) -> Result<(), DeleteAccountError> {
+    let by = Deletion::Own {
+        session,
+        max_auth_age_secs,
+    };
+    match accounts
+        .delete_account(user, by)
+        .await
+        .map_err(DeleteAccountError::Backend)?
+    {
+        DeleteOutcome::Deleted => Ok(()),
+        // A live session whose user is gone cannot be; either way the caller is nobody now.
+        DeleteOutcome::SessionGone | DeleteOutcome::NoSuchUser => {
+            Err(DeleteAccountError::SessionGone)
+        }
+        DeleteOutcome::NotRecent => Err(DeleteAccountError::NotRecent(max_auth_age_secs)),
+    }
+}
+
+impl DeleteAccountError {
+    pub fn problem(&self) -> Problem {
+        Problem::new(match self {
+            DeleteAccountError::SessionGone => {
+                ErrorBody::new(ErrorCode::Unauthorized, "session is no longer active")
+            }
+            DeleteAccountError::NotRecent(secs) => ErrorBody::new(
+                ErrorCode::ReauthenticationRequired,
+                "log in again (a fresh code) to delete this account",
+            )
+            .with_details(format!(
+                "the session must have logged in within the last {secs} seconds"
+            )),
+            DeleteAccountError::Backend(error) => super::backend_body(error),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
