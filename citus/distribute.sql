@@ -33,7 +33,7 @@ SELECT create_distributed_table('legacy_refresh_tokens', 'token_hash')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'legacy_refresh_tokens'::regclass);
 COMMIT;
 
--- The account writes of migrations 0004, 0007 and 0008, each distributed by its first argument (the user id)
+-- The account writes of migrations 0004, 0007, 0008 and 0009, each distributed by its first argument (the user id)
 -- and co-located with users: a call is delegated whole to the worker holding that user's
 -- shards. Outside the tables' transaction: Citus propagates a function to the workers only in
 -- a transaction that has not yet run parallel commands.
@@ -48,3 +48,5 @@ SELECT create_distributed_function('account_sign_in(uuid, text, text, bytea, flo
 SELECT create_distributed_function('account_admin_set_blocked(uuid, boolean, uuid)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_delete(uuid, text, float8, float8, uuid)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_admin_user_sessions(uuid, uuid)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_begin_phone_change(uuid, text, float8, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_finish_phone_change(uuid, text, text, boolean, text, text)', '$1', colocate_with => 'users');

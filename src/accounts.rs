@@ -9,7 +9,8 @@ use auth_core::account::{Scope, User, UserId};
 use auth_core::admin::UserQuery;
 use auth_core::ports::{
     AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, LoginAccount, LogoutOutcome,
-    LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome, SessionInfo, UserPage,
+    LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
+    RotationOutcome, SessionInfo, UserPage,
 };
 use auth_core::secrets::PresentedToken;
 use auth_core::session::SessionId;
@@ -114,6 +115,14 @@ impl AccountStore for HyperdriveAccounts<'_> {
         admin: &UserId,
     ) -> Result<Vec<SessionInfo>, BackendError> {
         self.on_one_connection(async |store| store.user_sessions(user, admin).await)
+            .await
+    }
+
+    async fn change_phone(
+        &self,
+        change: &PhoneChange<'_>,
+    ) -> Result<PhoneChangeOutcome, BackendError> {
+        self.on_one_connection(async |store| store.change_phone(change).await)
             .await
     }
 

@@ -7,6 +7,7 @@
 mod documents;
 mod health;
 mod otp;
+mod phone;
 mod sessions;
 mod tokens;
 mod users;
@@ -40,6 +41,8 @@ async fn run(route: RouteId, ctx: &Ctx) -> Handled {
         RouteId::RevokeSession => sessions::revoke(ctx).await,
         RouteId::Profile => users::profile(ctx).await,
         RouteId::DeleteOwnAccount => users::delete_own_account(ctx).await,
+        RouteId::SendPhoneChangeOtp => phone::send_code(ctx).await,
+        RouteId::ChangePhone => phone::change(ctx).await,
         RouteId::ListUsers
         | RouteId::GetUser
         | RouteId::SetUserScope

@@ -9,6 +9,7 @@ use crate::responses;
 use crate::sms::Sms;
 use auth_core::bodies::{LoginBody, SendOtpBody};
 use auth_core::metrics::Event;
+use auth_core::otp::CodePurpose;
 use auth_core::settings::Settings;
 use auth_core::usecases::login::{login as login_use_case, LoginDeps, LoginInput};
 use auth_core::usecases::send_otp::{send_otp as send_use_case, SendOtpDeps, SendOtpInput};
@@ -48,6 +49,7 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
         client_ip: &ctx.client_ip,
         locale: body.locale.as_deref(),
         accept_language: accept_language.as_deref(),
+        purpose: CodePurpose::Login,
     };
     let sent = send_use_case(&deps, &input)
         .await

@@ -1,11 +1,13 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Blocks and deletions against a real PostgreSQL through PgBouncer, where only the database
-//! can show it: a deletion stopped between its two statements, and logins racing a block or a
-//! deletion of the same user on other connections.
+//! Number changes, blocks and deletions against a real PostgreSQL through PgBouncer, where only
+//! the database can show it: a deletion or a change stopped between its statements, and logins
+//! racing a block or a deletion of the same user on other connections.
 
 mod common;
 
-use auth_adapters::pg::catalogue::DELETE_ACCOUNT;
+use auth_adapters::pg::catalogue::{
+    CLAIM_PHONE, DELETE_ACCOUNT, PHONE_CHANGE_BEGIN, PHONE_CHANGE_FINISH,
+};
 use auth_adapters::pg::{migrate, PgAccountStore};
 use auth_core::account::{Scope, UserId};
 use auth_core::phone::PhoneNumber;
@@ -187,4 +189,66 @@ async fn logins_racing_a_block_leave_the_blocked_user_no_live_session() {
         assert_eq!(live, 0, "round {round}: a blocked user has a live session");
     }
     eprintln!("logins before the block: {first}; logins the block refused: {second}");
+}
+
+/// A number change stopped between its steps, as a fault would leave it: after the new
+/// number's claim, a login with the new number finds the account (its number is pending);
+/// after the finish but before the old number's release, a login with the old number makes a
+/// new user rather than entering the account that left it.
+#[tokio::test]
+async fn a_number_change_stopped_between_its_steps_never_lets_the_old_number_in() {
+    let db = migrated("lifecycle_change_half_way").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let (old, new) = ("+14155552851", "+14155552852");
+    let user = log_in(&store, old, 1).await.into_user();
+    let id = user.id.as_str();
+    let caller = session(1);
+    let begun = PHONE_CHANGE_BEGIN
+        .row(
+            &pooled,
+            &[
+                (&id, Type::TEXT),
+                (&caller.as_str(), Type::TEXT),
+                (&0.0_f64, Type::FLOAT8),
+                (&new, Type::TEXT),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(begun.get::<_, bool>(0));
+    CLAIM_PHONE
+        .row(&pooled, &[(&new, Type::TEXT), (&id, Type::TEXT)])
+        .await
+        .unwrap();
+    let pending = log_in(&store, new, 2).await;
+    assert_eq!(pending.user().id, user.id, "a pending number is the user's");
+
+    let keep = false;
+    let none: Option<&str> = None;
+    PHONE_CHANGE_FINISH
+        .row(
+            &pooled,
+            &[
+                (&id, Type::TEXT),
+                (&new, Type::TEXT),
+                (&caller.as_str(), Type::TEXT),
+                (&keep, Type::BOOL),
+                (&none, Type::TEXT),
+                (&none, Type::TEXT),
+            ],
+        )
+        .await
+        .unwrap();
+    let direct = db.direct().await;
+    let owner_sql = format!("SELECT user_id::text FROM user_phones WHERE phone = '{old}'");
+    let owner: String = common::value(&direct, &owner_sql).await;
+    assert_eq!(owner, id, "the old number's claim was not released");
+    let next = log_in(&store, old, 3).await;
+    let LoginAccount::Created(stranger) = next else {
+        panic!("the old number makes a new user: {next:?}");
+    };
+    assert_ne!(stranger.id, user.id);
+    let owner: String = common::value(&direct, &owner_sql).await;
+    assert_eq!(owner, stranger.id.as_str());
 }

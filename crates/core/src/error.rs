@@ -21,6 +21,7 @@ pub enum ErrorCode {
     Forbidden,
     UserBlocked,
     ReauthenticationRequired,
+    PhoneTaken,
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
@@ -32,7 +33,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and exhaustive tests.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidPhone,
         ErrorCode::SessionRequired,
@@ -45,6 +46,7 @@ impl ErrorCode {
         ErrorCode::Forbidden,
         ErrorCode::UserBlocked,
         ErrorCode::ReauthenticationRequired,
+        ErrorCode::PhoneTaken,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::PayloadTooLarge,
@@ -64,6 +66,7 @@ impl ErrorCode {
             | ErrorCode::UserBlocked
             | ErrorCode::ReauthenticationRequired => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::PhoneTaken => 409,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -89,6 +92,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::UserBlocked => "USER_BLOCKED",
             ErrorCode::ReauthenticationRequired => "REAUTHENTICATION_REQUIRED",
+            ErrorCode::PhoneTaken => "PHONE_TAKEN",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",

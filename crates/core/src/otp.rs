@@ -1,5 +1,6 @@
 //! One-time codes: their format, and the MAC that is all the server keeps of them.
 
+use crate::account::UserId;
 use crate::phone::PhoneNumber;
 use crate::session::SessionId;
 use hmac::{Hmac, Mac};
@@ -40,12 +41,40 @@ impl std::fmt::Debug for OtpCode {
     }
 }
 
-/// HMAC-SHA256(secret, phone | session id | code), hex. Binding the session id into the MAC
-/// means a code is only good together with the session it was sent for, and storing only the
-/// MAC means a Redis dump reveals no code. The fields cannot contain `|`, so the input is
-/// unambiguous.
+/// What a code is for. A code is good for its purpose alone: a login code cannot change a
+/// number, and a code sent to change a user's number cannot log anyone in, nor change another
+/// user's number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePurpose<'a> {
+    Login,
+    /// Moving this user's account to the number the code was sent to.
+    ChangeNumber(&'a UserId),
+}
+
+/// HMAC-SHA256(secret, phone | session id | code), hex: a login code's MAC. Binding the session
+/// id into the MAC means a code is only good together with the session it was sent for, and
+/// storing only the MAC means a Redis dump reveals no code. The fields cannot contain `|`, so
+/// the input is unambiguous.
 pub fn code_mac(secret: &[u8], phone: &PhoneNumber, session: &SessionId, code: &OtpCode) -> String {
+    purpose_mac(secret, CodePurpose::Login, phone, session, code)
+}
+
+/// The MAC of a code for `purpose`: a login's is [`code_mac`]'s (so codes pending across a
+/// deploy keep working); a number change's starts with `change-number|{user id}|`, which no
+/// phone number (`+` and digits) can start with.
+pub fn purpose_mac(
+    secret: &[u8],
+    purpose: CodePurpose<'_>,
+    phone: &PhoneNumber,
+    session: &SessionId,
+    code: &OtpCode,
+) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    if let CodePurpose::ChangeNumber(user) = purpose {
+        mac.update(b"change-number|");
+        mac.update(user.as_str().as_bytes());
+        mac.update(b"|");
+    }
     mac.update(phone.as_e164().as_bytes());
     mac.update(b"|");
     mac.update(session.as_str().as_bytes());
@@ -97,6 +126,24 @@ mod tests {
         assert_ne!(base, code_mac(b"secret", &phone(), &s1, &c2));
         assert_ne!(base, code_mac(b"secret", &other, &s1, &c1));
         assert_ne!(base, code_mac(b"other secret", &phone(), &s1, &c1));
+    }
+
+    #[test]
+    fn a_code_is_good_for_its_purpose_alone() {
+        let s = SessionId::parse("session-one-aaaaaaaaaaaa").unwrap();
+        let c = OtpCode::parse("123456", 6).unwrap();
+        let alice = UserId::parse("7f3c2a9e-3b1d-4f6a-8c2e-000000000001").unwrap();
+        let bob = UserId::parse("7f3c2a9e-3b1d-4f6a-8c2e-000000000002").unwrap();
+        let mac = |purpose| purpose_mac(b"secret", purpose, &phone(), &s, &c);
+        let login = mac(CodePurpose::Login);
+        assert_eq!(
+            login,
+            code_mac(b"secret", &phone(), &s, &c),
+            "a login's MAC is unchanged"
+        );
+        let change = mac(CodePurpose::ChangeNumber(&alice));
+        assert_ne!(change, login);
+        assert_ne!(change, mac(CodePurpose::ChangeNumber(&bob)));
     }
 
     #[test]

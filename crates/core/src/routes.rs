@@ -53,6 +53,8 @@ pub enum RouteId {
     UnblockUser,
     DeleteUser,
     DeleteOwnAccount,
+    SendPhoneChangeOtp,
+    ChangePhone,
     Jwks,
     Metrics,
     OpenApi,
@@ -167,6 +169,16 @@ pub const ROUTES: &[Route] = &[
         .with_credential(Bearer),
     route(RouteId::DeleteOwnAccount, Delete, "/api/v1/users/me")
         .changing_state()
+        .with_credential(Bearer),
+    route(
+        RouteId::SendPhoneChangeOtp,
+        Post,
+        "/api/v1/users/me/phone/send-otp",
+    )
+    .posting_json()
+    .with_credential(Bearer),
+    route(RouteId::ChangePhone, Post, "/api/v1/users/me/phone")
+        .posting_json()
         .with_credential(Bearer),
     route(RouteId::Jwks, Get, "/.well-known/jwks.json"),
     route(RouteId::Metrics, Get, "/metrics").with_credential(MetricsToken),

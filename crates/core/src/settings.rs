@@ -50,6 +50,9 @@ pub struct Settings {
     pub refresh_grace_secs: u32,
     /// A session unused for this long ends (0: sessions end only at their absolute expiry).
     pub session_idle_secs: u32,
+    /// Whether a number change ends every other session of the user (`PHONE_CHANGE_SESSIONS`:
+    /// `revoke_others`, the default, or `keep`).
+    pub phone_change_revokes_other_sessions: bool,
     /// A user deletes their account from a session that logged in at most this long ago.
     pub delete_account_max_auth_age_secs: u32,
     pub issuer: String,
@@ -139,6 +142,18 @@ impl Settings {
             )?,
             refresh_grace_secs: number("REFRESH_GRACE_SECONDS", 0, 0, 60)?,
             session_idle_secs: number("SESSION_IDLE_SECONDS", 0, 0, 365 * 86_400)?,
+            phone_change_revokes_other_sessions: match get("PHONE_CHANGE_SESSIONS")
+                .as_deref()
+                .map(str::trim)
+            {
+                None | Some("") | Some("revoke_others") => true,
+                Some("keep") => false,
+                Some(other) => {
+                    return Err(format!(
+                        "PHONE_CHANGE_SESSIONS={other:?} must be revoke_others or keep"
+                    ))
+                }
+            },
             delete_account_max_auth_age_secs: number(
                 "DELETE_ACCOUNT_MAX_AUTH_AGE_SECONDS",
                 600,

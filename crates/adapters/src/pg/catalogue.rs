@@ -14,7 +14,7 @@ pub enum Routing {
     /// Every distributed table it touches is pinned by this parameter on its distribution
     /// column, and the router planner sends it whole to one shard: one task.
     Shard(&'static str),
-    /// A call of an account function (migrations 0004, 0007, 0008) that `citus/distribute.sql` distributes by this
+    /// A call of an account function (migrations 0004, 0007, 0008, 0009) that `citus/distribute.sql` distributes by this
     /// argument, co-located with `users`: Citus delegates the whole call to the worker holding
     /// the user's shards (one task), and the function's statement, every table in it pinned by
     /// that argument, runs there. These are the writes with several modifying CTEs, which Citus
@@ -119,6 +119,16 @@ statement!(USER_SESSIONS, Delegated("$1"), "user_sessions.sql");
 statement!(ADMIN_SET_BLOCKED, Delegated("$1"), "admin_set_blocked.sql");
 statement!(DELETE_ACCOUNT, Delegated("$1"), "delete_account.sql");
 statement!(RELEASE_PHONE, Shard("$1"), "release_phone.sql");
+statement!(
+    PHONE_CHANGE_BEGIN,
+    Delegated("$1"),
+    "phone_change_begin.sql"
+);
+statement!(
+    PHONE_CHANGE_FINISH,
+    Delegated("$1"),
+    "phone_change_finish.sql"
+);
 statement!(LIST_USERS, FansOut, "list_users.sql");
 statement!(SCHEMA_VERSION, Coordinator, "schema_version.sql");
 statement!(LEGACY_TOKEN_OWNER, Shard("$1"), "legacy_token_owner.sql");
@@ -157,6 +167,8 @@ pub const ALL: &[&Statement] = &[
     &ADMIN_SET_BLOCKED,
     &DELETE_ACCOUNT,
     &RELEASE_PHONE,
+    &PHONE_CHANGE_BEGIN,
+    &PHONE_CHANGE_FINISH,
     &LIST_USERS,
     &SCHEMA_VERSION,
     &LEGACY_TOKEN_OWNER,

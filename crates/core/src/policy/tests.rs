@@ -36,6 +36,8 @@ fn every_cookie_authenticated_state_change_needs_the_csrf_proof() {
             RouteId::UnblockUser,
             RouteId::DeleteUser,
             RouteId::DeleteOwnAccount,
+            RouteId::SendPhoneChangeOtp,
+            RouteId::ChangePhone,
         ],
         "the state changes a cookie can authenticate"
     );

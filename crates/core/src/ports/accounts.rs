@@ -1,6 +1,9 @@
 //! The account store: users, sessions and refresh tokens.
 
-use super::{BackendError, BlockChange, DeleteOutcome, Deletion, UnixSeconds};
+use super::{
+    BackendError, BlockChange, DeleteOutcome, Deletion, PhoneChange, PhoneChangeOutcome,
+    UnixSeconds,
+};
 use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::phone::PhoneNumber;
@@ -130,6 +133,14 @@ pub trait AccountStore {
         user: &UserId,
         admin: &UserId,
     ) -> impl Future<Output = Result<Vec<SessionInfo>, BackendError>>;
+    /// Moves the caller's account to a new number: the new number's claim, the account's
+    /// change, then the old number's release. A number another account has is refused
+    /// without a change. A login between the steps finds a consistent account: the claimed
+    /// number is the user's, or the pending one, or the claim is stale and replaced.
+    fn change_phone(
+        &self,
+        change: &PhoneChange<'_>,
+    ) -> impl Future<Output = Result<PhoneChangeOutcome, BackendError>>;
     /// A superadmin blocks (`true`) or unblocks a user, audited with the admin; blocking ends
     /// every session. `None` when there is no such user.
     fn set_blocked_by(

@@ -1,7 +1,8 @@
-//! The end of an account's life, as the account store sees it: a superadmin's block, and a
-//! deletion by the user or by a superadmin.
+//! An account's life after its first login, as the account store sees it: a move to a new
+//! number, a superadmin's block, and a deletion by the user or by a superadmin.
 
 use crate::account::{User, UserId};
+use crate::phone::PhoneNumber;
 use crate::session::SessionId;
 
 /// A block or unblock as done: the user as it is now, and how many live sessions the block
@@ -37,4 +38,26 @@ pub enum DeleteOutcome {
     NotRecent,
     /// No such user (already deleted, or never was).
     NoSuchUser,
+}
+
+/// A user's move to a new number, whose code they have just confirmed.
+#[derive(Debug, Clone, Copy)]
+pub struct PhoneChange<'a> {
+    pub user: &'a UserId,
+    /// The caller's session: it must be live, and it is kept.
+    pub session: &'a SessionId,
+    pub new_phone: &'a PhoneNumber,
+    /// Whether every other session of the user ends (`PHONE_CHANGE_SESSIONS`).
+    pub revoke_other_sessions: bool,
+}
+
+/// What a number change came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneChangeOutcome {
+    /// The user as it is now, on the new number; the old number is free.
+    Changed(User),
+    /// Another account has the number. Nothing changed (whose it is is not said).
+    PhoneTaken,
+    /// The caller's session is not live. Nothing changed.
+    SessionGone,
 }

@@ -177,7 +177,8 @@ pub fn go_error(code: ErrorCode, route: Option<RouteId>, credential: Credential)
     use ErrorCode::*;
     let bearer = credential == Credential::Bearer;
     match code {
-        InvalidPhone => go("VALIDATION_ERROR", 400),
+        // The Go service had no number change; a taken number is a request it cannot honour.
+        InvalidPhone | PhoneTaken => go("VALIDATION_ERROR", 400),
         InvalidRequest | SessionRequired | InvalidOtp if route == Some(RouteId::Login) => {
             go("UNAUTHORIZED_ERROR", 401)
         }

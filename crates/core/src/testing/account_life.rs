@@ -1,13 +1,16 @@
-//! The in-memory account store where an account starts and ends, with the semantics of
-//! migration 0008's functions: a login (`account_sign_in`: a blocked user gets no session, a
-//! claim naming a deleted user is replaced), a superadmin's block (`account_admin_set_blocked`)
-//! and a deletion (`account_delete`, then the claim's release).
+//! The in-memory account store where an account starts, moves and ends, with the semantics of
+//! migrations 0008 and 0009: a login (`account_sign_in`: a blocked user gets no session, a
+//! claim naming a deleted user, or a user who moved to another number, is replaced), a number
+//! change (the new claim, `account_finish_phone_change`, the old claim's release), a
+//! superadmin's block (`account_admin_set_blocked`) and a deletion (`account_delete`, then the
+//! claim's release).
 
 use super::accounts::{Session, State, Token};
 use super::InMemoryAccounts;
 use crate::account::{User, UserId};
 use crate::ports::{
-    BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount, NewLogin,
+    BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount, NewLogin, PhoneChange,
+    PhoneChangeOutcome,
 };
 use crate::secrets::RefreshToken;
 
@@ -21,8 +24,10 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
             .entry(phone.clone())
             .or_insert_with(|| l.new_user_id.clone())
             .clone();
-        if st.deleted.contains(&id) {
-            // The claim of a deletion that stopped half-way: released, and claimed anew.
+        let moved = st.users.get(&id).is_some_and(|u| u.phone != phone);
+        if st.deleted.contains(&id) || moved {
+            // The claim of a deletion (or a number change) that stopped half-way: released,
+            // and claimed anew.
             st.phones.insert(phone.clone(), l.new_user_id.clone());
             id = l.new_user_id.clone();
             if st.deleted.contains(&id) {
@@ -73,6 +78,31 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
         } else {
             LoginAccount::Found(user)
         })
+    }
+
+    pub(super) fn move_to(&self, c: &PhoneChange<'_>) -> PhoneChangeOutcome {
+        let now = self.clock.now();
+        let mut st = self.state.borrow_mut();
+        if !st.touch_live(c.user, c.session, now, self.idle_secs) {
+            return PhoneChangeOutcome::SessionGone;
+        }
+        let new = c.new_phone.as_e164().to_owned();
+        match st.phones.get(&new) {
+            Some(owner) if owner != c.user => return PhoneChangeOutcome::PhoneTaken,
+            _ => {}
+        }
+        st.phones.insert(new.clone(), c.user.clone());
+        let user = st.users.get_mut(c.user).expect("a live session's user");
+        let old = std::mem::replace(&mut user.phone, new.clone());
+        user.updated_at = now;
+        let changed = user.clone();
+        if c.revoke_other_sessions {
+            st.end_sessions(c.user, |id, _| id != c.session);
+        }
+        if old != new && st.phones.get(&old) == Some(c.user) {
+            st.phones.remove(&old);
+        }
+        PhoneChangeOutcome::Changed(changed)
     }
 
     pub(super) fn block(&self, user: &UserId, blocked: bool) -> Option<BlockChange> {

@@ -10,8 +10,8 @@ use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::ports::{
     AccountStore, BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount,
-    LogoutOutcome, LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome, SessionInfo,
-    UnixSeconds, UserPage,
+    LogoutOutcome, LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
+    RotationOutcome, SessionInfo, UnixSeconds, UserPage,
 };
 use crate::secrets::PresentedToken;
 use crate::session::SessionId;
@@ -296,6 +296,13 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
 
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
         Ok(self.state.borrow().users.get(id).cloned())
+    }
+
+    async fn change_phone(
+        &self,
+        change: &PhoneChange<'_>,
+    ) -> Result<PhoneChangeOutcome, BackendError> {
+        Ok(self.move_to(change))
     }
 
     async fn set_blocked_by(

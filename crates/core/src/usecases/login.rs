@@ -2,19 +2,16 @@
 //! user if new, start a new session (under an id the server mints) with its refresh token (one
 //! write), and sign an access token.
 
-use super::send_otp::limit_details;
+use super::code_check::{check_code, CodeRejected, PresentedCode};
 use super::{IssuedTokens, Problem, Signing};
 use crate::account::{Scope, UserId};
-use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
-use crate::otp::{code_mac, MalformedCode, OtpCode};
-use crate::phone::{PhoneError, PhoneNumber};
+use crate::otp::CodePurpose;
 use crate::ports::{
-    AccountStore, BackendError, Clock, Limit, LoginAccount, NewLogin, OtpStore, SecureRandom,
-    TokenSigner, VerifyOutcome, VerifyRequest,
+    AccountStore, BackendError, Clock, LoginAccount, NewLogin, OtpStore, SecureRandom, TokenSigner,
 };
 use crate::secrets::{RefreshSecret, RefreshToken};
-use crate::session::{MalformedSessionId, SessionId};
+use crate::session::SessionId;
 use crate::settings::Settings;
 use crate::token::TokenError;
 
@@ -37,25 +34,11 @@ pub struct LoginOutput {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoginError {
-    #[error("invalid phone: {0}")]
-    InvalidPhone(PhoneError),
-    #[error("session_id required")]
-    SessionRequired,
-    #[error("invalid session id: {0}")]
-    InvalidSession(MalformedSessionId),
-    #[error("{0}")]
-    MalformedCode(MalformedCode),
-    /// A wrong code, no pending code, or a code sent to another session: one answer for all
-    /// three, so a caller cannot tell whether a number has a code pending.
-    #[error("wrong, expired or another session's code")]
-    InvalidOtp,
-    #[error("code burned after too many attempts")]
-    TooManyAttempts,
+    #[error(transparent)]
+    Code(CodeRejected),
     /// The code was right, and the phone's user is blocked by an admin: no session.
     #[error("the user is blocked")]
     Blocked,
-    #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
-    Limited { limit: Limit, retry_after_secs: u32 },
     #[error(transparent)]
     Backend(BackendError),
     #[error(transparent)]
@@ -86,44 +69,21 @@ where
     C: Clock,
 {
     let settings = deps.settings;
-    let phone = PhoneNumber::parse(input.phone, settings.default_region)
-        .map_err(LoginError::InvalidPhone)?;
-    let session = match input.session_id {
-        None | Some("") => return Err(LoginError::SessionRequired),
-        Some(given) => SessionId::parse(given).map_err(LoginError::InvalidSession)?,
+    let presented = PresentedCode {
+        phone: input.phone,
+        otp: input.otp,
+        session_id: input.session_id,
+        client_ip: input.client_ip,
     };
-    let code =
-        OtpCode::parse(input.otp, settings.code_length).map_err(LoginError::MalformedCode)?;
-    let mac = code_mac(deps.hmac_secret, &phone, &session, &code);
-    let bucket = client_address::bucket(input.client_ip, settings.ipv6_prefix_len);
-    let request = VerifyRequest {
-        phone: &phone,
-        session: &session,
-        mac: &mac,
-        client_ip: &bucket,
+    let phone = check_code(
+        deps.store,
         settings,
-    };
-    match deps
-        .store
-        .verify(&request)
-        .await
-        .map_err(LoginError::Backend)?
-    {
-        VerifyOutcome::Verified => {}
-        VerifyOutcome::NotFound | VerifyOutcome::Mismatch { .. } => {
-            return Err(LoginError::InvalidOtp)
-        }
-        VerifyOutcome::Burned => return Err(LoginError::TooManyAttempts),
-        VerifyOutcome::Limited {
-            limit,
-            retry_after_secs,
-        } => {
-            return Err(LoginError::Limited {
-                limit,
-                retry_after_secs,
-            })
-        }
-    }
+        deps.hmac_secret,
+        CodePurpose::Login,
+        &presented,
+    )
+    .await
+    .map_err(LoginError::Code)?;
 
     let now = deps.clock.now();
     let refresh_secret = RefreshSecret::generate(deps.rng).map_err(|_| LoginError::Random)?;
@@ -172,41 +132,12 @@ where
 
 impl LoginError {
     pub fn problem(&self) -> Problem {
-        let body = |code, message: &str| ErrorBody::new(code, message);
         match self {
-            LoginError::InvalidPhone(why) => Problem::new(
-                body(ErrorCode::InvalidPhone, "invalid phone number").with_details(why.to_string()),
-            ),
-            LoginError::SessionRequired => Problem::new(body(
-                ErrorCode::SessionRequired,
-                "session_id required - please call send OTP first",
-            )),
-            LoginError::InvalidSession(why) => Problem::new(
-                body(ErrorCode::InvalidRequest, "invalid session_id").with_details(why.to_string()),
-            ),
-            LoginError::MalformedCode(why) => Problem::new(
-                body(ErrorCode::InvalidRequest, "invalid otp").with_details(why.to_string()),
-            ),
-            LoginError::InvalidOtp => Problem::new(body(
-                ErrorCode::InvalidOtp,
-                "invalid or expired code; request a new one if it keeps failing",
-            )),
-            LoginError::TooManyAttempts => Problem::new(body(
-                ErrorCode::TooManyAttempts,
-                "too many wrong attempts; the code is no longer valid, request a new one",
-            )),
-            LoginError::Blocked => Problem::new(body(
+            LoginError::Code(rejected) => rejected.problem(),
+            LoginError::Blocked => Problem::new(ErrorBody::new(
                 ErrorCode::UserBlocked,
                 "this account is blocked; contact the app's support",
             )),
-            LoginError::Limited {
-                limit,
-                retry_after_secs,
-            } => Problem::new(
-                body(ErrorCode::RateLimited, "too many requests")
-                    .with_details(limit_details(*limit)),
-            )
-            .retry_after(*retry_after_secs),
             LoginError::Backend(error) => Problem::new(super::backend_body(error)),
             LoginError::Token(_) | LoginError::Random => Problem::new(super::internal()),
         }

@@ -2,6 +2,8 @@
 //! maps to the contract's error body in one place ([`Problem`]).
 
 pub mod admin;
+pub mod change_phone;
+pub mod code_check;
 pub mod delete_account;
 pub mod login;
 pub mod refresh;

@@ -7,7 +7,7 @@
 use super::Problem;
 use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
-use crate::otp::{code_mac, OtpCode};
+use crate::otp::{purpose_mac, CodePurpose, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::ports::{
     BackendError, IssueOutcome, IssueRequest, Limit, OtpStore, SecureRandom, SmsError, SmsSender,
@@ -26,6 +26,8 @@ pub struct SendOtpInput<'a> {
     pub locale: Option<&'a str>,
     /// The request's `Accept-Language` header.
     pub accept_language: Option<&'a str>,
+    /// A login code, or a code that changes a user's number (`usecases::change_phone`).
+    pub purpose: CodePurpose<'a>,
 }
 
 /// What the client gets back.
@@ -90,7 +92,7 @@ pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
                 .map_err(|_| SendOtpError::Random)?,
         ),
     };
-    let mac = code_mac(deps.hmac_secret, &phone, &session, &code);
+    let mac = purpose_mac(deps.hmac_secret, input.purpose, &phone, &session, &code);
     let bucket = client_address::bucket(input.client_ip, settings.ipv6_prefix_len);
     let request = IssueRequest {
         phone: &phone,

@@ -1,14 +1,76 @@
-//! A superadmin's block, and an account's deletion (migration 0008): the account write on the
-//! user's shard, then, for a deletion, the release of the phone's claim on the phone's shard.
+//! A number change (migration 0009), a superadmin's block and an account's deletion (migration
+//! 0008): the account writes on the user's shard, the claims on the phones' shards.
 
 use super::{malformed, user_at, PgAccountStore};
-use crate::pg::catalogue::{ADMIN_SET_BLOCKED, DELETE_ACCOUNT, RELEASE_PHONE};
+use crate::pg::catalogue::{
+    ADMIN_SET_BLOCKED, CLAIM_PHONE, DELETE_ACCOUNT, PHONE_CHANGE_BEGIN, PHONE_CHANGE_FINISH,
+    RELEASE_PHONE,
+};
 use crate::pg::PgError;
 use auth_core::account::UserId;
-use auth_core::ports::{BlockChange, DeleteOutcome, Deletion};
+use auth_core::ports::{BlockChange, DeleteOutcome, Deletion, PhoneChange, PhoneChangeOutcome};
 use tokio_postgres::types::Type;
 
 impl PgAccountStore<'_> {
+    /// Four statements: the change begins (the session checked, the number pending), the new
+    /// number is claimed, the change finishes, the old number is released. A fault between
+    /// them leaves nothing a login can misuse (migration 0009's stale-claim rule).
+    pub(super) async fn change_number(
+        &self,
+        c: &PhoneChange<'_>,
+    ) -> Result<PhoneChangeOutcome, PgError> {
+        let (user, session) = (c.user.as_str(), c.session.as_str());
+        let new = c.new_phone.as_e164();
+        let begun = PHONE_CHANGE_BEGIN
+            .row(
+                self.client,
+                &[
+                    (&user, Type::TEXT),
+                    (&session, Type::TEXT),
+                    (&self.idle_secs, Type::FLOAT8),
+                    (&new, Type::TEXT),
+                ],
+            )
+            .await?;
+        if !begun.get::<_, bool>(0) {
+            return Ok(PhoneChangeOutcome::SessionGone);
+        }
+        let claim = CLAIM_PHONE
+            .row(self.client, &[(&new, Type::TEXT), (&user, Type::TEXT)])
+            .await?;
+        if claim.get::<_, &str>(0) != user {
+            return Ok(PhoneChangeOutcome::PhoneTaken);
+        }
+        let revoke = c.revoke_other_sessions;
+        let (ip, agent) = (self.client_ip.as_deref(), self.user_agent.as_deref());
+        let finished = PHONE_CHANGE_FINISH
+            .rows(
+                self.client,
+                &[
+                    (&user, Type::TEXT),
+                    (&new, Type::TEXT),
+                    (&session, Type::TEXT),
+                    (&revoke, Type::BOOL),
+                    (&ip, Type::TEXT),
+                    (&agent, Type::TEXT),
+                ],
+            )
+            .await?;
+        let Some(row) = finished.first() else {
+            // Another change of this account ran meanwhile and owns the pending number now.
+            self.release_phone(new, c.user).await?;
+            return Err(malformed(
+                &"a second change of the account's number ran meanwhile",
+            ));
+        };
+        let old: &str = row.get(0);
+        let changed = user_at(row, 1)?;
+        if old != new {
+            self.release_phone(old, c.user).await?;
+        }
+        Ok(PhoneChangeOutcome::Changed(changed))
+    }
+
     pub(super) async fn set_blocked(
         &self,
         user: &UserId,

@@ -14,28 +14,29 @@ const UNIQUE_VIOLATION: &str = "23505";
 /// What the account write of a login came to.
 enum Written {
     Account(LoginAccount),
-    /// The claimed id is a deleted user's: nothing was written.
-    Deleted,
+    /// The claim is stale (its user is deleted, or has another number): nothing was written.
+    Stale,
 }
 
 impl PgAccountStore<'_> {
     /// Two statements, each on one shard when distributed: the phone's claim (by phone), then
     /// the account write (by user id). A claim whose write failed is finished by the phone's
     /// next login, which finds the claim and writes the account.
-    /// A claim that names a deleted user (a deletion stopped before releasing it, or ran beside
-    /// this login) is released and claimed anew, once: this login then makes a new user.
+    /// A stale claim is released and the phone claimed anew, once: this login then makes a new
+    /// user. A claim is stale when it names a deleted user (a deletion stopped before releasing
+    /// it, or ran beside this login) or a user who moved to another number.
     pub(super) async fn log_in(&self, login: &NewLogin<'_>) -> Result<LoginAccount, PgError> {
         let user_id = self.claim(login).await?;
         match self.account_of(login, &user_id).await? {
             Written::Account(account) => Ok(account),
-            Written::Deleted => {
+            Written::Stale => {
                 self.release_phone(login.phone.as_e164(), &user_id).await?;
                 let user_id = self.claim(login).await?;
                 match self.account_of(login, &user_id).await? {
                     Written::Account(account) => Ok(account),
-                    Written::Deleted => Err(PgError::Server {
+                    Written::Stale => Err(PgError::Server {
                         code: "P0001".into(),
-                        message: "the phone's claim names a deleted user twice".into(),
+                        message: "the phone's claim was stale twice".into(),
                     }),
                 }
             }
@@ -91,8 +92,8 @@ impl PgAccountStore<'_> {
             )
             .await?;
         let refusal: Option<&str> = row.get(6);
-        if refusal == Some("deleted") {
-            return Ok(Written::Deleted);
+        if matches!(refusal, Some("deleted" | "moved")) {
+            return Ok(Written::Stale);
         }
         let user = user_at(&row, 0)?;
         Ok(Written::Account(match refusal {

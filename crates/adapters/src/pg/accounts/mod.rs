@@ -15,7 +15,8 @@ use auth_core::account::{Scope, User, UserId};
 use auth_core::admin::UserQuery;
 use auth_core::ports::{
     AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, LoginAccount, LogoutOutcome,
-    LogoutScope, NewLogin, RevokeOutcome, Rotation, RotationOutcome, SessionInfo, UserPage,
+    LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
+    RotationOutcome, SessionInfo, UserPage,
 };
 use auth_core::secrets::PresentedToken;
 use auth_core::session::SessionId;
@@ -162,6 +163,13 @@ impl AccountStore for PgAccountStore<'_> {
 
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {
         self.user_by_id(id).await.map_err(backend)
+    }
+
+    async fn change_phone(
+        &self,
+        change: &PhoneChange<'_>,
+    ) -> Result<PhoneChangeOutcome, BackendError> {
+        self.change_number(change).await.map_err(backend)
     }
 
     async fn set_blocked_by(

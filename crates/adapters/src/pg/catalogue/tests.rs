@@ -120,6 +120,7 @@ fn statements_of_a_bearer_share_the_one_live_session_check() {
             "0004_account_writes_as_functions.sql#1",
             "0004_account_writes_as_functions.sql#2",
             "0008_block_and_delete.sql#1",
+            "0009_change_phone.sql#1",
             "live_session.sql#1",
         ],
         "where the live-session predicate is written"

@@ -5,9 +5,13 @@
 use super::*;
 use crate::admin::UserQuery;
 use crate::error::ErrorCode;
+use crate::otp::{code_mac, OtpCode};
+use crate::phone::PhoneNumber;
+use crate::ports::Limit;
 use crate::ports::{IssueOutcome, IssueRequest};
 use crate::testing::contract::settings;
 use crate::testing::{FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom};
+use crate::usecases::code_check::CodeRejected;
 use futures::executor::block_on;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
@@ -115,7 +119,7 @@ fn the_right_code_makes_the_user_once_and_starts_a_server_minted_session() {
     assert_eq!(first.access_token.split('.').count(), 3, "a compact JWS");
     assert_eq!(
         run(&w, &store, &accounts, &s, PHONE, "123456", Some(SESSION)).unwrap_err(),
-        LoginError::InvalidOtp,
+        LoginError::Code(CodeRejected::InvalidOtp),
         "a code logs in once"
     );
     issue(&store, &s, "654321");
@@ -166,7 +170,7 @@ fn malformed_input_is_400_and_counts_nothing() {
     let error = attempt(&w, &store, &s, PHONE, "654321", Some(SESSION));
     assert_eq!(
         error,
-        LoginError::TooManyAttempts,
+        LoginError::Code(CodeRejected::TooManyAttempts),
         "nothing was counted before"
     );
 }
@@ -178,18 +182,18 @@ fn a_wrong_code_is_401_then_429_once_burned() {
     let s = settings(&[("OTP_MAX_ATTEMPTS", "2")]);
     issue(&store, &s, "123456");
     let error = attempt(&w, &store, &s, PHONE, "000000", Some(SESSION));
-    assert_eq!(error, LoginError::InvalidOtp);
+    assert_eq!(error, LoginError::Code(CodeRejected::InvalidOtp));
     let problem = error.problem();
     assert_eq!(
         (problem.body.code, problem.body.http_status()),
         (ErrorCode::InvalidOtp, 401)
     );
     let error = attempt(&w, &store, &s, PHONE, "000000", Some(SESSION));
-    assert_eq!(error, LoginError::TooManyAttempts);
+    assert_eq!(error, LoginError::Code(CodeRejected::TooManyAttempts));
     assert_eq!(error.problem().body.http_status(), 429);
     assert_eq!(
         attempt(&w, &store, &s, PHONE, "123456", Some(SESSION)),
-        LoginError::InvalidOtp,
+        LoginError::Code(CodeRejected::InvalidOtp),
         "the right code no longer works"
     );
 }
@@ -214,7 +218,7 @@ fn no_code_another_sessions_code_and_a_wrong_code_get_one_answer() {
     w.clock.advance(121);
     assert_eq!(
         attempt(&w, &store, &s, PHONE, "123456", Some(SESSION)),
-        LoginError::InvalidOtp,
+        LoginError::Code(CodeRejected::InvalidOtp),
         "an expired code is the same answer"
     );
 }
@@ -232,10 +236,10 @@ fn a_limited_attempt_is_429_with_retry_after() {
     let error = attempt(&w, &store, &s, PHONE, "123456", Some(SESSION));
     assert_eq!(
         error,
-        LoginError::Limited {
+        LoginError::Code(CodeRejected::Limited {
             limit: Limit::ClientIp,
             retry_after_secs: 500
-        }
+        })
     );
     let problem = error.problem();
     assert_eq!(problem.body.code, ErrorCode::RateLimited);

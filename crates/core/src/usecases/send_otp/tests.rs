@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::error::ErrorCode;
+use crate::otp::code_mac;
 use crate::ports::{VerifyOutcome, VerifyRequest};
 use crate::testing::contract::settings;
 use crate::testing::{BrokenRandom, FixedClock, InMemoryOtpStore, RecordingSms, SeededRandom};
@@ -47,6 +48,7 @@ fn send<S: OtpStore, R: SecureRandom>(
         client_ip: "192.0.2.1",
         locale: None,
         accept_language: None,
+        purpose: CodePurpose::Login,
     };
     block_on(send_otp(&deps, &input))
 }
@@ -183,6 +185,7 @@ fn bad_input_is_refused_before_anything_is_stored_or_sent() {
         client_ip: "192.0.2.1",
         locale: None,
         accept_language: None,
+        purpose: CodePurpose::Login,
     };
     let error = block_on(send_otp(&deps, &input)).unwrap_err();
     assert!(matches!(error, SendOtpError::InvalidPhone(_)));
@@ -244,6 +247,7 @@ fn the_sms_speaks_the_asked_language_and_a_bad_locale_sends_nothing() {
         client_ip: "192.0.2.1",
         locale,
         accept_language,
+        purpose: CodePurpose::Login,
     };
     block_on(send_otp(&deps, &input(None, Some("fr-CA, en;q=0.5")))).unwrap();
     let sent = w.sms.sent();

@@ -1,11 +1,13 @@
-//! The account store's contract for the end of an account's life: a block refuses logins and
-//! ends every session until the unblock; a deletion leaves nothing of the user that works,
-//! and the number's next login is a new user. Phones 61-69 of their names.
+//! The account store's contract for an account's life after its first login: a number change
+//! moves it and frees the old number; a block refuses logins and ends every session until the
+//! unblock; a deletion leaves nothing of the user that works, and the number's next login is a
+//! new user. Phones 61-79 of their names.
 
 use super::{rotate, Names};
 use crate::account::Scope;
 use crate::ports::{
-    AccountStore, DeleteOutcome, Deletion, LoginAccount, NewLogin, RotationOutcome,
+    AccountStore, DeleteOutcome, Deletion, LoginAccount, NewLogin, PhoneChange, PhoneChangeOutcome,
+    RotationOutcome,
 };
 use crate::secrets::RefreshSecret;
 
@@ -148,5 +150,85 @@ pub(super) async fn a_deleted_user_is_gone_and_its_number_starts_afresh(
     assert!(
         matches!(&next, LoginAccount::Created(u) if u.id == n.id(68)),
         "{next:?}"
+    );
+}
+
+pub(super) async fn a_user_moves_to_a_new_number_and_the_old_one_is_free(
+    store: &impl AccountStore,
+    n: &Names,
+) {
+    let user = n.login(store, 71, 71, 71).await.into_user();
+    n.login(store, 71, 72, 72).await;
+    let other = n.login(store, 73, 73, 73).await.into_user();
+    let change = async |phone: u32, session: u32, revoke| {
+        let change = PhoneChange {
+            user: &user.id,
+            session: &n.session(session),
+            new_phone: &n.phone(phone),
+            revoke_other_sessions: revoke,
+        };
+        store.change_phone(&change).await.unwrap()
+    };
+    let to_taken = change(73, 71, false).await;
+    assert_eq!(to_taken, PhoneChangeOutcome::PhoneTaken);
+    assert_eq!(
+        store.find_user(&user.id).await.unwrap().unwrap().phone,
+        n.phone(71).as_e164()
+    );
+    assert_eq!(
+        store.find_user(&other.id).await.unwrap().unwrap().phone,
+        n.phone(73).as_e164()
+    );
+
+    let moved = change(74, 71, false).await;
+    let PhoneChangeOutcome::Changed(moved) = moved else {
+        panic!("the change is made: {moved:?}");
+    };
+    assert_eq!(
+        (&moved.id, moved.phone.as_str()),
+        (&user.id, n.phone(74).as_e164())
+    );
+    assert!(
+        store
+            .profile(&user.id, &n.session(72))
+            .await
+            .unwrap()
+            .is_some(),
+        "kept"
+    );
+    let found = n.login(store, 74, 75, 75).await;
+    assert_eq!(
+        found.user().id,
+        user.id,
+        "the new number logs in to the account"
+    );
+    let fresh = NewLogin {
+        phone: &n.phone(71),
+        new_user_id: &n.id(76),
+        session: &n.session(76),
+        refresh_secret: &RefreshSecret([76; 32]),
+        refresh_expires_at: n.expires,
+        user_agent: None,
+        client_ip: None,
+        new_user_scope: &Scope::Unscoped,
+    };
+    let reused = store.login(&fresh).await.unwrap();
+    assert!(
+        matches!(&reused, LoginAccount::Created(u) if u.id == n.id(76)),
+        "{reused:?}"
+    );
+
+    // Ending the other sessions keeps the caller's.
+    let again = change(77, 75, true).await;
+    assert!(matches!(again, PhoneChangeOutcome::Changed(_)), "{again:?}");
+    for (session, live) in [(71, false), (72, false), (75, true)] {
+        let found = store.profile(&user.id, &n.session(session)).await.unwrap();
+        assert_eq!(found.is_some(), live, "session {session}");
+    }
+    let gone = change(78, 71, false).await;
+    assert_eq!(gone, PhoneChangeOutcome::SessionGone);
+    assert_eq!(
+        store.find_user(&user.id).await.unwrap().unwrap().phone,
+        n.phone(77).as_e164()
     );
 }

@@ -99,9 +99,10 @@ pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSecond
     bearer::users_are_listed_by_phone_prefix_or_anywhere(store, &names(8)).await;
     // On phone 5 of the sessions scenario's names: no other scenario's phones or sessions.
     bearer::an_admin_sets_a_scope_and_reads_a_users_sessions(store, &names(6)).await;
-    // On phones 61-69 of the refresh scenario's names.
+    // On phones 61-79 of the refresh scenario's names.
     lifecycle::a_blocked_user_gets_no_session_until_unblocked(store, &names(9)).await;
     lifecycle::a_deleted_user_is_gone_and_its_number_starts_afresh(store, &names(9)).await;
+    lifecycle::a_user_moves_to_a_new_number_and_the_old_one_is_free(store, &names(9)).await;
 }
 
 async fn the_first_login_creates_the_user_and_later_ones_find_it(

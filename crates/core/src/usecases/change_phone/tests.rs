@@ -1,0 +1,222 @@
+//! A number change over the in-memory stores: a code sent for the change moves the caller's
+//! account and nothing else; every other code, and a taken number, is refused.
+
+use super::*;
+use crate::account::Scope;
+use crate::phone::PhoneNumber;
+use crate::ports::NewLogin;
+use crate::secrets::RefreshSecret;
+use crate::testing::contract::settings;
+use crate::testing::{FixedClock, InMemoryAccounts, InMemoryOtpStore, RecordingSms, SeededRandom};
+use futures::executor::block_on;
+
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+const OLD: &str = "+14155552711";
+const NEW: &str = "+14155552712";
+const TAKEN: &str = "+14155552713";
+
+struct World {
+    clock: FixedClock,
+    sms: RecordingSms,
+    rng: SeededRandom,
+    settings: Settings,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            clock: FixedClock::at(1_900_000_000),
+            sms: RecordingSms::default(),
+            rng: SeededRandom::new(11),
+            settings: settings(&[("OTP_RESEND_COOLDOWN_SECONDS", "0")]),
+        }
+    }
+
+    /// Logs `phone` in on `accounts`, proposing the id and session numbered `n`.
+    fn log_in(&self, accounts: &impl AccountStore, phone: &str, n: u8) -> (User, SessionId) {
+        let id = UserId::parse(&format!("4d2c6e8a-1b3f-4a5c-9d7e-{n:012}")).unwrap();
+        let session = SessionId::parse(&format!("change-session-{n}-0123456789")).unwrap();
+        let login = NewLogin {
+            phone: &PhoneNumber::parse(phone, None).unwrap(),
+            new_user_id: &id,
+            session: &session,
+            refresh_secret: &RefreshSecret([n; 32]),
+            refresh_expires_at: 1_900_086_400,
+            user_agent: None,
+            client_ip: None,
+            new_user_scope: &Scope::Unscoped,
+        };
+        (
+            block_on(accounts.login(&login)).unwrap().into_user(),
+            session,
+        )
+    }
+
+    /// Sends `user` a change code for `phone`: the code's session and the code.
+    fn send(&self, store: &impl OtpStore, user: &UserId, phone: &str) -> (String, String) {
+        let deps = SendOtpDeps {
+            store,
+            sms: &self.sms,
+            rng: &self.rng,
+            settings: &self.settings,
+            hmac_secret: SECRET,
+        };
+        let input = SendOtpInput {
+            phone,
+            session_id: Some("a-session-the-client-picked"),
+            client_ip: "192.0.2.1",
+            locale: None,
+            accept_language: None,
+            purpose: CodePurpose::Login,
+        };
+        let sent = block_on(send_change_code(&deps, user, input)).unwrap();
+        let code = self.sms.sent().last().unwrap().code.clone();
+        (sent.session_id.as_str().to_owned(), code)
+    }
+}
+
+fn presented<'a>(phone: &'a str, session: &'a str, code: &'a str) -> PresentedCode<'a> {
+    PresentedCode {
+        phone,
+        otp: code,
+        session_id: Some(session),
+        client_ip: "192.0.2.1",
+    }
+}
+
+#[test]
+fn a_change_code_moves_its_users_account_and_nothing_else() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let deps = ChangePhoneDeps {
+        store: &store,
+        accounts: &accounts,
+        settings: &w.settings,
+        hmac_secret: SECRET,
+    };
+    let (alice, alice_session) = w.log_in(&accounts, OLD, 1);
+    let (bob, bob_session) = w.log_in(&accounts, TAKEN, 2);
+
+    // Bob cannot spend a code sent for Alice's change, and it survives his wrong try.
+    let (session, code) = w.send(&store, &alice.id, NEW);
+    assert_ne!(
+        session, "a-session-the-client-picked",
+        "the server picks the session"
+    );
+    let refused = block_on(change_phone(
+        &deps,
+        &bob.id,
+        &bob_session,
+        &presented(NEW, &session, &code),
+    ));
+    assert_eq!(
+        refused,
+        Err(ChangePhoneError::Code(CodeRejected::InvalidOtp))
+    );
+    let moved = block_on(change_phone(
+        &deps,
+        &alice.id,
+        &alice_session,
+        &presented(NEW, &session, &code),
+    ));
+    let moved = moved.unwrap();
+    assert_eq!(
+        (moved.id.clone(), moved.phone.as_str()),
+        (alice.id.clone(), NEW)
+    );
+    let again = block_on(change_phone(
+        &deps,
+        &alice.id,
+        &alice_session,
+        &presented(NEW, &session, &code),
+    ));
+    assert_eq!(
+        again,
+        Err(ChangePhoneError::Code(CodeRejected::InvalidOtp)),
+        "spent once"
+    );
+
+    // The new number logs in to Alice's account; the old one is free for a new user.
+    let (found, _) = w.log_in(&accounts, NEW, 3);
+    assert_eq!(found.id, alice.id);
+    let (fresh, _) = w.log_in(&accounts, OLD, 4);
+    assert_ne!(fresh.id, alice.id);
+
+    // Bob's number is refused with one answer that names nobody.
+    let (session, code) = w.send(&store, &alice.id, TAKEN);
+    let taken = block_on(change_phone(
+        &deps,
+        &alice.id,
+        &alice_session,
+        &presented(TAKEN, &session, &code),
+    ));
+    let taken = taken.unwrap_err();
+    assert_eq!(taken, ChangePhoneError::PhoneTaken);
+    let body = taken.problem().body;
+    assert_eq!(
+        (body.http_status(), body.code),
+        (409, ErrorCode::PhoneTaken)
+    );
+    assert!(!body.error.contains(bob.id.as_str()) && !body.error.contains(TAKEN));
+}
+
+#[test]
+fn a_login_code_cannot_move_a_number_and_a_change_code_cannot_log_in() {
+    use crate::otp::{code_mac, OtpCode};
+    use crate::ports::{IssueRequest, VerifyOutcome, VerifyRequest};
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let deps = ChangePhoneDeps {
+        store: &store,
+        accounts: &accounts,
+        settings: &w.settings,
+        hmac_secret: SECRET,
+    };
+    let (alice, alice_session) = w.log_in(&accounts, OLD, 1);
+    let phone = PhoneNumber::parse(NEW, None).unwrap();
+
+    // A login code for the new number, as send-otp stores it.
+    let login_session = SessionId::parse("login-session-0123456789").unwrap();
+    let login_mac = code_mac(
+        SECRET,
+        &phone,
+        &login_session,
+        &OtpCode::trusted("135790".into()),
+    );
+    let issue = IssueRequest {
+        phone: &phone,
+        session: &login_session,
+        mac: &login_mac,
+        client_ip: "192.0.2.1",
+        settings: &w.settings,
+    };
+    block_on(store.issue(&issue)).unwrap();
+    let tried = presented(NEW, login_session.as_str(), "135790");
+    let refused = block_on(change_phone(&deps, &alice.id, &alice_session, &tried));
+    assert_eq!(
+        refused,
+        Err(ChangePhoneError::Code(CodeRejected::InvalidOtp))
+    );
+
+    // A change code presented as a login's.
+    let (session, code) = w.send(&store, &alice.id, NEW);
+    let session = SessionId::parse(&session).unwrap();
+    let as_login = code_mac(SECRET, &phone, &session, &OtpCode::trusted(code));
+    let verify = VerifyRequest {
+        phone: &phone,
+        session: &session,
+        mac: &as_login,
+        client_ip: "192.0.2.1",
+        settings: &w.settings,
+    };
+    assert!(matches!(
+        block_on(store.verify(&verify)).unwrap(),
+        VerifyOutcome::Mismatch { .. }
+    ));
+    assert!(matches!(
+        block_on(accounts.find_user(&alice.id)).unwrap(),
+        Some(user) if user.phone == OLD
+    ));
+}

@@ -1,0 +1,127 @@
+//! The check of a presented code, shared by login and a number change: the phone, the code's
+//! session and the code are validated, then checked against the store in one atomic step (the
+//! code is spent by a success). The MAC names the code's purpose, so a code is good only for
+//! what it was sent for.
+
+use super::send_otp::limit_details;
+use super::Problem;
+use crate::client_address;
+use crate::error::{ErrorBody, ErrorCode};
+use crate::otp::{purpose_mac, CodePurpose, MalformedCode, OtpCode};
+use crate::phone::{PhoneError, PhoneNumber};
+use crate::ports::{BackendError, Limit, OtpStore, VerifyOutcome, VerifyRequest};
+use crate::session::{MalformedSessionId, SessionId};
+use crate::settings::Settings;
+
+/// A code as the client presented it.
+pub struct PresentedCode<'a> {
+    pub phone: &'a str,
+    pub otp: &'a str,
+    /// The session the code was sent for.
+    pub session_id: Option<&'a str>,
+    pub client_ip: &'a str,
+}
+
+/// Why a presented code was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeRejected {
+    #[error("invalid phone: {0}")]
+    InvalidPhone(PhoneError),
+    #[error("session_id required")]
+    SessionRequired,
+    #[error("invalid session id: {0}")]
+    InvalidSession(MalformedSessionId),
+    #[error("{0}")]
+    MalformedCode(MalformedCode),
+    /// A wrong code, no pending code, a code sent to another session or for another purpose:
+    /// one answer for all, so a caller cannot tell whether a number has a code pending.
+    #[error("wrong, expired or another session's code")]
+    InvalidOtp,
+    #[error("code burned after too many attempts")]
+    TooManyAttempts,
+    #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
+    Limited { limit: Limit, retry_after_secs: u32 },
+    #[error(transparent)]
+    Backend(BackendError),
+}
+
+/// Checks and spends the code; answers the phone it was sent to.
+pub async fn check_code<S: OtpStore>(
+    store: &S,
+    settings: &Settings,
+    hmac_secret: &[u8],
+    purpose: CodePurpose<'_>,
+    presented: &PresentedCode<'_>,
+) -> Result<PhoneNumber, CodeRejected> {
+    let phone = PhoneNumber::parse(presented.phone, settings.default_region)
+        .map_err(CodeRejected::InvalidPhone)?;
+    let session = match presented.session_id {
+        None | Some("") => return Err(CodeRejected::SessionRequired),
+        Some(given) => SessionId::parse(given).map_err(CodeRejected::InvalidSession)?,
+    };
+    let code =
+        OtpCode::parse(presented.otp, settings.code_length).map_err(CodeRejected::MalformedCode)?;
+    let mac = purpose_mac(hmac_secret, purpose, &phone, &session, &code);
+    let bucket = client_address::bucket(presented.client_ip, settings.ipv6_prefix_len);
+    let request = VerifyRequest {
+        phone: &phone,
+        session: &session,
+        mac: &mac,
+        client_ip: &bucket,
+        settings,
+    };
+    match store
+        .verify(&request)
+        .await
+        .map_err(CodeRejected::Backend)?
+    {
+        VerifyOutcome::Verified => Ok(phone),
+        VerifyOutcome::NotFound | VerifyOutcome::Mismatch { .. } => Err(CodeRejected::InvalidOtp),
+        VerifyOutcome::Burned => Err(CodeRejected::TooManyAttempts),
+        VerifyOutcome::Limited {
+            limit,
+            retry_after_secs,
+        } => Err(CodeRejected::Limited {
+            limit,
+            retry_after_secs,
+        }),
+    }
+}
+
+impl CodeRejected {
+    pub fn problem(&self) -> Problem {
+        let body = |code, message: &str| ErrorBody::new(code, message);
+        match self {
+            CodeRejected::InvalidPhone(why) => Problem::new(
+                body(ErrorCode::InvalidPhone, "invalid phone number").with_details(why.to_string()),
+            ),
+            CodeRejected::SessionRequired => Problem::new(body(
+                ErrorCode::SessionRequired,
+                "session_id required - please call send OTP first",
+            )),
+            CodeRejected::InvalidSession(why) => Problem::new(
+                body(ErrorCode::InvalidRequest, "invalid session_id").with_details(why.to_string()),
+            ),
+            CodeRejected::MalformedCode(why) => Problem::new(
+                body(ErrorCode::InvalidRequest, "invalid otp").with_details(why.to_string()),
+            ),
+            CodeRejected::InvalidOtp => Problem::new(body(
+                ErrorCode::InvalidOtp,
+                "invalid or expired code; request a new one if it keeps failing",
+            )),
+            CodeRejected::TooManyAttempts => Problem::new(body(
+                ErrorCode::TooManyAttempts,
+                "too many wrong attempts; the code is no longer valid, request a new one",
+            )),
+            CodeRejected::Limited {
+                limit,
+                retry_after_secs,
+            } => Problem::new(
+                body(ErrorCode::RateLimited, "too many requests")
+                    .with_details(limit_details(*limit)),
+            )
+            .retry_after(*retry_after_secs),
+            CodeRejected::Backend(error) => Problem::new(super::backend_body(error)),
+        }
+    }
+}
