@@ -5,6 +5,7 @@
 //! settings, the secrets and the SMS provider from the environment.
 
 use auth_adapters::upstash::UpstashRedis;
+use auth_core::delivery::Channel;
 use auth_core::deployment;
 use auth_core::profile::rate_limit::RequestLimit;
 use auth_core::profile::ApiProfile;
@@ -63,6 +64,12 @@ pub enum SmsProvider {
         account_sid: String,
         auth_token: String,
         from: String,
+        /// `TWILIO_WHATSAPP_FROM`: required when `OTP_CHANNELS` offers WhatsApp.
+        whatsapp_from: Option<String>,
+        /// `TWILIO_WHATSAPP_CONTENT_SID`: the approved template the code goes into.
+        whatsapp_content_sid: Option<String>,
+        /// `TWILIO_VOICE_FROM`: the caller id of voice calls (`TWILIO_FROM` when unset).
+        voice_from: Option<String>,
     },
 }
 
@@ -171,6 +178,13 @@ impl OtpConfig {
                 account_sid: required(env, "TWILIO_ACCOUNT_SID")?,
                 auth_token: required(env, "TWILIO_AUTH_TOKEN")?,
                 from: required(env, "TWILIO_FROM")?,
+                whatsapp_from: match settings.channels.allows(Channel::Whatsapp) {
+                    true => Some(required(env, "TWILIO_WHATSAPP_FROM")?),
+                    false => None,
+                },
+                whatsapp_content_sid: lookup(env, "TWILIO_WHATSAPP_CONTENT_SID")
+                    .filter(|v| !v.trim().is_empty()),
+                voice_from: lookup(env, "TWILIO_VOICE_FROM").filter(|v| !v.trim().is_empty()),
             },
             other => {
                 return Err(format!(

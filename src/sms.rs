@@ -1,10 +1,9 @@
-//! The configured SMS provider as one [`SmsSender`], chosen per request from configuration.
+//! The configured provider as one [`CodeSender`], chosen per request from configuration.
 
 use crate::config::SmsProvider;
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use auth_adapters::sms::{ConsoleSms, TwilioSms, WebhookSms};
-use auth_core::phone::PhoneNumber;
-use auth_core::ports::{SmsError, SmsSender};
+use auth_core::ports::{CodeSender, OutgoingCode, SmsError};
 use worker::console_log;
 
 pub enum Sms {
@@ -32,17 +31,29 @@ impl Sms {
                 account_sid,
                 auth_token,
                 from,
-            } => Sms::Twilio(TwilioSms::new(api_base, account_sid, auth_token, from)),
+                whatsapp_from,
+                whatsapp_content_sid,
+                voice_from,
+            } => {
+                let mut twilio = TwilioSms::new(api_base, account_sid, auth_token, from);
+                if let Some(whatsapp) = whatsapp_from {
+                    twilio = twilio.with_whatsapp(whatsapp, whatsapp_content_sid.as_deref());
+                }
+                if let Some(voice) = voice_from {
+                    twilio = twilio.with_voice_from(voice);
+                }
+                Sms::Twilio(twilio)
+            }
         })
     }
 }
 
-impl SmsSender for Sms {
-    async fn send(&self, to: &PhoneNumber, message: &str, code: &str) -> Result<(), SmsError> {
+impl CodeSender for Sms {
+    async fn send(&self, out: &OutgoingCode<'_>) -> Result<(), SmsError> {
         match self {
-            Sms::Console(sms) => sms.send(to, message, code).await,
-            Sms::Webhook(sms) => sms.send(to, message, code).await,
-            Sms::Twilio(sms) => sms.send(to, message, code).await,
+            Sms::Console(sms) => sms.send(out).await,
+            Sms::Webhook(sms) => sms.send(out).await,
+            Sms::Twilio(sms) => sms.send(out).await,
         }
     }
 }

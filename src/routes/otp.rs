@@ -50,6 +50,7 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
         locale: body.locale.as_deref(),
         accept_language: accept_language.as_deref(),
         purpose: CodePurpose::Login,
+        channel: body.channel.as_deref(),
     };
     let sent = send_use_case(&deps, &input)
         .await
@@ -61,6 +62,7 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
             "session_id": sent.session_id.as_str(),
             "expires_in": sent.expires_in,
             "resend_after": sent.resend_after,
+            "channel": sent.channel.as_str(),
         }),
     )?;
     if !otp.cookies {

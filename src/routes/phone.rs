@@ -37,6 +37,7 @@ pub async fn send_code(ctx: &Ctx) -> Handled {
         locale: body.locale.as_deref(),
         accept_language: accept_language.as_deref(),
         purpose: CodePurpose::Login,
+        channel: body.channel.as_deref(),
     };
     let user = caller.user.as_str();
     let sent = send_change_code(&deps, &caller.user, input)
@@ -49,6 +50,7 @@ pub async fn send_code(ctx: &Ctx) -> Handled {
         "session_id": sent.session_id.as_str(),
         "expires_in": sent.expires_in,
         "resend_after": sent.resend_after,
+        "channel": sent.channel.as_str(),
     });
     Ok(Outcome::json(200, &answer)?.for_user(user))
 }

@@ -17,6 +17,9 @@ pub struct SendOtpBody {
     /// The SMS's language (`es`, `pt-BR`); `Accept-Language` when absent.
     #[serde(default)]
     pub locale: Option<String>,
+    /// `sms` (the default), `whatsapp` or `voice`, among those the deployment offers.
+    #[serde(default)]
+    pub channel: Option<String>,
 }
 
 /// `POST /api/v1/users/{id}/scope`.

@@ -30,6 +30,7 @@ pub mod account;
 pub mod admin;
 pub mod bodies;
 pub mod client_address;
+pub mod delivery;
 pub mod deployment;
 pub mod error;
 pub mod metrics;
@@ -50,5 +51,6 @@ pub mod testing;
 pub mod time;
 pub mod token;
 pub mod usecases;
+pub mod voice_text;
 
 pub use error::ErrorCode;

@@ -2,6 +2,7 @@
 //!
 //! Parsing lives here, not in the worker, so every default and bound is tested natively.
 
+use crate::delivery::ChannelPolicy;
 use crate::phone::{PhoneNumber, Region};
 use crate::sms_text::SmsText;
 
@@ -44,6 +45,8 @@ pub struct Settings {
     pub test_numbers: Vec<(PhoneNumber, String)>,
     /// How the SMS is written: its template by language, and the autofill lines.
     pub sms_text: SmsText,
+    /// The channels offered and the fallback order (`OTP_CHANNELS`, `OTP_CHANNEL_FALLBACK`).
+    pub channels: ChannelPolicy,
     pub access_token_ttl_secs: u32,
     pub refresh_token_ttl_secs: u32,
     /// A used refresh token presented again within this many seconds is a retry, not a theft.
@@ -132,6 +135,10 @@ impl Settings {
                 get("SMS_TEMPLATES").as_deref(),
                 get("SMS_ORIGIN_DOMAIN").filter(|v| !v.trim().is_empty()),
                 get("SMS_ANDROID_APP_HASH").filter(|v| !v.trim().is_empty()),
+            )?,
+            channels: ChannelPolicy::parse(
+                get("OTP_CHANNELS").as_deref(),
+                get("OTP_CHANNEL_FALLBACK").as_deref(),
             )?,
             access_token_ttl_secs: number("ACCESS_TOKEN_TTL_SECONDS", 900, 60, 86_400)?,
             refresh_token_ttl_secs: number(

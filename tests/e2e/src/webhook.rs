@@ -1,4 +1,4 @@
-//! The SMS webhook receiver the test worker delivers codes to. It checks every delivery's
+//! The webhook receiver the test worker delivers codes to (every channel: SMS, WhatsApp, voice). It checks every delivery's
 //! Standard Webhooks signature and freshness the way a real receiver must, and keeps the codes
 //! it accepted so tests can log in with them.
 //!
@@ -22,8 +22,12 @@ struct State {
     codes: HashMap<String, Vec<String>>,
     /// The text of the latest message per phone.
     messages: HashMap<String, String>,
+    /// The channel and voice locale of the latest delivery per phone.
+    channels: HashMap<String, (String, Option<String>)>,
     /// Phones whose deliveries the receiver refuses (HTTP 500), to test provider failures.
     failing: HashSet<String>,
+    /// (phone, channel) deliveries the receiver refuses.
+    failing_channels: HashSet<(String, String)>,
     /// Deliveries refused for a bad or stale signature.
     rejected: usize,
     delivered: usize,
@@ -111,6 +115,18 @@ impl Receiver {
         self.state.lock().unwrap().failing.insert(phone.to_owned());
     }
 
+    /// Refuses deliveries to `phone` on `channel` from now on.
+    pub fn fail_channel_to(&self, phone: &str, channel: &str) {
+        let failing = (phone.to_owned(), channel.to_owned());
+        self.state.lock().unwrap().failing_channels.insert(failing);
+    }
+
+    /// The channel and voice locale of the latest code `phone` received.
+    pub fn latest_channel(&self, phone: &str) -> (String, Option<String>) {
+        self.latest(phone);
+        self.state.lock().unwrap().channels[phone].clone()
+    }
+
     pub fn rejected(&self) -> usize {
         self.state.lock().unwrap().rejected
     }
@@ -170,15 +186,31 @@ fn handle(
     let (Some(to), Some(code)) = (message["to"].as_str(), message["code"].as_str()) else {
         return "400 Bad Request";
     };
+    // A call's words read the code digit by digit.
+    let channel = message["channel"].as_str().unwrap_or("sms").to_owned();
+    let said = match channel.as_str() {
+        "voice" => code
+            .chars()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => code.to_owned(),
+    };
     if !message["message"]
         .as_str()
-        .is_some_and(|m| m.contains(code))
+        .is_some_and(|m| m.contains(&said))
     {
         return "400 Bad Request";
     }
-    if state.failing.contains(to) {
+    if state.failing.contains(to)
+        || state
+            .failing_channels
+            .contains(&(to.to_owned(), channel.clone()))
+    {
         return "500 Internal Server Error";
     }
+    let locale = message["voice_locale"].as_str().map(str::to_owned);
+    state.channels.insert(to.to_owned(), (channel, locale));
     state.delivered += 1;
     let text = message["message"].as_str().unwrap_or_default().to_owned();
     state.messages.insert(to.to_owned(), text);

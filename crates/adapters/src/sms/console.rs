@@ -1,8 +1,7 @@
 //! The development provider: the message goes to the log. It is the one place a code is
 //! allowed to be printed, and the configuration refuses it in production.
 
-use auth_core::phone::PhoneNumber;
-use auth_core::ports::{SmsError, SmsSender};
+use auth_core::ports::{CodeSender, OutgoingCode, SmsError};
 
 /// Writes each message through `sink` (the worker passes its console).
 pub struct ConsoleSms<F: Fn(&str)> {
@@ -15,9 +14,10 @@ impl<F: Fn(&str)> ConsoleSms<F> {
     }
 }
 
-impl<F: Fn(&str)> SmsSender for ConsoleSms<F> {
-    async fn send(&self, to: &PhoneNumber, message: &str, _code: &str) -> Result<(), SmsError> {
-        (self.sink)(&format!("[console sms] to {to}: {message}"));
+impl<F: Fn(&str)> CodeSender for ConsoleSms<F> {
+    async fn send(&self, out: &OutgoingCode<'_>) -> Result<(), SmsError> {
+        let (channel, to, text) = (out.channel.as_str(), out.to, out.text);
+        (self.sink)(&format!("[console {channel}] to {to}: {text}"));
         Ok(())
     }
 }

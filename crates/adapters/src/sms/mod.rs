@@ -1,7 +1,8 @@
-//! SMS providers behind the [`SmsSender`](auth_core::ports::SmsSender) port, chosen by config:
+//! Code providers behind the [`CodeSender`](auth_core::ports::CodeSender) port, chosen by
+//! config, each for every channel (SMS, WhatsApp, voice):
 //! - [`ConsoleSms`]: prints the message (and so the code) to the log; development only.
 //! - [`WebhookSms`]: POSTs JSON to a URL, signed per the Standard Webhooks scheme.
-//! - [`TwilioSms`]: the Twilio Messages API.
+//! - [`TwilioSms`]: the Twilio Messages API (SMS, WhatsApp) and Calls API (voice).
 
 mod console;
 mod twilio;

@@ -3,8 +3,7 @@
 //! receiver can check that the message came from this service and is fresh.
 
 use super::{describe, SEND_TIMEOUT};
-use auth_core::phone::PhoneNumber;
-use auth_core::ports::{Clock, SecureRandom, SmsError, SmsSender};
+use auth_core::ports::{Clock, CodeSender, OutgoingCode, SecureRandom, SmsError};
 use auth_core::secrets::random_token;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -53,18 +52,23 @@ pub fn sign_webhook(secret: &[u8], id: &str, timestamp: i64, body: &str) -> Stri
     format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
 }
 
-impl<C: Clock, R: SecureRandom> SmsSender for WebhookSms<'_, C, R> {
-    async fn send(&self, to: &PhoneNumber, message: &str, code: &str) -> Result<(), SmsError> {
+impl<C: Clock, R: SecureRandom> CodeSender for WebhookSms<'_, C, R> {
+    async fn send(&self, out: &OutgoingCode<'_>) -> Result<(), SmsError> {
         let id = format!(
             "msg_{}",
             random_token(self.rng, 16).map_err(|e| SmsError(e.to_string()))?
         );
         let timestamp = self.clock.now();
+        // `type` stays `otp.sms` for every channel, so receivers written before channels keep
+        // working; `channel` says how to deliver, and for a call `message` is the words to say
+        // in `voice_locale`.
         let body = serde_json::json!({
             "type": "otp.sms",
-            "to": to.as_e164(),
-            "message": message,
-            "code": code,
+            "channel": out.channel.as_str(),
+            "to": out.to.as_e164(),
+            "message": out.text,
+            "code": out.code,
+            "voice_locale": out.voice_locale,
         })
         .to_string();
         let signature = sign_webhook(&self.secret, &id, timestamp, &body);

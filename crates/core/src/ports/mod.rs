@@ -9,6 +9,7 @@ mod lifecycle;
 mod otp_store;
 
 pub use crate::account::User;
+use crate::delivery::Channel;
 pub use accounts::*;
 pub use legacy_import::*;
 pub use lifecycle::*;
@@ -60,20 +61,28 @@ pub enum BackendError {
     Failed(String),
 }
 
-/// Why an SMS was not sent. The text is for operators' logs and MUST NOT contain the code.
+/// Why a code was not handed over (on any channel). The text is for operators' logs and MUST
+/// NOT contain the code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("sms provider failed: {0}")]
 pub struct SmsError(pub String);
 
-/// Hands a message to an SMS provider. Implementations MUST return `Ok` only when the provider
-/// accepted the message.
-pub trait SmsSender {
-    fn send(
-        &self,
-        to: &PhoneNumber,
-        message: &str,
-        code: &str,
-    ) -> impl Future<Output = Result<(), SmsError>>;
+/// A code on its way to its user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutgoingCode<'a> {
+    pub to: &'a PhoneNumber,
+    pub channel: Channel,
+    /// The message (SMS, WhatsApp), or the words of the call (voice).
+    pub text: &'a str,
+    pub code: &'a str,
+    /// For a voice call, the locale its words are in (`en-US`), for the speech engine.
+    pub voice_locale: Option<&'a str>,
+}
+
+/// Hands a code to a provider on its channel. Implementations MUST return `Ok` only when the
+/// provider accepted it.
+pub trait CodeSender {
+    fn send(&self, outgoing: &OutgoingCode<'_>) -> impl Future<Output = Result<(), SmsError>>;
 }
 
 /// Signs access tokens with the current signing key. `sign` MUST return the raw 64-byte

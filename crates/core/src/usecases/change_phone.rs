@@ -11,13 +11,13 @@ use crate::account::{User, UserId};
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::CodePurpose;
 use crate::ports::{
-    AccountStore, BackendError, OtpStore, PhoneChange, PhoneChangeOutcome, SecureRandom, SmsSender,
+    AccountStore, BackendError, CodeSender, OtpStore, PhoneChange, PhoneChangeOutcome, SecureRandom,
 };
 use crate::session::SessionId;
 use crate::settings::Settings;
 
 /// Sends the code that moves `user` to `input.phone` (its `purpose` is set here).
-pub async fn send_change_code<S: OtpStore, M: SmsSender, R: SecureRandom>(
+pub async fn send_change_code<S: OtpStore, M: CodeSender, R: SecureRandom>(
     deps: &SendOtpDeps<'_, S, M, R>,
     user: &UserId,
     input: SendOtpInput<'_>,

@@ -1,21 +1,24 @@
 //! `POST /api/v1/auth/send-otp`: validate, limit, make a code bound to a session, store only its
-//! MAC, hand the code to the SMS provider.
+//! MAC, hand the code to the provider on the asked channel (SMS, WhatsApp or voice; the
+//! configured fallbacks after it, `deliver.rs`).
 //!
 //! It never looks at the user table, so its answer and its timing are the same whether or not
 //! the phone has an account.
 
 use super::Problem;
 use crate::client_address;
+use crate::delivery::{Channel, UnknownChannel};
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{purpose_mac, CodePurpose, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::ports::{
-    BackendError, IssueOutcome, IssueRequest, Limit, OtpStore, SecureRandom, SmsError, SmsSender,
+    BackendError, CodeSender, IssueOutcome, IssueRequest, Limit, OtpStore, SecureRandom, SmsError,
 };
 use crate::secrets::uniform_digits;
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
 use crate::sms_text::{accepted_languages, is_language_tag};
+use deliver::deliver;
 
 /// What the client sent.
 pub struct SendOtpInput<'a> {
@@ -28,6 +31,8 @@ pub struct SendOtpInput<'a> {
     pub accept_language: Option<&'a str>,
     /// A login code, or a code that changes a user's number (`usecases::change_phone`).
     pub purpose: CodePurpose<'a>,
+    /// The asked channel's name (`sms` when absent).
+    pub channel: Option<&'a str>,
 }
 
 /// What the client gets back.
@@ -38,6 +43,8 @@ pub struct SendOtpOutput {
     pub resend_after: u32,
     /// Whether the number is a configured test number (no SMS was sent).
     pub test_number: bool,
+    /// The channel the code went out on (the asked one, or a fallback).
+    pub channel: Channel,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +57,10 @@ pub enum SendOtpError {
     InvalidSession(MalformedSessionId),
     #[error("locale is not a language tag")]
     InvalidLocale,
+    #[error("{0}")]
+    UnknownChannel(UnknownChannel),
+    #[error("channel {} is not offered", .0.as_str())]
+    ChannelNotOffered(Channel),
     #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
     Limited { limit: Limit, retry_after_secs: u32 },
     #[error(transparent)]
@@ -69,7 +80,7 @@ pub struct SendOtpDeps<'a, S, M, R> {
     pub hmac_secret: &'a [u8],
 }
 
-pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
+pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom>(
     deps: &SendOtpDeps<'_, S, M, R>,
     input: &SendOtpInput<'_>,
 ) -> Result<SendOtpOutput, SendOtpError> {
@@ -80,6 +91,11 @@ pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
         return Err(SendOtpError::CountryNotAllowed);
     }
     let languages = languages(input)?;
+    let channel =
+        Channel::parse(input.channel.unwrap_or("sms")).map_err(SendOtpError::UnknownChannel)?;
+    if !settings.channels.allows(channel) {
+        return Err(SendOtpError::ChannelNotOffered(channel));
+    }
     let session = match input.session_id {
         Some(given) => SessionId::parse(given).map_err(SendOtpError::InvalidSession)?,
         None => SessionId::generate(deps.rng).map_err(|_| SendOtpError::Random)?,
@@ -118,27 +134,24 @@ pub async fn send_otp<S: OtpStore, M: SmsSender, R: SecureRandom>(
             })
         }
     }
-    if test_code.is_none() {
-        if let Err(err) = deps
-            .sms
-            .send(
-                &phone,
-                &settings.message_for(code.as_str(), &languages),
-                code.as_str(),
-            )
-            .await
-        {
-            // Leave no code behind that nobody received, and let the user retry at once.
-            // If even that fails, the code expires on its own within its TTL.
-            let _ = deps.store.withdraw(&phone, &mac).await;
-            return Err(SendOtpError::Sms(err));
-        }
-    }
+    let channel = match test_code {
+        Some(_) => channel,
+        None => match deliver(deps.sms, settings, &phone, &code, channel, &languages).await {
+            Ok(used) => used,
+            Err(err) => {
+                // Leave no code behind that nobody received, and let the user retry at once.
+                // If even that fails, the code expires on its own within its TTL.
+                let _ = deps.store.withdraw(&phone, &mac).await;
+                return Err(SendOtpError::Sms(err));
+            }
+        },
+    };
     Ok(SendOtpOutput {
         session_id: session,
         expires_in: settings.code_ttl_secs,
         resend_after: settings.resend_cooldown_secs,
         test_number: test_code.is_some(),
+        channel,
     })
 }
 
@@ -179,6 +192,13 @@ impl SendOtpError {
                 body(ErrorCode::InvalidRequest, "invalid locale")
                     .with_details("locale must be a language tag such as es or pt-BR"),
             ),
+            SendOtpError::UnknownChannel(why) => Problem::new(
+                body(ErrorCode::InvalidRequest, "invalid channel").with_details(why.to_string()),
+            ),
+            SendOtpError::ChannelNotOffered(channel) => Problem::new(
+                body(ErrorCode::InvalidRequest, "channel not offered")
+                    .with_details(format!("codes are not sent by {} here", channel.as_str())),
+            ),
             SendOtpError::Limited {
                 limit,
                 retry_after_secs,
@@ -211,5 +231,6 @@ pub(crate) fn limit_details(limit: Limit) -> &'static str {
     }
 }
 
+mod deliver;
 #[cfg(test)]
 mod tests;

@@ -68,6 +68,7 @@ impl World {
             locale: None,
             accept_language: None,
             purpose: CodePurpose::Login,
+            channel: None,
         };
         let sent = block_on(send_change_code(&deps, user, input)).unwrap();
         let code = self.sms.sent().last().unwrap().code.clone();

@@ -49,6 +49,7 @@ fn send<S: OtpStore, R: SecureRandom>(
         locale: None,
         accept_language: None,
         purpose: CodePurpose::Login,
+        channel: None,
     };
     block_on(send_otp(&deps, &input))
 }
@@ -186,6 +187,7 @@ fn bad_input_is_refused_before_anything_is_stored_or_sent() {
         locale: None,
         accept_language: None,
         purpose: CodePurpose::Login,
+        channel: None,
     };
     let error = block_on(send_otp(&deps, &input)).unwrap_err();
     assert!(matches!(error, SendOtpError::InvalidPhone(_)));
@@ -248,6 +250,7 @@ fn the_sms_speaks_the_asked_language_and_a_bad_locale_sends_nothing() {
         locale,
         accept_language,
         purpose: CodePurpose::Login,
+        channel: None,
     };
     block_on(send_otp(&deps, &input(None, Some("fr-CA, en;q=0.5")))).unwrap();
     let sent = w.sms.sent();
@@ -260,4 +263,95 @@ fn the_sms_speaks_the_asked_language_and_a_bad_locale_sends_nothing() {
     assert_eq!(refused, SendOtpError::InvalidLocale);
     assert_eq!(refused.problem().body.code, ErrorCode::InvalidRequest);
     assert_eq!(w.sms.sent().len(), 1, "a bad locale sends nothing");
+}
+
+/// send-otp on a channel of the client's choosing, as `s` allows.
+fn send_on<R: SecureRandom>(
+    store: &impl OtpStore,
+    sms: &RecordingSms,
+    rng: &R,
+    s: &Settings,
+    channel: &str,
+    locale: Option<&str>,
+) -> Result<SendOtpOutput, SendOtpError> {
+    let deps = SendOtpDeps {
+        store,
+        sms,
+        rng,
+        settings: s,
+        hmac_secret: SECRET,
+    };
+    let input = SendOtpInput {
+        phone: PHONE,
+        session_id: None,
+        client_ip: "192.0.2.1",
+        locale,
+        accept_language: None,
+        purpose: CodePurpose::Login,
+        channel: Some(channel),
+    };
+    block_on(send_otp(&deps, &input))
+}
+
+#[test]
+fn a_code_goes_out_on_the_asked_channel_in_that_channels_words() {
+    use crate::delivery::Channel;
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[
+        ("OTP_CHANNELS", "sms,whatsapp,voice"),
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+    ]);
+    let sent = send_on(&store, &w.sms, &w.rng, &s, "whatsapp", None).unwrap();
+    assert_eq!(sent.channel, Channel::Whatsapp);
+    let whatsapp = w.sms.sent().pop().unwrap();
+    assert_eq!(whatsapp.channel, Channel::Whatsapp);
+    assert!(whatsapp
+        .message
+        .starts_with(&format!("Your code is {}.", whatsapp.code)));
+
+    let sent = send_on(&store, &w.sms, &w.rng, &s, "voice", Some("es")).unwrap();
+    assert_eq!(sent.channel, Channel::Voice);
+    let call = w.sms.sent().pop().unwrap();
+    assert_eq!(call.voice_locale.as_deref(), Some("es-ES"));
+    let digits: Vec<String> = call.code.chars().map(String::from).collect();
+    assert_eq!(
+        call.message.matches(&digits.join(", ")).count(),
+        2,
+        "{}",
+        call.message
+    );
+    assert!(verifies(&store, &s, &sent.session_id, &call.code));
+
+    let refused = send_on(&store, &w.sms, &w.rng, &settings(&[]), "voice", None).unwrap_err();
+    assert_eq!(refused, SendOtpError::ChannelNotOffered(Channel::Voice));
+    let unknown = send_on(&store, &w.sms, &w.rng, &s, "pigeon", None).unwrap_err();
+    for error in [refused, unknown] {
+        assert_eq!(error.problem().body.code, ErrorCode::InvalidRequest);
+    }
+}
+
+#[test]
+fn a_refused_channel_falls_back_in_order_until_every_channel_has_refused() {
+    use crate::delivery::Channel;
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[
+        ("OTP_CHANNELS", "sms,whatsapp,voice"),
+        ("OTP_CHANNEL_FALLBACK", "sms,voice"),
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+    ]);
+    w.sms.fail_on(Channel::Whatsapp);
+    let sent = send_on(&store, &w.sms, &w.rng, &s, "whatsapp", None).unwrap();
+    assert_eq!(sent.channel, Channel::Sms, "the first fallback took it");
+    w.sms.fail_on(Channel::Sms);
+    let sent = send_on(&store, &w.sms, &w.rng, &s, "whatsapp", None).unwrap();
+    assert_eq!(sent.channel, Channel::Voice, "then the next");
+    let delivered: Vec<Channel> = w.sms.sent().iter().map(|m| m.channel).collect();
+    assert_eq!(delivered, [Channel::Sms, Channel::Voice]);
+
+    w.sms.fail_on(Channel::Voice);
+    let failed = send_on(&store, &w.sms, &w.rng, &s, "whatsapp", None).unwrap_err();
+    assert!(matches!(failed, SendOtpError::Sms(_)));
+    assert_eq!(failed.problem().body.code, ErrorCode::SmsDeliveryFailed);
 }
