@@ -50,6 +50,7 @@ mod request;
 mod request_limit;
 mod responses;
 mod routes;
+mod sending;
 mod signer;
 mod sms;
 mod webcrypto;

@@ -6,13 +6,11 @@ use crate::cookies;
 use crate::outcome::{Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::responses;
-use crate::sms::Sms;
+use crate::sending::{send_code, sent_json};
 use auth_core::bodies::{LoginBody, SendOtpBody};
 use auth_core::metrics::Event;
-use auth_core::otp::CodePurpose;
 use auth_core::settings::Settings;
 use auth_core::usecases::login::{login as login_use_case, LoginDeps, LoginInput};
-use auth_core::usecases::send_otp::{send_otp as send_use_case, SendOtpDeps, SendOtpInput};
 use serde_json::json;
 use worker::console_warn;
 
@@ -34,37 +32,9 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
     warn_about_test_numbers(&otp.settings);
     let body: SendOtpBody = ctx.json()?;
     let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
-    let sms = Sms::from_config(&otp.sms).map_err(|why| Outcome::misconfigured(&why))?;
-    let deps = SendOtpDeps {
-        store: &ctx.otp_store()?,
-        sms: &sms,
-        rng: &WebCryptoRandom,
-        settings: &otp.settings,
-        hmac_secret: &otp.hmac_secret,
-    };
-    let accept_language = ctx.header("accept-language");
-    let input = SendOtpInput {
-        phone: &body.phone_number,
-        session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
-        client_ip: &ctx.client_ip,
-        locale: body.locale.as_deref(),
-        accept_language: accept_language.as_deref(),
-        purpose: CodePurpose::Login,
-        channel: body.channel.as_deref(),
-    };
-    let sent = send_use_case(&deps, &input)
-        .await
-        .map_err(|error| Outcome::failure("send-otp failed", &error.problem(), &error))?;
-    let outcome = Outcome::json(
-        200,
-        &json!({
-            "message": "OTP sent successfully",
-            "session_id": sent.session_id.as_str(),
-            "expires_in": sent.expires_in,
-            "resend_after": sent.resend_after,
-            "channel": sent.channel.as_str(),
-        }),
-    )?;
+    let session_id = body.session_id.as_deref().or(session_cookie.as_deref());
+    let sent = send_code(ctx, &body, session_id, None).await?;
+    let outcome = Outcome::json(200, &sent_json(&sent))?;
     if !otp.cookies {
         return Ok(outcome);
     }

@@ -161,3 +161,26 @@ pub fn random_u32() -> u32 {
     use rand_core::{OsRng, RngCore};
     OsRng.next_u32()
 }
+
+/// `method path` on `base` as the bearer of `token`, with a JSON body when given; the answer is
+/// checked against the contract (`openapi::check`) before it is returned.
+pub async fn as_bearer(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+    let mut request = reqwest::Client::new()
+        .request(method.clone(), format!("{base}{path}"))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the worker answers");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    crate::openapi::check(method.as_str(), path, status, &body);
+    (status, body)
+}

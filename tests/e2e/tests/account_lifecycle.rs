@@ -3,7 +3,7 @@
 //! leaves the deleted user a working session. Each checked in the database too: what a deletion
 //! erases and what the audit trail keeps.
 
-use e2e::api::{random_phone, Client};
+use e2e::api::{as_bearer, random_phone, Client};
 use e2e::webhook::receiver;
 use e2e::{profile, variants};
 use serde_json::Value;
@@ -28,19 +28,8 @@ async fn logged_in(c: &Client, phone: &str) -> Value {
     body
 }
 
-/// `method` on `path` as the bearer of `token`, checked against the contract.
 async fn call(base: &str, method: &str, path: &str, token: &str) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let response = reqwest::Client::new()
-        .request(method.clone(), format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    e2e::openapi::check(method.as_str(), path, status, &body);
-    (status, body)
+    as_bearer(base, method, path, token, None).await
 }
 
 async fn database() -> tokio_postgres::Client {

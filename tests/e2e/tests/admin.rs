@@ -1,21 +1,12 @@
 //! The admin user listing: the superadmin scope, given only by the operator command, read from
 //! the database on every request; pagination and filters validated.
 
-use e2e::api::{random_phone, Client};
+use e2e::api::{as_bearer, random_phone, Client};
 use e2e::{base_url, profile};
 use serde_json::Value;
 
 async fn get(path: &str, token: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .get(format!("{}{path}", base_url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    e2e::openapi::check("GET", path, status, &body);
-    (status, body)
+    as_bearer(&base_url(), "GET", path, token, None).await
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! force at the user's next request) and read a user's live sessions (audited too); anyone else
 //! is refused. Blocks and deletions are in `account_lifecycle.rs`.
 
-use e2e::api::{random_phone, Client};
+use e2e::api::{as_bearer, random_phone, Client};
 use e2e::{base_url, profile};
 use serde_json::{json, Value};
 
@@ -12,17 +12,7 @@ async fn login(phone: &str) -> Value {
 
 /// `method` on `path` as the bearer of `token`, checked against the contract.
 async fn call(method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let http = reqwest::Client::new();
-    let url = format!("{}{path}", base_url());
-    let request = match body {
-        Some(body) => http.post(url).json(&body),
-        None => http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url),
-    };
-    let response = request.bearer_auth(token).send().await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    e2e::openapi::check(method, path, status, &body);
-    (status, body)
+    as_bearer(&base_url(), method, path, token, body).await
 }
 
 #[tokio::test]
@@ -78,31 +68,24 @@ async fn a_superadmin_sets_scopes_and_reads_sessions_and_nobody_else_does() {
             .await
             .unwrap();
     tokio::spawn(connection);
-    let actors: Vec<String> = client
-        .query(
-            "SELECT actor_id::text FROM audit_events
-             WHERE user_id = $1::text::uuid AND event = 'scope_changed'",
-            &[&user_id],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(actors, [admin["user"]["id"].as_str().unwrap()]);
+    let actors = |event: &'static str| {
+        let client = &client;
+        async move {
+            let rows = client
+                .query(
+                    "SELECT actor_id::text FROM audit_events
+                     WHERE user_id = $1::text::uuid AND event = $2",
+                    &[&user_id, &event],
+                )
+                .await
+                .unwrap();
+            rows.iter().map(|r| r.get(0)).collect::<Vec<String>>()
+        }
+    };
+    let admin_id = admin["user"]["id"].as_str().unwrap();
+    assert_eq!(actors("scope_changed").await, [admin_id]);
     // So does its reading of the user's sessions (the refused reads left no row).
-    let readers: Vec<String> = client
-        .query(
-            "SELECT actor_id::text FROM audit_events
-             WHERE user_id = $1::text::uuid AND event = 'sessions_viewed'",
-            &[&user_id],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(readers, [admin["user"]["id"].as_str().unwrap()]);
+    assert_eq!(actors("sessions_viewed").await, [admin_id]);
 
     // Refusals with their codes.
     let (status, body) = call(

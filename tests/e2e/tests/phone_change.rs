@@ -2,7 +2,7 @@
 //! alone, the other sessions end, the new number logs in to the account, the old number makes a
 //! new user, and a number another account has is refused without saying whose.
 
-use e2e::api::{random_phone, Client};
+use e2e::api::{as_bearer, random_phone, Client};
 use e2e::webhook::receiver;
 use e2e::{profile, variants};
 use serde_json::{json, Value};
@@ -15,30 +15,12 @@ async fn logged_in(c: &Client, phone: &str) -> Value {
     login.body
 }
 
-/// `POST path` with `body` as the bearer of `token`, checked against the contract.
 async fn post(base: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    e2e::openapi::check("POST", path, status, &body);
-    (status, body)
+    as_bearer(base, "POST", path, token, Some(body)).await
 }
 
 async fn profile_of(base: &str, token: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .get(format!("{base}/api/v1/users/profile"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    as_bearer(base, "GET", "/api/v1/users/profile", token, None).await
 }
 
 /// Sends the caller a change code for `phone`: the code's session and the code.
@@ -84,7 +66,7 @@ async fn a_user_moves_to_a_new_number_with_a_code_good_for_that_alone() {
     assert_eq!(
         (
             moved["user"]["id"].as_str(),
-            moved["user"]["phone"].as_str()
+            moved["user"]["phone_number"].as_str()
         ),
         (Some(user_id), Some(new.as_str()))
     );
@@ -123,7 +105,7 @@ async fn a_user_moves_to_a_new_number_with_a_code_good_for_that_alone() {
     let told = body.to_string();
     assert!(!told.contains(other["user"]["id"].as_str().unwrap()) && !told.contains(&taken));
     let (_, me) = profile_of(&base, token).await;
-    assert_eq!(me["user"]["phone"].as_str(), Some(new.as_str()));
+    assert_eq!(me["user"]["phone_number"].as_str(), Some(new.as_str()));
 
     let (db, connection) =
         tokio_postgres::connect(&profile().database_url(), tokio_postgres::NoTls)

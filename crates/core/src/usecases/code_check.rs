@@ -3,7 +3,7 @@
 //! code is spent by a success). The MAC names the code's purpose, so a code is good only for
 //! what it was sent for.
 
-use super::send_otp::limit_details;
+use super::send_otp::limited;
 use super::Problem;
 use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
@@ -116,11 +116,7 @@ impl CodeRejected {
             CodeRejected::Limited {
                 limit,
                 retry_after_secs,
-            } => Problem::new(
-                body(ErrorCode::RateLimited, "too many requests")
-                    .with_details(limit_details(*limit)),
-            )
-            .retry_after(*retry_after_secs),
+            } => limited(*limit, *retry_after_secs),
             CodeRejected::Backend(error) => Problem::new(super::backend_body(error)),
         }
     }

@@ -202,11 +202,7 @@ impl SendOtpError {
             SendOtpError::Limited {
                 limit,
                 retry_after_secs,
-            } => Problem::new(
-                body(ErrorCode::RateLimited, "too many requests")
-                    .with_details(limit_details(*limit)),
-            )
-            .retry_after(*retry_after_secs),
+            } => limited(*limit, *retry_after_secs),
             SendOtpError::Sms(_) => Problem::new(body(
                 ErrorCode::SmsDeliveryFailed,
                 "the code could not be sent",
@@ -217,8 +213,17 @@ impl SendOtpError {
     }
 }
 
+/// The 429 of a limit, with when to try again.
+pub(crate) fn limited(limit: Limit, retry_after_secs: u32) -> Problem {
+    Problem::new(
+        ErrorBody::new(ErrorCode::RateLimited, "too many requests")
+            .with_details(limit_details(limit)),
+    )
+    .retry_after(retry_after_secs)
+}
+
 /// Operator-readable reason for a 429, safe to show: it names no counter values.
-pub(crate) fn limit_details(limit: Limit) -> &'static str {
+fn limit_details(limit: Limit) -> &'static str {
     match limit {
         Limit::Cooldown => "wait before requesting another code",
         Limit::PhoneWindow => "too many codes requested for this number recently",

@@ -35,13 +35,6 @@ fn send<S: OtpStore, R: SecureRandom>(
     s: &Settings,
     session_id: Option<&str>,
 ) -> Result<SendOtpOutput, SendOtpError> {
-    let deps = SendOtpDeps {
-        store,
-        sms,
-        rng,
-        settings: s,
-        hmac_secret: SECRET,
-    };
     let input = SendOtpInput {
         phone: PHONE,
         session_id,
@@ -51,7 +44,25 @@ fn send<S: OtpStore, R: SecureRandom>(
         purpose: CodePurpose::Login,
         channel: None,
     };
-    block_on(send_otp(&deps, &input))
+    run(store, sms, rng, s, &input)
+}
+
+/// send-otp with `input`, over the world's parts.
+fn run<S: OtpStore, R: SecureRandom>(
+    store: &S,
+    sms: &RecordingSms,
+    rng: &R,
+    s: &Settings,
+    input: &SendOtpInput<'_>,
+) -> Result<SendOtpOutput, SendOtpError> {
+    let deps = SendOtpDeps {
+        store,
+        sms,
+        rng,
+        settings: s,
+        hmac_secret: SECRET,
+    };
+    block_on(send_otp(&deps, input))
 }
 
 /// Whether `code` for `session` is the stored one: verifies it, as a login would.
@@ -274,13 +285,6 @@ fn send_on<R: SecureRandom>(
     channel: &str,
     locale: Option<&str>,
 ) -> Result<SendOtpOutput, SendOtpError> {
-    let deps = SendOtpDeps {
-        store,
-        sms,
-        rng,
-        settings: s,
-        hmac_secret: SECRET,
-    };
     let input = SendOtpInput {
         phone: PHONE,
         session_id: None,
@@ -290,7 +294,7 @@ fn send_on<R: SecureRandom>(
         purpose: CodePurpose::Login,
         channel: Some(channel),
     };
-    block_on(send_otp(&deps, &input))
+    run(store, sms, rng, s, &input)
 }
 
 #[test]
