@@ -8,9 +8,16 @@ use e2e::webhook::receiver;
 use e2e::{profile, variants};
 use serde_json::Value;
 
-/// A worker without the resend cooldown: these tests log one number in several times.
+/// A worker without the resend cooldown, and room for more codes per number in the window:
+/// these tests log one number in four times.
 fn worker(name: &str) -> xtask::stack::worker::RunningWorker {
-    variants::start(name, &[("OTP_RESEND_COOLDOWN_SECONDS", "0")])
+    variants::start(
+        name,
+        &[
+            ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+            ("OTP_SENDS_PER_WINDOW", "10"),
+        ],
+    )
 }
 
 /// Sends a code and logs in with it; the login's reply as is.

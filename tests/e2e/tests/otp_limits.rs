@@ -173,7 +173,7 @@ async fn send_otp_answers_alike_whether_or_not_the_number_has_an_account() {
             shape["session_id"] = json!("");
             assert_eq!(
                 shape,
-                json!({"message": "OTP sent successfully", "session_id": "", "expires_in": 120, "resend_after": 0})
+                json!({"message": "OTP sent successfully", "session_id": "", "expires_in": 120, "resend_after": 0, "channel": "sms"})
             );
         }
     }

@@ -34,7 +34,13 @@ async fn change_code(base: &str, token: &str, phone: &str) -> (String, String) {
 
 #[tokio::test]
 async fn a_user_moves_to_a_new_number_with_a_code_good_for_that_alone() {
-    let worker = variants::start("phone-change", &[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let worker = variants::start(
+        "phone-change",
+        &[
+            ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+            ("OTP_SENDS_PER_WINDOW", "10"),
+        ],
+    );
     let base = worker.instance.url();
     let c = Client::new(&base);
     let (old, new, taken) = (random_phone(), random_phone(), random_phone());
