@@ -4,11 +4,13 @@
 //! to serve is `auth_core::deployment` (both tested natively); this module reads the connection
 //! settings, the secrets and the SMS provider from the environment.
 
+use auth_adapters::turnstile::SITEVERIFY_URL;
 use auth_adapters::upstash::UpstashRedis;
 use auth_core::delivery::Channel;
 use auth_core::deployment;
 use auth_core::profile::rate_limit::RequestLimit;
 use auth_core::profile::ApiProfile;
+use auth_core::risk::CaptchaMode;
 use auth_core::settings::Settings;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -102,6 +104,9 @@ pub struct OtpConfig {
     pub profile: ApiProfile,
     /// otp-auth-v1's per-client request limit on `/api/v1`.
     pub request_limit: RequestLimit,
+    /// Cloudflare Turnstile's siteverify URL and secret (`TURNSTILE_VERIFY_URL`,
+    /// `TURNSTILE_SECRET`); required unless `CAPTCHA=never`.
+    pub turnstile: Option<(String, String)>,
 }
 
 /// Reads a var or a secret by name; empty counts as unset.
@@ -193,6 +198,13 @@ impl OtpConfig {
             }
         };
         let profile = ApiProfile::parse(lookup(env, "API_PROFILE").as_deref())?;
+        let turnstile = match settings.captcha {
+            CaptchaMode::Never => None,
+            CaptchaMode::Always | CaptchaMode::Risky => Some((
+                lookup(env, "TURNSTILE_VERIFY_URL").unwrap_or_else(|| SITEVERIFY_URL.to_owned()),
+                required(env, "TURNSTILE_SECRET")?,
+            )),
+        };
         Ok(Self {
             settings,
             hmac_secret: hmac_secret.into_bytes(),
@@ -208,6 +220,7 @@ impl OtpConfig {
                 lookup(env, "API_RATE_LIMIT_REQUESTS").as_deref(),
                 lookup(env, "API_RATE_LIMIT_WINDOW_SECONDS").as_deref(),
             )?,
+            turnstile,
         })
     }
 }

@@ -6,12 +6,14 @@
 
 use crate::accounts::HyperdriveAccounts;
 use crate::config::{Config, OtpConfig};
+use crate::edge;
 use crate::keyring::Keyring;
 use crate::outcome::Outcome;
 use crate::request;
 use crate::signer::WebCryptoSigner;
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
 use auth_core::bodies;
+use auth_core::edge::EdgeSignals;
 use auth_core::policy;
 use auth_core::profile::CookieNames;
 use auth_core::routes::Route;
@@ -50,6 +52,14 @@ impl Ctx {
             body,
             redis: OnceCell::new(),
         }
+    }
+
+    /// What the edge says about the caller (`EDGE_SIGNALS` says where it is read from).
+    pub fn edge(&self) -> Result<EdgeSignals, Outcome> {
+        Ok(edge::signals(
+            &self.request,
+            self.otp()?.settings.edge_source,
+        ))
     }
 
     /// A request header, absent when empty.

@@ -5,9 +5,11 @@ use crate::context::Ctx;
 use crate::outcome::Outcome;
 use crate::platform::WebCryptoRandom;
 use crate::sms::Sms;
+use auth_adapters::turnstile::Turnstile;
 use auth_core::account::UserId;
 use auth_core::bodies::SendOtpBody;
 use auth_core::otp::CodePurpose;
+use auth_core::ports::{BackendError, BotCheck, BotVerdict};
 use auth_core::usecases::change_phone::send_change_code;
 use auth_core::usecases::send_otp::{send_otp, SendOtpDeps, SendOtpInput, SendOtpOutput};
 use serde_json::{json, Value};
@@ -22,14 +24,22 @@ pub async fn send_code(
 ) -> Result<SendOtpOutput, Outcome> {
     let otp = ctx.otp()?;
     let sms = Sms::from_config(&otp.sms).map_err(|why| Outcome::misconfigured(&why))?;
+    let bot = ConfiguredBotCheck(
+        otp.turnstile
+            .as_ref()
+            .map(|(url, secret)| Turnstile::new(url, secret)),
+    );
     let deps = SendOtpDeps {
         store: &ctx.otp_store()?,
         sms: &sms,
         rng: &WebCryptoRandom,
+        bot: &bot,
         settings: &otp.settings,
         hmac_secret: &otp.hmac_secret,
     };
     let accept_language = ctx.header("accept-language");
+    let edge = ctx.edge()?;
+    let header_token = ctx.header("cf-turnstile-response");
     let input = SendOtpInput {
         phone: &body.phone_number,
         session_id,
@@ -38,12 +48,27 @@ pub async fn send_code(
         accept_language: accept_language.as_deref(),
         purpose: CodePurpose::Login,
         channel: body.channel.as_deref(),
+        edge: &edge,
+        captcha_token: body.captcha_token.as_deref().or(header_token.as_deref()),
     };
     let sent = match changing {
         None => send_otp(&deps, &input).await,
         Some(user) => send_change_code(&deps, user, input).await,
     };
     sent.map_err(|error| Outcome::failure("send-otp failed", &error.problem(), &error))
+}
+
+/// The configured bot check; without one (`CAPTCHA=never`, where the gate never asks) every
+/// question is an outage.
+struct ConfiguredBotCheck(Option<Turnstile>);
+
+impl BotCheck for ConfiguredBotCheck {
+    async fn verify(&self, token: &str, ip: Option<&str>) -> Result<BotVerdict, BackendError> {
+        match &self.0 {
+            Some(turnstile) => turnstile.verify(token, ip).await,
+            None => Err(BackendError::Unavailable("no TURNSTILE_SECRET".into())),
+        }
+    }
 }
 
 /// The body of a sent code's answer.

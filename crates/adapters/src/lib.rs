@@ -18,4 +18,5 @@
 pub mod metrics;
 pub mod pg;
 pub mod sms;
+pub mod turnstile;
 pub mod upstash;

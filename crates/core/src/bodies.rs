@@ -20,6 +20,10 @@ pub struct SendOtpBody {
     /// `sms` (the default), `whatsapp` or `voice`, among those the deployment offers.
     #[serde(default)]
     pub channel: Option<String>,
+    /// A bot check's token (Cloudflare Turnstile); the `cf-turnstile-response` header also
+    /// carries one.
+    #[serde(default)]
+    pub captcha_token: Option<String>,
 }
 
 /// `POST /api/v1/users/{id}/scope`.

@@ -66,6 +66,12 @@ pub fn refusals(get: &impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
     if plain("TWILIO_API_BASE") {
         problems.push("TWILIO_API_BASE must use https");
     }
+    if plain("TURNSTILE_VERIFY_URL") {
+        problems.push("TURNSTILE_VERIFY_URL must use https");
+    }
+    if get("EDGE_SIGNALS").is_some_and(|v| v.trim() == "headers") {
+        problems.push("EDGE_SIGNALS=headers (any client could send its own country and bot score)");
+    }
     if number(get, "OTP_LENGTH").is_some_and(|n| n < 6) {
         problems.push("OTP_LENGTH below 6 digits");
     }
@@ -161,6 +167,11 @@ mod tests {
             (("OTP_MAX_ATTEMPTS", "11"), "OTP_MAX_ATTEMPTS"),
             (("OTP_SENDS_PER_DAY", "500"), "OTP_SENDS_PER_DAY"),
             (("FAILED_LOGIN_CEILING", "1000"), "FAILED_LOGIN_CEILING"),
+            (("EDGE_SIGNALS", "headers"), "EDGE_SIGNALS"),
+            (
+                ("TURNSTILE_VERIFY_URL", "http://127.0.0.1:9/siteverify"),
+                "TURNSTILE_VERIFY_URL",
+            ),
         ] {
             let refused = check(&lookup(&with(&[change]))).unwrap_err();
             assert!(

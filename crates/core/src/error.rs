@@ -22,6 +22,9 @@ pub enum ErrorCode {
     UserBlocked,
     ReauthenticationRequired,
     PhoneTaken,
+    CaptchaRequired,
+    CaptchaFailed,
+    SendRefused,
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
@@ -33,7 +36,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and exhaustive tests.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidPhone,
         ErrorCode::SessionRequired,
@@ -47,6 +50,9 @@ impl ErrorCode {
         ErrorCode::UserBlocked,
         ErrorCode::ReauthenticationRequired,
         ErrorCode::PhoneTaken,
+        ErrorCode::CaptchaRequired,
+        ErrorCode::CaptchaFailed,
+        ErrorCode::SendRefused,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::PayloadTooLarge,
@@ -64,7 +70,10 @@ impl ErrorCode {
             ErrorCode::RefreshTokenReused
             | ErrorCode::Forbidden
             | ErrorCode::UserBlocked
-            | ErrorCode::ReauthenticationRequired => 403,
+            | ErrorCode::ReauthenticationRequired
+            | ErrorCode::CaptchaRequired
+            | ErrorCode::CaptchaFailed
+            | ErrorCode::SendRefused => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::PhoneTaken => 409,
             ErrorCode::MethodNotAllowed => 405,
@@ -93,6 +102,9 @@ impl ErrorCode {
             ErrorCode::UserBlocked => "USER_BLOCKED",
             ErrorCode::ReauthenticationRequired => "REAUTHENTICATION_REQUIRED",
             ErrorCode::PhoneTaken => "PHONE_TAKEN",
+            ErrorCode::CaptchaRequired => "CAPTCHA_REQUIRED",
+            ErrorCode::CaptchaFailed => "CAPTCHA_FAILED",
+            ErrorCode::SendRefused => "SEND_REFUSED",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",

@@ -85,6 +85,13 @@ fn domain_count(a: &Answered) -> Option<Vec<Count>> {
             one("sms_provider_errors_total", &[]),
         ]),
         (RouteId::SendOtp, 400 | 413 | 415, _) => outcome("otp_sent_total", "invalid"),
+        (RouteId::SendOtp, _, Some(E::CaptchaRequired)) => {
+            outcome("otp_sent_total", "captcha_required")
+        }
+        (RouteId::SendOtp, _, Some(E::CaptchaFailed)) => {
+            outcome("otp_sent_total", "captcha_failed")
+        }
+        (RouteId::SendOtp, _, Some(E::SendRefused)) => outcome("otp_sent_total", "risk_refused"),
         (RouteId::Login, 200, _) => {
             let user = match a.event {
                 Some(Event::NewUser) => "new",
@@ -153,6 +160,17 @@ mod tests {
                 "sms_provider_errors_total{}"
             ]
         );
+        for (code, outcome) in [
+            (ErrorCode::CaptchaRequired, "captcha_required"),
+            (ErrorCode::CaptchaFailed, "captcha_failed"),
+            (ErrorCode::SendRefused, "risk_refused"),
+        ] {
+            let refused = counts(&answered(RouteId::SendOtp, 403, Some(code)));
+            assert_eq!(
+                names(&refused),
+                [format!("otp_sent_total{{outcome={outcome}}}")]
+            );
+        }
         let wrong = counts(&answered(RouteId::Login, 401, Some(ErrorCode::InvalidOtp)));
         assert_eq!(names(&wrong), ["otp_verifications_total{outcome=invalid}"]);
         let new_user = counts(&Answered {

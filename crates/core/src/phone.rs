@@ -15,6 +15,8 @@ const MAX_INPUT_CHARS: usize = 40;
 pub struct PhoneNumber {
     e164: String,
     calling_code: u16,
+    /// The number's country (ISO 3166 alpha-2), where the metadata names one.
+    country: Option<String>,
 }
 
 /// A region for national-form input, as an ISO 3166 alpha-2 code (`"IR"`, `"US"`).
@@ -86,6 +88,7 @@ impl PhoneNumber {
         Ok(Self {
             e164,
             calling_code: parsed.code().value(),
+            country: parsed.country().id().map(|id| id.as_ref().to_owned()),
         })
     }
 
@@ -97,6 +100,12 @@ impl PhoneNumber {
     /// The country calling code, e.g. 1 or 98.
     pub fn calling_code(&self) -> u16 {
         self.calling_code
+    }
+
+    /// The number's country as an ISO 3166 alpha-2 code (`US`, `CA`, `IR`), when its metadata
+    /// names one (a non-geographic number has none).
+    pub fn country(&self) -> Option<&str> {
+        self.country.as_deref()
     }
 }
 

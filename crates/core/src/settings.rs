@@ -3,7 +3,9 @@
 //! Parsing lives here, not in the worker, so every default and bound is tested natively.
 
 use crate::delivery::ChannelPolicy;
+use crate::edge::EdgeSource;
 use crate::phone::{PhoneNumber, Region};
+use crate::risk::{CaptchaMode, CaptchaOutage, RiskPolicy};
 use crate::sms_text::SmsText;
 
 /// Every tunable of the OTP flows and the tokens they issue.
@@ -47,6 +49,14 @@ pub struct Settings {
     pub sms_text: SmsText,
     /// The channels offered and the fallback order (`OTP_CHANNELS`, `OTP_CHANNEL_FALLBACK`).
     pub channels: ChannelPolicy,
+    /// Where the caller's country, network and bot score come from (`EDGE_SIGNALS`).
+    pub edge_source: EdgeSource,
+    /// What each risk signal does to a send (`RISK_*`).
+    pub risk: RiskPolicy,
+    /// When a send needs a passed bot check (`CAPTCHA`), and what a send does while the
+    /// check's service is down (`CAPTCHA_OUTAGE`).
+    pub captcha: CaptchaMode,
+    pub captcha_outage: CaptchaOutage,
     pub access_token_ttl_secs: u32,
     pub refresh_token_ttl_secs: u32,
     /// A used refresh token presented again within this many seconds is a retry, not a theft.
@@ -140,6 +150,10 @@ impl Settings {
                 get("OTP_CHANNELS").as_deref(),
                 get("OTP_CHANNEL_FALLBACK").as_deref(),
             )?,
+            edge_source: EdgeSource::parse(get("EDGE_SIGNALS").as_deref())?,
+            risk: RiskPolicy::from_lookup(&get)?,
+            captcha: CaptchaMode::parse(get("CAPTCHA").as_deref())?,
+            captcha_outage: CaptchaOutage::parse(get("CAPTCHA_OUTAGE").as_deref())?,
             access_token_ttl_secs: number("ACCESS_TOKEN_TTL_SECONDS", 900, 60, 86_400)?,
             refresh_token_ttl_secs: number(
                 "REFRESH_TOKEN_TTL_SECONDS",

@@ -4,6 +4,7 @@
 //! through static dispatch (generics), not trait objects.
 
 mod accounts;
+mod bot_check;
 mod legacy_import;
 mod lifecycle;
 mod otp_store;
@@ -11,6 +12,7 @@ mod otp_store;
 pub use crate::account::User;
 use crate::delivery::Channel;
 pub use accounts::*;
+pub use bot_check::*;
 pub use legacy_import::*;
 pub use lifecycle::*;
 pub use otp_store::*;

@@ -190,7 +190,12 @@ pub fn go_error(code: ErrorCode, route: Option<RouteId>, credential: Credential)
         InvalidOtp | InvalidRefreshToken | RefreshTokenReused | Unauthorized => {
             go("UNAUTHORIZED_ERROR", 401)
         }
-        Forbidden | UserBlocked | ReauthenticationRequired => go("FORBIDDEN_ERROR", 403),
+        Forbidden
+        | UserBlocked
+        | ReauthenticationRequired
+        | CaptchaRequired
+        | CaptchaFailed
+        | SendRefused => go("FORBIDDEN_ERROR", 403),
         // A path (or, as Gin routes, a method) the service does not have: its catch-all route
         // said NOT_FOUND; a handler's missing record, NOT_FOUND_ERROR.
         NotFound | MethodNotAllowed if route.is_none() => go("NOT_FOUND", 404),

@@ -5,6 +5,7 @@
 mod account_life;
 mod accounts;
 mod admin_reads;
+mod bot_check;
 mod legacy_import;
 mod otp_store;
 mod sms;
@@ -12,6 +13,7 @@ mod sms;
 pub mod contract;
 
 pub use accounts::InMemoryAccounts;
+pub use bot_check::FixedBotCheck;
 pub use otp_store::InMemoryOtpStore;
 pub use sms::RecordingSms;
 
@@ -108,6 +110,14 @@ mod tests {
         let clock = FixedClock::at(1_900_000_000);
         let store = InMemoryAccounts::new(&clock);
         futures::executor::block_on(contract::legacy_import(&store, 0, clock.now()));
+    }
+
+    #[test]
+    fn the_fixed_bot_check_keeps_the_contract() {
+        let service = FixedBotCheck::accepting(&["a-passed-challenge"]);
+        let down = FixedBotCheck::accepting(&["a-passed-challenge"]);
+        down.go_down();
+        futures::executor::block_on(contract::bot_check(&service, "a-passed-challenge", &down));
     }
 
     #[test]

@@ -11,14 +11,15 @@ use crate::account::{User, UserId};
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::CodePurpose;
 use crate::ports::{
-    AccountStore, BackendError, CodeSender, OtpStore, PhoneChange, PhoneChangeOutcome, SecureRandom,
+    AccountStore, BackendError, BotCheck, CodeSender, OtpStore, PhoneChange, PhoneChangeOutcome,
+    SecureRandom,
 };
 use crate::session::SessionId;
 use crate::settings::Settings;
 
 /// Sends the code that moves `user` to `input.phone` (its `purpose` is set here).
-pub async fn send_change_code<S: OtpStore, M: CodeSender, R: SecureRandom>(
-    deps: &SendOtpDeps<'_, S, M, R>,
+pub async fn send_change_code<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck>(
+    deps: &SendOtpDeps<'_, S, M, R, B>,
     user: &UserId,
     input: SendOtpInput<'_>,
 ) -> Result<SendOtpOutput, SendOtpError> {

@@ -8,17 +8,21 @@
 use super::Problem;
 use crate::client_address;
 use crate::delivery::{Channel, UnknownChannel};
+use crate::edge::EdgeSignals;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{purpose_mac, CodePurpose, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::ports::{
-    BackendError, CodeSender, IssueOutcome, IssueRequest, Limit, OtpStore, SecureRandom, SmsError,
+    BackendError, BotCheck, CodeSender, IssueOutcome, IssueRequest, Limit, OtpStore, SecureRandom,
+    SmsError,
 };
+use crate::risk::RiskDecision;
 use crate::secrets::uniform_digits;
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
 use crate::sms_text::{accepted_languages, is_language_tag};
 use deliver::deliver;
+use gate::gate;
 
 /// What the client sent.
 pub struct SendOtpInput<'a> {
@@ -33,6 +37,10 @@ pub struct SendOtpInput<'a> {
     pub purpose: CodePurpose<'a>,
     /// The asked channel's name (`sms` when absent).
     pub channel: Option<&'a str>,
+    /// What the edge says about the caller (`crate::edge`).
+    pub edge: &'a EdgeSignals,
+    /// The client's bot-check token (`captcha_token`, or the `cf-turnstile-response` header).
+    pub captcha_token: Option<&'a str>,
 }
 
 /// What the client gets back.
@@ -61,6 +69,16 @@ pub enum SendOtpError {
     UnknownChannel(UnknownChannel),
     #[error("channel {} is not offered", .0.as_str())]
     ChannelNotOffered(Channel),
+    /// The risk decision refused the send.
+    #[error("refused: {0:?}")]
+    Refused(RiskDecision),
+    #[error("a bot check is required: {0:?}")]
+    CaptchaRequired(RiskDecision),
+    #[error("the bot check failed: {0:?}")]
+    CaptchaFailed(RiskDecision),
+    /// The bot check's service could not be asked, and this send may not go without it.
+    #[error("the bot check is unavailable: {0}")]
+    CaptchaUnavailable(BackendError),
     #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
     Limited { limit: Limit, retry_after_secs: u32 },
     #[error(transparent)]
@@ -72,16 +90,18 @@ pub enum SendOtpError {
 }
 
 /// Everything send-otp needs from outside.
-pub struct SendOtpDeps<'a, S, M, R> {
+pub struct SendOtpDeps<'a, S, M, R, B> {
     pub store: &'a S,
     pub sms: &'a M,
     pub rng: &'a R,
+    /// The bot check (Cloudflare Turnstile) a risky send may need.
+    pub bot: &'a B,
     pub settings: &'a Settings,
     pub hmac_secret: &'a [u8],
 }
 
-pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom>(
-    deps: &SendOtpDeps<'_, S, M, R>,
+pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck>(
+    deps: &SendOtpDeps<'_, S, M, R, B>,
     input: &SendOtpInput<'_>,
 ) -> Result<SendOtpOutput, SendOtpError> {
     let settings = deps.settings;
@@ -96,6 +116,15 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom>(
     if !settings.channels.allows(channel) {
         return Err(SendOtpError::ChannelNotOffered(channel));
     }
+    gate(
+        deps.bot,
+        settings,
+        &phone,
+        input.edge,
+        input.captcha_token,
+        input.client_ip,
+    )
+    .await?;
     let session = match input.session_id {
         Some(given) => SessionId::parse(given).map_err(SendOtpError::InvalidSession)?,
         None => SessionId::generate(deps.rng).map_err(|_| SendOtpError::Random)?,
@@ -195,6 +224,19 @@ impl SendOtpError {
             SendOtpError::UnknownChannel(why) => Problem::new(
                 body(ErrorCode::InvalidRequest, "invalid channel").with_details(why.to_string()),
             ),
+            SendOtpError::Refused(decision) => Problem::new(
+                body(ErrorCode::SendRefused, "this code cannot be sent")
+                    .with_details(reasons(decision)),
+            ),
+            SendOtpError::CaptchaRequired(_) => Problem::new(body(
+                ErrorCode::CaptchaRequired,
+                "complete the bot check and send its token as captcha_token",
+            )),
+            SendOtpError::CaptchaFailed(_) => Problem::new(body(
+                ErrorCode::CaptchaFailed,
+                "the bot check failed; complete a new one",
+            )),
+            SendOtpError::CaptchaUnavailable(error) => Problem::new(super::backend_body(error)),
             SendOtpError::ChannelNotOffered(channel) => Problem::new(
                 body(ErrorCode::InvalidRequest, "channel not offered")
                     .with_details(format!("codes are not sent by {} here", channel.as_str())),
@@ -211,6 +253,12 @@ impl SendOtpError {
             SendOtpError::Random => Problem::new(super::internal()),
         }
     }
+}
+
+/// The signals that refused a send, for the client and the log (no values, only names).
+fn reasons(decision: &RiskDecision) -> String {
+    let names: Vec<&str> = decision.reasons.iter().map(|r| r.as_str()).collect();
+    names.join(", ")
 }
 
 /// The 429 of a limit, with when to try again.
@@ -237,5 +285,6 @@ fn limit_details(limit: Limit) -> &'static str {
 }
 
 mod deliver;
+mod gate;
 #[cfg(test)]
 mod tests;

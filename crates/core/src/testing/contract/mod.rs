@@ -3,11 +3,13 @@
 //! drift from what production does.
 
 mod accounts;
+mod bot_check;
 mod legacy_import;
 mod otp_store;
 mod sms;
 
 pub use accounts::account_store;
+pub use bot_check::bot_check;
 pub use legacy_import::legacy_import;
 pub use otp_store::otp_store;
 pub use sms::sms_sender;

@@ -3,10 +3,12 @@
 
 use super::*;
 use crate::account::Scope;
+use crate::edge::EdgeSignals;
 use crate::phone::PhoneNumber;
 use crate::ports::NewLogin;
 use crate::secrets::RefreshSecret;
 use crate::testing::contract::settings;
+use crate::testing::FixedBotCheck;
 use crate::testing::{FixedClock, InMemoryAccounts, InMemoryOtpStore, RecordingSms, SeededRandom};
 use futures::executor::block_on;
 
@@ -58,6 +60,7 @@ impl World {
             store,
             sms: &self.sms,
             rng: &self.rng,
+            bot: &FixedBotCheck::default(),
             settings: &self.settings,
             hmac_secret: SECRET,
         };
@@ -69,6 +72,8 @@ impl World {
             accept_language: None,
             purpose: CodePurpose::Login,
             channel: None,
+            edge: &EdgeSignals::default(),
+            captcha_token: None,
         };
         let sent = block_on(send_change_code(&deps, user, input)).unwrap();
         let code = self.sms.sent().last().unwrap().code.clone();

@@ -2,10 +2,12 @@
 //! `testing::contract`), a recording SMS sender and seeded randomness, with its contract code.
 
 use super::*;
+use crate::edge::EdgeSignals;
 use crate::error::ErrorCode;
 use crate::otp::code_mac;
 use crate::ports::{VerifyOutcome, VerifyRequest};
 use crate::testing::contract::settings;
+use crate::testing::FixedBotCheck;
 use crate::testing::{BrokenRandom, FixedClock, InMemoryOtpStore, RecordingSms, SeededRandom};
 use futures::executor::block_on;
 
@@ -43,6 +45,8 @@ fn send<S: OtpStore, R: SecureRandom>(
         accept_language: None,
         purpose: CodePurpose::Login,
         channel: None,
+        edge: &EdgeSignals::default(),
+        captcha_token: None,
     };
     run(store, sms, rng, s, &input)
 }
@@ -59,6 +63,7 @@ fn run<S: OtpStore, R: SecureRandom>(
         store,
         sms,
         rng,
+        bot: &FixedBotCheck::default(),
         settings: s,
         hmac_secret: SECRET,
     };
@@ -188,6 +193,7 @@ fn bad_input_is_refused_before_anything_is_stored_or_sent() {
         store: &store,
         sms: &w.sms,
         rng: &w.rng,
+        bot: &FixedBotCheck::default(),
         settings: &s,
         hmac_secret: SECRET,
     };
@@ -199,6 +205,8 @@ fn bad_input_is_refused_before_anything_is_stored_or_sent() {
         accept_language: None,
         purpose: CodePurpose::Login,
         channel: None,
+        edge: &EdgeSignals::default(),
+        captcha_token: None,
     };
     let error = block_on(send_otp(&deps, &input)).unwrap_err();
     assert!(matches!(error, SendOtpError::InvalidPhone(_)));
@@ -251,9 +259,11 @@ fn the_sms_speaks_the_asked_language_and_a_bad_locale_sends_nothing() {
         store: &store,
         sms: &w.sms,
         rng: &w.rng,
+        bot: &FixedBotCheck::default(),
         settings: &s,
         hmac_secret: SECRET,
     };
+    let no_signals = EdgeSignals::default();
     let input = |locale, accept_language| SendOtpInput {
         phone: PHONE,
         session_id: None,
@@ -262,6 +272,8 @@ fn the_sms_speaks_the_asked_language_and_a_bad_locale_sends_nothing() {
         accept_language,
         purpose: CodePurpose::Login,
         channel: None,
+        edge: &no_signals,
+        captcha_token: None,
     };
     block_on(send_otp(&deps, &input(None, Some("fr-CA, en;q=0.5")))).unwrap();
     let sent = w.sms.sent();
@@ -293,6 +305,8 @@ fn send_on<R: SecureRandom>(
         accept_language: None,
         purpose: CodePurpose::Login,
         channel: Some(channel),
+        edge: &EdgeSignals::default(),
+        captcha_token: None,
     };
     run(store, sms, rng, s, &input)
 }

@@ -1,0 +1,134 @@
+//! send-otp behind the gate, over the in-memory store, a recording sender and a fixed bot
+//! check: a risky send needs a passed check (`CAPTCHA=risky`), a refused one sends nothing,
+//! and an outage of the check fails closed only for risky sends (by default).
+
+use super::super::{send_otp, SendOtpDeps, SendOtpError, SendOtpInput, SendOtpOutput};
+use crate::edge::EdgeSignals;
+use crate::error::ErrorCode;
+use crate::otp::CodePurpose;
+use crate::settings::Settings;
+use crate::testing::contract::settings;
+use crate::testing::{FixedBotCheck, FixedClock, InMemoryOtpStore, RecordingSms, SeededRandom};
+use futures::executor::block_on;
+
+const PASSED: &str = "a-passed-challenge-token";
+
+struct World {
+    clock: FixedClock,
+    sms: RecordingSms,
+    rng: SeededRandom,
+    bot: FixedBotCheck,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            clock: FixedClock::at(1_900_000_000),
+            sms: RecordingSms::default(),
+            rng: SeededRandom::new(5),
+            bot: FixedBotCheck::accepting(&[PASSED]),
+        }
+    }
+
+    /// A send to `phone` from a caller in `country`, with `token` when given.
+    fn send(
+        &self,
+        store: &InMemoryOtpStore<'_, FixedClock>,
+        s: &Settings,
+        phone: &str,
+        country: &str,
+        token: Option<&str>,
+    ) -> Result<SendOtpOutput, SendOtpError> {
+        let deps = SendOtpDeps {
+            store,
+            sms: &self.sms,
+            rng: &self.rng,
+            bot: &self.bot,
+            settings: s,
+            hmac_secret: b"0123456789abcdef0123456789abcdef",
+        };
+        let edge = EdgeSignals::from_raw(Some(country), Some(64_500), Some(70), None, None);
+        let input = SendOtpInput {
+            phone,
+            session_id: None,
+            client_ip: "198.51.100.7",
+            locale: None,
+            accept_language: None,
+            purpose: CodePurpose::Login,
+            channel: None,
+            edge: &edge,
+            captcha_token: token,
+        };
+        block_on(send_otp(&deps, &input))
+    }
+}
+
+#[test]
+fn a_risky_send_needs_a_passed_bot_check_and_a_safe_one_does_not() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[("CAPTCHA", "risky")]);
+    assert!(
+        w.send(&store, &s, "+14155552671", "US", None).is_ok(),
+        "at home: no check"
+    );
+    assert!(w.bot.asked().is_empty());
+
+    let required = w.send(&store, &s, "+14155552672", "DE", None).unwrap_err();
+    assert!(matches!(required, SendOtpError::CaptchaRequired(_)));
+    assert_eq!(required.problem().body.code, ErrorCode::CaptchaRequired);
+    let failed = w
+        .send(&store, &s, "+14155552672", "DE", Some("forged"))
+        .unwrap_err();
+    assert_eq!(failed.problem().body.code, ErrorCode::CaptchaFailed);
+    assert_eq!(w.sms.sent().len(), 1, "neither refusal sent anything");
+
+    assert!(w
+        .send(&store, &s, "+14155552672", "DE", Some(PASSED))
+        .is_ok());
+    assert_eq!(w.sms.sent().len(), 2);
+    let (token, ip) = w.bot.asked().pop().unwrap();
+    assert_eq!(
+        (token.as_str(), ip.as_deref()),
+        (PASSED, Some("198.51.100.7"))
+    );
+}
+
+#[test]
+fn a_refusing_signal_sends_nothing_and_names_itself() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[("RISK_UNTRUSTED_CALLING_CODE", "refuse")]);
+    let refused = w
+        .send(&store, &s, "+989121234567", "IR", Some(PASSED))
+        .unwrap_err();
+    let body = refused.problem().body;
+    assert_eq!(
+        (body.http_status(), body.code),
+        (403, ErrorCode::SendRefused)
+    );
+    assert_eq!(body.details.as_deref(), Some("untrusted_calling_code"));
+    assert!(w.sms.sent().is_empty() && w.bot.asked().is_empty());
+}
+
+#[test]
+fn an_outage_of_the_check_fails_closed_only_for_risky_sends_by_default() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    w.bot.go_down();
+    let always = settings(&[("CAPTCHA", "always")]);
+    assert!(
+        w.send(&store, &always, "+14155552671", "US", Some(PASSED))
+            .is_ok(),
+        "a safe send goes ahead"
+    );
+    let risky = w
+        .send(&store, &always, "+14155552673", "DE", Some(PASSED))
+        .unwrap_err();
+    assert!(matches!(risky, SendOtpError::CaptchaUnavailable(_)));
+    assert_eq!(risky.problem().body.http_status(), 503);
+    let open = settings(&[("CAPTCHA", "always"), ("CAPTCHA_OUTAGE", "open")]);
+    assert!(w
+        .send(&store, &open, "+14155552673", "DE", Some(PASSED))
+        .is_ok());
+}
