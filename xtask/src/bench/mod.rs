@@ -16,6 +16,7 @@ mod endpoints;
 mod floor;
 mod http;
 mod load;
+mod peer;
 mod plot;
 mod report;
 mod soak;
@@ -178,6 +179,15 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
         ),
     ];
 
+    step("bench: the Go service's bcrypt at cost 10 (20 rounds each)");
+    let bcrypt = peer::measure(20)?;
+    note(&format!(
+        "bcrypt cost {}: hash {:.1} ms CPU, verify {:.1} ms CPU",
+        peer::GO_COST,
+        bcrypt.hash_ms,
+        bcrypt.verify_ms
+    ));
+
     step("bench: primitives (500 rounds each)");
     let primitives = floor::measure(profile.gateway_port, &token, &profile.pooler_url(), 500)?;
     note(&format!(
@@ -218,6 +228,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
         wasm_gz,
         first_response,
         seconds,
+        bcrypt: &bcrypt,
     });
     // Signing, same run: WebCrypto against the pure-Rust signer inside the worker.
     step("bench: ES256 signing in the worker (cargo xtask bench-signing 30)");

@@ -1,7 +1,7 @@
 //! The benchmark's report: one Markdown table per runtime, the floors, and the goals.
 
 use super::endpoints::Endpoint;
-use super::{floor, Row, Runtime, CONNECTIONS, MODERATE_RATE};
+use super::{floor, peer, Row, Runtime, CONNECTIONS, MODERATE_RATE};
 use std::time::Duration;
 
 pub struct Run<'a> {
@@ -11,6 +11,7 @@ pub struct Run<'a> {
     pub wasm_gz: u64,
     pub first_response: Duration,
     pub seconds: u64,
+    pub bcrypt: &'a peer::Bcrypt,
 }
 
 /// The floor of an endpoint: the trivial worker's p50 plus the primitives it needs.
@@ -122,6 +123,7 @@ pub fn print(run: &Run) {
         run.wasm_gz as f64 / 1024.0,
         run.first_response.as_secs_f64()
     );
+    print_peer(run);
     println!("\nGoals:");
     for runtime in [Runtime::WranglerDev, Runtime::PlainWorkerd] {
         let rows: Vec<&Row> = run.rows.iter().filter(|r| r.runtime == runtime).collect();
@@ -152,6 +154,40 @@ pub fn print(run: &Run) {
                     if cpu < goal { "met" } else { "NOT met" }
                 );
             }
+        }
+    }
+}
+
+/// The Go service's bcrypt beside our worker CPU per request, plain workerd, same run.
+fn print_peer(run: &Run) {
+    let b = run.bcrypt;
+    println!(
+        "\n### The Go service's cost, same run\n\nbcrypt at cost {}: hash {:.1} ms CPU (on \
+         send), verify {:.1} ms CPU (on login), `bcrypt` crate on this machine.\n",
+        peer::GO_COST,
+        b.hash_ms,
+        b.verify_ms
+    );
+    let rows: Vec<&Row> = run
+        .rows
+        .iter()
+        .filter(|r| r.runtime == Runtime::PlainWorkerd)
+        .collect();
+    println!(
+        "| endpoint | our worker CPU ms/req | the Go service's bcrypt alone | bcrypt / ours |"
+    );
+    println!("|---|---:|---:|---:|");
+    for (endpoint, theirs) in [
+        (Endpoint::SendOtp, b.hash_ms),
+        (Endpoint::Login, b.verify_ms),
+    ] {
+        if let Some(r) = rows.iter().find(|r| r.endpoint == endpoint) {
+            let ours = own_cpu(&rows, r, |x| x.worker_cpu_ms);
+            println!(
+                "| {} | {ours:.2} | {theirs:.1} | {:.0}x |",
+                endpoint.name(),
+                theirs / ours
+            );
         }
     }
 }
