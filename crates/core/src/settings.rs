@@ -37,6 +37,10 @@ pub struct Settings {
     pub country_sends_per_window: u32,
     pub country_send_window_secs: u32,
     pub country_send_budgets: Vec<(u16, u32)>,
+    /// The budget of a calling code outside `RISK_TRUSTED_CALLING_CODES` that
+    /// `COUNTRY_SEND_BUDGETS` does not name (`UNTRUSTED_COUNTRY_SENDS_PER_WINDOW`): tight by
+    /// default, since pumping goes to such ranges.
+    pub untrusted_country_sends_per_window: u32,
     pub failed_login_ceiling: u32,
     pub lockout_secs: u32,
     /// When set, only these country calling codes may receive codes.
@@ -134,6 +138,12 @@ impl Settings {
             country_sends_per_window: number("COUNTRY_SENDS_PER_WINDOW", 5_000, 1, 100_000_000)?,
             country_send_window_secs: number("COUNTRY_SEND_WINDOW_SECONDS", 3600, 1, 86_400)?,
             country_send_budgets: parse_budgets(get("COUNTRY_SEND_BUDGETS"))?,
+            untrusted_country_sends_per_window: number(
+                "UNTRUSTED_COUNTRY_SENDS_PER_WINDOW",
+                200,
+                1,
+                100_000_000,
+            )?,
             failed_login_ceiling: number("FAILED_LOGIN_CEILING", 100, 1, 100_000)?,
             lockout_secs: number("LOCKOUT_SECONDS", 3600, 1, 30 * 86_400)?,
             allowed_calling_codes: codes("SMS_ALLOWED_CALLING_CODES")?,
@@ -196,12 +206,21 @@ impl Settings {
         allowed && !self.denied_calling_codes.contains(&calling_code)
     }
 
-    /// Codes that may go to numbers with this calling code in one country window.
+    /// Codes that may go to numbers with this calling code in one country window: its
+    /// `COUNTRY_SEND_BUDGETS` entry, else the tight budget of an untrusted calling code, else
+    /// `COUNTRY_SENDS_PER_WINDOW`.
     pub fn country_budget(&self, calling_code: u16) -> u32 {
-        self.country_send_budgets
+        let named = self
+            .country_send_budgets
             .iter()
-            .find(|(code, _)| *code == calling_code)
-            .map_or(self.country_sends_per_window, |(_, budget)| *budget)
+            .find(|(code, _)| *code == calling_code);
+        match named {
+            Some((_, budget)) => *budget,
+            None if !self.risk.trusted_calling_codes.contains(&calling_code) => self
+                .untrusted_country_sends_per_window
+                .min(self.country_sends_per_window),
+            None => self.country_sends_per_window,
+        }
     }
 
     /// The fixed code of a configured test number, if this is one.
@@ -330,15 +349,23 @@ mod tests {
         let s = settings(&[
             ("COUNTRY_SENDS_PER_WINDOW", "40"),
             ("COUNTRY_SEND_BUDGETS", "98=5, +44=7"),
+            ("UNTRUSTED_COUNTRY_SENDS_PER_WINDOW", "3"),
         ])
         .unwrap();
         assert_eq!(
             (
                 s.country_budget(98),
                 s.country_budget(44),
-                s.country_budget(1)
+                s.country_budget(1),
+                s.country_budget(234),
             ),
-            (5, 7, 40)
+            (5, 7, 40, 3),
+            "named, named, trusted, untrusted"
+        );
+        assert_eq!(
+            settings(&[]).unwrap().country_budget(234),
+            200,
+            "tight by default"
         );
         for bad in ["98", "98=0", "x=5", "98=-1"] {
             assert!(settings(&[("COUNTRY_SEND_BUDGETS", bad)]).is_err(), "{bad}");
