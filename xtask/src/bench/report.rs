@@ -116,11 +116,12 @@ pub fn print(run: &Run) {
         );
     }
     println!(
-        "Bundle: {} bytes raw, {} bytes gzipped ({:.0} KiB of the 1024 KiB limit after gzip -9). \
-         First response {:.2} s after `wrangler dev` started.",
+        "Bundle: {} bytes raw ({:.1} MiB of Workers' 64 MiB limit), {} bytes gzipped (`gzip -9`, \
+         kept as a trend: the compressed limit is gone). First response {:.2} s after \
+         `wrangler dev` started.",
         run.wasm_raw,
+        run.wasm_raw as f64 / 1_048_576.0,
         run.wasm_gz,
-        run.wasm_gz as f64 / 1024.0,
         run.first_response.as_secs_f64()
     );
     print_peer(run);
