@@ -48,5 +48,5 @@ SELECT create_distributed_function('account_sign_in(uuid, text, text, bytea, flo
 SELECT create_distributed_function('account_admin_set_blocked(uuid, boolean, uuid)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_delete(uuid, text, float8, float8, uuid)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_admin_user_sessions(uuid, uuid)', '$1', colocate_with => 'users');
-SELECT create_distributed_function('account_begin_phone_change(uuid, text, float8, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_begin_phone_change(uuid, text, float8, text, float8)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_finish_phone_change(uuid, text, text, boolean, text, text)', '$1', colocate_with => 'users');

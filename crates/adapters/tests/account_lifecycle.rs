@@ -212,11 +212,12 @@ async fn a_number_change_stopped_between_its_steps_never_lets_the_old_number_in(
                 (&caller.as_str(), Type::TEXT),
                 (&0.0_f64, Type::FLOAT8),
                 (&new, Type::TEXT),
+                (&600.0_f64, Type::FLOAT8),
             ],
         )
         .await
         .unwrap();
-    assert!(begun.get::<_, bool>(0));
+    assert_eq!(begun.get::<_, &str>(0), "ready");
     CLAIM_PHONE
         .row(&pooled, &[(&new, Type::TEXT), (&id, Type::TEXT)])
         .await
@@ -251,4 +252,36 @@ async fn a_number_change_stopped_between_its_steps_never_lets_the_old_number_in(
     assert_ne!(stranger.id, user.id);
     let owner: String = common::value(&direct, &owner_sql).await;
     assert_eq!(owner, stranger.id.as_str());
+}
+
+/// A session that logged in long ago cannot start a number change: a stolen access token of
+/// such a session must not move the account to its thief's number.
+#[tokio::test]
+async fn a_number_change_needs_a_recent_login() {
+    use auth_core::ports::{PhoneChange, PhoneChangeOutcome};
+    let db = migrated("lifecycle_change_recent").await;
+    let pooled = db.pooled().await;
+    let store = PgAccountStore::new(&pooled);
+    let user = log_in(&store, "+14155552861", 1).await.into_user();
+    db.direct()
+        .await
+        .batch_execute("UPDATE sessions SET created_at = now() - interval '1 hour'")
+        .await
+        .unwrap();
+    let change = PhoneChange {
+        user: &user.id,
+        session: &session(1),
+        new_phone: &PhoneNumber::parse("+14155552862", None).unwrap(),
+        revoke_other_sessions: true,
+        max_auth_age_secs: 600,
+    };
+    let outcome = store.change_phone(&change).await.unwrap();
+    assert_eq!(outcome, PhoneChangeOutcome::NotRecent);
+    let direct = db.direct().await;
+    let pending: i64 = common::value(
+        &direct,
+        "SELECT count(*) FROM users WHERE pending_phone IS NOT NULL",
+    )
+    .await;
+    assert_eq!(pending, 0, "nothing was begun");
 }

@@ -70,6 +70,9 @@ pub struct Settings {
     /// Whether a number change ends every other session of the user (`PHONE_CHANGE_SESSIONS`:
     /// `revoke_others`, the default, or `keep`).
     pub phone_change_revokes_other_sessions: bool,
+    /// A user moves their account to a new number from a session that logged in at most this
+    /// long ago (`PHONE_CHANGE_MAX_AUTH_AGE_SECONDS`).
+    pub phone_change_max_auth_age_secs: u32,
     /// A user deletes their account from a session that logged in at most this long ago.
     pub delete_account_max_auth_age_secs: u32,
     pub issuer: String,
@@ -185,6 +188,12 @@ impl Settings {
                     ))
                 }
             },
+            phone_change_max_auth_age_secs: number(
+                "PHONE_CHANGE_MAX_AUTH_AGE_SECONDS",
+                600,
+                60,
+                30 * 86_400,
+            )?,
             delete_account_max_auth_age_secs: number(
                 "DELETE_ACCOUNT_MAX_AUTH_AGE_SECONDS",
                 600,

@@ -118,6 +118,23 @@ async fn a_user_moves_to_a_new_number_with_a_code_good_for_that_alone() {
             .await
             .unwrap();
     tokio::spawn(connection);
+
+    // A session that logged in an hour ago (as a stolen token's would have) moves nothing.
+    db.execute(
+        "UPDATE sessions SET created_at = now() - interval '1 hour' WHERE id = $1",
+        &[&first["session_id"].as_str().unwrap()],
+    )
+    .await
+    .unwrap();
+    let elsewhere = random_phone();
+    let (session, code) = change_code(&base, token, &elsewhere).await;
+    let confirm = json!({"phone_number": elsewhere, "otp": code, "session_id": session});
+    let (status, body) = post(&base, "/api/v1/users/me/phone", token, confirm).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("REAUTHENTICATION_REQUIRED")),
+        "{body}"
+    );
     let changes: i64 = db
         .query_one(
             "SELECT count(*) FROM audit_events WHERE user_id = $1::text::uuid

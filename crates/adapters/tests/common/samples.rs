@@ -79,7 +79,13 @@ pub fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)
         "ADMIN_SET_BLOCKED" => vec![text(user), boolean(true), text(other)],
         "DELETE_ACCOUNT" => vec![text(user), text(session), float(0.0), float(600.0), null()],
         "RELEASE_PHONE" => vec![text("+14155552671"), text(user)],
-        "PHONE_CHANGE_BEGIN" => vec![text(user), text(session), float(0.0), text("+14155552673")],
+        "PHONE_CHANGE_BEGIN" => vec![
+            text(user),
+            text(session),
+            float(0.0),
+            text("+14155552673"),
+            float(600.0),
+        ],
         "PHONE_CHANGE_FINISH" => vec![
             text(user),
             text("+14155552673"),

@@ -49,6 +49,8 @@ pub struct PhoneChange<'a> {
     pub new_phone: &'a PhoneNumber,
     /// Whether every other session of the user ends (`PHONE_CHANGE_SESSIONS`).
     pub revoke_other_sessions: bool,
+    /// The caller's session must have logged in at most this long ago.
+    pub max_auth_age_secs: u32,
 }
 
 /// What a number change came to.
@@ -60,4 +62,6 @@ pub enum PhoneChangeOutcome {
     PhoneTaken,
     /// The caller's session is not live. Nothing changed.
     SessionGone,
+    /// The caller's session logged in too long ago. Nothing changed.
+    NotRecent,
 }

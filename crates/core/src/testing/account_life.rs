@@ -86,6 +86,10 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
         if !st.touch_live(c.user, c.session, now, self.idle_secs) {
             return PhoneChangeOutcome::SessionGone;
         }
+        let login = st.sessions[&(c.user.clone(), c.session.clone())].created_at;
+        if login < now - i64::from(c.max_auth_age_secs) {
+            return PhoneChangeOutcome::NotRecent;
+        }
         let new = c.new_phone.as_e164().to_owned();
         match st.phones.get(&new) {
             Some(owner) if owner != c.user => return PhoneChangeOutcome::PhoneTaken,

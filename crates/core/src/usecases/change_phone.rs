@@ -47,6 +47,8 @@ pub enum ChangePhoneError {
     PhoneTaken,
     #[error("the caller's session is not live")]
     SessionGone,
+    #[error("the caller's session logged in too long ago")]
+    NotRecent,
     #[error(transparent)]
     Backend(BackendError),
 }
@@ -74,6 +76,7 @@ pub async fn change_phone<S: OtpStore, A: AccountStore>(
         session,
         new_phone: &new_phone,
         revoke_other_sessions: deps.settings.phone_change_revokes_other_sessions,
+        max_auth_age_secs: deps.settings.phone_change_max_auth_age_secs,
     };
     match deps
         .accounts
@@ -84,6 +87,7 @@ pub async fn change_phone<S: OtpStore, A: AccountStore>(
         PhoneChangeOutcome::Changed(user) => Ok(user),
         PhoneChangeOutcome::PhoneTaken => Err(ChangePhoneError::PhoneTaken),
         PhoneChangeOutcome::SessionGone => Err(ChangePhoneError::SessionGone),
+        PhoneChangeOutcome::NotRecent => Err(ChangePhoneError::NotRecent),
     }
 }
 
@@ -98,6 +102,10 @@ impl ChangePhoneError {
             ChangePhoneError::SessionGone => Problem::new(ErrorBody::new(
                 ErrorCode::Unauthorized,
                 "session is no longer active",
+            )),
+            ChangePhoneError::NotRecent => Problem::new(ErrorBody::new(
+                ErrorCode::ReauthenticationRequired,
+                "log in again (a fresh code) to change this account's number",
             )),
             ChangePhoneError::Backend(error) => Problem::new(super::backend_body(error)),
         }

@@ -21,6 +21,7 @@ impl PgAccountStore<'_> {
     ) -> Result<PhoneChangeOutcome, PgError> {
         let (user, session) = (c.user.as_str(), c.session.as_str());
         let new = c.new_phone.as_e164();
+        let max_age = f64::from(c.max_auth_age_secs);
         let begun = PHONE_CHANGE_BEGIN
             .row(
                 self.client,
@@ -29,11 +30,15 @@ impl PgAccountStore<'_> {
                     (&session, Type::TEXT),
                     (&self.idle_secs, Type::FLOAT8),
                     (&new, Type::TEXT),
+                    (&max_age, Type::FLOAT8),
                 ],
             )
             .await?;
-        if !begun.get::<_, bool>(0) {
-            return Ok(PhoneChangeOutcome::SessionGone);
+        match begun.get::<_, &str>(0) {
+            "ready" => {}
+            "session_gone" => return Ok(PhoneChangeOutcome::SessionGone),
+            "not_recent" => return Ok(PhoneChangeOutcome::NotRecent),
+            other => return Err(malformed(&format!("change outcome {other:?}"))),
         }
         let claim = CLAIM_PHONE
             .row(self.client, &[(&new, Type::TEXT), (&user, Type::TEXT)])

@@ -226,3 +226,34 @@ fn a_login_code_cannot_move_a_number_and_a_change_code_cannot_log_in() {
         Some(user) if user.phone == OLD
     ));
 }
+
+#[test]
+fn only_a_recent_login_moves_the_number() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let deps = ChangePhoneDeps {
+        store: &store,
+        accounts: &accounts,
+        settings: &w.settings,
+        hmac_secret: SECRET,
+    };
+    let (alice, session) = w.log_in(&accounts, OLD, 1);
+    w.clock.advance(601);
+    let (code_session, code) = w.send(&store, &alice.id, NEW);
+    let stale = block_on(change_phone(
+        &deps,
+        &alice.id,
+        &session,
+        &presented(NEW, &code_session, &code),
+    ));
+    let stale = stale.unwrap_err();
+    assert_eq!(stale, ChangePhoneError::NotRecent);
+    let body = stale.problem().body;
+    assert_eq!(
+        (body.http_status(), body.code),
+        (403, ErrorCode::ReauthenticationRequired)
+    );
+    let unchanged = block_on(accounts.find_user(&alice.id)).unwrap().unwrap();
+    assert_eq!(unchanged.phone, OLD);
+}

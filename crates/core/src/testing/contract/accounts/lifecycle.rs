@@ -166,6 +166,7 @@ pub(super) async fn a_user_moves_to_a_new_number_and_the_old_one_is_free(
             session: &n.session(session),
             new_phone: &n.phone(phone),
             revoke_other_sessions: revoke,
+            max_auth_age_secs: 600,
         };
         store.change_phone(&change).await.unwrap()
     };
