@@ -153,9 +153,7 @@ impl From<BackendError> for AdminError {
 impl AdminError {
     pub fn problem(&self) -> Problem {
         Problem::new(match self {
-            AdminError::SessionGone => {
-                ErrorBody::new(ErrorCode::Unauthorized, "session is no longer active")
-            }
+            AdminError::SessionGone => super::session_gone(),
             AdminError::Forbidden(_) => {
                 ErrorBody::new(ErrorCode::Forbidden, "superadmin scope required")
             }

@@ -99,10 +99,7 @@ impl ChangePhoneError {
                 ErrorCode::PhoneTaken,
                 "another account uses this number",
             )),
-            ChangePhoneError::SessionGone => Problem::new(ErrorBody::new(
-                ErrorCode::Unauthorized,
-                "session is no longer active",
-            )),
+            ChangePhoneError::SessionGone => Problem::new(super::session_gone()),
             ChangePhoneError::NotRecent => Problem::new(ErrorBody::new(
                 ErrorCode::ReauthenticationRequired,
                 "log in again (a fresh code) to change this account's number",

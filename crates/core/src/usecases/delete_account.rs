@@ -46,9 +46,7 @@ pub async fn delete_own_account<A: AccountStore>(
 impl DeleteAccountError {
     pub fn problem(&self) -> Problem {
         Problem::new(match self {
-            DeleteAccountError::SessionGone => {
-                ErrorBody::new(ErrorCode::Unauthorized, "session is no longer active")
-            }
+            DeleteAccountError::SessionGone => super::session_gone(),
             DeleteAccountError::NotRecent(secs) => ErrorBody::new(
                 ErrorCode::ReauthenticationRequired,
                 "log in again (a fresh code) to delete this account",

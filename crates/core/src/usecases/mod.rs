@@ -50,6 +50,11 @@ pub(crate) fn backend_body(error: &BackendError) -> ErrorBody {
     }
 }
 
+/// The answer to a bearer whose session has ended (revoked, expired, idle, or its user gone).
+pub(crate) fn session_gone() -> ErrorBody {
+    ErrorBody::new(ErrorCode::Unauthorized, "session is no longer active")
+}
+
 /// The answer to a failure of our own (a signer, the random source): 500.
 pub(crate) fn internal() -> ErrorBody {
     ErrorBody::new(ErrorCode::Internal, "internal error")

@@ -54,6 +54,20 @@ impl World {
         )
     }
 
+    /// The number change's parts: the stores given and this world's settings.
+    fn deps<'a, A: AccountStore>(
+        &'a self,
+        store: &'a InMemoryOtpStore<'a, FixedClock>,
+        accounts: &'a A,
+    ) -> ChangePhoneDeps<'a, InMemoryOtpStore<'a, FixedClock>, A> {
+        ChangePhoneDeps {
+            store,
+            accounts,
+            settings: &self.settings,
+            hmac_secret: SECRET,
+        }
+    }
+
     /// Sends `user` a change code for `phone`: the code's session and the code.
     fn send(&self, store: &impl OtpStore, user: &UserId, phone: &str) -> (String, String) {
         let deps = SendOtpDeps {
@@ -95,12 +109,7 @@ fn a_change_code_moves_its_users_account_and_nothing_else() {
     let w = World::new();
     let store = InMemoryOtpStore::new(&w.clock);
     let accounts = InMemoryAccounts::new(&w.clock);
-    let deps = ChangePhoneDeps {
-        store: &store,
-        accounts: &accounts,
-        settings: &w.settings,
-        hmac_secret: SECRET,
-    };
+    let deps = w.deps(&store, &accounts);
     let (alice, alice_session) = w.log_in(&accounts, OLD, 1);
     let (bob, bob_session) = w.log_in(&accounts, TAKEN, 2);
 
@@ -174,12 +183,7 @@ fn a_login_code_cannot_move_a_number_and_a_change_code_cannot_log_in() {
     let w = World::new();
     let store = InMemoryOtpStore::new(&w.clock);
     let accounts = InMemoryAccounts::new(&w.clock);
-    let deps = ChangePhoneDeps {
-        store: &store,
-        accounts: &accounts,
-        settings: &w.settings,
-        hmac_secret: SECRET,
-    };
+    let deps = w.deps(&store, &accounts);
     let (alice, alice_session) = w.log_in(&accounts, OLD, 1);
     let phone = PhoneNumber::parse(NEW, None).unwrap();
 
@@ -232,12 +236,7 @@ fn only_a_recent_login_moves_the_number() {
     let w = World::new();
     let store = InMemoryOtpStore::new(&w.clock);
     let accounts = InMemoryAccounts::new(&w.clock);
-    let deps = ChangePhoneDeps {
-        store: &store,
-        accounts: &accounts,
-        settings: &w.settings,
-        hmac_secret: SECRET,
-    };
+    let deps = w.deps(&store, &accounts);
     let (alice, session) = w.log_in(&accounts, OLD, 1);
     w.clock.advance(601);
     let (code_session, code) = w.send(&store, &alice.id, NEW);
