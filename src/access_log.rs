@@ -56,7 +56,14 @@ impl Entry {
                 "ms": ms,
                 "ip": self.ip,
                 "user_id": outcome.user,
+                "risk": risk_reasons(outcome),
             })
         );
     }
+}
+
+/// The names of the risk signals that fired on a send (never a value), or null.
+fn risk_reasons(outcome: &Outcome) -> Option<Vec<&'static str>> {
+    let decision = outcome.otp.as_ref()?.decision.as_ref()?;
+    Some(decision.reasons.iter().map(|r| r.as_str()).collect())
 }

@@ -3,8 +3,9 @@
 //! beside the response, not in internal headers, means nothing can leak them to the client.
 
 use auth_core::error::{ErrorBody, ErrorCode};
-use auth_core::metrics::Event;
+use auth_core::metrics::{Event, OtpFacts};
 use auth_core::profile::go_error;
+use auth_core::quota::Quota;
 use auth_core::routes::{Credential, Route};
 use auth_core::usecases::Problem;
 use serde::Serialize;
@@ -18,6 +19,8 @@ pub struct Outcome {
     error: Option<ErrorBody>,
     pub event: Option<Event>,
     pub user: Option<String>,
+    /// A send's or a login's calling code and risk decision, for the metrics and the log.
+    pub otp: Option<OtpFacts>,
 }
 
 /// A handler's result. `Err` is an early answer (a refusal, a failed backend): both sides are
@@ -32,6 +35,7 @@ impl Outcome {
             error: None,
             event: None,
             user: None,
+            otp: None,
         }
     }
 
@@ -97,10 +101,20 @@ impl Outcome {
         if problem.body.http_status() >= 500 {
             log_error(what, cause);
         }
-        let outcome = Self::error(problem.body.clone());
+        let outcome = Self::error(problem.body.clone()).with_quota(problem.quota.as_ref());
         match problem.retry_after_secs {
             Some(secs) => outcome.header_or_keep("retry-after", &secs.to_string()),
             None => outcome,
+        }
+    }
+
+    /// The IETF RateLimit header fields of the caller's quota, when there is one.
+    pub fn with_quota(self, quota: Option<&Quota>) -> Self {
+        match quota {
+            Some(quota) => self
+                .header_or_keep("ratelimit-policy", &quota.policy_field())
+                .header_or_keep("ratelimit", &quota.field()),
+            None => self,
         }
     }
 
@@ -135,6 +149,12 @@ impl Outcome {
     /// Names the authenticated user, for the access log.
     pub fn for_user(mut self, user_id: &str) -> Self {
         self.user = Some(user_id.to_owned());
+        self
+    }
+
+    /// Adds what a send or a login says of its number and risk, for the metrics and the log.
+    pub fn with_otp(mut self, facts: OtpFacts) -> Self {
+        self.otp = Some(facts);
         self
     }
 

@@ -3,13 +3,15 @@
 
 use crate::context::Ctx;
 use crate::outcome::Outcome;
-use crate::platform::WebCryptoRandom;
+use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::sms::Sms;
 use auth_adapters::turnstile::Turnstile;
 use auth_core::account::UserId;
 use auth_core::bodies::SendOtpBody;
+use auth_core::metrics::OtpFacts;
 use auth_core::otp::CodePurpose;
 use auth_core::ports::{BackendError, BotCheck, BotVerdict};
+use auth_core::risk::RiskDecision;
 use auth_core::usecases::change_phone::send_change_code;
 use auth_core::usecases::send_otp::{send_otp, SendOtpDeps, SendOtpInput, SendOtpOutput};
 use serde_json::{json, Value};
@@ -33,6 +35,7 @@ pub async fn send_code(
         store: &ctx.otp_store()?,
         sms: &sms,
         rng: &WebCryptoRandom,
+        clock: &WorkerClock,
         bot: &bot,
         settings: &otp.settings,
         hmac_secret: &otp.hmac_secret,
@@ -55,7 +58,29 @@ pub async fn send_code(
         None => send_otp(&deps, &input).await,
         Some(user) => send_change_code(&deps, user, input).await,
     };
-    sent.map_err(|error| Outcome::failure("send-otp failed", &error.problem(), &error))
+    sent.map_err(|error| {
+        let decision = error.decision().cloned();
+        if let Some(decision) = &decision {
+            log_trips(decision, otp.settings.risk.counters.breaker_cooloff_secs);
+        }
+        Outcome::failure("send-otp failed", &error.problem(), &error).with_otp(OtpFacts {
+            calling_code: None,
+            decision,
+        })
+    })
+}
+
+/// The audit line of each breaker a send tripped: operators see which calling code or
+/// network stopped converting, and for how long its sends are stopped or challenged.
+fn log_trips(decision: &RiskDecision, cooloff_secs: u32) {
+    for trip in &decision.tripped {
+        worker::console_warn!(
+            "{}",
+            json!({"level": "warn", "msg": "breaker tripped", "scope": trip.scope.as_str(),
+                   "key": trip.key, "cool_off_seconds": cooloff_secs,
+                   "action": format!("{:?}", decision.action).to_lowercase()})
+        );
+    }
 }
 
 /// The configured bot check; without one (`CAPTCHA=never`, where the gate never asks) every
@@ -71,8 +96,21 @@ impl BotCheck for ConfiguredBotCheck {
     }
 }
 
+/// The answer of a sent code, with its calling code for the metrics.
+pub fn sent_answer(sent: &SendOtpOutput) -> Result<Outcome, Outcome> {
+    // The signals that fired on a send that went ahead (allowed, or after a passed check).
+    let decision = Some(sent.decision.clone()).filter(|d| !d.reasons.is_empty());
+    let facts = OtpFacts {
+        calling_code: Some(sent.calling_code),
+        decision,
+    };
+    Ok(Outcome::json(200, &sent_json(sent))?
+        .with_otp(facts)
+        .with_quota(sent.quota.as_ref()))
+}
+
 /// The body of a sent code's answer.
-pub fn sent_json(sent: &SendOtpOutput) -> Value {
+fn sent_json(sent: &SendOtpOutput) -> Value {
     json!({
         "message": "OTP sent successfully",
         "session_id": sent.session_id.as_str(),

@@ -2,8 +2,11 @@
 
 use crate::context::Ctx;
 use crate::outcome::{Handled, Outcome};
+use crate::platform::WorkerClock;
 use auth_adapters::metrics;
+use auth_adapters::upstash::RedisError;
 use auth_core::error::ErrorCode;
+use auth_core::ports::Clock;
 use auth_core::profile::ApiProfile;
 use auth_core::secrets::same_secret;
 
@@ -51,10 +54,16 @@ pub async fn metrics(ctx: &Ctx) -> Handled {
             "a valid metrics token is required",
         ));
     }
-    let key = metrics::hash_key(&ctx.config()?.redis_key_prefix);
-    let fields = metrics::read(ctx.redis()?, &key)
+    let prefix = &ctx.config()?.redis_key_prefix;
+    let redis = ctx.redis()?;
+    let failed = |e: RedisError| Outcome::unavailable("metrics read failed", &e);
+    let mut fields = metrics::read(redis, &metrics::hash_key(prefix))
         .await
-        .map_err(|e| Outcome::unavailable("metrics read failed", &e))?;
+        .map_err(failed)?;
+    let open = metrics::open_breakers(redis, prefix, WorkerClock.now())
+        .await
+        .map_err(failed)?;
+    fields.extend(open);
     Outcome::text(
         &metrics::render(&fields),
         "text/plain; version=0.0.4; charset=utf-8",

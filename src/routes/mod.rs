@@ -117,6 +117,7 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
             code: outcome.code,
             event: outcome.event,
             latency_ms: entry.elapsed_ms(),
+            otp: outcome.otp.as_ref(),
         },
     );
     entry.finish(&outcome);

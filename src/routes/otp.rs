@@ -6,9 +6,9 @@ use crate::cookies;
 use crate::outcome::{Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::responses;
-use crate::sending::{send_code, sent_json};
+use crate::sending::{send_code, sent_answer};
 use auth_core::bodies::{LoginBody, SendOtpBody};
-use auth_core::metrics::Event;
+use auth_core::metrics::{Event, OtpFacts};
 use auth_core::settings::Settings;
 use auth_core::usecases::login::{login as login_use_case, LoginDeps, LoginInput};
 use serde_json::json;
@@ -34,7 +34,7 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
     let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
     let session_id = body.session_id.as_deref().or(session_cookie.as_deref());
     let sent = send_code(ctx, &body, session_id, None).await?;
-    let outcome = Outcome::json(200, &sent_json(&sent))?;
+    let outcome = sent_answer(&sent)?;
     if !otp.cookies {
         return Ok(outcome);
     }
@@ -63,6 +63,7 @@ pub async fn login(ctx: &Ctx) -> Handled {
         otp: &body.otp,
         session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
         client_ip: &ctx.client_ip,
+        asn: ctx.edge()?.asn,
         user_agent: ctx.user_agent.as_deref(),
         new_user_scope: &otp.profile.new_user_scope(),
     };
@@ -76,5 +77,12 @@ pub async fn login(ctx: &Ctx) -> Handled {
     };
     let extra = json!({"is_new_user": out.is_new_user});
     let outcome = responses::deliver("Login successful", &out.tokens, extra, &otp)?;
-    Ok(outcome.with_event(event))
+    let facts = OtpFacts {
+        calling_code: Some(out.calling_code),
+        decision: None,
+    };
+    Ok(outcome
+        .with_event(event)
+        .with_otp(facts)
+        .with_quota(out.quota.as_ref()))
 }

@@ -19,7 +19,7 @@ pub async fn send_code(ctx: &Ctx) -> Handled {
     let sent = sending::send_code(ctx, &body, None, Some(&caller.user))
         .await
         .map_err(|outcome| outcome.for_user(user))?;
-    Ok(Outcome::json(200, &sending::sent_json(&sent))?.for_user(user))
+    Ok(sending::sent_answer(&sent)?.for_user(user))
 }
 
 /// Checks the change code and moves the caller's account to its number.
@@ -38,6 +38,7 @@ pub async fn change(ctx: &Ctx) -> Handled {
         otp: &body.otp,
         session_id: body.session_id.as_deref(),
         client_ip: &ctx.client_ip,
+        asn: ctx.edge()?.asn,
     };
     let user = caller.user.as_str();
     let moved = change_use_case(&deps, &caller.user, &caller.session, &presented)

@@ -26,6 +26,9 @@ cargo xtask <command>
                  worker and the primitives it needs), with CPU per request, bundle size, time to
                  first response and a latency-versus-load chart (docs/bench-latency.svg)
   soak [MINUTES] mixed load for MINUTES (10) with the worker's memory sampled; reports the trend
+  bench-pumping [SCALE]
+                 the e2e SMS pumping simulation SCALE (10) times larger, defence off and on, on
+                 the test stack; writes target/pumping-report.md (quoted in RELIABILITY.md)
   fuzz-api [EXAMPLES]
                  Schemathesis with EXAMPLES (250) per operation and phase against a worker on a
                  stack of its own (the test command runs 30)
@@ -91,6 +94,10 @@ fn main() {
         Some("fuzz-parsers") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
             xtask::fuzz_parsers::run(seconds)
+        }
+        Some("bench-pumping") => {
+            let scale = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+            xtask::bench::pumping(scale)
         }
         Some("bench-gateway") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);

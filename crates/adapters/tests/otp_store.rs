@@ -4,7 +4,9 @@
 
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
 use auth_core::phone::PhoneNumber;
-use auth_core::ports::{IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest};
+use auth_core::ports::{
+    Caller, IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest,
+};
 use auth_core::session::SessionId;
 use auth_core::settings::Settings;
 use redis_rest::config::Config;
@@ -65,6 +67,7 @@ async fn concurrent_verifies_of_the_right_code_succeed_exactly_once() {
         session: &sid,
         mac: "right",
         client_ip: "192.0.2.1",
+        caller: Caller::default(),
         settings: &s,
     };
     assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
@@ -74,6 +77,7 @@ async fn concurrent_verifies_of_the_right_code_succeed_exactly_once() {
             session: &sid,
             mac: "right",
             client_ip: if i % 2 == 0 { "192.0.2.2" } else { "192.0.2.3" },
+            caller: Caller::default(),
             settings: &s,
         };
         let store = &store;
@@ -90,7 +94,7 @@ async fn concurrent_verifies_of_the_right_code_succeed_exactly_once() {
     );
     assert!(outcomes
         .iter()
-        .all(|o| matches!(o, VerifyOutcome::Verified | VerifyOutcome::NotFound)));
+        .all(|o| matches!(o.outcome, VerifyOutcome::Verified | VerifyOutcome::NotFound)));
 }
 
 #[tokio::test]
@@ -104,6 +108,7 @@ async fn wrong_guesses_count_down_then_burn_and_a_new_code_starts_afresh() {
         session: &sid,
         mac,
         client_ip: "192.0.2.9",
+        caller: Caller::default(),
         settings: &s,
     };
     let verify = |mac: &'static str| VerifyRequest {
@@ -111,6 +116,7 @@ async fn wrong_guesses_count_down_then_burn_and_a_new_code_starts_afresh() {
         session: &sid,
         mac,
         client_ip: "192.0.2.9",
+        caller: Caller::default(),
         settings: &s,
     };
     assert_eq!(
@@ -158,10 +164,11 @@ async fn the_cooldown_and_the_window_refuse_sends_with_their_remaining_time() {
         session: &sid,
         mac: "m",
         client_ip: "192.0.2.10",
+        caller: Caller::default(),
         settings: &s,
     };
     assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
-    match store.issue(&issue).await.unwrap() {
+    match store.issue(&issue).await.unwrap().outcome {
         IssueOutcome::Limited {
             limit: Limit::Cooldown,
             retry_after_secs,
@@ -179,7 +186,7 @@ async fn the_cooldown_and_the_window_refuse_sends_with_their_remaining_time() {
     assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
     assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
     assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
-    match store.issue(&issue).await.unwrap() {
+    match store.issue(&issue).await.unwrap().outcome {
         IssueOutcome::Limited {
             limit: Limit::PhoneWindow,
             retry_after_secs,
@@ -199,6 +206,7 @@ async fn withdraw_removes_only_the_code_it_names_and_its_cooldown() {
         session: &sid,
         mac: "sent",
         client_ip: "192.0.2.11",
+        caller: Caller::default(),
         settings: &s,
     };
     let verify = VerifyRequest {
@@ -206,13 +214,14 @@ async fn withdraw_removes_only_the_code_it_names_and_its_cooldown() {
         session: &sid,
         mac: "sent",
         client_ip: "192.0.2.11",
+        caller: Caller::default(),
         settings: &s,
     };
     assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
     store.withdraw(&phone, "another code").await.unwrap();
     assert!(
         matches!(
-            store.issue(&issue).await.unwrap(),
+            store.issue(&issue).await.unwrap().outcome,
             IssueOutcome::Limited {
                 limit: Limit::Cooldown,
                 ..
@@ -245,6 +254,7 @@ async fn all_keys_of_a_phone_share_one_hash_tag() {
         session: &sid,
         mac: "m",
         client_ip: "192.0.2.12",
+        caller: Caller::default(),
         settings: &s,
     };
     let outcome = store.issue(&issue).await.unwrap();

@@ -41,6 +41,7 @@ pub mod policy;
 pub mod ports;
 pub mod probe_throttle;
 pub mod profile;
+pub mod quota;
 pub mod readiness;
 pub mod risk;
 pub mod routes;

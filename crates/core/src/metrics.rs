@@ -2,6 +2,7 @@
 //! stored (a Redis hash) and shown (Prometheus text) is `auth_adapters::metrics`.
 
 use crate::error::ErrorCode;
+use crate::risk::RiskDecision;
 use crate::routes::RouteId;
 
 /// Upper bounds (ms) of the latency histogram's buckets; `+Inf` is implied.
@@ -14,9 +15,18 @@ pub enum Event {
     ReturningUser,
 }
 
+/// What a send or a login says of its number and its risk decision, for the per-calling-code
+/// series and the risk counters' series.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OtpFacts {
+    pub calling_code: Option<u16>,
+    /// The decision of a send the risk rules stopped or let through after a check.
+    pub decision: Option<RiskDecision>,
+}
+
 /// What the metrics need to know of one answered request.
 #[derive(Debug, Clone, Copy)]
-pub struct Answered {
+pub struct Answered<'a> {
     /// The operation, when the path matched one.
     pub route: Option<RouteId>,
     /// The route template (or `other`): the label of the HTTP series.
@@ -26,6 +36,7 @@ pub struct Answered {
     pub code: Option<ErrorCode>,
     pub event: Option<Event>,
     pub latency_ms: f64,
+    pub otp: Option<&'a OtpFacts>,
 }
 
 /// One counter increment: a series (name and labels) and the amount.
@@ -69,6 +80,49 @@ pub fn counts(a: &Answered) -> Vec<Count> {
     ];
     if let Some(domain) = domain_count(a) {
         out.extend(domain);
+    }
+    if let Some(facts) = a.otp {
+        out.extend(risk_counts(a, facts));
+    }
+    out
+}
+
+/// Sends and logins per calling code (their ratio is what the breaker watches), the risk
+/// signals by what became of the send, and the breakers' trips.
+fn risk_counts(a: &Answered, facts: &OtpFacts) -> Vec<Count> {
+    let mut out = Vec::new();
+    let code = facts.calling_code.map(|c| c.to_string());
+    match (a.route, a.status, code.as_deref()) {
+        (Some(RouteId::SendOtp | RouteId::SendPhoneChangeOtp), 200, Some(code)) => out.push(one(
+            "otp_sends_by_calling_code_total",
+            &[("calling_code", code)],
+        )),
+        (Some(RouteId::Login), 200, Some(code)) => out.push(one(
+            "logins_by_calling_code_total",
+            &[("calling_code", code)],
+        )),
+        _ => {}
+    }
+    let Some(decision) = &facts.decision else {
+        return out;
+    };
+    let became = match (a.status, a.code) {
+        (200, _) => "sent",
+        (_, Some(ErrorCode::SendRefused)) => "refused",
+        (_, Some(ErrorCode::CaptchaRequired | ErrorCode::CaptchaFailed)) => "challenged",
+        _ => "other",
+    };
+    for reason in &decision.reasons {
+        out.push(one(
+            "otp_risk_signals_total",
+            &[("reason", reason.as_str()), ("outcome", became)],
+        ));
+    }
+    for trip in &decision.tripped {
+        out.push(one(
+            "otp_breaker_trips_total",
+            &[("scope", trip.scope.as_str())],
+        ));
     }
     out
 }
@@ -123,7 +177,7 @@ fn domain_count(a: &Answered) -> Option<Vec<Count>> {
 mod tests {
     use super::*;
 
-    fn answered(route: RouteId, status: u16, code: Option<ErrorCode>) -> Answered {
+    fn answered(route: RouteId, status: u16, code: Option<ErrorCode>) -> Answered<'static> {
         Answered {
             route: Some(route),
             label: crate::routes::route_of(route).template,
@@ -131,6 +185,7 @@ mod tests {
             code,
             event: None,
             latency_ms: 7.0,
+            otp: None,
         }
     }
 
@@ -144,6 +199,71 @@ mod tests {
                 format!("{}{{{}}}", c.name, labels.join(","))
             })
             .collect()
+    }
+
+    #[test]
+    fn sends_and_logins_count_per_calling_code_and_risk_decisions_by_signal_and_outcome() {
+        use crate::risk::counters::Scope;
+        use crate::risk::{Action, RiskReason, Trip};
+        let uk = OtpFacts {
+            calling_code: Some(44),
+            decision: None,
+        };
+        let sent = counts(&Answered {
+            otp: Some(&uk),
+            ..answered(RouteId::SendOtp, 200, None)
+        });
+        assert_eq!(
+            names(&sent)[1..],
+            ["otp_sends_by_calling_code_total{calling_code=44}"]
+        );
+        let logged_in = counts(&Answered {
+            otp: Some(&uk),
+            ..answered(RouteId::Login, 200, None)
+        });
+        assert!(names(&logged_in).contains(&"logins_by_calling_code_total{calling_code=44}".into()));
+        let tripped = OtpFacts {
+            calling_code: Some(44),
+            decision: Some(RiskDecision {
+                action: Action::Refuse,
+                reasons: vec![RiskReason::CallingCodeBreaker],
+                tripped: vec![Trip {
+                    scope: Scope::CallingCode,
+                    key: 44,
+                }],
+            }),
+        };
+        let refused = counts(&Answered {
+            otp: Some(&tripped),
+            ..answered(RouteId::SendOtp, 403, Some(ErrorCode::SendRefused))
+        });
+        assert_eq!(
+            names(&refused),
+            [
+                "otp_sent_total{outcome=risk_refused}",
+                "otp_risk_signals_total{reason=calling_code_breaker,outcome=refused}",
+                "otp_breaker_trips_total{scope=calling_code}",
+            ]
+        );
+        let allowed = OtpFacts {
+            calling_code: Some(98),
+            decision: Some(RiskDecision {
+                action: Action::Allow,
+                reasons: vec![RiskReason::UntrustedCallingCode],
+                tripped: vec![],
+            }),
+        };
+        let sent = counts(&Answered {
+            otp: Some(&allowed),
+            ..answered(RouteId::SendOtp, 200, None)
+        });
+        assert_eq!(
+            names(&sent)[1..],
+            [
+                "otp_sends_by_calling_code_total{calling_code=98}",
+                "otp_risk_signals_total{reason=untrusted_calling_code,outcome=sent}",
+            ]
+        );
     }
 
     #[test]
@@ -202,6 +322,7 @@ mod tests {
             code: Some(ErrorCode::NotFound),
             event: None,
             latency_ms: 9000.4,
+            otp: None,
         });
         assert_eq!(all.len(), 4, "no domain counter for an unknown path");
         assert_eq!(all[0].labels[1], ("status", "404".to_owned()));

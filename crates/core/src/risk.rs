@@ -6,6 +6,9 @@
 
 use crate::edge::EdgeSignals;
 use crate::phone::PhoneNumber;
+use counters::{CounterPolicy, Scope};
+
+pub mod counters;
 
 /// What a signal does when it fires, least strict first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,6 +43,13 @@ pub enum RiskReason {
     LowBotScore,
     /// The number's calling code is not in `RISK_TRUSTED_CALLING_CODES`.
     UntrustedCallingCode,
+    /// The breaker of the number's calling code is open: its recent sends stopped turning
+    /// into logins (`counters`).
+    CallingCodeBreaker,
+    /// The breaker of the caller's network (ASN) is open.
+    AsnBreaker,
+    /// The caller's network sent more codes in the window than `RISK_ASN_SENDS_PER_WINDOW`.
+    AsnVolume,
 }
 
 impl RiskReason {
@@ -49,6 +59,9 @@ impl RiskReason {
             RiskReason::CountryMismatch => "country_mismatch",
             RiskReason::LowBotScore => "low_bot_score",
             RiskReason::UntrustedCallingCode => "untrusted_calling_code",
+            RiskReason::CallingCodeBreaker => "calling_code_breaker",
+            RiskReason::AsnBreaker => "asn_breaker",
+            RiskReason::AsnVolume => "asn_volume",
         }
     }
 }
@@ -72,6 +85,8 @@ pub struct RiskPolicy {
     /// not in `RISK_TRUSTED_CALLING_CODES` (default [`DEFAULT_TRUSTED_CALLING_CODES`]).
     pub untrusted_calling_code: Action,
     pub trusted_calling_codes: Vec<u16>,
+    /// The counters kept in the store: per calling code and network, and their breakers.
+    pub counters: CounterPolicy,
 }
 
 /// When a bot check is required (`CAPTCHA`).
@@ -99,6 +114,15 @@ pub struct RiskDecision {
     pub action: Action,
     /// The signals that fired, whatever their action.
     pub reasons: Vec<RiskReason>,
+    /// The breakers this send tripped (the calling code, the ASN), for the log and metrics.
+    pub tripped: Vec<Trip>,
+}
+
+/// A breaker that tripped: its scope and which calling code or network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trip {
+    pub scope: Scope,
+    pub key: u32,
 }
 
 impl RiskPolicy {
@@ -130,6 +154,7 @@ impl RiskPolicy {
             bot_score_below: below,
             untrusted_calling_code: action("RISK_UNTRUSTED_CALLING_CODE")?,
             trusted_calling_codes: trusted,
+            counters: CounterPolicy::from_lookup(get)?,
         })
     }
 
@@ -158,6 +183,7 @@ impl RiskPolicy {
         RiskDecision {
             action: fired.iter().map(|(_, a)| *a).max().unwrap_or(Action::Allow),
             reasons: fired.into_iter().map(|(r, _)| r).collect(),
+            tripped: Vec::new(),
         }
     }
 }
@@ -178,6 +204,17 @@ impl CaptchaMode {
             CaptchaMode::Never => false,
             CaptchaMode::Always => true,
             CaptchaMode::Risky => decision.action == Action::Challenge,
+        }
+    }
+
+    /// What a counter's action means with this mode: with no bot check to ask (`Never`), a
+    /// counter that asks for one refuses instead. The counters fire on evidence that sends are
+    /// not converting, so they fail closed, unlike the static signals (a `Challenge` of
+    /// [`RiskPolicy::assess`] sends when there is no bot check).
+    pub fn counter_action(self, action: Action) -> Action {
+        match (self, action) {
+            (CaptchaMode::Never, Action::Challenge) => Action::Refuse,
+            _ => action,
         }
     }
 }

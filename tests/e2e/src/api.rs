@@ -10,6 +10,8 @@ pub struct Reply {
     pub body: Value,
     pub retry_after: Option<u32>,
     pub set_cookie: Option<String>,
+    /// The `RateLimit-Policy` and `RateLimit` header fields, when both came.
+    pub rate_limit: Option<(String, String)>,
 }
 
 impl Reply {
@@ -85,6 +87,7 @@ impl Client {
         };
         let retry_after = header("retry-after").and_then(|v| v.parse().ok());
         let set_cookie = header("set-cookie");
+        let rate_limit = header("ratelimit-policy").zip(header("ratelimit"));
         let body = response.json().await.unwrap_or(Value::Null);
         crate::openapi::check("POST", path, status, &body);
         Reply {
@@ -92,6 +95,7 @@ impl Client {
             body,
             retry_after,
             set_cookie,
+            rate_limit,
         }
     }
 

@@ -7,6 +7,8 @@ pub mod browser;
 pub mod costs;
 pub mod go_client;
 pub mod openapi;
+pub mod pumping;
+pub mod turnstile;
 pub mod variants;
 pub mod webhook;
 

@@ -188,3 +188,48 @@ async fn send_otp_answers_alike_whether_or_not_the_number_has_an_account() {
         "known {known_ms:.1} ms vs unknown {unknown_ms:.1} ms"
     );
 }
+
+/// `"phone";r=2;t=540` as (name, remaining, reset).
+fn state(field: &str) -> (String, u32, u32) {
+    let mut parts = field.split(';');
+    let name = parts.next().unwrap().trim_matches('"').to_owned();
+    let mut param = |key: &str| {
+        parts
+            .next()
+            .and_then(|p| p.strip_prefix(key))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{field}: no {key}"))
+    };
+    (name, param("r="), param("t="))
+}
+
+#[tokio::test]
+async fn send_otp_and_login_carry_the_ratelimit_fields_of_the_callers_nearest_limit() {
+    let c = Client::new(&e2e::base_url());
+    let phone = random_phone();
+    let sent = c.send_otp(&phone, None).await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    let (policy, now) = sent.rate_limit.clone().expect("send-otp carries RateLimit");
+    assert_eq!(
+        policy, r#""phone";q=3;w=600"#,
+        "three codes a window per number"
+    );
+    let (name, remaining, reset) = state(&now);
+    assert_eq!((name.as_str(), remaining), ("phone", 2));
+    assert!((1..=600).contains(&reset), "{now}");
+
+    let again = c.send_otp(&phone, None).await;
+    assert_eq!(again.status, 429);
+    let (policy, now) = again
+        .rate_limit
+        .expect("a 429 of a caller's limit carries it too");
+    assert_eq!(policy, r#""cooldown";q=1;w=60"#);
+    assert_eq!(state(&now).1, 0, "spent");
+
+    let session = sent.body["session_id"].as_str().unwrap();
+    let login = c.login(&phone, &receiver().latest(&phone), session).await;
+    assert_eq!(login.status, 200, "{:?}", login.body);
+    let (policy, now) = login.rate_limit.expect("login carries RateLimit");
+    assert_eq!(policy, r#""address";q=60;w=600"#);
+    assert_eq!(state(&now).1, 59, "this client's first login in the window");
+}

@@ -18,11 +18,13 @@ mod http;
 mod load;
 mod peer;
 mod plot;
+mod pumping;
 mod report;
 mod soak;
 mod workerd;
 
 pub(crate) use endpoints::bench_vars;
+pub use pumping::pumping;
 pub use soak::soak;
 
 use crate::proc::{note, step};

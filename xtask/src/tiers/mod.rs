@@ -41,6 +41,15 @@ pub const SKIPPED: &str = "skipped: ";
 /// Runs the tiers. `only` limits the run to the named tiers (all when empty); `e2e_args` are
 /// passed to the end-to-end test binaries (a test name filter, for example).
 pub fn test(only: &[String], e2e_args: &[String]) -> crate::Result<()> {
+    test_with(only, e2e_args, &[])
+}
+
+/// [`test`], with `extra_env` set for the end-to-end test binaries (a longer run's settings).
+pub fn test_with(
+    only: &[String],
+    e2e_args: &[String],
+    extra_env: &[(String, String)],
+) -> crate::Result<()> {
     let started = Instant::now();
     proc::catch_interrupts();
     toolchain::setup()?;
@@ -86,7 +95,8 @@ pub fn test(only: &[String], e2e_args: &[String]) -> crate::Result<()> {
             }
         }
         Some(Ok(mut stack)) => {
-            let env = test_env(&profile, &token);
+            let mut env = test_env(&profile, &token);
+            env.extend_from_slice(extra_env);
             record("native", &mut || native(&env));
             record("wasm", &mut || wasm(&env));
             record("conformance", &mut || conformance(&env));

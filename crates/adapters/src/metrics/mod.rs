@@ -8,7 +8,7 @@ mod prometheus;
 
 pub use prometheus::render;
 
-use crate::upstash::{RedisError, UpstashRedis};
+use crate::upstash::{open_breakers_key, RedisError, UpstashRedis};
 use auth_core::metrics::Count;
 use std::collections::BTreeMap;
 
@@ -65,9 +65,49 @@ pub async fn read(redis: &UpstashRedis, key: &str) -> Result<Vec<(String, i64)>,
         .collect())
 }
 
+/// The breakers open at `now` (the issue script keeps them in a sorted set scored by when
+/// each closes), as fields of the `otp_breaker_open` gauge.
+pub async fn open_breakers(
+    redis: &UpstashRedis,
+    prefix: &str,
+    now: i64,
+) -> Result<Vec<(String, i64)>, RedisError> {
+    let key = open_breakers_key(prefix);
+    let after_now = format!("({now}");
+    let reply = redis
+        .command(&["ZRANGEBYSCORE", key.as_str(), after_now.as_str(), "+inf"])
+        .await?;
+    let members = reply.as_array().cloned().unwrap_or_default();
+    Ok(members
+        .iter()
+        .filter_map(|m| gauge_field(m.as_str()?))
+        .collect())
+}
+
+/// `calling_code:44` or `asn:64500` as a gauge field; anything else is skipped, so nothing
+/// odd in the set can reach the text.
+fn gauge_field(member: &str) -> Option<(String, i64)> {
+    let (scope, key) = member.split_once(':')?;
+    let known = matches!(scope, "calling_code" | "asn");
+    let number = !key.is_empty() && key.len() <= 10 && key.bytes().all(|b| b.is_ascii_digit());
+    (known && number).then(|| (format!("otp_breaker_open|scope={scope},key={key}"), 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_breakers_become_gauge_fields_and_odd_members_are_skipped() {
+        assert_eq!(
+            gauge_field("calling_code:44"),
+            Some(("otp_breaker_open|scope=calling_code,key=44".to_owned(), 1))
+        );
+        assert!(gauge_field("asn:64500").is_some());
+        for odd in ["asn:", "asn:1a", "other:1", "calling_code:44\n", "asn"] {
+            assert_eq!(gauge_field(odd), None, "{odd}");
+        }
+    }
 
     #[test]
     fn a_batch_sums_counts_per_field() {

@@ -37,6 +37,31 @@ const FAMILIES: &[(&str, &str, &str)] = &[
         "counter",
         "SMS provider failures.",
     ),
+    (
+        "otp_sends_by_calling_code_total",
+        "counter",
+        "Codes sent, by the number's calling code.",
+    ),
+    (
+        "logins_by_calling_code_total",
+        "counter",
+        "Codes typed in (logins and number changes), by calling code: with the sends, the conversion the breaker watches.",
+    ),
+    (
+        "otp_risk_signals_total",
+        "counter",
+        "Risk signals that fired on a send, by signal and by what became of the send.",
+    ),
+    (
+        "otp_breaker_trips_total",
+        "counter",
+        "Breakers tripped by sends that stopped converting, by scope.",
+    ),
+    (
+        "otp_breaker_open",
+        "gauge",
+        "Breakers open now, by scope and calling code or network.",
+    ),
 ];
 
 /// name -> labels -> value, in a stable order.
@@ -146,7 +171,12 @@ mod tests {
         all
     }
 
-    fn answered(route: RouteId, status: u16, code: Option<ErrorCode>, ms: f64) -> Answered {
+    fn answered(
+        route: RouteId,
+        status: u16,
+        code: Option<ErrorCode>,
+        ms: f64,
+    ) -> Answered<'static> {
         Answered {
             route: Some(route),
             label: route_of(route).template,
@@ -154,6 +184,7 @@ mod tests {
             code,
             event: None,
             latency_ms: ms,
+            otp: None,
         }
     }
 

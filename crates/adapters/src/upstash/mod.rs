@@ -9,8 +9,9 @@ mod client;
 mod otp_store;
 mod reply;
 mod request_counter;
+mod script_reply;
 
 pub use client::{RedisError, UpstashRedis};
-pub use otp_store::UpstashOtpStore;
+pub use otp_store::{open_breakers_key, UpstashOtpStore};
 pub use reply::Reply;
 pub use request_counter::count_request;

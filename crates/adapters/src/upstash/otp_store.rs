@@ -7,13 +7,21 @@
 //! counters, which is fine on a single Redis and on Upstash; on a Redis Cluster those checks
 //! would move to their own commands in the same pipeline.
 
-use super::{RedisError, Reply, UpstashRedis};
+use super::script_reply::{
+    action_name, backend, flag, hit_of, limit_of, outcome_of, quota_of, run,
+};
+use super::UpstashRedis;
 use auth_core::phone::PhoneNumber;
 use auth_core::ports::{
-    BackendError, IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest,
+    BackendError, Caller, Counted, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome,
+    VerifyRequest,
 };
 
-const ISSUE: &str = include_str!("scripts/issue.lua");
+// The risk records' functions are prepended to the script that judges them.
+const ISSUE: &str = concat!(
+    include_str!("scripts/risk.lua"),
+    include_str!("scripts/issue.lua")
+);
 const VERIFY: &str = include_str!("scripts/verify.lua");
 const WITHDRAW: &str = include_str!("scripts/withdraw.lua");
 
@@ -41,6 +49,21 @@ impl<'a> UpstashOtpStore<'a> {
     fn ip_key(&self, ip: &str, suffix: &str) -> String {
         format!("{}ip:{{{}}}{suffix}", self.prefix, clean_ip(ip))
     }
+
+    /// The risk records of the number's calling code and the caller's network (a key that is
+    /// never written when the network is unknown: the scripts are told so).
+    fn risk_keys(&self, phone: &PhoneNumber, caller: &Caller) -> [String; 2] {
+        [
+            format!("{}risk:{{cc{}}}", self.prefix, phone.calling_code()),
+            format!("{}risk:{{as{}}}", self.prefix, caller.asn.unwrap_or(0)),
+        ]
+    }
+}
+
+/// The sorted set of open breakers (member `calling_code:44` or `asn:64500`, score when it
+/// closes), which `GET /metrics` reports.
+pub fn open_breakers_key(prefix: &str) -> String {
+    format!("{prefix}risk:{{breakers}}")
 }
 
 /// Client IPs come from a header: keep them short and to the characters IP addresses use.
@@ -58,8 +81,9 @@ fn clean_ip(ip: &str) -> &str {
 }
 
 impl OtpStore for UpstashOtpStore<'_> {
-    async fn issue(&self, r: &IssueRequest<'_>) -> Result<IssueOutcome, BackendError> {
+    async fn issue(&self, r: &IssueRequest<'_>) -> Result<Counted<IssueOutcome>, BackendError> {
         let s = r.settings;
+        let [cc_record, asn_record] = self.risk_keys(r.phone, &r.caller);
         let keys = [
             self.phone_key(r.phone, ""),
             self.phone_key(r.phone, ":cooldown"),
@@ -69,7 +93,12 @@ impl OtpStore for UpstashOtpStore<'_> {
             self.ip_key(r.client_ip, ":send"),
             format!("{}budget:{{cc{}}}", self.prefix, r.phone.calling_code()),
             format!("{}budget:{{global}}", self.prefix),
+            cc_record,
+            asn_record,
+            open_breakers_key(&self.prefix),
         ];
+        let counters = &s.risk.counters;
+        let action = |a| action_name(s.captcha.counter_action(a)).to_owned();
         let args = [
             r.mac.to_owned(),
             r.session.as_str().to_owned(),
@@ -84,14 +113,37 @@ impl OtpStore for UpstashOtpStore<'_> {
             s.country_send_window_secs.to_string(),
             s.global_sends_per_window.to_string(),
             s.global_send_window_secs.to_string(),
+            counters.window_secs.to_string(),
+            counters.breaker_min_sends.to_string(),
+            counters.breaker_min_conversion_percent.to_string(),
+            counters.breaker_cooloff_secs.to_string(),
+            action(counters.breaker),
+            counters.asn_sends_per_window.to_string(),
+            action(counters.asn_volume),
+            flag(r.caller.human),
+            flag(r.caller.asn.is_some()),
+            format!("calling_code:{}", r.phone.calling_code()),
+            format!("asn:{}", r.caller.asn.unwrap_or(0)),
+            r.caller.now.to_string(),
         ];
-        let (outcome, n) = run(self.redis, ISSUE, &keys, &args).await?;
-        Ok(match outcome.as_str() {
+        let items = run(self.redis, ISSUE, &keys, &args).await?;
+        let (outcome, n) = outcome_of(&items)?;
+        let outcome = match outcome {
             "issued" => IssueOutcome::Issued,
+            "risky" => {
+                return Ok(Counted {
+                    outcome: IssueOutcome::Risky(hit_of(&items, n)?),
+                    quota: None,
+                })
+            }
             other => IssueOutcome::Limited {
                 limit: limit_of(other)?,
                 retry_after_secs: n,
             },
+        };
+        Ok(Counted {
+            outcome,
+            quota: quota_of(&items)?,
         })
     }
 
@@ -108,8 +160,9 @@ impl OtpStore for UpstashOtpStore<'_> {
         Ok(())
     }
 
-    async fn verify(&self, r: &VerifyRequest<'_>) -> Result<VerifyOutcome, BackendError> {
+    async fn verify(&self, r: &VerifyRequest<'_>) -> Result<Counted<VerifyOutcome>, BackendError> {
         let s = r.settings;
+        let [cc_record, asn_record] = self.risk_keys(r.phone, &r.caller);
         let keys = [
             self.phone_key(r.phone, ""),
             self.phone_key(r.phone, ":fails"),
@@ -117,6 +170,8 @@ impl OtpStore for UpstashOtpStore<'_> {
             self.ip_key(r.client_ip, ":login"),
             self.phone_key(r.phone, ":locks"),
             self.phone_key(r.phone, ":guesses"),
+            cc_record,
+            asn_record,
         ];
         let args = [
             r.mac.to_owned(),
@@ -128,9 +183,11 @@ impl OtpStore for UpstashOtpStore<'_> {
             s.ip_logins_per_window.to_string(),
             s.phone_guesses_per_window.to_string(),
             s.phone_guess_window_secs.to_string(),
+            flag(r.caller.asn.is_some()),
         ];
-        let (outcome, n) = run(self.redis, VERIFY, &keys, &args).await?;
-        Ok(match outcome.as_str() {
+        let items = run(self.redis, VERIFY, &keys, &args).await?;
+        let (outcome, n) = outcome_of(&items)?;
+        let outcome = match outcome {
             "verified" => VerifyOutcome::Verified,
             "missing" => VerifyOutcome::NotFound,
             "mismatch" => VerifyOutcome::Mismatch { attempts_left: n },
@@ -139,59 +196,11 @@ impl OtpStore for UpstashOtpStore<'_> {
                 limit: limit_of(other)?,
                 retry_after_secs: n,
             },
+        };
+        Ok(Counted {
+            outcome,
+            quota: quota_of(&items)?,
         })
-    }
-}
-
-/// Runs a script and reads its `{outcome, number}` reply.
-async fn run(
-    redis: &UpstashRedis,
-    script: &str,
-    keys: &[String],
-    args: &[String],
-) -> Result<(String, u32), BackendError> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let reply = redis.eval(script, &keys, &args).await.map_err(backend)?;
-    let unexpected = || BackendError::Failed(format!("unexpected script reply {reply}"));
-    let Reply::Array(items) = &reply else {
-        return Err(unexpected());
-    };
-    match items.as_slice() {
-        [Reply::String(outcome), number] => {
-            let n = number
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(unexpected)?;
-            Ok((outcome.clone(), n))
-        }
-        _ => Err(unexpected()),
-    }
-}
-
-fn limit_of(outcome: &str) -> Result<Limit, BackendError> {
-    Ok(match outcome {
-        "locked" => Limit::Locked,
-        "cooldown" => Limit::Cooldown,
-        "window" => Limit::PhoneWindow,
-        "day" => Limit::PhoneDaily,
-        "ip" => Limit::ClientIp,
-        "guesses" => Limit::PhoneGuesses,
-        "country" => Limit::CountryBudget,
-        "global" => Limit::GlobalBudget,
-        other => {
-            return Err(BackendError::Failed(format!(
-                "unknown script outcome {other:?}"
-            )))
-        }
-    })
-}
-
-/// Redis being unreachable is a 503; anything else it says is a failure of ours.
-pub(crate) fn backend(err: RedisError) -> BackendError {
-    match err {
-        RedisError::Unavailable(why) => BackendError::Unavailable(why),
-        other => BackendError::Failed(other.to_string()),
     }
 }
 

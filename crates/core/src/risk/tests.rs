@@ -25,7 +25,8 @@ fn a_caller_at_home_sending_to_a_trusted_code_is_allowed() {
         decision,
         RiskDecision {
             action: Action::Allow,
-            reasons: vec![]
+            reasons: vec![],
+            tripped: vec![]
         }
     );
     let unknown = policy(&[]).assess(&phone("+14155552671"), &EdgeSignals::default());
@@ -69,10 +70,12 @@ fn the_captcha_settings_say_when_a_check_is_needed_and_what_an_outage_does() {
     let allow = RiskDecision {
         action: Action::Allow,
         reasons: vec![],
+        tripped: vec![],
     };
     let challenge = RiskDecision {
         action: Action::Challenge,
         reasons: vec![RiskReason::LowBotScore],
+        tripped: vec![],
     };
     assert!(!CaptchaMode::Never.requires_check(&challenge));
     assert!(CaptchaMode::Always.requires_check(&allow));
@@ -83,6 +86,19 @@ fn the_captcha_settings_say_when_a_check_is_needed_and_what_an_outage_does() {
     assert!(CaptchaOutage::Open.sends(&challenge));
     assert!(!CaptchaOutage::Closed.sends(&allow));
     assert!(CaptchaMode::parse(Some("sometimes")).is_err());
+    // A counter's challenge refuses when there is no bot check to ask.
+    assert_eq!(
+        CaptchaMode::Never.counter_action(Action::Challenge),
+        Action::Refuse
+    );
+    assert_eq!(
+        CaptchaMode::Risky.counter_action(Action::Challenge),
+        Action::Challenge
+    );
+    assert_eq!(
+        CaptchaMode::Never.counter_action(Action::Allow),
+        Action::Allow
+    );
     let bad = RiskPolicy::from_lookup(&|name: &str| {
         (name == "RISK_BOT_SCORE_BELOW").then(|| "0".to_owned())
     });

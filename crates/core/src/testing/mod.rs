@@ -7,6 +7,9 @@ mod accounts;
 mod admin_reads;
 mod bot_check;
 mod legacy_import;
+mod otp_keys;
+mod otp_quota;
+mod otp_risk;
 mod otp_store;
 mod sms;
 
@@ -136,7 +139,9 @@ mod tests {
 
     #[test]
     fn the_in_memory_otp_store_expires_codes_and_limits_with_time() {
-        use crate::ports::{IssueOutcome, IssueRequest, OtpStore, VerifyOutcome, VerifyRequest};
+        use crate::ports::{
+            Caller, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome, VerifyRequest,
+        };
         let clock = FixedClock::at(1_900_000_000);
         let store = InMemoryOtpStore::new(&clock);
         let s = contract::settings(&[("OTP_TTL_SECONDS", "120")]);
@@ -147,6 +152,7 @@ mod tests {
             session: &session,
             mac: "m",
             client_ip: "192.0.2.1",
+            caller: Caller::default(),
             settings: &s,
         };
         let verify = VerifyRequest {
@@ -154,18 +160,22 @@ mod tests {
             session: &session,
             mac: "m",
             client_ip: "192.0.2.1",
+            caller: Caller::default(),
             settings: &s,
         };
         futures::executor::block_on(async {
-            assert_eq!(store.issue(&issue).await, Ok(IssueOutcome::Issued));
+            assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
             clock.advance(61);
             assert_eq!(
-                store.issue(&issue).await,
-                Ok(IssueOutcome::Issued),
+                store.issue(&issue).await.unwrap(),
+                IssueOutcome::Issued,
                 "the 60 s cooldown is over"
             );
             clock.advance(121);
-            assert_eq!(store.verify(&verify).await, Ok(VerifyOutcome::NotFound));
+            assert_eq!(
+                store.verify(&verify).await.unwrap(),
+                VerifyOutcome::NotFound
+            );
         });
     }
 }

@@ -2,82 +2,21 @@
 //! `upstash/scripts/`): the same order of checks, the same counters and expiries, measured on a
 //! [`Clock`] so tests can move time. `contract::otp_store` holds both to one behaviour.
 
+use super::otp_keys::{Keys, Value};
+use super::otp_quota::{nearest, spent_send};
+use super::otp_risk::RiskRecords;
 use crate::phone::PhoneNumber;
 use crate::ports::{
-    BackendError, Clock, IssueOutcome, IssueRequest, Limit, OtpStore, UnixSeconds, VerifyOutcome,
+    BackendError, Clock, Counted, IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome,
     VerifyRequest,
 };
+use crate::quota::{Quota, QuotaPolicy};
 use std::cell::RefCell;
-use std::collections::HashMap;
-
-#[derive(Debug, Clone)]
-enum Value {
-    Counter(i64),
-    Flag,
-    Code {
-        mac: String,
-        session: String,
-        attempts: u32,
-    },
-}
-
-/// Keys as Redis holds them: a value and when it expires.
-#[derive(Debug, Default)]
-struct Keys(HashMap<String, (Value, Option<UnixSeconds>)>);
-
-impl Keys {
-    fn live(&mut self, key: &str, now: UnixSeconds) -> Option<&mut Value> {
-        if matches!(self.0.get(key), Some((_, Some(at))) if *at <= now) {
-            self.0.remove(key);
-        }
-        self.0.get_mut(key).map(|(v, _)| v)
-    }
-
-    fn exists(&mut self, key: &str, now: UnixSeconds) -> bool {
-        self.live(key, now).is_some()
-    }
-
-    /// Redis' TTL as the scripts read it: at least one second.
-    fn ttl(&self, key: &str, now: UnixSeconds) -> u32 {
-        let left = self
-            .0
-            .get(key)
-            .and_then(|(_, at)| *at)
-            .map_or(1, |at| at - now);
-        left.max(1) as u32
-    }
-
-    fn count(&mut self, key: &str, now: UnixSeconds) -> i64 {
-        match self.live(key, now) {
-            Some(Value::Counter(n)) => *n,
-            _ => 0,
-        }
-    }
-
-    /// INCR, with the expiry set when the counter is new (as the scripts do).
-    fn incr(&mut self, key: &str, window: u32, now: UnixSeconds) -> i64 {
-        let n = self.count(key, now) + 1;
-        let expiry = match self.0.get(key) {
-            Some((_, at)) if n > 1 => *at,
-            _ => Some(now + i64::from(window)),
-        };
-        self.0.insert(key.to_owned(), (Value::Counter(n), expiry));
-        n
-    }
-
-    fn set(&mut self, key: &str, value: Value, secs: u32, now: UnixSeconds) {
-        self.0
-            .insert(key.to_owned(), (value, Some(now + i64::from(secs))));
-    }
-
-    fn del(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-}
 
 pub struct InMemoryOtpStore<'c, C: Clock> {
     clock: &'c C,
     keys: RefCell<Keys>,
+    risk: RefCell<RiskRecords>,
 }
 
 impl<'c, C: Clock> InMemoryOtpStore<'c, C> {
@@ -85,6 +24,7 @@ impl<'c, C: Clock> InMemoryOtpStore<'c, C> {
         Self {
             clock,
             keys: RefCell::new(Keys::default()),
+            risk: RefCell::new(RiskRecords::default()),
         }
     }
 }
@@ -102,7 +42,7 @@ const DAY: u32 = 86_400;
 const KEPT: u32 = 30 * DAY;
 
 impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
-    async fn issue(&self, r: &IssueRequest<'_>) -> Result<IssueOutcome, BackendError> {
+    async fn issue(&self, r: &IssueRequest<'_>) -> Result<Counted<IssueOutcome>, BackendError> {
         let (s, now) = (r.settings, self.clock.now());
         let mut keys = self.keys.borrow_mut();
         let code = phone_key(r.phone, "");
@@ -143,11 +83,23 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
             ),
         ];
         if let Some((_, limit, key)) = refused.iter().find(|(hit, _, _)| *hit) {
-            return Ok(IssueOutcome::Limited {
-                limit: *limit,
-                retry_after_secs: keys.ttl(key, now),
+            let retry_after_secs = keys.ttl(key, now);
+            return Ok(Counted {
+                outcome: IssueOutcome::Limited {
+                    limit: *limit,
+                    retry_after_secs,
+                },
+                quota: spent_send(*limit, s, retry_after_secs),
             });
         }
+        let mut risk = self.risk.borrow_mut();
+        if let Err(hit) = risk.judge(r.phone, &r.caller, s) {
+            return Ok(Counted {
+                outcome: IssueOutcome::Risky(hit),
+                quota: None,
+            });
+        }
+        risk.count_send(r.phone, &r.caller, s);
         keys.incr(&window, s.send_window_secs, now);
         keys.incr(&day, DAY, now);
         keys.incr(&ip, s.ip_send_window_secs, now);
@@ -162,7 +114,29 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
             attempts: 0,
         };
         keys.set(&code, stored, s.code_ttl_secs, now);
-        Ok(IssueOutcome::Issued)
+        let mut counter = |policy, key: &str, limit, window| {
+            let count = keys.count(key, now);
+            (policy, count, limit, window, keys.ttl(key, now))
+        };
+        let counters = [
+            counter(
+                QuotaPolicy::Phone,
+                &window,
+                s.sends_per_window,
+                s.send_window_secs,
+            ),
+            counter(QuotaPolicy::PhoneDay, &day, s.sends_per_day, DAY),
+            counter(
+                QuotaPolicy::Address,
+                &ip,
+                s.ip_sends_per_window,
+                s.ip_send_window_secs,
+            ),
+        ];
+        Ok(Counted {
+            outcome: IssueOutcome::Issued,
+            quota: nearest(&counters),
+        })
     }
 
     async fn withdraw(&self, phone: &PhoneNumber, mac: &str) -> Result<(), BackendError> {
@@ -176,7 +150,34 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
         Ok(())
     }
 
-    async fn verify(&self, r: &VerifyRequest<'_>) -> Result<VerifyOutcome, BackendError> {
+    async fn verify(&self, r: &VerifyRequest<'_>) -> Result<Counted<VerifyOutcome>, BackendError> {
+        let outcome = self.check(r)?;
+        let quota = match outcome {
+            VerifyOutcome::Limited {
+                limit: Limit::Locked,
+                ..
+            } => None,
+            _ => {
+                let s = r.settings;
+                let (now, ip) = (self.clock.now(), ip_key(r.client_ip, ":login"));
+                let mut keys = self.keys.borrow_mut();
+                let count = keys.count(&ip, now);
+                Some(Quota {
+                    policy: QuotaPolicy::Address,
+                    limit: s.ip_logins_per_window,
+                    window_secs: s.ip_login_window_secs,
+                    remaining: (i64::from(s.ip_logins_per_window) - count).max(0) as u32,
+                    reset_secs: keys.ttl(&ip, now),
+                })
+            }
+        };
+        Ok(Counted { outcome, quota })
+    }
+}
+
+impl<C: Clock> InMemoryOtpStore<'_, C> {
+    /// `verify` without its quota.
+    fn check(&self, r: &VerifyRequest<'_>) -> Result<VerifyOutcome, BackendError> {
         let (s, now) = (r.settings, self.clock.now());
         let mut keys = self.keys.borrow_mut();
         let code = phone_key(r.phone, "");
@@ -212,6 +213,7 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
                 keys.del(&code);
                 keys.del(&failures);
                 keys.del(&locks);
+                self.risk.borrow_mut().count_login(r.phone, &r.caller);
                 return Ok(VerifyOutcome::Verified);
             }
             Some(Value::Code { attempts, .. }) => {

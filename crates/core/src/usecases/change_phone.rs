@@ -11,18 +11,25 @@ use crate::account::{User, UserId};
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::CodePurpose;
 use crate::ports::{
-    AccountStore, BackendError, BotCheck, CodeSender, OtpStore, PhoneChange, PhoneChangeOutcome,
-    SecureRandom,
+    AccountStore, BackendError, BotCheck, Clock, CodeSender, OtpStore, PhoneChange,
+    PhoneChangeOutcome, SecureRandom,
 };
 use crate::session::SessionId;
 use crate::settings::Settings;
 
 /// Sends the code that moves `user` to `input.phone` (its `purpose` is set here).
-pub async fn send_change_code<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck>(
-    deps: &SendOtpDeps<'_, S, M, R, B>,
+pub async fn send_change_code<S, M, R, B, C>(
+    deps: &SendOtpDeps<'_, S, M, R, B, C>,
     user: &UserId,
     input: SendOtpInput<'_>,
-) -> Result<SendOtpOutput, SendOtpError> {
+) -> Result<SendOtpOutput, SendOtpError>
+where
+    S: OtpStore,
+    M: CodeSender,
+    R: SecureRandom,
+    B: BotCheck,
+    C: Clock,
+{
     let input = SendOtpInput {
         purpose: CodePurpose::ChangeNumber(user),
         // A change code's session is always the server's.
@@ -70,7 +77,8 @@ pub async fn change_phone<S: OtpStore, A: AccountStore>(
         presented,
     )
     .await
-    .map_err(ChangePhoneError::Code)?;
+    .map_err(ChangePhoneError::Code)?
+    .phone;
     let change = PhoneChange {
         user,
         session,

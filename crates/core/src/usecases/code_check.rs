@@ -9,7 +9,8 @@ use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{purpose_mac, CodePurpose, MalformedCode, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
-use crate::ports::{BackendError, Limit, OtpStore, VerifyOutcome, VerifyRequest};
+use crate::ports::{BackendError, Caller, Limit, OtpStore, VerifyOutcome, VerifyRequest};
+use crate::quota::Quota;
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
 
@@ -20,6 +21,9 @@ pub struct PresentedCode<'a> {
     /// The session the code was sent for.
     pub session_id: Option<&'a str>,
     pub client_ip: &'a str,
+    /// The caller's network (the edge's ASN): a right code counts as its login, and its
+    /// calling code's, in the risk counters.
+    pub asn: Option<u32>,
 }
 
 /// Why a presented code was not accepted.
@@ -40,9 +44,20 @@ pub enum CodeRejected {
     #[error("code burned after too many attempts")]
     TooManyAttempts,
     #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
-    Limited { limit: Limit, retry_after_secs: u32 },
+    Limited {
+        limit: Limit,
+        retry_after_secs: u32,
+        quota: Option<Quota>,
+    },
     #[error(transparent)]
     Backend(BackendError),
+}
+
+/// A spent code: the phone it was sent to, and the caller's login quota after it.
+#[derive(Debug)]
+pub struct Checked {
+    pub phone: PhoneNumber,
+    pub quota: Option<Quota>,
 }
 
 /// Checks and spends the code; answers the phone it was sent to.
@@ -52,7 +67,7 @@ pub async fn check_code<S: OtpStore>(
     hmac_secret: &[u8],
     purpose: CodePurpose<'_>,
     presented: &PresentedCode<'_>,
-) -> Result<PhoneNumber, CodeRejected> {
+) -> Result<Checked, CodeRejected> {
     let phone = PhoneNumber::parse(presented.phone, settings.default_region)
         .map_err(CodeRejected::InvalidPhone)?;
     let session = match presented.session_id {
@@ -68,14 +83,22 @@ pub async fn check_code<S: OtpStore>(
         session: &session,
         mac: &mac,
         client_ip: &bucket,
+        // A login's time is not needed: it counts where the latest send counted.
+        caller: Caller {
+            asn: presented.asn,
+            ..Caller::default()
+        },
         settings,
     };
-    match store
+    let counted = store
         .verify(&request)
         .await
-        .map_err(CodeRejected::Backend)?
-    {
-        VerifyOutcome::Verified => Ok(phone),
+        .map_err(CodeRejected::Backend)?;
+    match counted.outcome {
+        VerifyOutcome::Verified => Ok(Checked {
+            phone,
+            quota: counted.quota,
+        }),
         VerifyOutcome::NotFound | VerifyOutcome::Mismatch { .. } => Err(CodeRejected::InvalidOtp),
         VerifyOutcome::Burned => Err(CodeRejected::TooManyAttempts),
         VerifyOutcome::Limited {
@@ -84,6 +107,7 @@ pub async fn check_code<S: OtpStore>(
         } => Err(CodeRejected::Limited {
             limit,
             retry_after_secs,
+            quota: counted.quota,
         }),
     }
 }
@@ -116,7 +140,8 @@ impl CodeRejected {
             CodeRejected::Limited {
                 limit,
                 retry_after_secs,
-            } => limited(*limit, *retry_after_secs),
+                quota,
+            } => limited(*limit, *retry_after_secs).with_quota(*quota),
             CodeRejected::Backend(error) => Problem::new(super::backend_body(error)),
         }
     }

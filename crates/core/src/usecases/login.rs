@@ -10,6 +10,7 @@ use crate::otp::CodePurpose;
 use crate::ports::{
     AccountStore, BackendError, Clock, LoginAccount, NewLogin, OtpStore, SecureRandom, TokenSigner,
 };
+use crate::quota::Quota;
 use crate::secrets::{RefreshSecret, RefreshToken};
 use crate::session::SessionId;
 use crate::settings::Settings;
@@ -20,6 +21,8 @@ pub struct LoginInput<'a> {
     pub otp: &'a str,
     pub session_id: Option<&'a str>,
     pub client_ip: &'a str,
+    /// The caller's network (the edge's ASN), for the risk counters' logins.
+    pub asn: Option<u32>,
     pub user_agent: Option<&'a str>,
     /// The scope a user created by this login gets (`ApiProfile::new_user_scope`).
     pub new_user_scope: &'a Scope,
@@ -30,6 +33,10 @@ pub struct LoginInput<'a> {
 pub struct LoginOutput {
     pub tokens: IssuedTokens,
     pub is_new_user: bool,
+    /// The number's calling code, for the metrics.
+    pub calling_code: u16,
+    /// The caller's login quota (the address's), for the RateLimit header fields.
+    pub quota: Option<Quota>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,8 +81,9 @@ where
         otp: input.otp,
         session_id: input.session_id,
         client_ip: input.client_ip,
+        asn: input.asn,
     };
-    let phone = check_code(
+    let checked = check_code(
         deps.store,
         settings,
         deps.hmac_secret,
@@ -84,6 +92,7 @@ where
     )
     .await
     .map_err(LoginError::Code)?;
+    let phone = checked.phone;
 
     let now = deps.clock.now();
     let refresh_secret = RefreshSecret::generate(deps.rng).map_err(|_| LoginError::Random)?;
@@ -127,6 +136,8 @@ where
     Ok(LoginOutput {
         tokens,
         is_new_user,
+        calling_code: phone.calling_code(),
+        quota: checked.quota,
     })
 }
 

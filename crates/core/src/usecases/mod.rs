@@ -12,16 +12,19 @@ pub mod send_otp;
 use crate::account::User;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::ports::{BackendError, SecureRandom, TokenSigner, UnixSeconds};
+use crate::quota::Quota;
 use crate::secrets::RefreshToken;
 use crate::session::SessionId;
 use crate::settings::Settings;
 use crate::token::{self, TokenError};
 
-/// An error as the client will see it: the body, and for 429s the `Retry-After` seconds.
+/// An error as the client will see it: the body, and for 429s the `Retry-After` seconds and
+/// the spent quota (the RateLimit header fields) when the refusing limit is the caller's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub body: ErrorBody,
     pub retry_after_secs: Option<u32>,
+    pub quota: Option<Quota>,
 }
 
 impl Problem {
@@ -29,7 +32,13 @@ impl Problem {
         Self {
             body,
             retry_after_secs: None,
+            quota: None,
         }
+    }
+
+    pub fn with_quota(mut self, quota: Option<Quota>) -> Self {
+        self.quota = quota;
+        self
     }
 
     pub fn retry_after(mut self, secs: u32) -> Self {

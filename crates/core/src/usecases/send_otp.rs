@@ -5,24 +5,24 @@
 //! It never looks at the user table, so its answer and its timing are the same whether or not
 //! the phone has an account.
 
-use super::Problem;
 use crate::client_address;
 use crate::delivery::{Channel, UnknownChannel};
 use crate::edge::EdgeSignals;
-use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{purpose_mac, CodePurpose, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
 use crate::ports::{
-    BackendError, BotCheck, CodeSender, IssueOutcome, IssueRequest, Limit, OtpStore, SecureRandom,
-    SmsError,
+    BackendError, BotCheck, Caller, Clock, CodeSender, IssueOutcome, IssueRequest, Limit, OtpStore,
+    SecureRandom, SmsError,
 };
+use crate::quota::Quota;
 use crate::risk::RiskDecision;
 use crate::secrets::uniform_digits;
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
 use crate::sms_text::{accepted_languages, is_language_tag};
+pub(crate) use answer::limited;
 use deliver::deliver;
-use gate::gate;
+use gate::{after_counters, gate, with_hit, Asked};
 
 /// What the client sent.
 pub struct SendOtpInput<'a> {
@@ -53,6 +53,12 @@ pub struct SendOtpOutput {
     pub test_number: bool,
     /// The channel the code went out on (the asked one, or a fallback).
     pub channel: Channel,
+    /// The number's calling code, for the metrics.
+    pub calling_code: u16,
+    /// The caller's limit closest to refusing, for the RateLimit header fields.
+    pub quota: Option<Quota>,
+    /// The risk decision the send went ahead with (its signals, for the metrics).
+    pub decision: RiskDecision,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,7 +86,11 @@ pub enum SendOtpError {
     #[error("the bot check is unavailable: {0}")]
     CaptchaUnavailable(BackendError),
     #[error("rate limited ({limit:?}) for {retry_after_secs}s")]
-    Limited { limit: Limit, retry_after_secs: u32 },
+    Limited {
+        limit: Limit,
+        retry_after_secs: u32,
+        quota: Option<Quota>,
+    },
     #[error(transparent)]
     Sms(SmsError),
     #[error(transparent)]
@@ -90,18 +100,20 @@ pub enum SendOtpError {
 }
 
 /// Everything send-otp needs from outside.
-pub struct SendOtpDeps<'a, S, M, R, B> {
+pub struct SendOtpDeps<'a, S, M, R, B, C> {
     pub store: &'a S,
     pub sms: &'a M,
     pub rng: &'a R,
+    /// The send's time, for the risk counters' buckets.
+    pub clock: &'a C,
     /// The bot check (Cloudflare Turnstile) a risky send may need.
     pub bot: &'a B,
     pub settings: &'a Settings,
     pub hmac_secret: &'a [u8],
 }
 
-pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck>(
-    deps: &SendOtpDeps<'_, S, M, R, B>,
+pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, C: Clock>(
+    deps: &SendOtpDeps<'_, S, M, R, B, C>,
     input: &SendOtpInput<'_>,
 ) -> Result<SendOtpOutput, SendOtpError> {
     let settings = deps.settings;
@@ -116,15 +128,13 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck>(
     if !settings.channels.allows(channel) {
         return Err(SendOtpError::ChannelNotOffered(channel));
     }
-    gate(
-        deps.bot,
-        settings,
-        &phone,
-        input.edge,
-        input.captcha_token,
-        input.client_ip,
-    )
-    .await?;
+    let asked = Asked {
+        phone: &phone,
+        edge: input.edge,
+        captcha_token: input.captcha_token,
+        client_ip: input.client_ip,
+    };
+    let mut passed = gate(deps.bot, settings, &asked).await?;
     let session = match input.session_id {
         Some(given) => SessionId::parse(given).map_err(SendOtpError::InvalidSession)?,
         None => SessionId::generate(deps.rng).map_err(|_| SendOtpError::Random)?,
@@ -139,30 +149,48 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck>(
     };
     let mac = purpose_mac(deps.hmac_secret, input.purpose, &phone, &session, &code);
     let bucket = client_address::bucket(input.client_ip, settings.ipv6_prefix_len);
-    let request = IssueRequest {
-        phone: &phone,
-        session: &session,
-        mac: &mac,
-        client_ip: &bucket,
-        settings,
-    };
-    match deps
-        .store
-        .issue(&request)
-        .await
-        .map_err(SendOtpError::Backend)?
-    {
-        IssueOutcome::Issued => {}
-        IssueOutcome::Limited {
-            limit,
-            retry_after_secs,
-        } => {
-            return Err(SendOtpError::Limited {
+    // At most two tries: the second only after the counters asked for a bot check and the
+    // caller passed it, so it goes as `human` and they do not ask again.
+    let quota = loop {
+        let request = IssueRequest {
+            phone: &phone,
+            session: &session,
+            mac: &mac,
+            client_ip: &bucket,
+            caller: Caller {
+                asn: input.edge.asn,
+                human: passed.human,
+                now: deps.clock.now(),
+            },
+            settings,
+        };
+        let counted = deps
+            .store
+            .issue(&request)
+            .await
+            .map_err(SendOtpError::Backend)?;
+        match counted.outcome {
+            IssueOutcome::Issued => break counted.quota,
+            IssueOutcome::Limited {
                 limit,
                 retry_after_secs,
-            })
+            } => {
+                return Err(SendOtpError::Limited {
+                    limit,
+                    retry_after_secs,
+                    quota: counted.quota,
+                })
+            }
+            IssueOutcome::Risky(hit) if !passed.human => {
+                passed = after_counters(deps.bot, settings, passed.decision, hit, &asked).await?;
+            }
+            IssueOutcome::Risky(hit) => {
+                // Only a refusal stops a caller who passed the check.
+                let decision = with_hit(passed.decision, hit, &asked);
+                return Err(SendOtpError::Refused(decision));
+            }
         }
-    }
+    };
     let channel = match test_code {
         Some(_) => channel,
         None => match deliver(deps.sms, settings, &phone, &code, channel, &languages).await {
@@ -181,6 +209,9 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck>(
         resend_after: settings.resend_cooldown_secs,
         test_number: test_code.is_some(),
         channel,
+        calling_code: phone.calling_code(),
+        quota,
+        decision: passed.decision,
     })
 }
 
@@ -203,87 +234,7 @@ fn languages(input: &SendOtpInput<'_>) -> Result<Vec<String>, SendOtpError> {
     Ok(languages)
 }
 
-impl SendOtpError {
-    pub fn problem(&self) -> Problem {
-        let body = |code, message: &str| ErrorBody::new(code, message);
-        match self {
-            SendOtpError::InvalidPhone(why) => Problem::new(
-                body(ErrorCode::InvalidPhone, "invalid phone number").with_details(why.to_string()),
-            ),
-            SendOtpError::CountryNotAllowed => Problem::new(
-                body(ErrorCode::InvalidPhone, "invalid phone number")
-                    .with_details("codes are not sent to this country"),
-            ),
-            SendOtpError::InvalidSession(why) => Problem::new(
-                body(ErrorCode::InvalidRequest, "invalid session_id").with_details(why.to_string()),
-            ),
-            SendOtpError::InvalidLocale => Problem::new(
-                body(ErrorCode::InvalidRequest, "invalid locale")
-                    .with_details("locale must be a language tag such as es or pt-BR"),
-            ),
-            SendOtpError::UnknownChannel(why) => Problem::new(
-                body(ErrorCode::InvalidRequest, "invalid channel").with_details(why.to_string()),
-            ),
-            SendOtpError::Refused(decision) => Problem::new(
-                body(ErrorCode::SendRefused, "this code cannot be sent")
-                    .with_details(reasons(decision)),
-            ),
-            SendOtpError::CaptchaRequired(_) => Problem::new(body(
-                ErrorCode::CaptchaRequired,
-                "complete the bot check and send its token as captcha_token",
-            )),
-            SendOtpError::CaptchaFailed(_) => Problem::new(body(
-                ErrorCode::CaptchaFailed,
-                "the bot check failed; complete a new one",
-            )),
-            SendOtpError::CaptchaUnavailable(error) => Problem::new(super::backend_body(error)),
-            SendOtpError::ChannelNotOffered(channel) => Problem::new(
-                body(ErrorCode::InvalidRequest, "channel not offered")
-                    .with_details(format!("codes are not sent by {} here", channel.as_str())),
-            ),
-            SendOtpError::Limited {
-                limit,
-                retry_after_secs,
-            } => limited(*limit, *retry_after_secs),
-            SendOtpError::Sms(_) => Problem::new(body(
-                ErrorCode::SmsDeliveryFailed,
-                "the code could not be sent",
-            )),
-            SendOtpError::Backend(error) => Problem::new(super::backend_body(error)),
-            SendOtpError::Random => Problem::new(super::internal()),
-        }
-    }
-}
-
-/// The signals that refused a send, for the client and the log (no values, only names).
-fn reasons(decision: &RiskDecision) -> String {
-    let names: Vec<&str> = decision.reasons.iter().map(|r| r.as_str()).collect();
-    names.join(", ")
-}
-
-/// The 429 of a limit, with when to try again.
-pub(crate) fn limited(limit: Limit, retry_after_secs: u32) -> Problem {
-    Problem::new(
-        ErrorBody::new(ErrorCode::RateLimited, "too many requests")
-            .with_details(limit_details(limit)),
-    )
-    .retry_after(retry_after_secs)
-}
-
-/// Operator-readable reason for a 429, safe to show: it names no counter values.
-fn limit_details(limit: Limit) -> &'static str {
-    match limit {
-        Limit::Cooldown => "wait before requesting another code",
-        Limit::PhoneWindow => "too many codes requested for this number recently",
-        Limit::PhoneDaily => "too many codes requested for this number today",
-        Limit::ClientIp => "too many requests from this address",
-        Limit::CountryBudget => "too many codes sent to this country right now",
-        Limit::GlobalBudget => "too many codes sent right now",
-        Limit::PhoneGuesses => "too many login attempts for this number",
-        Limit::Locked => "this number is temporarily locked after too many failed logins",
-    }
-}
-
+mod answer;
 mod deliver;
 mod gate;
 #[cfg(test)]

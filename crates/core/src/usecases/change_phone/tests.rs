@@ -74,6 +74,7 @@ impl World {
             store,
             sms: &self.sms,
             rng: &self.rng,
+            clock: &self.clock,
             bot: &FixedBotCheck::default(),
             settings: &self.settings,
             hmac_secret: SECRET,
@@ -101,6 +102,7 @@ fn presented<'a>(phone: &'a str, session: &'a str, code: &'a str) -> PresentedCo
         otp: code,
         session_id: Some(session),
         client_ip: "192.0.2.1",
+        asn: None,
     }
 }
 
@@ -179,7 +181,7 @@ fn a_change_code_moves_its_users_account_and_nothing_else() {
 #[test]
 fn a_login_code_cannot_move_a_number_and_a_change_code_cannot_log_in() {
     use crate::otp::{code_mac, OtpCode};
-    use crate::ports::{IssueRequest, VerifyOutcome, VerifyRequest};
+    use crate::ports::{Caller, IssueRequest, VerifyOutcome, VerifyRequest};
     let w = World::new();
     let store = InMemoryOtpStore::new(&w.clock);
     let accounts = InMemoryAccounts::new(&w.clock);
@@ -200,6 +202,7 @@ fn a_login_code_cannot_move_a_number_and_a_change_code_cannot_log_in() {
         session: &login_session,
         mac: &login_mac,
         client_ip: "192.0.2.1",
+        caller: Caller::default(),
         settings: &w.settings,
     };
     block_on(store.issue(&issue)).unwrap();
@@ -219,10 +222,11 @@ fn a_login_code_cannot_move_a_number_and_a_change_code_cannot_log_in() {
         session: &session,
         mac: &as_login,
         client_ip: "192.0.2.1",
+        caller: Caller::default(),
         settings: &w.settings,
     };
     assert!(matches!(
-        block_on(store.verify(&verify)).unwrap(),
+        block_on(store.verify(&verify)).unwrap().outcome,
         VerifyOutcome::Mismatch { .. }
     ));
     assert!(matches!(

@@ -8,7 +8,8 @@ use crate::error::ErrorCode;
 use crate::otp::{code_mac, OtpCode};
 use crate::phone::PhoneNumber;
 use crate::ports::Limit;
-use crate::ports::{IssueOutcome, IssueRequest};
+use crate::ports::{Caller, IssueOutcome, IssueRequest};
+use crate::quota::{Quota, QuotaPolicy};
 use crate::testing::contract::settings;
 use crate::testing::{FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom};
 use crate::usecases::code_check::CodeRejected;
@@ -42,9 +43,13 @@ fn issue(store: &impl OtpStore, s: &Settings, code: &str) {
         session: &session,
         mac: &mac,
         client_ip: "192.0.2.1",
+        caller: Caller::default(),
         settings: s,
     };
-    assert_eq!(block_on(store.issue(&request)), Ok(IssueOutcome::Issued));
+    assert_eq!(
+        block_on(store.issue(&request)).unwrap(),
+        IssueOutcome::Issued
+    );
 }
 
 fn run(
@@ -70,6 +75,7 @@ fn run(
         otp,
         session_id,
         client_ip: "192.0.2.2",
+        asn: None,
         user_agent: None,
         new_user_scope: &crate::account::Scope::Unscoped,
     };
@@ -238,7 +244,14 @@ fn a_limited_attempt_is_429_with_retry_after() {
         error,
         LoginError::Code(CodeRejected::Limited {
             limit: Limit::ClientIp,
-            retry_after_secs: 500
+            retry_after_secs: 500,
+            quota: Some(Quota {
+                policy: QuotaPolicy::Address,
+                limit: 1,
+                window_secs: 600,
+                remaining: 0,
+                reset_secs: 500
+            })
         })
     );
     let problem = error.problem();

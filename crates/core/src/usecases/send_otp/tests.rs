@@ -5,7 +5,7 @@ use super::*;
 use crate::edge::EdgeSignals;
 use crate::error::ErrorCode;
 use crate::otp::code_mac;
-use crate::ports::{VerifyOutcome, VerifyRequest};
+use crate::ports::{Caller, Counted, VerifyOutcome, VerifyRequest};
 use crate::testing::contract::settings;
 use crate::testing::FixedBotCheck;
 use crate::testing::{BrokenRandom, FixedClock, InMemoryOtpStore, RecordingSms, SeededRandom};
@@ -63,6 +63,7 @@ fn run<S: OtpStore, R: SecureRandom>(
         store,
         sms,
         rng,
+        clock: &FixedClock::at(1_900_000_000),
         bot: &FixedBotCheck::default(),
         settings: s,
         hmac_secret: SECRET,
@@ -79,9 +80,10 @@ fn verifies(store: &impl OtpStore, s: &Settings, session: &SessionId, code: &str
         session,
         mac: &mac,
         client_ip: "192.0.2.9",
+        caller: Caller::default(),
         settings: s,
     };
-    block_on(store.verify(&request)) == Ok(VerifyOutcome::Verified)
+    block_on(store.verify(&request)).is_ok_and(|c| c == VerifyOutcome::Verified)
 }
 
 #[test]
@@ -147,11 +149,12 @@ fn a_failed_sms_withdraws_the_code_so_the_user_can_retry_at_once() {
         session: &session,
         mac: "anything",
         client_ip: "192.0.2.9",
+        caller: Caller::default(),
         settings: &s,
     };
     assert_eq!(
-        block_on(store.verify(&none_left)),
-        Ok(VerifyOutcome::NotFound),
+        block_on(store.verify(&none_left)).unwrap(),
+        VerifyOutcome::NotFound,
         "no unusable code is left behind"
     );
     let healthy = RecordingSms::default();
@@ -193,6 +196,7 @@ fn bad_input_is_refused_before_anything_is_stored_or_sent() {
         store: &store,
         sms: &w.sms,
         rng: &w.rng,
+        clock: &w.clock,
         bot: &FixedBotCheck::default(),
         settings: &s,
         hmac_secret: SECRET,
@@ -229,13 +233,13 @@ fn a_failed_random_source_is_500_and_sends_nothing() {
 struct DownStore;
 
 impl OtpStore for DownStore {
-    async fn issue(&self, _: &IssueRequest<'_>) -> Result<IssueOutcome, BackendError> {
+    async fn issue(&self, _: &IssueRequest<'_>) -> Result<Counted<IssueOutcome>, BackendError> {
         Err(BackendError::Unavailable("connection refused".into()))
     }
     async fn withdraw(&self, _: &PhoneNumber, _: &str) -> Result<(), BackendError> {
         Err(BackendError::Unavailable("connection refused".into()))
     }
-    async fn verify(&self, _: &VerifyRequest<'_>) -> Result<VerifyOutcome, BackendError> {
+    async fn verify(&self, _: &VerifyRequest<'_>) -> Result<Counted<VerifyOutcome>, BackendError> {
         Err(BackendError::Unavailable("connection refused".into()))
     }
 }
@@ -259,6 +263,7 @@ fn the_sms_speaks_the_asked_language_and_a_bad_locale_sends_nothing() {
         store: &store,
         sms: &w.sms,
         rng: &w.rng,
+        clock: &w.clock,
         bot: &FixedBotCheck::default(),
         settings: &s,
         hmac_secret: SECRET,

@@ -2,9 +2,13 @@
 //! `limits.rs`: what limits logins (locks, addresses, strangers) and sends (budgets).
 
 mod limits;
+mod quota;
+mod risk;
 
 use crate::phone::PhoneNumber;
-use crate::ports::{IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest};
+use crate::ports::{
+    Caller, IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest,
+};
 use crate::session::SessionId;
 use crate::settings::Settings;
 
@@ -33,14 +37,28 @@ pub(super) struct Actor<'a> {
 
 impl Actor<'_> {
     pub(super) async fn issue(&self, store: &impl OtpStore, mac: &str) -> IssueOutcome {
+        self.issue_as(store, mac, Caller::default()).await
+    }
+
+    pub(super) async fn issue_as(
+        &self,
+        store: &impl OtpStore,
+        mac: &str,
+        caller: Caller,
+    ) -> IssueOutcome {
         let request = IssueRequest {
             phone: &self.phone,
             session: &self.session,
             mac,
             client_ip: self.ip,
+            caller,
             settings: self.settings,
         };
-        store.issue(&request).await.expect("the store answers")
+        store
+            .issue(&request)
+            .await
+            .expect("the store answers")
+            .outcome
     }
 
     pub(super) async fn verify(&self, store: &impl OtpStore, mac: &str) -> VerifyOutcome {
@@ -53,14 +71,30 @@ impl Actor<'_> {
         mac: &str,
         session: &SessionId,
     ) -> VerifyOutcome {
+        self.verify_from(store, mac, session, Caller::default())
+            .await
+    }
+
+    pub(super) async fn verify_from(
+        &self,
+        store: &impl OtpStore,
+        mac: &str,
+        session: &SessionId,
+        caller: Caller,
+    ) -> VerifyOutcome {
         let request = VerifyRequest {
             phone: &self.phone,
             session,
             mac,
             client_ip: self.ip,
+            caller,
             settings: self.settings,
         };
-        store.verify(&request).await.expect("the store answers")
+        store
+            .verify(&request)
+            .await
+            .expect("the store answers")
+            .outcome
     }
 }
 
@@ -74,6 +108,7 @@ pub(super) fn limit_of(outcome: IssueOutcome) -> Option<Limit> {
             Some(limit)
         }
         IssueOutcome::Issued => None,
+        IssueOutcome::Risky(hit) => panic!("a limit was expected, the counters said {hit:?}"),
     }
 }
 
@@ -90,6 +125,12 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     locks_double_and_only_a_success_resets_the_failures(&fresh(), &wait).await;
     strangers_neither_burn_the_code_nor_lock_the_phone(&fresh()).await;
     sends_stop_at_the_country_and_service_budgets(&fresh()).await;
+    quota::each_answer_carries_the_quota_closest_to_refusing(&fresh()).await;
+    risk::sends_that_do_not_convert_trip_the_calling_codes_breaker(&fresh()).await;
+    risk::logins_keep_the_breaker_closed(&fresh()).await;
+    risk::a_passed_bot_check_answers_a_challenge_but_not_a_refusal(&fresh()).await;
+    risk::a_network_has_its_own_breaker_and_volume_budget(&fresh()).await;
+    risk::an_open_breaker_closes_after_its_cool_off_with_fresh_counts(&fresh()).await;
 }
 
 async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {

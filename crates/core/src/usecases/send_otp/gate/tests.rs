@@ -6,6 +6,8 @@ use super::super::{send_otp, SendOtpDeps, SendOtpError, SendOtpInput, SendOtpOut
 use crate::edge::EdgeSignals;
 use crate::error::ErrorCode;
 use crate::otp::CodePurpose;
+use crate::risk::counters::Scope;
+use crate::risk::{RiskReason, Trip};
 use crate::settings::Settings;
 use crate::testing::contract::settings;
 use crate::testing::{FixedBotCheck, FixedClock, InMemoryOtpStore, RecordingSms, SeededRandom};
@@ -43,6 +45,7 @@ impl World {
             store,
             sms: &self.sms,
             rng: &self.rng,
+            clock: &self.clock,
             bot: &self.bot,
             settings: s,
             hmac_secret: b"0123456789abcdef0123456789abcdef",
@@ -131,4 +134,90 @@ fn an_outage_of_the_check_fails_closed_only_for_risky_sends_by_default() {
     assert!(w
         .send(&store, &open, "+14155552673", "DE", Some(PASSED))
         .is_ok());
+}
+
+/// Three unconverted sends to +1 numbers, from a caller at home (no static signal fires).
+fn pumped(w: &World, store: &InMemoryOtpStore<'_, FixedClock>, s: &Settings) {
+    for n in 0..3 {
+        let phone = format!("+1415555270{n}");
+        assert!(w.send(store, s, &phone, "US", None).is_ok(), "send {n}");
+    }
+}
+
+#[test]
+fn when_sends_stop_converting_the_counters_ask_for_the_check_and_a_passed_one_sends() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[
+        ("CAPTCHA", "risky"),
+        ("RISK_BREAKER_MIN_SENDS", "3"),
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+    ]);
+    pumped(&w, &store, &s);
+    assert!(w.bot.asked().is_empty());
+
+    let SendOtpError::CaptchaRequired(decision) =
+        w.send(&store, &s, "+14155552710", "US", None).unwrap_err()
+    else {
+        panic!("the tripped breaker asks for the check");
+    };
+    assert_eq!(decision.reasons, [RiskReason::CallingCodeBreaker]);
+    // The caller's network sent them all: its breaker trips with the calling code's.
+    assert_eq!(
+        decision.tripped,
+        [
+            Trip {
+                scope: Scope::CallingCode,
+                key: 1
+            },
+            Trip {
+                scope: Scope::Asn,
+                key: 64_500
+            }
+        ]
+    );
+    let failed = w
+        .send(&store, &s, "+14155552710", "US", Some("forged"))
+        .unwrap_err();
+    assert!(matches!(failed, SendOtpError::CaptchaFailed(ref d) if d.tripped.is_empty()));
+    assert_eq!(
+        w.sms.sent().len(),
+        3,
+        "nothing sent while the breaker is open"
+    );
+
+    let sent = w.send(&store, &s, "+14155552710", "US", Some(PASSED));
+    assert!(sent.is_ok(), "{sent:?}");
+    assert_eq!(w.sms.sent().len(), 4);
+    assert_eq!(
+        w.bot.asked().len(),
+        2,
+        "the forged token and the passed one"
+    );
+}
+
+#[test]
+fn without_a_bot_check_an_open_breaker_refuses_and_says_which() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let s = settings(&[
+        ("RISK_BREAKER_MIN_SENDS", "3"),
+        ("OTP_RESEND_COOLDOWN_SECONDS", "0"),
+    ]);
+    pumped(&w, &store, &s);
+    let refused = w
+        .send(&store, &s, "+14155552710", "US", Some(PASSED))
+        .unwrap_err();
+    let problem = refused.problem();
+    assert_eq!(
+        (problem.body.code, problem.body.details.as_deref()),
+        (ErrorCode::SendRefused, Some("calling_code_breaker"))
+    );
+    assert!(w.bot.asked().is_empty(), "no check is configured to ask");
+    // Another calling code from the same network: that network's breaker is open too.
+    let Err(SendOtpError::Refused(decision)) = w.send(&store, &s, "+447911123456", "GB", None)
+    else {
+        panic!("the network's breaker refuses");
+    };
+    assert!(decision.reasons.contains(&RiskReason::AsnBreaker));
 }

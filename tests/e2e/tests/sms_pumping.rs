@@ -1,0 +1,119 @@
+//! An SMS pumping attack beside ordinary users (`e2e::pumping`), once with the risk defence off
+//! and once on: on, the breakers cut the attacker's paid SMS by at least 95% while no ordinary
+//! user is refused and at most 1% see a bot check; the trips show in `/metrics`.
+//!
+//! `PUMPING_SCALE` multiplies the traffic and `PUMPING_REPORT` names a file for the Markdown
+//! report: `cargo xtask bench-pumping` sets both for the longer run RELIABILITY.md quotes.
+
+use e2e::pumping::{self, Scenario};
+use e2e::turnstile::{siteverify, SECRET};
+use e2e::variants;
+use std::collections::HashMap;
+use std::time::Duration;
+
+fn scenario() -> Scenario {
+    let scale: usize = std::env::var("PUMPING_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    Scenario {
+        ordinary_users: 200 * scale,
+        attack_sends: 2_000 * scale,
+        attack_starts_at: 0.2,
+        seed: 13,
+    }
+}
+
+/// The open breakers and the trips as `/metrics` shows them, once the writes settled.
+async fn breaker_samples(base: &str, token: &str) -> HashMap<String, i64> {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let text = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("otp_breaker"))
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter_map(|(name, value)| Some((name.to_owned(), value.parse().ok()?)))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_breakers_cut_a_pumping_attacks_paid_sms_and_leave_ordinary_users_alone() {
+    let s = scenario();
+    let (verify_url, _) = siteverify();
+    // The risk rules off: the service as it was before the counters, for the baseline.
+    let off = variants::start(
+        "pumping-off",
+        &[
+            ("EDGE_SIGNALS", "headers"),
+            ("RISK_BREAKER", "allow"),
+            ("RISK_COUNTRY_MISMATCH", "allow"),
+            ("RISK_LOW_BOT_SCORE", "allow"),
+            ("RISK_UNTRUSTED_CALLING_CODE", "allow"),
+            ("UNTRUSTED_COUNTRY_SENDS_PER_WINDOW", "100000000"),
+        ],
+    );
+    let without = pumping::run(&off.instance.url(), &s).await;
+    drop(off);
+    // On: the bot check for risky sends and the breakers at their defaults. Untrusted calling
+    // codes are not challenged as such: ordinary users there would see the check.
+    let on = variants::start(
+        "pumping-on",
+        &[
+            ("EDGE_SIGNALS", "headers"),
+            ("CAPTCHA", "risky"),
+            ("TURNSTILE_SECRET", SECRET),
+            ("TURNSTILE_VERIFY_URL", &verify_url),
+            ("RISK_UNTRUSTED_CALLING_CODE", "allow"),
+            // The default, restated over the test stack's (which keeps breakers out of reach).
+            ("RISK_BREAKER_MIN_SENDS", "20"),
+        ],
+    );
+    let with = pumping::run(&on.instance.url(), &s).await;
+    let report = pumping::markdown(&s, &without, &with);
+    println!("{report}");
+    if let Ok(path) = std::env::var("PUMPING_REPORT") {
+        std::fs::write(&path, &report).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+
+    assert_eq!(
+        without.attack_paid, without.attack_attempts,
+        "with the defence off every attempt is a paid SMS: the attack reaches the service"
+    );
+    assert_eq!(without.ordinary_logged_in, without.ordinary_users);
+    assert!(
+        with.attack_paid * 20 <= without.attack_paid,
+        "the attacker's paid SMS are cut by at least 95%:\n{report}"
+    );
+    assert_eq!(
+        with.ordinary_refused, 0,
+        "no ordinary user refused:\n{report}"
+    );
+    assert_eq!(with.ordinary_logged_in, with.ordinary_users);
+    assert!(
+        with.ordinary_challenged * 100 <= with.ordinary_users,
+        "at most 1% of ordinary users see the check:\n{report}"
+    );
+    assert!(
+        with.stops.iter().all(|(_, _, stopped)| stopped.is_some()),
+        "every attacked calling code was stopped:\n{report}"
+    );
+
+    let token = e2e::worker_vars()["METRICS_TOKEN"].clone();
+    let samples = breaker_samples(&on.instance.url(), &token).await;
+    for cc in ["371", "370", "998"] {
+        let open = format!("otp_breaker_open{{key=\"{cc}\",scope=\"calling_code\"}}");
+        assert_eq!(samples.get(&open), Some(&1), "{open} in {samples:?}");
+    }
+    assert_eq!(
+        samples.get("otp_breaker_trips_total{scope=\"calling_code\"}"),
+        Some(&3),
+        "{samples:?}"
+    );
+}
