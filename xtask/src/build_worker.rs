@@ -58,6 +58,29 @@ pub fn build_worker(force: bool) -> crate::Result<()> {
     Ok(())
 }
 
+/// The smallest worker of the same toolchain (`bench/trivial-worker`, a workspace of its own),
+/// for the start-up benchmark; answers its script. Built when its sources changed.
+pub fn build_trivial_worker() -> crate::Result<std::path::PathBuf> {
+    step("build-worker: the trivial wasm worker (bench/trivial-worker)");
+    let dir = root().join("bench/trivial-worker");
+    let output = dir.join("build/index.js");
+    let newest = ["src", "Cargo.toml", "Cargo.lock"]
+        .iter()
+        .filter_map(|p| newest_under(&dir.join(p)))
+        .max();
+    if matches!((mtime(&output), newest), (Some(built), Some(n)) if built > n) {
+        note("up to date");
+        return Ok(output);
+    }
+    let mut cmd = Command::new(toolchain::cargo_bin("worker-build"));
+    cmd.arg("--release").current_dir(&dir);
+    for (name, value) in toolchain::worker_build_env() {
+        cmd.env(name, value);
+    }
+    proc::run(&mut cmd, "the trivial worker did not build")?;
+    Ok(output)
+}
+
 /// Swagger UI into `assets/docs/vendor/`, the static assets wrangler serves (and uploads on
 /// deploy): the page fetches nothing from another origin at run time.
 fn copy_swagger_ui(root: &Path) -> crate::Result<()> {

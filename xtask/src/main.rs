@@ -37,6 +37,9 @@ cargo xtask <command>
                  bodies) for SECONDS (60); installs cargo-fuzz when missing
   bench-gateway [SECONDS]
                  the REST gateway next to plain Redis (INCR and a 3-command pipeline), one run
+  bench-startup [ROUNDS]
+                 a cold workerd's first answer of /health and of login, beside the smallest
+                 wasm worker of the same toolchain (bench/trivial-worker), median of ROUNDS (7)
   bench-signing [ROUNDS]
                  ES256 signing in the worker: WebCrypto against pure-Rust p256, one run
   bench-search [USERS]
@@ -98,6 +101,10 @@ fn main() {
         Some("bench-pumping") => {
             let scale = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench::pumping(scale)
+        }
+        Some("bench-startup") => {
+            let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(7);
+            xtask::bench::bench_startup(rounds)
         }
         Some("bench-gateway") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);

@@ -21,11 +21,13 @@ mod plot;
 mod pumping;
 mod report;
 mod soak;
+mod startup;
 mod workerd;
 
 pub(crate) use endpoints::bench_vars;
 pub use pumping::pumping;
 pub use soak::soak;
+pub use startup::bench_startup;
 
 use crate::proc::{note, step};
 use crate::stack::{procs, Profile, Stack};

@@ -6,7 +6,7 @@
 use crate::root;
 use crate::stack::net;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,15 @@ pub struct Pooler<'a> {
 pub struct PlainWorkerd {
     pub port: u16,
     child: Child,
+    log: PathBuf,
+}
+
+/// A worker's config written and its command ready: [`Prepared::spawn`] starts it, so a
+/// start-up measurement times the runtime, not the file copies.
+pub struct Prepared {
+    command: Command,
+    port: u16,
+    log: PathBuf,
 }
 
 /// A Cap'n Proto text literal.
@@ -90,7 +99,7 @@ fn config(
 }
 
 impl PlainWorkerd {
-    /// Writes the config next to `log` and starts workerd on it.
+    /// Writes the config next to `log`, starts workerd on it and waits until it serves.
     pub fn start(
         script: &Path,
         port: u16,
@@ -98,6 +107,19 @@ impl PlainWorkerd {
         pooler: Option<&Pooler>,
         log: &Path,
     ) -> crate::Result<Self> {
+        Self::prepare(script, port, vars, pooler, log)?
+            .spawn()?
+            .serving()
+    }
+
+    /// Writes the config next to `log`; nothing runs yet.
+    pub fn prepare(
+        script: &Path,
+        port: u16,
+        vars: &BTreeMap<String, String>,
+        pooler: Option<&Pooler>,
+        log: &Path,
+    ) -> crate::Result<Prepared> {
         let dir = log.with_extension("d");
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let copy = |from: &Path, name: &str| {
@@ -115,23 +137,31 @@ impl PlainWorkerd {
             .map_err(|e| format!("{}: {e}", config_path.display()))?;
         let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
-        let child =
-            Command::new(root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd"))
-                .arg("serve")
-                .arg(&config_path)
-                .arg("--experimental")
-                .stdin(Stdio::null())
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .map_err(|e| format!("cannot start workerd: {e}"))?;
-        let mut worker = Self { port, child };
+        let mut command =
+            Command::new(root().join("node_modules/@cloudflare/workerd-linux-64/bin/workerd"));
+        command
+            .arg("serve")
+            .arg(&config_path)
+            .arg("--experimental")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        Ok(Prepared {
+            command,
+            port,
+            log: log.to_owned(),
+        })
+    }
+
+    /// Waits until `/health` answers 200 (the trivial worker answers every path).
+    fn serving(mut self) -> crate::Result<Self> {
+        let (port, log) = (self.port, self.log.clone());
         let started = Instant::now();
         loop {
             if let Ok((200, _)) = net::http_get(port, "/health", Duration::from_secs(2)) {
-                return Ok(worker);
+                return Ok(self);
             }
-            if let Ok(Some(status)) = worker.child.try_wait() {
+            if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("workerd exited ({status}); see {}", log.display()));
             }
             if started.elapsed() > Duration::from_secs(60) {
@@ -146,6 +176,32 @@ impl PlainWorkerd {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Whether workerd is still running (`Err` with its log when it exited).
+    pub fn alive(&mut self) -> crate::Result<()> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Err(format!(
+                "workerd exited ({status}); see {}",
+                self.log.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Prepared {
+    /// Starts workerd; it compiles the module and begins to listen on its own time.
+    pub fn spawn(mut self) -> crate::Result<PlainWorkerd> {
+        let child = self
+            .command
+            .spawn()
+            .map_err(|e| format!("cannot start workerd: {e}"))?;
+        Ok(PlainWorkerd {
+            port: self.port,
+            child,
+            log: self.log,
+        })
     }
 }
 

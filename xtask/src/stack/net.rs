@@ -60,12 +60,39 @@ pub fn wait_listening(port: u16, what: &str, limit: Duration, log: &str) -> crat
 /// without pulling an HTTP client into the task runner. Reads the head, then `Content-Length`
 /// bytes of body: servers may keep the connection open despite `Connection: close`.
 pub fn http_get(port: u16, path: &str, timeout: Duration) -> std::io::Result<(u16, String)> {
+    http(port, "GET", path, None, timeout)
+}
+
+/// [`http_get`]'s POST of a JSON body.
+pub fn http_post_json(
+    port: u16,
+    path: &str,
+    body: &str,
+    timeout: Duration,
+) -> std::io::Result<(u16, String)> {
+    http(port, "POST", path, Some(body), timeout)
+}
+
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    timeout: Duration,
+) -> std::io::Result<(u16, String)> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
+    let content = match body {
+        Some(body) => format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+        None => "\r\n".to_owned(),
+    };
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{content}"
     )?;
     let mut received = Vec::new();
     let mut chunk = [0u8; 4096];
