@@ -218,7 +218,10 @@ async fn withdraw_removes_only_the_code_it_names_and_its_cooldown() {
         settings: &s,
     };
     assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
-    store.withdraw(&phone, "another code").await.unwrap();
+    store
+        .withdraw(&phone, "another code", &Caller::default())
+        .await
+        .unwrap();
     assert!(
         matches!(
             store.issue(&issue).await.unwrap().outcome,
@@ -229,7 +232,10 @@ async fn withdraw_removes_only_the_code_it_names_and_its_cooldown() {
         ),
         "withdrawing another code leaves this one and its cooldown"
     );
-    store.withdraw(&phone, "sent").await.unwrap();
+    store
+        .withdraw(&phone, "sent", &Caller::default())
+        .await
+        .unwrap();
     assert_eq!(
         store.verify(&verify).await.unwrap(),
         VerifyOutcome::NotFound

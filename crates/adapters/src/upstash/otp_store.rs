@@ -147,14 +147,23 @@ impl OtpStore for UpstashOtpStore<'_> {
         })
     }
 
-    async fn withdraw(&self, phone: &PhoneNumber, mac: &str) -> Result<(), BackendError> {
+    async fn withdraw(
+        &self,
+        phone: &PhoneNumber,
+        mac: &str,
+        caller: &Caller,
+    ) -> Result<(), BackendError> {
+        let [cc_record, asn_record] = self.risk_keys(phone, caller);
         let keys = [
             self.phone_key(phone, ""),
             self.phone_key(phone, ":cooldown"),
+            cc_record,
+            asn_record,
         ];
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let with_asn = flag(caller.asn.is_some());
         self.redis
-            .eval(WITHDRAW, &keys, &[mac])
+            .eval(WITHDRAW, &keys, &[mac, &with_asn])
             .await
             .map_err(backend)?;
         Ok(())

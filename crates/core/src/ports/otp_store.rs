@@ -151,7 +151,10 @@ pub type VerifyRequest<'a> = CodeRequest<'a>;
 ///   for `issue`, the fewest left of the phone's window, its day and the address's sends (the
 ///   first of them on a tie), after counting; for a refusal by one of those or the cooldown, that
 ///   one, spent; for `verify`, the address's logins once it was counted. None otherwise.
-/// - `withdraw` deletes the code and the cooldown only if the stored code has that MAC.
+/// - `withdraw` deletes the code and the cooldown only if the stored code has that MAC, and
+///   then takes its send back out of the calling code's and the caller's network's risk
+///   records: a code no SMS carried is not a send the breakers judge (a provider's outage
+///   must not trip them).
 /// - Two concurrent `verify` calls with the right code MUST NOT both see `Verified`.
 pub trait OtpStore {
     fn issue(
@@ -164,6 +167,7 @@ pub trait OtpStore {
         &self,
         phone: &PhoneNumber,
         mac: &str,
+        caller: &Caller,
     ) -> impl Future<Output = Result<(), BackendError>>;
     fn verify(
         &self,

@@ -105,6 +105,16 @@ impl RiskRecords {
         }
     }
 
+    /// Takes back one send of a withdrawn code from the records as they stand.
+    pub(super) fn uncount_send(&mut self, phone: &PhoneNumber, caller: &Caller) {
+        let keys = std::iter::once(calling_code_key(phone)).chain(caller.asn.map(asn_key));
+        for key in keys {
+            if let Some(record) = self.0.get_mut(&key) {
+                record.sends = (record.sends - 1).max(0);
+            }
+        }
+    }
+
     /// Counts one login in the records as they stand (not rolled: in the bucket of the latest
     /// send), where they exist.
     pub(super) fn count_login(&mut self, phone: &PhoneNumber, caller: &Caller) {

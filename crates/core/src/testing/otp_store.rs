@@ -7,8 +7,8 @@ use super::otp_quota::{nearest, spent_send};
 use super::otp_risk::RiskRecords;
 use crate::phone::PhoneNumber;
 use crate::ports::{
-    BackendError, Clock, Counted, IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome,
-    VerifyRequest,
+    BackendError, Caller, Clock, Counted, IssueOutcome, IssueRequest, Limit, OtpStore,
+    VerifyOutcome, VerifyRequest,
 };
 use crate::quota::{Quota, QuotaPolicy};
 use std::cell::RefCell;
@@ -139,13 +139,19 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
         })
     }
 
-    async fn withdraw(&self, phone: &PhoneNumber, mac: &str) -> Result<(), BackendError> {
+    async fn withdraw(
+        &self,
+        phone: &PhoneNumber,
+        mac: &str,
+        caller: &Caller,
+    ) -> Result<(), BackendError> {
         let now = self.clock.now();
         let mut keys = self.keys.borrow_mut();
         let code = phone_key(phone, "");
         if matches!(keys.live(&code, now), Some(Value::Code { mac: m, .. }) if m == mac) {
             keys.del(&code);
             keys.del(&phone_key(phone, ":cooldown"));
+            self.risk.borrow_mut().uncount_send(phone, caller);
         }
         Ok(())
     }

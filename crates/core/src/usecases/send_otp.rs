@@ -151,17 +151,18 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
     let bucket = client_address::bucket(input.client_ip, settings.ipv6_prefix_len);
     // At most two tries: the second only after the counters asked for a bot check and the
     // caller passed it, so it goes as `human` and they do not ask again.
-    let quota = loop {
+    let (quota, caller) = loop {
+        let caller = Caller {
+            asn: input.edge.asn,
+            human: passed.human,
+            now: deps.clock.now(),
+        };
         let request = IssueRequest {
             phone: &phone,
             session: &session,
             mac: &mac,
             client_ip: &bucket,
-            caller: Caller {
-                asn: input.edge.asn,
-                human: passed.human,
-                now: deps.clock.now(),
-            },
+            caller,
             settings,
         };
         let counted = deps
@@ -170,7 +171,7 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
             .await
             .map_err(SendOtpError::Backend)?;
         match counted.outcome {
-            IssueOutcome::Issued => break counted.quota,
+            IssueOutcome::Issued => break (counted.quota, caller),
             IssueOutcome::Limited {
                 limit,
                 retry_after_secs,
@@ -198,7 +199,7 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
             Err(err) => {
                 // Leave no code behind that nobody received, and let the user retry at once.
                 // If even that fails, the code expires on its own within its TTL.
-                let _ = deps.store.withdraw(&phone, &mac).await;
+                let _ = deps.store.withdraw(&phone, &mac, &caller).await;
                 return Err(SendOtpError::Sms(err));
             }
         },

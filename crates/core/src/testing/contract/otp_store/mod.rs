@@ -131,6 +131,7 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     risk::a_passed_bot_check_answers_a_challenge_but_not_a_refusal(&fresh()).await;
     risk::a_network_has_its_own_breaker_and_volume_budget(&fresh()).await;
     risk::an_open_breaker_closes_after_its_cool_off_with_fresh_counts(&fresh()).await;
+    risk::a_withdrawn_send_is_not_judged(&fresh()).await;
 }
 
 async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {
@@ -262,13 +263,19 @@ async fn a_withdrawn_code_is_gone_and_frees_the_cooldown(store: &impl OtpStore) 
         settings: &s,
     };
     a.issue(store, "unsent").await;
-    store.withdraw(&a.phone, "another").await.unwrap();
+    store
+        .withdraw(&a.phone, "another", &Caller::default())
+        .await
+        .unwrap();
     assert_eq!(
         limit_of(a.issue(store, "x").await),
         Some(Limit::Cooldown),
         "withdrawing another code changes nothing"
     );
-    store.withdraw(&a.phone, "unsent").await.unwrap();
+    store
+        .withdraw(&a.phone, "unsent", &Caller::default())
+        .await
+        .unwrap();
     assert_eq!(a.verify(store, "unsent").await, VerifyOutcome::NotFound);
     assert_eq!(a.issue(store, "retry").await, IssueOutcome::Issued);
 }

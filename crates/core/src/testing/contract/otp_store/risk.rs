@@ -227,3 +227,29 @@ pub(super) async fn an_open_breaker_closes_after_its_cool_off_with_fresh_counts(
     pump(store, &s, later(900)).await;
     assert!(hit(actor(&s, 5).issue_as(store, "m", later(900)).await).tripped_calling_code);
 }
+
+pub(super) async fn a_withdrawn_send_is_not_judged(store: &impl OtpStore) {
+    let s = tight(&[]);
+    let caller = from(Some(64_504), false);
+    // Six codes no SMS carried (a provider's outage): withdrawn, they are not sends.
+    for n in 0..6 {
+        let a = actor(&s, 70 + n);
+        assert_eq!(
+            a.issue_as(store, "unsent", caller).await,
+            IssueOutcome::Issued
+        );
+        store.withdraw(&a.phone, "unsent", &caller).await.unwrap();
+    }
+    assert_eq!(
+        actor(&s, 77).issue_as(store, "m", caller).await,
+        IssueOutcome::Issued,
+        "neither breaker trips on sends that never went out"
+    );
+    // Withdrawing another code (not the stored one) takes nothing back: four real sends trip.
+    for n in 78..81 {
+        let a = actor(&s, n);
+        a.issue_as(store, "sent", caller).await;
+        store.withdraw(&a.phone, "other", &caller).await.unwrap();
+    }
+    assert!(hit(actor(&s, 81).issue_as(store, "m", caller).await).tripped_calling_code);
+}
