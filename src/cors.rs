@@ -9,7 +9,8 @@ use worker::{Env, Response};
 const METHODS: &str = "GET, POST, DELETE, OPTIONS";
 const HEADERS: &str = "authorization, content-type, x-csrf-token, cf-turnstile-response";
 /// Answer headers a page on an allowed origin may read beyond the CORS-safelisted ones: when to
-/// retry after a 429, and otp-auth-v1's request-limit standing.
+/// retry after a 429, the caller's quota (the IETF RateLimit fields), and otp-auth-v1's
+/// request-limit standing.
 const EXPOSED: &str = "retry-after, ratelimit-policy, ratelimit, x-ratelimit-limit, \
                        x-ratelimit-remaining, x-ratelimit-reset, x-ratelimit-window";
 
