@@ -80,20 +80,33 @@ pub struct Settings {
     pub client_id: String,
 }
 
+/// A whole-number setting within `range`, `default` when unset or empty; an error naming the
+/// variable and the bounds otherwise. Every numeric setting is read this way.
+pub(crate) fn whole_number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, String> {
+    let Some(raw) = get(name).filter(|v| !v.trim().is_empty()) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<u32>() {
+        Ok(v) if range.contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{name}={raw:?} must be a whole number from {} to {}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
 impl Settings {
     /// Reads every setting through `get` (a Workers env, a map in tests). A value that does not
     /// parse or is out of bounds is an error naming the variable and the bounds.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let number = |name: &str, default: u32, min: u32, max: u32| -> Result<u32, String> {
-            let Some(raw) = get(name).filter(|v| !v.trim().is_empty()) else {
-                return Ok(default);
-            };
-            match raw.trim().parse::<u32>() {
-                Ok(v) if (min..=max).contains(&v) => Ok(v),
-                _ => Err(format!(
-                    "{name}={raw:?} must be a whole number from {min} to {max}"
-                )),
-            }
+        let number = |name: &str, default: u32, min: u32, max: u32| {
+            whole_number(&get, name, default, min..=max)
         };
         let codes = |name: &str| -> Result<Option<Vec<u16>>, String> {
             let Some(raw) = get(name).filter(|v| !v.trim().is_empty()) else {

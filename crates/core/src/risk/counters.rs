@@ -14,6 +14,7 @@
 //! window, so Lua's doubles and Rust's integers agree exactly.
 
 use super::Action;
+use crate::settings::whole_number;
 
 /// The counters' settings (`RISK_*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,18 +57,8 @@ impl CounterPolicy {
     /// From the settings (`get` returns a setting by name).
     pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let d = Self::default();
-        let number = |name: &str, default: u32, min: u32, max: u32| match get(name)
-            .filter(|v| !v.trim().is_empty())
-        {
-            None => Ok(default),
-            Some(raw) => raw
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| {
-                    format!("{name}={raw:?} must be a whole number from {min} to {max}")
-                }),
+        let number = |name: &str, default: u32, min: u32, max: u32| {
+            whole_number(get, name, default, min..=max)
         };
         let action = |name: &str, default| Action::parse(name, get(name).as_deref(), default);
         Ok(Self {

@@ -20,6 +20,11 @@ fn asn_key(asn: u32) -> String {
     format!("risk:{{as{asn}}}")
 }
 
+/// The records a send or a login counts in: its calling code's, and its network's if known.
+fn scope_keys(phone: &PhoneNumber, caller: &Caller) -> impl Iterator<Item = String> {
+    std::iter::once(calling_code_key(phone)).chain(caller.asn.map(asn_key))
+}
+
 impl RiskRecords {
     fn rolled(&self, key: &str, now: UnixSeconds, settings: &Settings) -> ScopeCounts {
         let window = settings.risk.counters.window_secs;
@@ -97,8 +102,7 @@ impl RiskRecords {
 
     /// Counts one send in the calling code's and the network's records.
     pub(super) fn count_send(&mut self, phone: &PhoneNumber, caller: &Caller, settings: &Settings) {
-        let keys = std::iter::once(calling_code_key(phone)).chain(caller.asn.map(asn_key));
-        for key in keys {
+        for key in scope_keys(phone, caller) {
             let mut record = self.rolled(&key, caller.now, settings);
             record.sends += 1;
             self.0.insert(key, record);
@@ -107,8 +111,7 @@ impl RiskRecords {
 
     /// Takes back one send of a withdrawn code from the records as they stand.
     pub(super) fn uncount_send(&mut self, phone: &PhoneNumber, caller: &Caller) {
-        let keys = std::iter::once(calling_code_key(phone)).chain(caller.asn.map(asn_key));
-        for key in keys {
+        for key in scope_keys(phone, caller) {
             if let Some(record) = self.0.get_mut(&key) {
                 record.sends = (record.sends - 1).max(0);
             }
@@ -118,8 +121,7 @@ impl RiskRecords {
     /// Counts one login in the records as they stand (not rolled: in the bucket of the latest
     /// send), where they exist.
     pub(super) fn count_login(&mut self, phone: &PhoneNumber, caller: &Caller) {
-        let keys = std::iter::once(calling_code_key(phone)).chain(caller.asn.map(asn_key));
-        for key in keys {
+        for key in scope_keys(phone, caller) {
             if let Some(record) = self.0.get_mut(&key) {
                 record.logins += 1;
             }
