@@ -40,6 +40,11 @@ cargo xtask <command>
   bench-startup [ROUNDS]
                  a cold workerd's first answer of /health and of login, beside the smallest
                  wasm worker of the same toolchain (bench/trivial-worker), median of ROUNDS (7)
+  profile ENDPOINT[,ENDPOINT..]|all [SECONDS]
+                 a CPU profile of the worker on plain workerd under SECONDS (10) of load per
+                 endpoint (live, jwks, send-otp, login, refresh, profile), recorded through the
+                 V8 inspector: top functions by self and total time, wasm names resolved;
+                 writes target/profiles/ENDPOINT.cpuprofile for DevTools or speedscope
   bench-signing [ROUNDS]
                  ES256 signing in the worker: WebCrypto against pure-Rust p256, one run
   bench-search [USERS]
@@ -102,6 +107,13 @@ fn main() {
             let scale = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench::pumping(scale)
         }
+        Some("profile") => match args.get(1) {
+            Some(list) => xtask::bench::parse_endpoints(list).and_then(|endpoints| {
+                let seconds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
+                xtask::bench::profile(&endpoints, seconds)
+            }),
+            None => Err("usage: cargo xtask profile ENDPOINT[,ENDPOINT..]|all [SECONDS]".into()),
+        },
         Some("bench-startup") => {
             let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(7);
             xtask::bench::bench_startup(rounds)

@@ -1,7 +1,7 @@
 //! The latency chart's data: fixed-rate steps up to just past each endpoint's saturation.
 
 use super::endpoints::Endpoint;
-use super::{load, plot, Row, Runtime, Target, MAX_CONNECTIONS};
+use super::{plot, Driver, Row, Runtime, Target, MAX_CONNECTIONS};
 use crate::proc::{note, step};
 use std::time::Duration;
 
@@ -30,6 +30,7 @@ pub(super) fn latency_curves(
             worker.port
         };
         let top = row.saturated.rate();
+        let driver = Driver::for_endpoint(endpoint, port)?;
         let mut points = Vec::new();
         for fraction in [0.1, 0.25, 0.5, 0.75, 0.9, 1.1] {
             let rate = (top * fraction).max(1.0);
@@ -38,13 +39,7 @@ pub(super) fn latency_curves(
                 endpoint.name(),
                 fraction * 100.0
             ));
-            let s = load::fixed_rate(
-                endpoint,
-                port,
-                rate,
-                Duration::from_secs(5),
-                MAX_CONNECTIONS,
-            )?;
+            let s = driver.fixed_rate(rate, Duration::from_secs(5), MAX_CONNECTIONS)?;
             note(&format!(
                 "p50 {:.2} ms, p99 {:.2} ms, {} errors",
                 s.percentile_ms(50.0),

@@ -85,6 +85,11 @@ impl Actor {
         Ok(actor)
     }
 
+    /// The access token of the actor's login (empty for the flows that do not log in).
+    pub fn access_token(&self) -> &str {
+        &self.access
+    }
+
     /// One request of the flow; returns how long the measured request took.
     pub async fn step(&mut self) -> Result<Duration, String> {
         let endpoint = match self.endpoint {

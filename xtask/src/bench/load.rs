@@ -11,18 +11,75 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+/// Which load generator measured a sample.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Generator {
+    /// This module: the stateful flows (every request depends on the last answer).
+    #[default]
+    Ours,
+    /// `oha` from crates.io: one fixed request again and again (`super::oha`).
+    Oha,
+}
+
+impl Generator {
+    pub fn name(self) -> &'static str {
+        match self {
+            Generator::Ours => "ours",
+            Generator::Oha => "oha",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Latencies {
+    /// Every successful request's latency, microseconds, sorted (ours).
+    Every(Vec<u64>),
+    /// The successes and the generator's own percentiles, `(percentile, ms)` (oha's report).
+    Percentiles { ok: usize, ms: Vec<(f64, f64)> },
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Latencies::Every(Vec::new())
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Sample {
-    /// Latencies of successful requests, microseconds, sorted.
-    pub latencies_us: Vec<u64>,
+    latencies: Latencies,
     pub errors: usize,
     pub first_error: Option<String>,
     pub elapsed: Duration,
+    pub generator: Generator,
 }
 
 impl Sample {
+    /// A sample as a generator that keeps no single latencies reports it.
+    pub fn from_percentiles(
+        ok: usize,
+        percentiles_ms: Vec<(f64, f64)>,
+        errors: usize,
+        first_error: Option<String>,
+        elapsed: Duration,
+        generator: Generator,
+    ) -> Self {
+        Self {
+            latencies: Latencies::Percentiles {
+                ok,
+                ms: percentiles_ms,
+            },
+            errors,
+            first_error,
+            elapsed,
+            generator,
+        }
+    }
+
     pub fn ok(&self) -> usize {
-        self.latencies_us.len()
+        match &self.latencies {
+            Latencies::Every(all) => all.len(),
+            Latencies::Percentiles { ok, .. } => *ok,
+        }
     }
 
     pub fn requests(&self) -> usize {
@@ -33,22 +90,39 @@ impl Sample {
         self.requests() as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
-    /// The `p`-th percentile in milliseconds (nearest rank).
+    /// The `p`-th percentile in milliseconds (nearest rank); NaN when there is none (no
+    /// successes, or a percentile the generator did not report).
     pub fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
+        match &self.latencies {
+            Latencies::Every(all) if all.is_empty() => f64::NAN,
+            Latencies::Every(all) => {
+                let rank = ((p / 100.0) * all.len() as f64).ceil() as usize;
+                all[rank.clamp(1, all.len()) - 1] as f64 / 1000.0
+            }
+            Latencies::Percentiles { ms, .. } => ms
+                .iter()
+                .find(|(q, _)| (q - p).abs() < 1e-9)
+                .map_or(f64::NAN, |(_, v)| *v),
         }
-        let rank = ((p / 100.0) * self.latencies_us.len() as f64).ceil() as usize;
-        self.latencies_us[rank.clamp(1, self.latencies_us.len()) - 1] as f64 / 1000.0
     }
 
     fn record(&mut self, result: Result<Duration, String>) {
         match result {
-            Ok(took) => self.latencies_us.push(took.as_micros() as u64),
+            Ok(took) => {
+                if let Latencies::Every(all) = &mut self.latencies {
+                    all.push(took.as_micros() as u64);
+                }
+            }
             Err(e) => {
                 self.errors += 1;
                 self.first_error.get_or_insert(e);
             }
+        }
+    }
+
+    fn sort(&mut self) {
+        if let Latencies::Every(all) = &mut self.latencies {
+            all.sort_unstable();
         }
     }
 }
@@ -96,7 +170,7 @@ where
         }
         let mut s = sample.take();
         s.elapsed = started.elapsed();
-        s.latencies_us.sort_unstable();
+        s.sort();
         Ok(s)
     })
 }

@@ -11,13 +11,19 @@
 //! primitives the endpoint needs, measured straight from this process. Last, the signing
 //! benchmark (`bench-signing`) runs in the same command.
 
+mod cpuprofile;
 mod curves;
+mod driver;
 mod endpoints;
 mod floor;
 mod http;
+mod inspector;
 mod load;
+mod measure;
+mod oha;
 mod peer;
 mod plot;
+mod profile;
 mod pumping;
 mod report;
 mod soak;
@@ -25,16 +31,17 @@ mod startup;
 mod workerd;
 
 pub(crate) use endpoints::bench_vars;
+pub use profile::{parse_endpoints, profile};
 pub use pumping::pumping;
 pub use soak::soak;
 pub use startup::bench_startup;
 
 use crate::proc::{note, step};
-use crate::stack::{procs, Profile, Stack};
+use crate::stack::{Profile, Stack};
 use crate::{build_worker, devvars, root, toolchain};
+use driver::Driver;
 use endpoints::Endpoint;
-use load::Sample;
-use std::collections::BTreeSet;
+use measure::{measure, Row, Target};
 use std::time::{Duration, Instant};
 
 /// Connections of the saturation runs.
@@ -72,51 +79,6 @@ impl Runtime {
             Runtime::PlainWorkerd => "plain workerd (no wrangler, no inspector)",
         }
     }
-}
-
-/// A worker to load: its port, and where its processes are found. The processes are looked up
-/// afresh for each measurement: `wrangler dev` may restart its runtime after it first serves.
-struct Target {
-    port: u16,
-    /// The plain workerd's pid; `None` for `wrangler dev` (found from the port).
-    plain_pid: Option<u32>,
-}
-
-impl Target {
-    fn wrangler(port: u16) -> Self {
-        Self {
-            port,
-            plain_pid: None,
-        }
-    }
-
-    fn plain(w: &workerd::PlainWorkerd) -> Self {
-        Self {
-            port: w.port,
-            plain_pid: Some(w.pid()),
-        }
-    }
-
-    /// Every process of this worker, and the workerd that runs its code.
-    fn processes(&self) -> crate::Result<(BTreeSet<u32>, Option<u32>)> {
-        Ok(match self.plain_pid {
-            Some(pid) => (procs::tree(pid), Some(pid)),
-            None => {
-                let tree = procs::wrangler_tree(self.port)?;
-                let runtime = procs::user_runtime(&tree);
-                (tree, runtime)
-            }
-        })
-    }
-}
-
-struct Row {
-    runtime: Runtime,
-    endpoint: Endpoint,
-    saturated: Sample,
-    moderate: Sample,
-    worker_cpu_ms: f64,
-    stack_cpu_ms: f64,
 }
 
 pub fn bench(seconds: u64) -> crate::Result<()> {
@@ -206,9 +168,23 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
                 Endpoint::TrivialWorker => trivial_target,
                 _ => worker,
             };
-            rows.push(measure(*runtime, endpoint, target, &profile, length)?);
+            let driver = Driver::for_endpoint(endpoint, target.port)?;
+            rows.push(measure(
+                *runtime, endpoint, target, &driver, &profile, length,
+            )?);
         }
     }
+    // The same endpoint under our generator, beside oha's row: the two must agree for our
+    // numbers of the stateful flows to stand next to oha's.
+    let (_, plain_worker, _) = &runtimes[1];
+    let cross_check = measure(
+        Runtime::PlainWorkerd,
+        Endpoint::Live,
+        plain_worker,
+        &Driver::ours(Endpoint::Live, plain_worker.port),
+        &profile,
+        length,
+    )?;
 
     let curves = curves::latency_curves(&rows, &runtimes[0].1, &runtimes[0].2)?;
     let chart = root().join("docs/bench-latency.svg");
@@ -233,69 +209,18 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
         first_response,
         seconds,
         bcrypt: &bcrypt,
+        cross_check: &cross_check,
     });
     // Signing, same run: WebCrypto against the pure-Rust signer inside the worker.
     step("bench: ES256 signing in the worker (cargo xtask bench-signing 30)");
     crate::bench_signing::bench(30)?;
     let errors: usize = rows
         .iter()
+        .chain([&cross_check])
         .map(|r| r.saturated.errors + r.moderate.errors)
         .sum();
     if errors > 0 {
         return Err(format!("{errors} requests failed during the benchmark"));
     }
     Ok(())
-}
-
-/// Saturation (with CPU read from /proc before and after), then the moderate rate.
-fn measure(
-    runtime: Runtime,
-    endpoint: Endpoint,
-    target: &Target,
-    profile: &Profile,
-    length: Duration,
-) -> crate::Result<Row> {
-    let label = format!("{} on {}", endpoint.name(), runtime.name());
-    step(&format!(
-        "bench: {label} — saturation, {CONNECTIONS} connections, {} s",
-        length.as_secs()
-    ));
-    let (tree, worker_pid) = target.processes()?;
-    if worker_pid.is_none() {
-        note("the workerd that runs the worker was not found; its CPU reads as 0");
-    }
-    let roots = procs::stack_roots(profile, &tree);
-    let worker_cpu = || worker_pid.map_or(0.0, procs::cpu_seconds);
-    let (w0, s0) = (worker_cpu(), procs::cpu_of_trees(&roots));
-    let saturated = load::saturate(endpoint, target.port, CONNECTIONS, length)?;
-    let (w1, s1) = (worker_cpu(), procs::cpu_of_trees(&roots));
-    let n = saturated.requests().max(1) as f64;
-    let (worker_cpu_ms, stack_cpu_ms) = ((w1 - w0) * 1000.0 / n, (s1 - s0) * 1000.0 / n);
-    note(&format!(
-        "{:.0} req/s, {} errors; CPU per request: the worker's workerd {worker_cpu_ms:.3} ms, whole stack {stack_cpu_ms:.3} ms",
-        saturated.rate(),
-        saturated.errors
-    ));
-    if let Some(e) = &saturated.first_error {
-        note(&format!("first error: {e}"));
-    }
-    step(&format!(
-        "bench: {label} — {MODERATE_RATE} req/s for {} s",
-        length.as_secs()
-    ));
-    let moderate = load::fixed_rate(endpoint, target.port, MODERATE_RATE, length, 8)?;
-    note(&format!(
-        "p50 {:.2} ms, p99 {:.2} ms, {} errors",
-        moderate.percentile_ms(50.0),
-        moderate.percentile_ms(99.0),
-        moderate.errors
-    ));
-    Ok(Row {
-        runtime,
-        endpoint,
-        saturated,
-        moderate,
-        worker_cpu_ms,
-        stack_cpu_ms,
-    })
 }

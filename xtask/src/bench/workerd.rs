@@ -1,4 +1,5 @@
 //! A worker on plain `workerd serve`, configured here: no wrangler, no Miniflare, no inspector
+//! (unless the profiler asks for one)
 //! (the closest local stand-in for how the edge runs it). The Hyperdrive binding points
 //! straight at the pooler, outbound fetches may reach loopback (the gateway). Stopped when
 //! dropped.
@@ -154,7 +155,7 @@ impl PlainWorkerd {
     }
 
     /// Waits until `/health` answers 200 (the trivial worker answers every path).
-    fn serving(mut self) -> crate::Result<Self> {
+    pub fn serving(mut self) -> crate::Result<Self> {
         let (port, log) = (self.port, self.log.clone());
         let started = Instant::now();
         loop {
@@ -191,6 +192,13 @@ impl PlainWorkerd {
 }
 
 impl Prepared {
+    /// Attaches the V8 inspector on loopback `port` (the profiler's; the bench runs without).
+    pub fn with_inspector(mut self, port: u16) -> Self {
+        self.command
+            .arg(format!("--inspector-addr=127.0.0.1:{port}"));
+        self
+    }
+
     /// Starts workerd; it compiles the module and begins to listen on its own time.
     pub fn spawn(mut self) -> crate::Result<PlainWorkerd> {
         let child = self
