@@ -6,9 +6,15 @@
 //! and the work together, drops the client when the work is done (which makes the connection
 //! say goodbye to the server), and closes the socket before returning, on success, on error and
 //! on timeout alike.
+//!
+//! The socket is the runtime's own (`cloudflare:sockets`), read and written through
+//! [`WebStreamPair`], which takes the streams' reader and writer once for the connection rather
+//! than once per read and write as `worker::Socket` does (BENCHMARKS.md, "Where the CPU goes").
 
 use crate::config::{Config, PostgresTls, HYPERDRIVE_BINDING};
+use auth_adapters::web_streams::{io_error, WebStreamPair};
 use futures::future::{select, Either};
+use js_sys::{Object, Reflect};
 use std::cell::RefCell;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -16,7 +22,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::Client;
-use worker::{Delay, Env, SecureTransport, Socket};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use worker::{worker_sys, Delay, Env};
 
 /// Why the database could not be used for this request. Messages carry no connection string.
 #[derive(Debug)]
@@ -51,12 +59,10 @@ pub async fn with_client<T>(
         .parse()
         .map_err(|_| ConnectError::Binding("connection string does not parse".into()))?;
     let transport = match config.postgres_tls {
-        PostgresTls::Off => SecureTransport::Off,
-        PostgresTls::StartTls => SecureTransport::StartTls,
+        PostgresTls::Off => "off",
+        PostgresTls::StartTls => "starttls",
     };
-    let socket = Socket::builder()
-        .secure_transport(transport)
-        .connect(hyperdrive.host(), hyperdrive.port())
+    let socket = TcpSocket::connect(&hyperdrive.host(), hyperdrive.port(), transport)
         .map_err(|e| ConnectError::Connect(e.to_string()))?;
     let socket = SharedSocket(Rc::new(RefCell::new(Some(socket))));
     let closer = socket.clone();
@@ -74,8 +80,8 @@ pub async fn with_client<T>(
     // Every future that used the socket is finished or dropped by now, so this borrow is alone.
     // Closing an already-closed socket fails harmlessly.
     let socket = closer.0.borrow_mut().take();
-    if let Some(mut socket) = socket {
-        let _ = socket.close().await;
+    if let Some(socket) = socket {
+        socket.close().await;
     }
     outcome
 }
@@ -106,19 +112,63 @@ where
     Ok(out)
 }
 
+/// The runtime's TCP socket and its streams, taken once.
+struct TcpSocket {
+    raw: worker_sys::Socket,
+    streams: WebStreamPair,
+}
+
+impl TcpSocket {
+    /// `connect()` of `cloudflare:sockets`; `transport` is its `secureTransport` option.
+    fn connect(host: &str, port: u16, transport: &str) -> std::io::Result<Self> {
+        let object = |fields: &[(&str, JsValue)]| {
+            let o = Object::new();
+            for (name, value) in fields {
+                Reflect::set(&o, &JsValue::from_str(name), value).map_err(io_error)?;
+            }
+            Ok::<_, std::io::Error>(JsValue::from(o))
+        };
+        let address = object(&[("hostname", host.into()), ("port", port.into())])?;
+        let options = object(&[("secureTransport", transport.into())])?;
+        Self::wrap(worker_sys::connect(address, options).map_err(io_error)?)
+    }
+
+    fn wrap(raw: worker_sys::Socket) -> std::io::Result<Self> {
+        let streams = WebStreamPair::new(
+            &raw.readable().map_err(io_error)?,
+            &raw.writable().map_err(io_error)?,
+        )?;
+        Ok(Self { raw, streams })
+    }
+
+    /// The same connection under TLS (the runtime does the TLS); the plain streams go back
+    /// first, as `startTls` wants them unlocked.
+    fn start_tls(self) -> std::io::Result<Self> {
+        self.streams.release()?;
+        Self::wrap(self.raw.start_tls().map_err(io_error)?)
+    }
+
+    /// Closes both directions; closing a closed socket fails harmlessly, so errors are dropped.
+    async fn close(self) {
+        if let Ok(closed) = self.raw.close() {
+            let _ = JsFuture::from(closed).await;
+        }
+    }
+}
+
 /// A socket with a second handle, so it can be closed after the connection future is dropped.
 /// Workers run one thread per isolate, so `Rc<RefCell<_>>` is enough. The `Option` lets the
 /// STARTTLS upgrade swap the plain socket for the TLS one in place.
 #[derive(Clone)]
-struct SharedSocket(Rc<RefCell<Option<Socket>>>);
+struct SharedSocket(Rc<RefCell<Option<TcpSocket>>>);
 
 impl SharedSocket {
     fn with<R>(
         &self,
-        f: impl FnOnce(Pin<&mut Socket>) -> Poll<std::io::Result<R>>,
+        f: impl FnOnce(Pin<&mut WebStreamPair>) -> Poll<std::io::Result<R>>,
     ) -> Poll<std::io::Result<R>> {
         match self.0.borrow_mut().as_mut() {
-            Some(socket) => f(Pin::new(socket)),
+            Some(socket) => f(Pin::new(&mut socket.streams)),
             None => Poll::Ready(Err(std::io::Error::from(std::io::ErrorKind::NotConnected))),
         }
     }
@@ -154,7 +204,7 @@ impl AsyncWrite for SharedSocket {
 
 /// STARTTLS for [`SharedSocket`]: the Workers runtime does the TLS, so the upgrade only asks it
 /// to start and swaps in the upgraded socket (the same as `worker::postgres_tls::PassthroughTls`,
-/// which only accepts a bare `Socket`).
+/// which only accepts a `worker::Socket`).
 struct StartTlsUpgrade;
 
 impl tokio_postgres::tls::TlsConnect<SharedSocket> for StartTlsUpgrade {
@@ -164,11 +214,12 @@ impl tokio_postgres::tls::TlsConnect<SharedSocket> for StartTlsUpgrade {
 
     fn connect(self, stream: SharedSocket) -> Self::Future {
         let plain = stream.0.borrow_mut().take();
-        let result = match plain {
-            Some(plain) => {
-                *stream.0.borrow_mut() = Some(plain.start_tls());
+        let result = match plain.map(TcpSocket::start_tls) {
+            Some(Ok(tls)) => {
+                *stream.0.borrow_mut() = Some(tls);
                 Ok(stream)
             }
+            Some(Err(e)) => Err(e),
             None => Err(std::io::Error::from(std::io::ErrorKind::NotConnected)),
         };
         std::future::ready(result)

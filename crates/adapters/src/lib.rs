@@ -10,6 +10,8 @@
 //!   ([`upstash::UpstashOtpStore`]), one Lua script per step.
 //! - [`metrics`]: the counters in one Redis hash, and their Prometheus text.
 //! - [`sms`]: the SMS providers: console, webhook (Standard Webhooks), Twilio.
+//! - `web_streams` (wasm32 only): a byte stream over a Web Streams pair, the worker's Postgres
+//!   socket.
 //!
 //! Architecture invariant: nothing here knows the `worker` crate, and every SQL statement is sent
 //! unnamed (`query_typed`/`simple_query`), because named prepared statements do not survive the
@@ -20,3 +22,5 @@ pub mod pg;
 pub mod sms;
 pub mod turnstile;
 pub mod upstash;
+#[cfg(target_arch = "wasm32")]
+pub mod web_streams;
