@@ -1,6 +1,7 @@
 //! The HTTP client side of the Upstash REST protocol.
 
 use super::reply::{Envelope, Reply};
+use super::transport::post_json;
 
 /// A failed Redis call, sorted by what the caller should do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +25,8 @@ const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 pub struct UpstashRedis {
     base_url: String,
     token: String,
+    /// Natively only: wasm32 calls the runtime's `fetch` (`transport` says why).
+    #[cfg(not(target_arch = "wasm32"))]
     http: reqwest::Client,
     timeout: std::time::Duration,
 }
@@ -35,6 +38,7 @@ impl UpstashRedis {
         Self {
             base_url,
             token: token.into(),
+            #[cfg(not(target_arch = "wasm32"))]
             http: reqwest::Client::new(),
             timeout: DEFAULT_TIMEOUT,
         }
@@ -118,20 +122,17 @@ impl UpstashRedis {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, RedisError> {
-        let response = self
-            .http
-            .post(format!("{}{}", self.base_url, path))
-            .bearer_auth(&self.token)
-            .timeout(self.timeout)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| RedisError::Unavailable(describe(&e)))?;
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| RedisError::Unavailable(describe(&e)))?;
+        let url = format!("{}{}", self.base_url, path);
+        let sent = post_json(
+            #[cfg(not(target_arch = "wasm32"))]
+            &self.http,
+            &url,
+            &self.token,
+            body.to_string(),
+            self.timeout,
+        )
+        .await;
+        let (status, text) = sent.map_err(|kind| RedisError::Unavailable(kind.to_owned()))?;
         match status {
             200 => serde_json::from_str(&text)
                 .map_err(|e| RedisError::Protocol(format!("unreadable body: {e}"))),
@@ -162,23 +163,4 @@ fn to_json_array<S: AsRef<str>>(args: &[S]) -> serde_json::Value {
             .map(|a| serde_json::Value::from(a.as_ref()))
             .collect(),
     )
-}
-
-/// A transport error without the URL: the URL may carry a token in a query string.
-fn describe(err: &reqwest::Error) -> String {
-    // `is_connect` exists only natively; on wasm a failed fetch is a plain request error.
-    #[cfg(not(target_arch = "wasm32"))]
-    let connect_failed = err.is_connect();
-    #[cfg(target_arch = "wasm32")]
-    let connect_failed = err.is_request();
-    let kind = if err.is_timeout() {
-        "timed out"
-    } else if connect_failed {
-        "connection failed"
-    } else if err.is_body() || err.is_decode() {
-        "broken response body"
-    } else {
-        "request failed"
-    };
-    kind.to_owned()
 }
