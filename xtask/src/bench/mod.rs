@@ -81,6 +81,18 @@ impl Runtime {
     }
 }
 
+/// A plain workerd's settings on the bench's stack: the bench's own (limits out of the way,
+/// test numbers) and the stack's addresses and gateway token, which `wrangler dev` gets from
+/// the stack instead.
+fn plain_worker_vars(
+    profile: &Profile,
+    token: &str,
+) -> crate::Result<std::collections::BTreeMap<String, String>> {
+    let mut vars = bench_vars()?;
+    vars.extend(crate::stack::worker::stack_vars(profile, token));
+    Ok(vars)
+}
+
 pub fn bench(seconds: u64) -> crate::Result<()> {
     crate::proc::catch_interrupts();
     let length = Duration::from_secs(seconds);
@@ -92,15 +104,14 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
     let profile = Profile::bench();
     let token = devvars::random_token(24);
     let mut stack = Stack::start_backends(profile.clone(), token.clone())?;
-    let mut vars = bench_vars()?;
     let started = Instant::now();
-    stack.start_worker(vars.clone(), false)?;
+    stack.start_worker(bench_vars()?, false)?;
     let first_response = started.elapsed();
     note(&format!(
         "first response {:.2} s after `wrangler dev` was started",
         first_response.as_secs_f64()
     ));
-    vars.extend(crate::stack::worker::stack_vars(&profile, &token));
+    let vars = plain_worker_vars(&profile, &token)?;
     let free = || {
         std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -111,13 +122,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
     let trivial_port = free()?;
     let trivial = floor::trivial_worker(&dir, trivial_port, free()?)?;
     step("bench: the worker and the trivial worker on plain workerd");
-    let pooler_parts = crate::stack::postgres::ConnParts::parse(&profile.pooler_url());
-    let pooler = workerd::Pooler {
-        address: format!("127.0.0.1:{}", profile.pgbouncer_port),
-        database: &pooler_parts.database,
-        user: &pooler_parts.user,
-        password: &pooler_parts.password,
-    };
+    let pooler = workerd::Pooler::of(&profile);
     let mf_worker = workerd::PlainWorkerd::start(
         &root().join("build/index.js"),
         free()?,

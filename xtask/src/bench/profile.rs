@@ -13,7 +13,7 @@ use super::cpuprofile::{self, Summary};
 use super::endpoints::Endpoint;
 use super::inspector::Inspector;
 use super::workerd::{PlainWorkerd, Pooler};
-use super::{bench_vars, load, CONNECTIONS};
+use super::{load, plain_worker_vars, CONNECTIONS, ENDPOINTS};
 use crate::proc::{note, step};
 use crate::stack::{net, Profile, Stack};
 use crate::{build_worker, devvars, root, toolchain};
@@ -28,14 +28,8 @@ const TOP: usize = 25;
 /// Load before each recording, so the recording sees optimised code, not the first calls.
 const WARM_UP: Duration = Duration::from_secs(2);
 
-const PROFILED: [Endpoint; 6] = [
-    Endpoint::Live,
-    Endpoint::Jwks,
-    Endpoint::SendOtp,
-    Endpoint::Login,
-    Endpoint::Refresh,
-    Endpoint::Profile,
-];
+/// Every endpoint of the bench but the trivial worker (not ours to profile).
+const PROFILED: &[Endpoint] = ENDPOINTS.split_first().unwrap().1;
 
 /// `live,login` or `all` as endpoints.
 pub fn parse_endpoints(list: &str) -> crate::Result<Vec<Endpoint>> {
@@ -45,7 +39,8 @@ pub fn parse_endpoints(list: &str) -> crate::Result<Vec<Endpoint>> {
     list.split(',')
         .map(|name| {
             PROFILED
-                .into_iter()
+                .iter()
+                .copied()
                 .find(|e| e.name() == name)
                 .ok_or_else(|| {
                     let known: Vec<_> = PROFILED.iter().map(|e| e.name()).collect();
@@ -73,15 +68,8 @@ fn record_all(
     stack_profile: &Profile,
     token: &str,
 ) -> crate::Result<()> {
-    let mut vars = bench_vars()?;
-    vars.extend(crate::stack::worker::stack_vars(stack_profile, token));
-    let parts = crate::stack::postgres::ConnParts::parse(&stack_profile.pooler_url());
-    let pooler = Pooler {
-        address: format!("127.0.0.1:{}", stack_profile.pgbouncer_port),
-        database: &parts.database,
-        user: &parts.user,
-        password: &parts.password,
-    };
+    let vars = plain_worker_vars(stack_profile, token)?;
+    let pooler = Pooler::of(stack_profile);
     let [port, inspector_port] = net::free_ports::<2>()?;
     step("profile: the worker on plain workerd with the inspector");
     let worker = PlainWorkerd::prepare(

@@ -39,7 +39,6 @@ pub fn soak(minutes: u64) -> crate::Result<()> {
         "REDIS_KEY_PREFIX".into(),
         format!("soak-plain-{}:", devvars::random_token(6)),
     );
-    let pooler = crate::stack::postgres::ConnParts::parse(&profile.pooler_url());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -48,12 +47,7 @@ pub fn soak(minutes: u64) -> crate::Result<()> {
         &crate::root().join("build/index.js"),
         port,
         &plain_vars,
-        Some(&Pooler {
-            address: format!("127.0.0.1:{}", profile.pgbouncer_port),
-            database: &pooler.database,
-            user: &pooler.user,
-            password: &pooler.password,
-        }),
+        Some(&Pooler::of(&profile)),
         &profile.dir.join("soak-workerd.log"),
     )?;
     let runtimes = [

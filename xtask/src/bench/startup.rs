@@ -5,7 +5,6 @@
 //! smallest wasm worker of the same toolchain (`bench/trivial-worker`). Plain workerd, on the
 //! bench's stack; the median of ROUNDS cold starts of each.
 
-use super::bench_vars;
 use super::endpoints::{test_number, TEST_CODE};
 use super::workerd::{PlainWorkerd, Pooler, Prepared};
 use crate::proc::{note, step};
@@ -52,15 +51,8 @@ fn measure(
     trivial_script: &std::path::Path,
     rounds: usize,
 ) -> crate::Result<Startup> {
-    let mut vars = bench_vars()?;
-    vars.extend(crate::stack::worker::stack_vars(profile, token));
-    let parts = crate::stack::postgres::ConnParts::parse(&profile.pooler_url());
-    let pooler = Pooler {
-        address: format!("127.0.0.1:{}", profile.pgbouncer_port),
-        database: &parts.database,
-        user: &parts.user,
-        password: &parts.password,
-    };
+    let vars = super::plain_worker_vars(profile, token)?;
+    let pooler = Pooler::of(profile);
     let script = root().join("build/index.js");
     let log = |name: &str| profile.dir.join(format!("startup-{name}.log"));
     let [warm_port] = net::free_ports::<1>()?;

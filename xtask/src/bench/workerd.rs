@@ -12,11 +12,24 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Where the Hyperdrive binding leads.
-pub struct Pooler<'a> {
+pub struct Pooler {
     pub address: String,
-    pub database: &'a str,
-    pub user: &'a str,
-    pub password: &'a str,
+    pub database: String,
+    pub user: String,
+    pub password: String,
+}
+
+impl Pooler {
+    /// The stack's PgBouncer, as the worker's Hyperdrive binding reaches it.
+    pub fn of(profile: &crate::stack::Profile) -> Self {
+        let parts = crate::stack::postgres::ConnParts::parse(&profile.pooler_url());
+        Self {
+            address: format!("127.0.0.1:{}", profile.pgbouncer_port),
+            database: parts.database,
+            user: parts.user,
+            password: parts.password,
+        }
+    }
 }
 
 pub struct PlainWorkerd {
@@ -69,9 +82,9 @@ fn config(
         bindings.push(format!(
             "(name = \"HYPERDRIVE\", hyperdrive = (designator = \"pooler\", database = {}, \
              user = {}, password = {}, scheme = \"postgresql\"))",
-            text(p.database),
-            text(p.user),
-            text(p.password)
+            text(&p.database),
+            text(&p.user),
+            text(&p.password)
         ));
         services.push(format!(
             "(name = \"pooler\", external = (address = {}, tcp = ()))",
