@@ -57,6 +57,23 @@ for (const responseEncoding of ["base64", false]) {
     assert.deepEqual(await p.exec(), ["OK", 2, 2]);
   });
 
+  // On a Redis Cluster these keys fall in many slots: the gateway splits the pipeline by slot
+  // and must put every answer back in its place; a keyless command sends it one at a time.
+  test(`${label}: a pipeline over keys of many slots answers in order`, async () => {
+    const names = Array.from({ length: 12 }, (_, i) => k(`slot-${i}`));
+    const p = redis.pipeline();
+    names.forEach((name, i) => p.set(name, String(i)));
+    names.forEach((name) => p.incr(name));
+    names.forEach((name) => p.get(name));
+    const expected = [...names.map(() => "OK"), ...names.map((_, i) => i + 1), ...names.map((_, i) => i + 1)];
+    assert.deepEqual(await p.exec(), expected);
+    const mixed = redis.pipeline();
+    mixed.incr(names[0]);
+    mixed.ping();
+    mixed.incr(names[1]);
+    assert.deepEqual(await mixed.exec(), [2, "PONG", 3]);
+  });
+
   test(`${label}: multi-exec runs atomically`, async () => {
     const tx = redis.multi();
     tx.incr(k("m"));

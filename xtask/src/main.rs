@@ -10,7 +10,7 @@ cargo xtask <command>
   dev            run the service locally: setup, PostgreSQL, Redis, PgBouncer, the REST gateway,
                  migrations, dev secrets in .dev.vars, and wrangler dev. Ctrl-C stops it all.
   test [TIER..] [-- ARGS]
-                 run every test tier (lint, native, wasm, conformance, e2e, fuzz) on a test stack;
+                 run every test tier (lint, native, wasm, conformance, e2e, fuzz, cluster, citus);
                  name tiers to run only those, and pass ARGS to the e2e test binaries
   setup          install the toolchain and packages the build needs (idempotent)
   migrate        apply migrations/ to DATABASE_URL (or the dev stack's database)

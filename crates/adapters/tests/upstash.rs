@@ -2,30 +2,14 @@
 //! The Upstash REST adapter against the real gateway and a real Redis. The gateway is served
 //! in-process on an ephemeral port, in front of TEST_REDIS_URL.
 
+mod common;
+
 use auth_adapters::upstash::{count_request, RedisError, Reply, UpstashRedis};
-use redis_rest::config::Config;
-use std::time::Duration;
 
 const TOKEN: &str = "adapter-test-token";
 
 async fn gateway() -> String {
-    let config = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        redis_url: std::env::var("TEST_REDIS_URL")
-            .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
-        token: TOKEN.into(),
-        pool_size: 2,
-        request_timeout: Duration::from_secs(2),
-        connect_timeout: Duration::from_secs(1),
-        max_body_bytes: 1 << 20,
-        max_connections: 64,
-        header_timeout: Duration::from_secs(5),
-        body_timeout: Duration::from_secs(5),
-    };
-    format!(
-        "http://{}",
-        redis_rest::server::spawn(&config).await.unwrap()
-    )
+    common::gateway::serve(TOKEN).await
 }
 
 fn prefix() -> String {

@@ -9,6 +9,7 @@
 //! other B-commands, WAIT, and `XREAD`/`XREADGROUP` with `BLOCK`), which would hold a pooled
 //! connection hostage.
 
+use crate::config::Mode;
 use crate::request::{command_name, Command, RequestError};
 
 /// The allowed commands, sorted (checked by a test) for binary search.
@@ -174,6 +175,17 @@ const ALLOWED: &[&str] = &[
 /// `SCRIPT` subcommands a client may use (FLUSH and KILL act on the whole server).
 const SCRIPT_SUBCOMMANDS: &[&str] = &["EXISTS", "LOAD"];
 
+/// [`check_allowed`], and on a Redis Cluster also SCAN: its cursor belongs to one node, and the
+/// cluster client would send each call to any node, so an iteration would silently miss keys.
+pub fn check_allowed_on(mode: Mode, command: &Command) -> Result<(), RequestError> {
+    check_allowed(command)?;
+    let name = command_name(command);
+    if mode == Mode::Cluster && name == "SCAN" {
+        return Err(RequestError::NotOnCluster(name));
+    }
+    Ok(())
+}
+
 /// Refuses any command that is not on the allow-list, and the blocking or server-wide forms of
 /// allowed ones.
 pub fn check_allowed(command: &Command) -> Result<(), RequestError> {
@@ -216,6 +228,21 @@ mod tests {
     #[test]
     fn the_allow_list_is_sorted_and_free_of_duplicates() {
         assert!(ALLOWED.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn scan_is_served_on_a_single_redis_only() {
+        let scan = command(&["scan", "0"]);
+        assert_eq!(check_allowed_on(Mode::Single, &scan), Ok(()));
+        let refused = check_allowed_on(Mode::Cluster, &scan).unwrap_err();
+        assert!(
+            refused.to_string().contains("single Redis only"),
+            "{refused}"
+        );
+        assert_eq!(
+            check_allowed_on(Mode::Cluster, &command(&["GET", "k"])),
+            Ok(())
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// One Redis URL; in cluster mode, the seed nodes' URLs separated by commas.
     pub redis_url: String,
+    pub mode: Mode,
     /// The bearer token clients must present. Never logged.
     pub token: String,
     pub pool_size: usize,
@@ -19,6 +21,24 @@ pub struct Config {
     /// Time a client has to send a request's head, and then its body.
     pub header_timeout: Duration,
     pub body_timeout: Duration,
+}
+
+/// What `redis_url` names: one Redis server, or a Redis Cluster through its seed nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Single,
+    Cluster,
+}
+
+impl Mode {
+    /// `single` or `cluster`, as `REDIS_REST_MODE` takes it.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "single" => Some(Self::Single),
+            "cluster" => Some(Self::Cluster),
+            _ => None,
+        }
+    }
 }
 
 /// The shortest token accepted: 32 characters, about 190 bits as `cargo xtask` makes them.
@@ -74,10 +94,27 @@ impl Config {
                 "REDIS_REST_MAX_CONNECTIONS must be between 1 and 65536".into(),
             ));
         }
+        let mode = match get("REDIS_REST_MODE") {
+            None => Mode::Single,
+            Some(v) => Mode::parse(&v).ok_or_else(|| {
+                ConfigError(format!(
+                    "REDIS_REST_MODE={v:?} is neither single nor cluster"
+                ))
+            })?,
+        };
+        let redis_url =
+            get("REDIS_REST_REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into());
+        if mode == Mode::Single && redis_url.contains(',') {
+            return Err(ConfigError(
+                "REDIS_REST_REDIS_URL lists several nodes: set REDIS_REST_MODE=cluster for a \
+                 Redis Cluster"
+                    .into(),
+            ));
+        }
         Ok(Self {
             listen,
-            redis_url: get("REDIS_REST_REDIS_URL")
-                .unwrap_or_else(|| "redis://127.0.0.1:6379".into()),
+            redis_url,
+            mode,
             token,
             pool_size: pool_size as usize,
             request_timeout: Duration::from_millis(parsed("REDIS_REST_TIMEOUT_MS", 2_000)?),
@@ -87,6 +124,31 @@ impl Config {
             header_timeout: Duration::from_millis(parsed("REDIS_REST_HEADER_TIMEOUT_MS", 5_000)?),
             body_timeout: Duration::from_millis(parsed("REDIS_REST_BODY_TIMEOUT_MS", 5_000)?),
         })
+    }
+}
+
+impl Config {
+    /// The defaults, for a gateway served in-process on an ephemeral loopback port (tests and
+    /// benchmarks): only the Redis and the token are named.
+    pub fn local(redis_url: impl Into<String>, mode: Mode, token: impl Into<String>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            redis_url: redis_url.into(),
+            mode,
+            token: token.into(),
+            pool_size: 2,
+            request_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(1),
+            max_body_bytes: 1024 * 1024,
+            max_connections: 64,
+            header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// The seed nodes of a cluster (or the one server), trimmed.
+    pub fn nodes(&self) -> Vec<&str> {
+        self.redis_url.split(',').map(str::trim).collect()
     }
 }
 
@@ -129,5 +191,32 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("REDIS_REST_TIMEOUT_MS"));
         assert!(config(&[("REDIS_REST_TOKEN", TOKEN), ("REDIS_REST_POOL_SIZE", "0")]).is_err());
+    }
+
+    #[test]
+    fn a_cluster_is_named_by_its_mode_and_seed_nodes() {
+        let seeds = "redis://127.0.0.1:7001, redis://127.0.0.1:7002";
+        assert_eq!(
+            config(&[("REDIS_REST_TOKEN", TOKEN)]).unwrap().mode,
+            Mode::Single
+        );
+        let c = config(&[
+            ("REDIS_REST_TOKEN", TOKEN),
+            ("REDIS_REST_MODE", "cluster"),
+            ("REDIS_REST_REDIS_URL", seeds),
+        ])
+        .unwrap();
+        assert_eq!(c.mode, Mode::Cluster);
+        assert_eq!(
+            c.nodes(),
+            ["redis://127.0.0.1:7001", "redis://127.0.0.1:7002"]
+        );
+        let mixed = config(&[("REDIS_REST_TOKEN", TOKEN), ("REDIS_REST_REDIS_URL", seeds)]);
+        assert!(mixed
+            .unwrap_err()
+            .to_string()
+            .contains("REDIS_REST_MODE=cluster"));
+        let unknown = config(&[("REDIS_REST_TOKEN", TOKEN), ("REDIS_REST_MODE", "sentinel")]);
+        assert!(unknown.unwrap_err().to_string().contains("REDIS_REST_MODE"));
     }
 }

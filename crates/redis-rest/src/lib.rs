@@ -6,13 +6,18 @@
 //!
 //! Where things live:
 //! - [`config`]: settings from the environment.
-//! - [`pool`]: a small pool of multiplexed, self-reconnecting Redis connections.
+//! - [`backend`]: one Redis or a Redis Cluster, behind one interface (`REDIS_REST_MODE`).
+//! - [`pool`]: a small pool of multiplexed, self-reconnecting Redis connections (one Redis).
+//! - [`cluster`]: a Redis Cluster through the cluster client; pipelines split by slot
+//!   ([`slots`]).
 //! - [`request`]: turning HTTP requests (JSON arrays, command-in-path) into Redis commands.
 //! - [`reply`]: turning Redis replies into the protocol's JSON (plain or base64).
 //! - [`http`]: the bearer token check, the reply encoding, the access-log line.
 //! - [`server`]: routing, limits and timeouts.
 
 pub mod allow;
+pub mod backend;
+pub mod cluster;
 pub mod config;
 pub mod http;
 pub mod listener;
@@ -20,3 +25,4 @@ pub mod pool;
 pub mod reply;
 pub mod request;
 pub mod server;
+pub mod slots;

@@ -1,7 +1,7 @@
 //! `redis-rest`: serve the Upstash REST protocol in front of a Redis.
 //!
 //! Configuration is by environment variable (see `config.rs` and the README):
-//! `REDIS_REST_TOKEN` (required), `REDIS_REST_LISTEN`, `REDIS_REST_REDIS_URL`,
+//! `REDIS_REST_TOKEN` (required), `REDIS_REST_LISTEN`, `REDIS_REST_REDIS_URL`, `REDIS_REST_MODE`,
 //! `REDIS_REST_POOL_SIZE`, `REDIS_REST_TIMEOUT_MS`, `REDIS_REST_CONNECT_TIMEOUT_MS`,
 //! `REDIS_REST_MAX_BODY_BYTES`, `REDIS_REST_MAX_CONNECTIONS`, `REDIS_REST_HEADER_TIMEOUT_MS`,
 //! `REDIS_REST_BODY_TIMEOUT_MS`.

@@ -29,6 +29,8 @@ pub enum RequestError {
     BadArgument(usize),
     #[error("ERR command is not allowed through the REST API: {0}")]
     NotAllowed(String),
+    #[error("ERR {0} walks one node's keys of a Redis Cluster; the gateway serves it on a single Redis only")]
+    NotOnCluster(String),
 }
 
 /// Parses `POST /`'s body: one command.

@@ -1,9 +1,9 @@
 //! The HTTP side: auth, body limits, dispatch to Redis with a timeout, the access log.
 
 use crate::allow;
-use crate::config::Config;
+use crate::backend::Backend;
+use crate::config::{Config, Mode};
 use crate::http::{authorized, encoding_of, log_line, route_label};
-use crate::pool::RedisPool;
 use crate::reply::{self, Encoding};
 use crate::request::{self, Command, RequestError};
 use axum::body::{to_bytes, Body};
@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 /// Shared state of the gateway.
 pub struct Gateway {
-    pool: RedisPool,
+    redis: Backend,
+    mode: Mode,
     token: String,
     request_timeout: Duration,
     max_body_bytes: usize,
@@ -28,12 +29,8 @@ pub struct Gateway {
 impl Gateway {
     pub fn new(config: &Config) -> redis::RedisResult<Self> {
         Ok(Self {
-            pool: RedisPool::new(
-                &config.redis_url,
-                config.pool_size,
-                config.connect_timeout,
-                config.request_timeout,
-            )?,
+            redis: Backend::new(config)?,
+            mode: config.mode,
             token: config.token.clone(),
             request_timeout: config.request_timeout,
             max_body_bytes: config.max_body_bytes,
@@ -151,16 +148,11 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, Outcome> {
 }
 
 async fn run_single(gateway: &Gateway, command: Command, encoding: Encoding) -> Outcome {
-    if let Err(err) = allow::check_allowed(&command) {
+    if let Err(err) = allow::check_allowed_on(gateway.mode, &command) {
         return Outcome::bad_request(err);
     }
     let names = vec![request::command_name(&command)];
-    let cmd = to_redis_cmd(&command);
-    let result = with_timeout(gateway, async {
-        let mut connection = gateway.pool.get().await?;
-        cmd.query_async::<Value>(&mut connection).await
-    })
-    .await;
+    let result = with_timeout(gateway, gateway.redis.command(&command)).await;
     let mut outcome = match result {
         Ok(Value::ServerError(err)) => {
             Outcome::error(StatusCode::BAD_REQUEST, reply::error_text(&err.into()))
@@ -182,25 +174,12 @@ async fn run_batch(
     atomic: bool,
     encoding: Encoding,
 ) -> Outcome {
-    if let Some(err) = commands.iter().find_map(|c| allow::check_allowed(c).err()) {
+    let allowed = |c| allow::check_allowed_on(gateway.mode, c).err();
+    if let Some(err) = commands.iter().find_map(allowed) {
         return Outcome::bad_request(err);
     }
     let names: Vec<String> = commands.iter().map(request::command_name).collect();
-    let mut pipe = redis::pipe();
-    if atomic {
-        pipe.atomic();
-    }
-    // Per-command errors become per-command `{"error": ...}` entries, as the protocol wants.
-    pipe.ignore_errors();
-    for command in &commands {
-        pipe.add_command(to_redis_cmd(command));
-    }
-    let result = with_timeout(gateway, async {
-        let mut connection = gateway.pool.get().await?;
-        pipe.query_async::<Vec<redis::RedisResult<Value>>>(&mut connection)
-            .await
-    })
-    .await;
+    let result = with_timeout(gateway, gateway.redis.pipeline(&commands, atomic)).await;
     let mut outcome = match result {
         Ok(results) => {
             let body = results
@@ -210,7 +189,7 @@ async fn run_batch(
                         reply::error_envelope(reply::error_text(&err.into()))
                     }
                     Ok(value) => reply::result_envelope(value, encoding),
-                    Err(err) => reply::error_envelope(reply::error_text(&err)),
+                    Err(err) => reply::error_envelope(command_error_text(&err)),
                 })
                 .collect();
             Outcome {
@@ -245,26 +224,38 @@ impl Failure {
     }
 }
 
+impl Failure {
+    fn of(err: &redis::RedisError) -> Self {
+        // A server error has a code (ERR, WRONGTYPE, NOSCRIPT...); anything else is the link.
+        if err.code().is_some() {
+            Failure::Redis(err.clone())
+        } else if err.is_timeout() {
+            Failure::Unavailable("timed out")
+        } else {
+            Failure::Unavailable("connection failed")
+        }
+    }
+}
+
 async fn with_timeout<T>(
     gateway: &Gateway,
     call: impl std::future::Future<Output = redis::RedisResult<T>>,
 ) -> Result<T, Failure> {
     match tokio::time::timeout(gateway.request_timeout, call).await {
         Err(_) => Err(Failure::Unavailable("timed out")),
-        // A server error has a code (ERR, WRONGTYPE, NOSCRIPT...); anything else is the link.
-        Ok(Err(err)) if err.code().is_some() => Err(Failure::Redis(err)),
-        Ok(Err(err)) if err.is_timeout() => Err(Failure::Unavailable("timed out")),
-        Ok(Err(_)) => Err(Failure::Unavailable("connection failed")),
+        Ok(Err(err)) => Err(Failure::of(&err)),
         Ok(Ok(value)) => Ok(value),
     }
 }
 
-fn to_redis_cmd(command: &Command) -> redis::Cmd {
-    let mut cmd = redis::Cmd::new();
-    for arg in command {
-        cmd.arg(arg.as_slice());
+/// One command's error inside a batch. On a Redis Cluster one node can be down while the
+/// others answer: its commands say so in the words of a whole call's 503, which clients (ours)
+/// read as "unavailable", not as a command's failure.
+fn command_error_text(err: &redis::RedisError) -> String {
+    match Failure::of(err) {
+        Failure::Unavailable(why) => format!("ERR redis unavailable: {why}"),
+        Failure::Redis(_) => reply::error_text(err),
     }
-    cmd
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The gateway over real HTTP against a real Redis (TEST_REDIS_URL, default 127.0.0.1:6379).
 //! Each test serves its own gateway on an ephemeral port and uses its own key prefix.
 
-use redis_rest::config::Config;
+use redis_rest::config::{Config, Mode};
 use serde_json::{json, Value};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -13,18 +13,11 @@ fn redis_url() -> String {
 }
 
 fn config(redis_url: String, max_body_bytes: usize) -> Config {
-    Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        redis_url,
-        token: TOKEN.into(),
-        pool_size: 2,
-        request_timeout: Duration::from_millis(1500),
-        connect_timeout: Duration::from_millis(500),
-        max_body_bytes,
-        max_connections: 64,
-        header_timeout: Duration::from_secs(5),
-        body_timeout: Duration::from_secs(5),
-    }
+    let mut config = Config::local(redis_url, Mode::Single, TOKEN);
+    config.request_timeout = Duration::from_millis(1500);
+    config.connect_timeout = Duration::from_millis(500);
+    config.max_body_bytes = max_body_bytes;
+    config
 }
 
 /// Serves a gateway on an ephemeral port for the rest of the test.

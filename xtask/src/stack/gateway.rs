@@ -59,10 +59,37 @@ pub fn restart(p: &Profile, token: &str) -> crate::Result<()> {
 
 fn spawn(p: &Profile, token: &str, log: std::fs::File) -> crate::Result<Child> {
     let log_path = p.dir.join("redis-rest.log");
+    let redis = (p.redis_url(), "single");
+    launch(p.gateway_port, redis, token, log, &log_path)
+}
+
+/// Builds and starts a gateway on `port` in front of a Redis Cluster (its seed nodes' URLs,
+/// comma-separated), logging to `log_path`.
+pub fn start_for_cluster(
+    port: u16,
+    seeds: &str,
+    token: &str,
+    log_path: &std::path::Path,
+) -> crate::Result<Child> {
+    build()?;
+    let log = std::fs::File::create(log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    launch(port, (seeds.to_owned(), "cluster"), token, log, log_path)
+}
+
+/// Runs the built gateway on `port` in front of `redis` (its URL and `REDIS_REST_MODE`).
+fn launch(
+    port: u16,
+    (redis_url, mode): (String, &str),
+    token: &str,
+    log: std::fs::File,
+    log_path: &std::path::Path,
+) -> crate::Result<Child> {
     let err = log.try_clone().map_err(|e| e.to_string())?;
     let child = Command::new(binary())
-        .env("REDIS_REST_LISTEN", format!("127.0.0.1:{}", p.gateway_port))
-        .env("REDIS_REST_REDIS_URL", p.redis_url())
+        .env("REDIS_REST_LISTEN", format!("127.0.0.1:{port}"))
+        .env("REDIS_REST_REDIS_URL", redis_url)
+        .env("REDIS_REST_MODE", mode)
         .env("REDIS_REST_TOKEN", token)
         .stdin(Stdio::null())
         .stdout(log)
@@ -71,7 +98,7 @@ fn spawn(p: &Profile, token: &str, log: std::fs::File) -> crate::Result<Child> {
         .spawn()
         .map_err(|e| format!("cannot start the gateway: {e}"))?;
     net::wait_listening(
-        p.gateway_port,
+        port,
         "the Redis REST gateway",
         Duration::from_secs(10),
         &log_path.display().to_string(),

@@ -13,6 +13,7 @@ pub mod pgbouncer;
 pub mod postgres;
 pub mod procs;
 pub mod redis;
+pub mod redis_cluster;
 pub mod worker;
 
 use crate::proc::{note, step};

@@ -8,7 +8,9 @@
 //! 4. conformance: the official `@upstash/redis` client against the gateway;
 //! 5. e2e: HTTP against the worker under `wrangler dev`, with backend fault tests;
 //! 6. fuzz: Schemathesis against the served OpenAPI document (no 5xx, no undocumented answer);
-//! 7. citus: a coordinator and two workers of its own: the account store's contract, every
+//! 7. cluster: a Redis Cluster of its own (three masters, a replica each) behind the gateway:
+//!    the OTP store's contract, `@upstash/redis`, and a master killed under a stream of sends;
+//! 8. citus: a coordinator and two workers of its own: the account store's contract, every
 //!    statement's plan, a migration after distribution (Citus is built from `CITUS_SOURCE`
 //!    when missing).
 //!
@@ -16,6 +18,7 @@
 //! broken tier; the exit status is non-zero when any failed.
 
 mod citus;
+mod redis_cluster;
 mod worker;
 
 pub use worker::fuzz_api;
@@ -106,7 +109,8 @@ pub fn test_with(
             stack.shutdown();
         }
     }
-    // Last: a cluster of its own, apart from the test stack.
+    // Last: clusters of their own, apart from the test stack.
+    record("cluster", &mut redis_cluster::redis_cluster);
     record("citus", &mut citus::citus);
 
     println!(

@@ -54,7 +54,7 @@ impl UpstashRedis {
     pub async fn command<S: AsRef<str>>(&self, args: &[S]) -> Result<Reply, RedisError> {
         let body = to_json_array(args);
         let envelope: Envelope = self.post("", &body).await?;
-        envelope.into_result().map_err(RedisError::Command)
+        envelope.into_result().map_err(command_error)
     }
 
     /// Runs several commands in one round trip, not atomically. Each command has its own result.
@@ -113,7 +113,7 @@ impl UpstashRedis {
         }
         Ok(envelopes
             .into_iter()
-            .map(|e| e.into_result().map_err(RedisError::Command))
+            .map(|e| e.into_result().map_err(command_error))
             .collect())
     }
 
@@ -154,6 +154,15 @@ impl UpstashRedis {
             ))),
             _ => Err(RedisError::Protocol(format!("unexpected HTTP {status}"))),
         }
+    }
+}
+
+/// A command's error. Behind a Redis Cluster one node can be down while the others answer: the
+/// gateway then answers that node's commands in a pipeline with the words of a whole call's 503.
+fn command_error(message: String) -> RedisError {
+    match message.strip_prefix("ERR redis unavailable: ") {
+        Some(why) => RedisError::Unavailable(why.to_owned()),
+        None => RedisError::Command(message),
     }
 }
 

@@ -1,25 +1,11 @@
 //! The OTP scripts' replies read into the store's outcomes: `{outcome, number}`, then the
-//! caller's quota or the risk counters' verdict, as `scripts/*.lua` document them.
+//! caller's quota, as `scripts/*.lua` document them (a shared scope's reply is read in
+//! `otp_store/send.rs`).
 
-use super::{RedisError, Reply, UpstashRedis};
-use auth_core::ports::{BackendError, CounterHit, Limit};
+use super::{RedisError, Reply};
+use auth_core::ports::{BackendError, Limit};
 use auth_core::quota::{Quota, QuotaPolicy};
-use auth_core::risk::{Action, RiskReason};
-
-/// Runs a script and answers the items of its array reply.
-pub(super) async fn run(
-    redis: &UpstashRedis,
-    script: &str,
-    keys: &[String],
-    args: &[String],
-) -> Result<Vec<Reply>, BackendError> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match redis.eval(script, &keys, &args).await.map_err(backend)? {
-        Reply::Array(items) => Ok(items),
-        other => Err(unexpected(&other)),
-    }
-}
+use auth_core::risk::Action;
 
 fn unexpected(reply: &dyn std::fmt::Display) -> BackendError {
     BackendError::Failed(format!("unexpected script reply {reply}"))
@@ -54,32 +40,6 @@ pub(super) fn quota_of(items: &[Reply]) -> Result<Option<Quota>, BackendError> {
         })),
         _ => Err(bad()),
     }
-}
-
-/// `{'risky', retry, action, reason, tripped calling code, tripped network}`.
-pub(super) fn hit_of(items: &[Reply], retry_after_secs: u32) -> Result<CounterHit, BackendError> {
-    let bad = || unexpected(&Reply::Array(items.to_vec()));
-    let [_, _, Reply::String(action), Reply::String(reason), cc, asn] = items else {
-        return Err(bad());
-    };
-    let action = match action.as_str() {
-        "challenge" => Action::Challenge,
-        "refuse" => Action::Refuse,
-        _ => return Err(bad()),
-    };
-    let reason = match reason.as_str() {
-        "calling_code_breaker" => RiskReason::CallingCodeBreaker,
-        "asn_breaker" => RiskReason::AsnBreaker,
-        "asn_volume" => RiskReason::AsnVolume,
-        _ => return Err(bad()),
-    };
-    Ok(CounterHit {
-        action,
-        reason,
-        retry_after_secs,
-        tripped_calling_code: number_of(cc)? == 1,
-        tripped_asn: number_of(asn)? == 1,
-    })
 }
 
 pub(super) fn action_name(action: Action) -> &'static str {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod cluster;
+pub mod gateway;
 pub mod samples;
 
 use auth_adapters::pg::migrate::Migration;

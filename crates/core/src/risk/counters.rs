@@ -3,10 +3,10 @@
 //! stops a scope whose sends stopped converting (SMS pumping sends codes nobody types in).
 //!
 //! The store keeps each scope in one record ([`ScopeCounts`]: two fixed buckets and the
-//! breaker), read and written in the same atomic step as the send's other limits. The
-//! arithmetic lives here so the in-memory store and the Lua script (`auth_adapters`'
-//! `upstash/scripts/issue.lua`, which repeats it) can be held to one behaviour by the OTP
-//! store's contract suite.
+//! breaker), read and written in one atomic step (on Redis, the scope's own step of the send).
+//! The arithmetic lives here so the in-memory store and the Lua scripts (`auth_adapters`'
+//! `upstash/scripts/send_scope.lua` and `risk.lua`, which repeat it) can be held to one
+//! behaviour by the OTP store's contract suite.
 //!
 //! The window slides: the estimate over the last `window` seconds is the current bucket plus
 //! the previous one weighted by how much of it still lies inside the window (the sliding

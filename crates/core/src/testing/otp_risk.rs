@@ -1,5 +1,5 @@
 //! The risk step of the in-memory OTP store: the calling code's and the network's records
-//! (`risk::counters`), judged and counted as `issue.lua` and `verify.lua` do.
+//! (`risk::counters`), judged and counted as `send_scope.lua` and `record_login.lua` do.
 
 use crate::phone::PhoneNumber;
 use crate::ports::{Caller, CounterHit, UnixSeconds};

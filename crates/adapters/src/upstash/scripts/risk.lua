@@ -1,4 +1,4 @@
--- The risk records of issue.lua (prepended to it). They repeat the
+-- The risk records of send_scope.lua (prepended to it). They repeat the
 -- arithmetic of auth_core::risk::counters, which the OTP store's contract holds both to.
 -- One hash per scope (a calling code, a network): b the current bucket (now / window), s and l
 -- its sends and logins, ps and pl the previous bucket's, u when an open breaker closes (0:

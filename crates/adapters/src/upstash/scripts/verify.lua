@@ -1,16 +1,14 @@
 -- Check one login attempt against the phone's code; count it; consume the code on success.
 -- One atomic step, so two racing requests with the right code cannot both succeed and every
--- wrong guess is counted. A success counts as a login in the risk records.
--- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 client IP counter, 5 locks so far,
---       6 the phone's counter of logins without the code's session, 7 the calling code's risk
---       record, 8 the network's risk record
+-- wrong guess is counted. Every key is the phone's: one cluster slot. The client's address was
+-- counted before this step, which runs only when the address is within its limit, and a
+-- success is counted in the risk records after it (record_login.lua).
+-- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 locks so far, 5 the phone's
+--       counter of logins without the code's session
 -- ARGV: 1 code MAC, 2 session id, 3 max attempts per code, 4 failures before lock,
---       5 first lock seconds, 6 IP window seconds, 7 IP logins per window,
---       8 such logins per phone per window, 9 their window seconds, 10 1 when the caller's
---       network is known
+--       5 first lock seconds, 6 such logins per phone per window, 7 their window seconds
 -- Returns {outcome, number}: verified; missing; mismatch with attempts left; burned;
--- locked, ip or guesses with the seconds to wait. Every outcome after the address was counted
--- adds its quota: 'address', logins per window, window seconds, remaining, reset seconds.
+-- locked or guesses with the seconds to wait.
 local function limited(outcome, key)
   local ttl = redis.call('TTL', key)
   if ttl < 1 then ttl = 1 end
@@ -18,45 +16,25 @@ local function limited(outcome, key)
 end
 
 if redis.call('EXISTS', KEYS[3]) == 1 then return limited('locked', KEYS[3]) end
-local from_ip = redis.call('INCR', KEYS[4])
-if from_ip == 1 then redis.call('EXPIRE', KEYS[4], ARGV[6]) end
-local function counted(reply)
-  local left = tonumber(ARGV[7]) - from_ip
-  if left < 0 then left = 0 end
-  local ttl = redis.call('TTL', KEYS[4])
-  if ttl < 1 then ttl = 1 end
-  for _, item in ipairs({'address', tonumber(ARGV[7]), tonumber(ARGV[6]), left, ttl}) do
-    table.insert(reply, item)
-  end
-  return reply
-end
-if from_ip > tonumber(ARGV[7]) then return counted(limited('ip', KEYS[4])) end
 
 local stored = redis.call('HMGET', KEYS[1], 'mac', 'sid')
 if not stored[1] or stored[2] ~= ARGV[2] then
   -- Not the session the code was sent to: a stranger (who cannot know that session) or a
   -- client that lost its state. It must not be able to burn the code or lock the phone, so
-  -- neither moves; it counts against the address (above) and a per-phone budget that only a
+  -- neither moves; it counts against the address (before) and a per-phone budget that only a
   -- flood reaches. No code and another session's code take this same path, so a stranger
   -- cannot tell them apart.
-  local guesses = redis.call('INCR', KEYS[6])
-  if guesses == 1 then redis.call('EXPIRE', KEYS[6], ARGV[9]) end
-  if guesses > tonumber(ARGV[8]) then return counted(limited('guesses', KEYS[6])) end
-  return counted({'missing', 0})
+  local guesses = redis.call('INCR', KEYS[5])
+  if guesses == 1 then redis.call('EXPIRE', KEYS[5], ARGV[7]) end
+  if guesses > tonumber(ARGV[6]) then return limited('guesses', KEYS[5]) end
+  return {'missing', 0}
 end
 -- The MAC is keyed by a server secret: a client cannot compute one, so comparing MACs leaks
 -- nothing useful about the code through timing.
 if stored[1] == ARGV[1] then
   -- Only a success forgets the failures and the locks.
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[5])
-  -- A login counts in the records as they stand: in the bucket of their latest send, which
-  -- is this code's or one after it.
-  local records = {KEYS[7]}
-  if ARGV[10] == '1' then table.insert(records, KEYS[8]) end
-  for _, key in ipairs(records) do
-    if redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'l', 1) end
-  end
-  return counted({'verified', 0})
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
+  return {'verified', 0}
 end
 
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
@@ -67,16 +45,16 @@ redis.call('EXPIRE', KEYS[2], 2592000)
 if failures >= tonumber(ARGV[4]) then
   -- From the ceiling on, every further failure locks again, each lock twice as long as the
   -- last, up to a day (or the first lock, when that is set longer).
-  local locks = redis.call('INCR', KEYS[5])
-  redis.call('EXPIRE', KEYS[5], 2592000)
+  local locks = redis.call('INCR', KEYS[4])
+  redis.call('EXPIRE', KEYS[4], 2592000)
   local first = tonumber(ARGV[5])
   local seconds = math.min(first * 2 ^ (locks - 1), math.max(86400, first))
   redis.call('SET', KEYS[3], '1', 'EX', math.floor(seconds))
   redis.call('DEL', KEYS[1])
-  return counted({'burned', 0})
+  return {'burned', 0}
 end
 if attempts >= tonumber(ARGV[3]) then
   redis.call('DEL', KEYS[1])
-  return counted({'burned', 0})
+  return {'burned', 0}
 end
-return counted({'mismatch', tonumber(ARGV[3]) - attempts})
+return {'mismatch', tonumber(ARGV[3]) - attempts}

@@ -1,8 +1,10 @@
 //! The OTP store's contract. Each scenario takes a fresh, empty store. Here: codes and sends;
-//! `limits.rs`: what limits logins (locks, addresses, strangers) and sends (budgets).
+//! `limits.rs`: what limits logins (locks, addresses, strangers) and sends (budgets);
+//! `refusals.rs`: a refused send leaves no trace.
 
 mod limits;
 mod quota;
+mod refusals;
 mod risk;
 
 use crate::phone::PhoneNumber;
@@ -132,6 +134,8 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     risk::a_network_has_its_own_breaker_and_volume_budget(&fresh()).await;
     risk::an_open_breaker_closes_after_its_cool_off_with_fresh_counts(&fresh()).await;
     risk::a_withdrawn_send_is_not_judged(&fresh()).await;
+    refusals::a_send_refused_by_a_shared_limit_leaves_the_phone_as_it_was(&fresh()).await;
+    refusals::a_refused_send_spends_no_shared_budget(&fresh()).await;
 }
 
 async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {

@@ -1,0 +1,150 @@
+//! The OTP store on Redis, over the REST protocol, in Lua scripts that each touch the keys of
+//! one Redis Cluster slot, so the same store runs on one Redis, on Upstash and on a cluster.
+//!
+//! Key layout (hash tags): every key of one phone shares `{+14155552671}`, so the phone's step
+//! of a send and the whole check of a code are each one atomic script. The limits shared by
+//! many phones live in slots of their own: the client address's counters (`{198.51.100.7}`),
+//! the calling code's budget and risk record (`{cc44}`), the service's budget (`{global}`),
+//! the network's risk record (`{as64500}`). A send runs all its steps in one pipeline and hands
+//! back what was counted when one step refuses (`send.rs`); a check counts the address first
+//! and runs the phone's script only within the address's limit (`check.rs`). ARCHITECTURE.md
+//! states what the split lets a race through.
+
+mod check;
+mod send;
+mod steps;
+
+use super::script_reply::backend;
+use super::UpstashRedis;
+use auth_core::phone::PhoneNumber;
+use auth_core::ports::{
+    BackendError, Caller, Counted, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome,
+    VerifyRequest,
+};
+use steps::Eval;
+
+const WITHDRAW: &str = include_str!("../scripts/withdraw.lua");
+
+/// Longest client bucket kept in a key (an IPv6 address is at most 45 characters, then `/64`).
+const MAX_IP_LEN: usize = 49;
+
+pub struct UpstashOtpStore<'a> {
+    redis: &'a UpstashRedis,
+    /// Prepended to every key: lets tests (and shared Redis instances) keep apart.
+    prefix: String,
+}
+
+impl<'a> UpstashOtpStore<'a> {
+    pub fn new(redis: &'a UpstashRedis, prefix: impl Into<String>) -> Self {
+        Self {
+            redis,
+            prefix: prefix.into(),
+        }
+    }
+
+    pub(super) fn phone_key(&self, phone: &PhoneNumber, suffix: &str) -> String {
+        format!("{}otp:{{{}}}{suffix}", self.prefix, phone.as_e164())
+    }
+
+    pub(super) fn ip_key(&self, ip: &str, suffix: &str) -> String {
+        format!("{}ip:{{{}}}{suffix}", self.prefix, clean_ip(ip))
+    }
+
+    /// The risk records of the number's calling code and the caller's network (a key that is
+    /// never written when the network is unknown: the scripts are told so).
+    pub(super) fn risk_keys(&self, phone: &PhoneNumber, caller: &Caller) -> [String; 2] {
+        [
+            format!("{}risk:{{cc{}}}", self.prefix, phone.calling_code()),
+            format!("{}risk:{{as{}}}", self.prefix, caller.asn.unwrap_or(0)),
+        ]
+    }
+
+    /// A send budget: the calling code's (beside its risk record, under one tag) or `global`.
+    pub(super) fn budget_key(&self, tag: &str) -> String {
+        format!("{}budget:{{{tag}}}", self.prefix)
+    }
+
+    pub(super) fn redis(&self) -> &UpstashRedis {
+        self.redis
+    }
+
+    pub(super) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+}
+
+/// The sorted set of open breakers (member `calling_code:44` or `asn:64500`, score when it
+/// closes), which `GET /metrics` reports.
+pub fn open_breakers_key(prefix: &str) -> String {
+    format!("{prefix}risk:{{breakers}}")
+}
+
+/// Client IPs come from a header: keep them short and to the characters IP addresses use.
+fn clean_ip(ip: &str) -> &str {
+    let ok = !ip.is_empty()
+        && ip.len() <= MAX_IP_LEN
+        && ip
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b"/.:".contains(&b));
+    if ok {
+        ip
+    } else {
+        "unknown"
+    }
+}
+
+impl OtpStore for UpstashOtpStore<'_> {
+    async fn issue(&self, r: &IssueRequest<'_>) -> Result<Counted<IssueOutcome>, BackendError> {
+        send::issue(self, r).await
+    }
+
+    /// The code and its cooldown go in the phone's slot; then, only if it was still that code
+    /// (a later send's code was counted by its own send), the send's count in the risk records
+    /// is handed back in theirs. Two round trips, on a failed SMS only.
+    async fn withdraw(
+        &self,
+        phone: &PhoneNumber,
+        mac: &str,
+        caller: &Caller,
+    ) -> Result<(), BackendError> {
+        let code = Eval::new(
+            WITHDRAW,
+            vec![
+                self.phone_key(phone, ""),
+                self.phone_key(phone, ":cooldown"),
+            ],
+            vec![mac.to_owned()],
+        );
+        if self.redis.command(&code.words()).await.map_err(backend)? != 1 {
+            return Ok(());
+        }
+        let [cc_record, asn_record] = self.risk_keys(phone, caller);
+        let mut refunds = vec![Eval::refund(cc_record, false, true)];
+        if caller.asn.is_some() {
+            refunds.push(Eval::refund(asn_record, false, true));
+        }
+        for reply in steps::run_all(self.redis, &refunds).await? {
+            reply.map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    async fn verify(&self, r: &VerifyRequest<'_>) -> Result<Counted<VerifyOutcome>, BackendError> {
+        check::verify(self, r).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_ip;
+
+    #[test]
+    fn client_ips_outside_the_address_alphabet_become_unknown() {
+        assert_eq!(clean_ip("203.0.113.9"), "203.0.113.9");
+        assert_eq!(clean_ip("2001:db8::1"), "2001:db8::1");
+        assert_eq!(clean_ip("2001:db8:aa:bb::/64"), "2001:db8:aa:bb::/64");
+        assert_eq!(clean_ip("1.2.3.4}:x"), "unknown");
+        assert_eq!(clean_ip(&"1".repeat(100)), "unknown");
+        assert_eq!(clean_ip(""), "unknown");
+    }
+}
