@@ -27,6 +27,7 @@ pub mod bench_gateway;
 pub mod bench_search;
 pub mod bench_signing;
 pub mod build_worker;
+pub mod capacity;
 pub mod citus;
 pub mod compose;
 pub mod compose_worker;

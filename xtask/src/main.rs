@@ -47,6 +47,10 @@ cargo xtask <command>
                  writes target/profiles/ENDPOINT.cpuprofile for DevTools or speedscope
   bench-signing [ROUNDS]
                  ES256 signing in the worker: WebCrypto against pure-Rust p256, one run
+  capacity [USERS]
+                 storage per user, login, refresh (PostgreSQL, USERS (20000) users through the
+                 account store) and per send and login (Redis, through the gateway), on the
+                 bench stack; writes target/capacity-report.md (quoted in docs/CAPACITY.md)
   bench-search [USERS]
                  the users list's phone search on USERS users (1000000) with and without
                  the trigram index of migration 0005, and what the index costs writes
@@ -128,6 +132,10 @@ fn main() {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(1_000_000);
             xtask::bench_search::bench(users)
+        }
+        Some("capacity") => {
+            let users = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(20_000);
+            xtask::capacity::capacity(users)
         }
         Some("bench-signing") => {
             let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(40);

@@ -1,0 +1,133 @@
+//! `cargo xtask capacity [USERS]`: what a user, a login, a refresh and a send cost in storage,
+//! written by the service's own statements (the account store) and scripts (the OTP store,
+//! through the gateway) on the bench stack. docs/CAPACITY.md derives its plan from these
+//! figures and from `cargo xtask bench`'s CPU per request.
+
+mod postgres;
+mod redis;
+
+use crate::migrate::{block_on, pg_message};
+use crate::proc::{note, step};
+use crate::stack::{Profile, Stack};
+use crate::{devvars, root};
+
+const DATABASE: &str = "auth_capacity";
+/// Sends (and as many logins) measured in Redis.
+const SENDS: u32 = 5_000;
+
+pub fn capacity(users: u32) -> crate::Result<()> {
+    let profile = Profile::bench();
+    let token = devvars::random_token(24);
+    let mut stack = Stack::start_backends(profile.clone(), token.clone())?;
+    let result = (|| -> crate::Result<String> {
+        let url = fresh_database(&profile)?;
+        step(&format!(
+            "capacity: {users} first logins, a refresh each, a second login each (PostgreSQL)"
+        ));
+        let growth = postgres::measure(&url, users)?;
+        note(&format!("first logins at {:.0}/s", growth.login_rate));
+        step(&format!("capacity: {SENDS} sends and logins (Redis)"));
+        let memory = redis::measure(&profile.gateway_url(), &token, profile.redis_port, SENDS)?;
+        Ok(report(&growth, &memory))
+    })();
+    stack.shutdown();
+    let report = result?;
+    println!("\n{report}");
+    let path = root().join("target/capacity-report.md");
+    std::fs::write(&path, &report).map_err(|e| format!("{}: {e}", path.display()))?;
+    note(&format!("written to {}", path.display()));
+    Ok(())
+}
+
+/// A fresh, migrated database beside the bench's own.
+fn fresh_database(profile: &Profile) -> crate::Result<String> {
+    step(&format!("capacity: a fresh database {DATABASE}, migrated"));
+    let admin_url = profile.database_url();
+    block_on(async {
+        let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| pg_message(&e))?;
+        tokio::spawn(connection);
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {DATABASE}"),
+            format!("CREATE DATABASE {DATABASE}"),
+        ] {
+            admin
+                .batch_execute(&sql)
+                .await
+                .map_err(|e| format!("{sql}: {}", pg_message(&e)))?;
+        }
+        Ok::<(), String>(())
+    })?;
+    let url = format!(
+        "{}/{DATABASE}",
+        &admin_url[..admin_url.rfind('/').unwrap_or(admin_url.len())]
+    );
+    crate::migrate::migrate_url(&url)?;
+    Ok(url)
+}
+
+/// Runs a future whose tasks borrow one connection each (`spawn_local`) on a single thread.
+fn block_on_local<F: std::future::Future>(future: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    tokio::task::LocalSet::new().block_on(&runtime, future)
+}
+
+fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    since.as_secs() as i64
+}
+
+fn report(growth: &postgres::Growth, memory: &redis::Memory) -> String {
+    let users = f64::from(growth.users);
+    let [empty, logged_in, refreshed, returned] = &growth.stages;
+    let mut out = format!(
+        "## Storage per user, login, refresh and send (`cargo xtask capacity {}`)\n\n\
+         PostgreSQL, bytes with indexes and TOAST after `VACUUM ANALYZE`, per user:\n\n\
+         | table | rows per first login | bytes per first login | per refresh | per returning login |\n\
+         |---|---|---|---|---|\n",
+        growth.users
+    );
+    let growth_of = |from: &postgres::Sizes, to: &postgres::Sizes, table: &str| {
+        let (a, b) = (
+            from.get(table).map_or(0, |s| s.0),
+            to.get(table).map_or(0, |s| s.0),
+        );
+        (b - a) as f64 / users
+    };
+    let mut totals = [0.0; 3];
+    for (table, (_, rows)) in logged_in {
+        let first = growth_of(empty, logged_in, table);
+        let refresh = growth_of(logged_in, refreshed, table);
+        let again = growth_of(refreshed, returned, table);
+        if first == 0.0 && refresh == 0.0 && again == 0.0 {
+            continue;
+        }
+        totals[0] += first;
+        totals[1] += refresh;
+        totals[2] += again;
+        out.push_str(&format!(
+            "| {table} | {:.2} | {first:.0} | {refresh:.0} | {again:.0} |\n",
+            *rows as f64 / users
+        ));
+    }
+    out.push_str(&format!(
+        "| **all** | | **{:.0}** | **{:.0}** | **{:.0}** |\n\n",
+        totals[0], totals[1], totals[2]
+    ));
+    out.push_str(&format!(
+        "Redis, `used_memory` growth over {} sends (every key alive): {:.0} bytes per send; \
+         then as many verified logins: {:.0} bytes per login. One send's keys:\n\n\
+         | key | bytes (`MEMORY USAGE`) | lives (s) |\n|---|---|---|\n",
+        memory.sends, memory.per_send, memory.per_login
+    ));
+    for (name, bytes, ttl) in &memory.keys {
+        out.push_str(&format!("| {name} | {bytes} | {ttl} |\n"));
+    }
+    out
+}

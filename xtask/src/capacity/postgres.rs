@@ -1,0 +1,159 @@
+//! Bytes per user in PostgreSQL, written by the account store's own statements: first logins
+//! (a user, its number's claim, a session, a refresh token, an audit row), one refresh each, and
+//! a second login each (a returning user's new session), measured as the growth of every table
+//! with its indexes.
+
+use super::block_on_local;
+use crate::migrate::pg_message;
+use auth_adapters::pg::PgAccountStore;
+use auth_core::account::{Scope, UserId};
+use auth_core::phone::PhoneNumber;
+use auth_core::ports::{AccountStore, NewLogin, Rotation, RotationOutcome};
+use auth_core::secrets::{RefreshSecret, RefreshToken};
+use auth_core::session::SessionId;
+use std::collections::BTreeMap;
+use std::time::Instant;
+use tokio_postgres::{Client, NoTls};
+
+/// Connections writing at once.
+const WRITERS: u32 = 8;
+
+/// Each table's bytes (with its indexes and TOAST) and rows.
+pub type Sizes = BTreeMap<String, (i64, i64)>;
+
+/// What the run wrote and what it came to.
+pub struct Growth {
+    pub users: u32,
+    /// Sizes when empty, after the first logins, after one refresh each, after a second login.
+    pub stages: [Sizes; 4],
+    pub login_rate: f64,
+}
+
+pub fn measure(url: &str, users: u32) -> crate::Result<Growth> {
+    block_on_local(run(url, users))
+}
+
+async fn connect(url: &str) -> crate::Result<Client> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(|e| format!("cannot connect to {url}: {}", pg_message(&e)))?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+async fn run(url: &str, users: u32) -> crate::Result<Growth> {
+    let db = connect(url).await?;
+    let empty = sizes(&db).await?;
+    let started = Instant::now();
+    in_parallel(url, users, Step::FirstLogin).await?;
+    let login_rate = f64::from(users) / started.elapsed().as_secs_f64();
+    let logged_in = sizes(&db).await?;
+    in_parallel(url, users, Step::Refresh).await?;
+    let refreshed = sizes(&db).await?;
+    in_parallel(url, users, Step::SecondLogin).await?;
+    let returned = sizes(&db).await?;
+    Ok(Growth {
+        users,
+        stages: [empty, logged_in, refreshed, returned],
+        login_rate,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Step {
+    FirstLogin,
+    Refresh,
+    SecondLogin,
+}
+
+/// Runs `step` for every user, WRITERS connections at once, each over its share of the users.
+async fn in_parallel(url: &str, users: u32, step: Step) -> crate::Result<()> {
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..WRITERS {
+        let url = url.to_owned();
+        writers.spawn_local(async move {
+            let client = connect(&url).await?;
+            let store = PgAccountStore::new(&client);
+            for n in (writer..users).step_by(WRITERS as usize) {
+                write(&store, n, step).await?;
+            }
+            Ok::<(), String>(())
+        });
+    }
+    while let Some(done) = writers.join_next().await {
+        done.map_err(|e| format!("a writer stopped: {e}"))??;
+    }
+    Ok(())
+}
+
+fn user(n: u32) -> UserId {
+    UserId::parse(&format!("c0ffee00-0000-4000-8000-{n:012}")).expect("a uuid")
+}
+
+fn secret(n: u32, round: u8) -> RefreshSecret {
+    let mut bytes = [round; 32];
+    bytes[..4].copy_from_slice(&n.to_be_bytes());
+    RefreshSecret(bytes)
+}
+
+async fn write(store: &PgAccountStore<'_>, n: u32, step: Step) -> crate::Result<()> {
+    let in_30_days = super::unix_now() + 30 * 86_400;
+    let failed = |e: auth_core::ports::BackendError| format!("user {n}: {e}");
+    if step == Step::Refresh {
+        let presented = RefreshToken::for_user(&user(n), &secret(n, 1));
+        let successor = RefreshToken::for_user(&user(n), &secret(n, 2));
+        let rotation = Rotation {
+            presented: &RefreshToken::parse(&presented.token).expect("a token"),
+            successor_hash: &successor.hash,
+            session: None,
+            successor_expires_at: in_30_days,
+            grace_secs: 0,
+        };
+        return match store.rotate(&rotation).await.map_err(failed)? {
+            RotationOutcome::Rotated { .. } => Ok(()),
+            other => Err(format!("user {n}: the refresh came to {other:?}")),
+        };
+    }
+    // +98 912 numbers, distinct for the first ten million users (7919 is prime to 10^7).
+    let number = format!("+98912{:07}", (u64::from(n) * 7919) % 10_000_000);
+    let phone = PhoneNumber::parse(&number, None).map_err(|e| format!("{number}: {e:?}"))?;
+    let round = if step == Step::FirstLogin { 1 } else { 3 };
+    let session = SessionId::parse(&format!("capacity-{n:08}-{round}-session-0123456789"))
+        .map_err(|e| format!("{e:?}"))?;
+    let login = NewLogin {
+        phone: &phone,
+        new_user_id: &user(n),
+        session: &session,
+        refresh_secret: &secret(n, round),
+        refresh_expires_at: in_30_days,
+        user_agent: Some("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) MyApp/4.2"),
+        client_ip: Some("198.51.100.23"),
+        new_user_scope: &Scope::Unscoped,
+    };
+    store.login(&login).await.map_err(failed)?;
+    Ok(())
+}
+
+/// Every table of the schema: its bytes with indexes and TOAST, and its rows.
+async fn sizes(db: &Client) -> crate::Result<Sizes> {
+    db.batch_execute("VACUUM ANALYZE")
+        .await
+        .map_err(|e| pg_message(&e))?;
+    let rows = db
+        .query(
+            "SELECT c.relname::text, pg_total_relation_size(c.oid), \
+                    (SELECT n_live_tup FROM pg_stat_user_tables s WHERE s.relid = c.oid) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 1",
+            &[],
+        )
+        .await
+        .map_err(|e| pg_message(&e))?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let rows: Option<i64> = r.get(2);
+            (r.get::<_, String>(0), (r.get(1), rows.unwrap_or(0)))
+        })
+        .collect())
+}
