@@ -88,36 +88,40 @@ fn report(growth: &postgres::Growth, memory: &redis::Memory) -> String {
     let [empty, logged_in, refreshed, returned] = &growth.stages;
     let mut out = format!(
         "## Storage per user, login, refresh and send (`cargo xtask capacity {}`)\n\n\
-         PostgreSQL, bytes with indexes and TOAST after `VACUUM ANALYZE`, per user:\n\n\
-         | table | rows per first login | bytes per first login | per refresh | per returning login |\n\
-         |---|---|---|---|---|\n",
+         PostgreSQL, rows and bytes (with indexes and TOAST, after `VACUUM ANALYZE`) each step \
+         adds, per user:\n\n\
+         | table | first login: rows | bytes | a refresh: rows | bytes | a returning login: rows | bytes |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
         growth.users
     );
-    let growth_of = |from: &postgres::Sizes, to: &postgres::Sizes, table: &str| {
-        let (a, b) = (
-            from.get(table).map_or(0, |s| s.0),
-            to.get(table).map_or(0, |s| s.0),
-        );
-        (b - a) as f64 / users
+    // Rows and bytes a stage added to a table, per user.
+    let added = |from: &postgres::Sizes, to: &postgres::Sizes, table: &str| {
+        let (a, b) = (from.get(table), to.get(table));
+        let (a, b) = (a.copied().unwrap_or((0, 0)), b.copied().unwrap_or((0, 0)));
+        ((b.1 - a.1) as f64 / users, (b.0 - a.0) as f64 / users)
     };
     let mut totals = [0.0; 3];
-    for (table, (_, rows)) in logged_in {
-        let first = growth_of(empty, logged_in, table);
-        let refresh = growth_of(logged_in, refreshed, table);
-        let again = growth_of(refreshed, returned, table);
-        if first == 0.0 && refresh == 0.0 && again == 0.0 {
+    for table in logged_in.keys() {
+        let steps = [
+            added(empty, logged_in, table),
+            added(logged_in, refreshed, table),
+            added(refreshed, returned, table),
+        ];
+        if steps
+            .iter()
+            .all(|(rows, bytes)| *rows == 0.0 && *bytes == 0.0)
+        {
             continue;
         }
-        totals[0] += first;
-        totals[1] += refresh;
-        totals[2] += again;
-        out.push_str(&format!(
-            "| {table} | {:.2} | {first:.0} | {refresh:.0} | {again:.0} |\n",
-            *rows as f64 / users
-        ));
+        out.push_str(&format!("| {table} "));
+        for (i, (rows, bytes)) in steps.iter().enumerate() {
+            totals[i] += bytes;
+            out.push_str(&format!("| {rows:.2} | {bytes:.0} "));
+        }
+        out.push_str("|\n");
     }
     out.push_str(&format!(
-        "| **all** | | **{:.0}** | **{:.0}** | **{:.0}** |\n\n",
+        "| **all** | | **{:.0}** | | **{:.0}** | | **{:.0}** |\n\n",
         totals[0], totals[1], totals[2]
     ));
     out.push_str(&format!(
