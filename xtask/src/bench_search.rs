@@ -14,7 +14,7 @@ use auth_adapters::pg::PgAccountStore;
 use auth_core::admin::{Rules, UserQuery};
 use auth_core::ports::AccountStore;
 use std::time::{Duration, Instant};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 const DATABASE: &str = "auth_bench_search";
 /// Runs per query and index state; the median is reported.
@@ -50,14 +50,6 @@ pub fn bench(users: u32) -> crate::Result<()> {
     Ok(())
 }
 
-async fn connect(url: &str) -> crate::Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .map_err(|e| format!("cannot connect to {url}: {}", pg_message(&e)))?;
-    tokio::spawn(connection);
-    Ok(client)
-}
-
 async fn exec(client: &Client, sql: &str) -> crate::Result<()> {
     client
         .batch_execute(sql)
@@ -77,7 +69,7 @@ fn insert_users(first: u32, count: u32) -> String {
 }
 
 async fn run(profile: &Profile, users: u32) -> crate::Result<String> {
-    let admin = connect(&profile.database_url()).await?;
+    let admin = crate::migrate::connect(&profile.database_url(), "the bench database").await?;
     exec(&admin, &format!("DROP DATABASE IF EXISTS {DATABASE}")).await?;
     exec(&admin, &format!("CREATE DATABASE {DATABASE}")).await?;
     let base = profile.database_url();
@@ -85,7 +77,7 @@ async fn run(profile: &Profile, users: u32) -> crate::Result<String> {
         "{}/{DATABASE}",
         &base[..base.rfind('/').unwrap_or(base.len())]
     );
-    let db = connect(&url).await?;
+    let db = crate::migrate::connect(&url, DATABASE).await?;
     let migrations = crate::migrate::load()?;
     auth_adapters::pg::migrate::apply(&db, migrations, |_, _| {})
         .await

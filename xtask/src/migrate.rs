@@ -54,6 +54,16 @@ pub fn load() -> crate::Result<Vec<Migration>> {
     Ok(migrations)
 }
 
+/// A connection to `url`, its driver spawned on the current runtime; `what` names the database
+/// in the error.
+pub async fn connect(url: &str, what: &str) -> crate::Result<tokio_postgres::Client> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| format!("cannot connect to {what}: {}", pg_message(&e)))?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
 /// Applies the migrations to the database at `url` (a direct connection, not the pooler).
 pub fn migrate_url(url: &str) -> crate::Result<()> {
     step("migrate: applying migrations/");

@@ -44,10 +44,7 @@ fn fresh_database(profile: &Profile) -> crate::Result<String> {
     step(&format!("capacity: a fresh database {DATABASE}, migrated"));
     let admin_url = profile.database_url();
     block_on(async {
-        let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
-            .await
-            .map_err(|e| pg_message(&e))?;
-        tokio::spawn(connection);
+        let admin = crate::migrate::connect(&admin_url, "the bench database").await?;
         for sql in [
             format!("DROP DATABASE IF EXISTS {DATABASE}"),
             format!("CREATE DATABASE {DATABASE}"),

@@ -4,7 +4,7 @@
 //! with its indexes.
 
 use super::block_on_local;
-use crate::migrate::pg_message;
+use crate::migrate::{connect, pg_message};
 use auth_adapters::pg::PgAccountStore;
 use auth_core::account::{Scope, UserId};
 use auth_core::phone::PhoneNumber;
@@ -13,7 +13,7 @@ use auth_core::secrets::{RefreshSecret, RefreshToken};
 use auth_core::session::SessionId;
 use std::collections::BTreeMap;
 use std::time::Instant;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// Connections writing at once.
 const WRITERS: u32 = 8;
@@ -33,16 +33,8 @@ pub fn measure(url: &str, users: u32) -> crate::Result<Growth> {
     block_on_local(run(url, users))
 }
 
-async fn connect(url: &str) -> crate::Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .map_err(|e| format!("cannot connect to {url}: {}", pg_message(&e)))?;
-    tokio::spawn(connection);
-    Ok(client)
-}
-
 async fn run(url: &str, users: u32) -> crate::Result<Growth> {
-    let db = connect(url).await?;
+    let db = connect(url, "the capacity database").await?;
     let empty = sizes(&db).await?;
     let started = Instant::now();
     in_parallel(url, users, Step::FirstLogin).await?;
@@ -72,7 +64,7 @@ async fn in_parallel(url: &str, users: u32, step: Step) -> crate::Result<()> {
     for writer in 0..WRITERS {
         let url = url.to_owned();
         writers.spawn_local(async move {
-            let client = connect(&url).await?;
+            let client = connect(&url, "the capacity database").await?;
             let store = PgAccountStore::new(&client);
             for n in (writer..users).step_by(WRITERS as usize) {
                 write(&store, n, step).await?;

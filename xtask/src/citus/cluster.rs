@@ -189,11 +189,7 @@ impl Profile {
 }
 
 async fn connect(url: &str) -> crate::Result<tokio_postgres::Client> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| format!("cannot connect to a Citus node: {}", pg_message(&e)))?;
-    tokio::spawn(connection);
-    Ok(client)
+    crate::migrate::connect(url, "a Citus node").await
 }
 
 async fn run(client: &tokio_postgres::Client, sql: &str) -> crate::Result<()> {
