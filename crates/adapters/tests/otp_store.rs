@@ -274,6 +274,39 @@ async fn all_keys_of_a_phone_share_one_hash_tag() {
     }
 }
 
+/// Redis forgets its scripts on a restart, and a promoted replica may never have run them: the
+/// store calls scripts by SHA-1 and sends a script's source again when a node answers NOSCRIPT.
+#[tokio::test]
+async fn a_redis_that_forgot_the_scripts_is_sent_them_again() {
+    let redis = redis().await;
+    let store = UpstashOtpStore::new(&redis, prefix());
+    let s = settings(&[]);
+    let (phone, sid) = (phone(), session("forgot"));
+    let issue = IssueRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "the-code",
+        client_ip: "192.0.2.14",
+        caller: Caller::default(),
+        settings: &s,
+    };
+    common::cluster::flush_scripts().await;
+    assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
+    common::cluster::flush_scripts().await;
+    let verify = VerifyRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "the-code",
+        client_ip: "192.0.2.14",
+        caller: Caller::default(),
+        settings: &s,
+    };
+    assert_eq!(
+        store.verify(&verify).await.unwrap(),
+        VerifyOutcome::Verified
+    );
+}
+
 /// SCAN, not KEYS: the gateway refuses KEYS, as Upstash-minded deployments should.
 async fn scan_through_gateway(redis: &UpstashRedis, pattern: &str) -> Vec<String> {
     let (mut cursor, mut found) = ("0".to_owned(), Vec::<String>::new());

@@ -52,3 +52,29 @@ pub async fn scan(port: u16, pattern: &str) -> Vec<String> {
         }
     }
 }
+
+/// Makes the test Redis forget every script, as a restart does: each cluster node in the
+/// cluster tier, else TEST_REDIS_URL's server.
+pub async fn flush_scripts() {
+    let urls: Vec<String> = match ports().as_slice() {
+        [] => {
+            vec![std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())]
+        }
+        ports => ports
+            .iter()
+            .map(|p| format!("redis://127.0.0.1:{p}"))
+            .collect(),
+    };
+    for url in urls {
+        let client = redis::Client::open(url).expect("a Redis URL");
+        let mut connection = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("the node answers");
+        let _: () = redis::cmd("SCRIPT")
+            .arg("FLUSH")
+            .query_async(&mut connection)
+            .await
+            .expect("SCRIPT FLUSH");
+    }
+}

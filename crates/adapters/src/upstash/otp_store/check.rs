@@ -5,13 +5,13 @@
 //! check, three for a success.
 
 use super::super::script_reply::{backend, limit_of, outcome_of};
-use super::steps::{run_all, run_one, Eval};
+use super::steps::{run_all, run_one, Eval, Script};
 use super::UpstashOtpStore;
 use auth_core::ports::{BackendError, Counted, Limit, VerifyOutcome, VerifyRequest};
 use auth_core::quota::{Quota, QuotaPolicy};
 
-const VERIFY: &str = include_str!("../scripts/verify.lua");
-const RECORD_LOGIN: &str = include_str!("../scripts/record_login.lua");
+static VERIFY: Script = Script::new(include_str!("../scripts/verify.lua"));
+static RECORD_LOGIN: Script = Script::new(include_str!("../scripts/record_login.lua"));
 
 pub(super) async fn verify(
     store: &UpstashOtpStore<'_>,
@@ -40,7 +40,7 @@ pub(super) async fn verify(
     let remaining = s.ip_logins_per_window - from_address as u32;
     let phone_key = |suffix: &str| store.phone_key(r.phone, suffix);
     let step = Eval::new(
-        VERIFY,
+        &VERIFY,
         vec![
             phone_key(""),
             phone_key(":fails"),
@@ -123,9 +123,9 @@ async fn count_address(
 /// a breaker trip sooner, never later.
 async fn record_login(store: &UpstashOtpStore<'_>, r: &VerifyRequest<'_>) {
     let [cc_record, asn_record] = store.risk_keys(r.phone, &r.caller);
-    let mut steps = vec![Eval::new(RECORD_LOGIN, vec![cc_record], Vec::new())];
+    let mut steps = vec![Eval::new(&RECORD_LOGIN, vec![cc_record], Vec::new())];
     if r.caller.asn.is_some() {
-        steps.push(Eval::new(RECORD_LOGIN, vec![asn_record], Vec::new()));
+        steps.push(Eval::new(&RECORD_LOGIN, vec![asn_record], Vec::new()));
     }
     let _ = run_all(store.redis(), &steps).await;
 }

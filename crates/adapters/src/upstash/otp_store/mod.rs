@@ -21,9 +21,9 @@ use auth_core::ports::{
     BackendError, Caller, Counted, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome,
     VerifyRequest,
 };
-use steps::Eval;
+use steps::{Eval, Script};
 
-const WITHDRAW: &str = include_str!("../scripts/withdraw.lua");
+static WITHDRAW: Script = Script::new(include_str!("../scripts/withdraw.lua"));
 
 /// Longest client bucket kept in a key (an IPv6 address is at most 45 characters, then `/64`).
 const MAX_IP_LEN: usize = 49;
@@ -108,14 +108,14 @@ impl OtpStore for UpstashOtpStore<'_> {
         caller: &Caller,
     ) -> Result<(), BackendError> {
         let code = Eval::new(
-            WITHDRAW,
+            &WITHDRAW,
             vec![
                 self.phone_key(phone, ""),
                 self.phone_key(phone, ":cooldown"),
             ],
             vec![mac.to_owned()],
         );
-        if self.redis.command(&code.words()).await.map_err(backend)? != 1 {
+        if steps::run_single(self.redis, &code).await? != 1 {
             return Ok(());
         }
         let [cc_record, asn_record] = self.risk_keys(phone, caller);

@@ -1,20 +1,47 @@
-//! The steps the store sends: one EVAL each, all of one slot, several in one pipeline.
+//! The steps the store sends: one script call each, all of one slot, several in one pipeline.
+//!
+//! A call names its script by SHA-1 (`EVALSHA`): a send's pipeline carries four or five
+//! scripts, about 21 KB of Lua, which every send would otherwise serialise, send and have Redis
+//! hash again. Redis forgets scripts on a restart, and each node of a cluster has its own, so a
+//! step answered `NOSCRIPT` (it did not run) is sent again with its source (`EVAL`), which also
+//! teaches that node the script.
 
 use super::super::script_reply::backend;
 use super::super::{RedisError, Reply, UpstashRedis};
 use auth_core::ports::BackendError;
+use std::sync::OnceLock;
 
-const REFUND: &str = include_str!("../scripts/send_refund.lua");
+static REFUND: Script = Script::new(include_str!("../scripts/send_refund.lua"));
+
+/// A Lua script and its SHA-1, computed on first use.
+pub(super) struct Script {
+    source: &'static str,
+    sha: OnceLock<String>,
+}
+
+impl Script {
+    pub(super) const fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            sha: OnceLock::new(),
+        }
+    }
+
+    fn sha(&self) -> &str {
+        self.sha
+            .get_or_init(|| sha1_smol::Sha1::from(self.source).digest().to_string())
+    }
+}
 
 /// One script call.
 pub(super) struct Eval {
-    script: &'static str,
+    script: &'static Script,
     keys: Vec<String>,
     args: Vec<String>,
 }
 
 impl Eval {
-    pub(super) fn new(script: &'static str, keys: Vec<String>, args: Vec<String>) -> Self {
+    pub(super) fn new(script: &'static Script, keys: Vec<String>, args: Vec<String>) -> Self {
         Self { script, keys, args }
     }
 
@@ -23,7 +50,7 @@ impl Eval {
     pub(super) fn refund(key: String, counter: bool, record: bool) -> Self {
         let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
         Self::new(
-            REFUND,
+            &REFUND,
             vec![key.clone(), key],
             vec![flag(counter), flag(record)],
         )
@@ -32,15 +59,20 @@ impl Eval {
     /// The same, for a scope of a counter and a record under one tag.
     pub(super) fn refund_both(counter: String, record: String) -> Self {
         Self::new(
-            REFUND,
+            &REFUND,
             vec![counter, record],
             vec!["1".to_owned(), "1".to_owned()],
         )
     }
 
-    pub(super) fn words(&self) -> Vec<&str> {
+    /// The call by SHA-1, or with the script's source.
+    fn words(&self, with_source: bool) -> Vec<&str> {
         let mut words = Vec::with_capacity(3 + self.keys.len() + self.args.len());
-        words.extend(["EVAL", self.script]);
+        if with_source {
+            words.extend(["EVAL", self.script.source]);
+        } else {
+            words.extend(["EVALSHA", self.script.sha()]);
+        }
         words.push(NUMKEYS[self.keys.len()]);
         words.extend(self.keys.iter().map(String::as_str));
         words.extend(self.args.iter().map(String::as_str));
@@ -51,19 +83,44 @@ impl Eval {
 /// Key counts as the EVAL argument (no script here has more than six keys).
 const NUMKEYS: [&str; 7] = ["0", "1", "2", "3", "4", "5", "6"];
 
-/// Runs the steps in one pipeline (one round trip): each step's own reply, in order. A step
-/// that failed has its error (a cluster node down, say) while the others have their replies.
+/// Runs the steps in one pipeline (one round trip; a second for the steps of a script the
+/// node did not know): each step's own reply, in order. A step that failed has its error (a
+/// cluster node down, say) while the others have their replies.
 pub(super) async fn run_all(
     redis: &UpstashRedis,
     steps: &[Eval],
 ) -> Result<Vec<Result<Reply, RedisError>>, BackendError> {
-    let commands: Vec<Vec<&str>> = steps.iter().map(Eval::words).collect();
-    redis.pipeline(&commands).await.map_err(backend)
+    let by_sha: Vec<Vec<&str>> = steps.iter().map(|s| s.words(false)).collect();
+    let mut replies = redis.pipeline(&by_sha).await.map_err(backend)?;
+    let unknown: Vec<usize> = (0..replies.len())
+        .filter(
+            |&i| matches!(&replies[i], Err(RedisError::Command(m)) if m.starts_with("NOSCRIPT")),
+        )
+        .collect();
+    if unknown.is_empty() {
+        return Ok(replies);
+    }
+    let with_source: Vec<Vec<&str>> = unknown.iter().map(|&i| steps[i].words(true)).collect();
+    let again = redis.pipeline(&with_source).await.map_err(backend)?;
+    for (i, reply) in unknown.into_iter().zip(again) {
+        replies[i] = reply;
+    }
+    Ok(replies)
+}
+
+/// Runs one step alone; its reply.
+pub(super) async fn run_single(redis: &UpstashRedis, step: &Eval) -> Result<Reply, BackendError> {
+    let replies = run_all(redis, std::slice::from_ref(step)).await?;
+    let reply = replies
+        .into_iter()
+        .next()
+        .ok_or_else(|| BackendError::Failed("the pipeline answered nothing".to_owned()))?;
+    reply.map_err(backend)
 }
 
 /// Runs one step alone and answers the items of its array reply.
 pub(super) async fn run_one(redis: &UpstashRedis, step: &Eval) -> Result<Vec<Reply>, BackendError> {
-    items(redis.command(&step.words()).await.map_err(backend)?)
+    items(run_single(redis, step).await?)
 }
 
 /// The items of a script's array reply.

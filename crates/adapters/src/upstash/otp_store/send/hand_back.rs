@@ -2,14 +2,14 @@
 //! counts returned, and the breakers its steps tripped recorded.
 
 use super::super::super::script_reply::{backend, outcome_of};
-use super::super::steps::{run_all, Eval};
+use super::super::steps::{run_all, Eval, Script};
 use super::super::{open_breakers_key, UpstashOtpStore};
 use super::verdict::{Answers, Hit, Scope};
 use super::Keys;
 use auth_core::ports::{BackendError, IssueRequest};
 
-const UNDO: &str = include_str!("../../scripts/send_undo.lua");
-const OPEN_BREAKER: &str = include_str!("../../scripts/open_breaker.lua");
+static UNDO: Script = Script::new(include_str!("../../scripts/send_undo.lua"));
+static OPEN_BREAKER: Script = Script::new(include_str!("../../scripts/open_breaker.lua"));
 
 /// Hands back what the steps of a refused (or failed) send counted, and records the breakers
 /// its steps tripped for `GET /metrics`. One pipeline; a failure here fails the request (the
@@ -29,7 +29,7 @@ pub(super) async fn hand_back(
     if issued {
         let [code, cooldown, window, day, _, undo] = keys.phone.clone();
         steps.push(Eval::new(
-            UNDO,
+            &UNDO,
             vec![code, cooldown, window, day, undo],
             vec![r.mac.to_owned()],
         ));
@@ -58,7 +58,7 @@ pub(super) async fn hand_back(
     let now = r.caller.now.to_string();
     let mut open = |name: String| {
         steps.push(Eval::new(
-            OPEN_BREAKER,
+            &OPEN_BREAKER,
             vec![open_breakers_key(store.prefix())],
             vec![now.clone(), until.clone(), name],
         ))

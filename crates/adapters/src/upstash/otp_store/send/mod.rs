@@ -10,17 +10,17 @@ mod hand_back;
 mod verdict;
 
 use super::super::script_reply::{action_name, backend, flag};
-use super::steps::{items, run_all, Eval};
+use super::steps::{items, run_all, Eval, Script};
 use super::UpstashOtpStore;
 use auth_core::ports::{BackendError, Counted, IssueOutcome, IssueRequest};
 use auth_core::risk::Action;
 use verdict::{decide, scope_reply, Answers};
 
-const PHONE: &str = include_str!("../../scripts/send_phone.lua");
-const SCOPE: &str = concat!(
+static PHONE: Script = Script::new(include_str!("../../scripts/send_phone.lua"));
+static SCOPE: Script = Script::new(concat!(
     include_str!("../../scripts/risk.lua"),
     include_str!("../../scripts/send_scope.lua")
-);
+));
 
 /// How long the phone's step keeps what it replaced, for an undo that follows within the
 /// request (its deadline is seconds).
@@ -90,7 +90,7 @@ pub(super) async fn issue(
     let asn_volume = s.captcha.counter_action(counters.asn_volume);
     let mut steps = vec![
         Eval::new(
-            PHONE,
+            &PHONE,
             keys.phone.to_vec(),
             vec![
                 r.mac.to_owned(),
@@ -104,12 +104,12 @@ pub(super) async fn issue(
             ],
         ),
         Eval::new(
-            SCOPE,
+            &SCOPE,
             vec![keys.address.clone(), keys.address.clone()],
             scope(Some(s.ip_sends_per_window), s.ip_send_window_secs, None),
         ),
         Eval::new(
-            SCOPE,
+            &SCOPE,
             keys.country.to_vec(),
             scope(
                 Some(s.country_budget(cc)),
@@ -118,7 +118,7 @@ pub(super) async fn issue(
             ),
         ),
         Eval::new(
-            SCOPE,
+            &SCOPE,
             vec![keys.global.clone(), keys.global.clone()],
             scope(
                 Some(s.global_sends_per_window),
@@ -129,7 +129,7 @@ pub(super) async fn issue(
     ];
     if let Some(record) = &keys.network {
         steps.push(Eval::new(
-            SCOPE,
+            &SCOPE,
             vec![record.clone(), record.clone()],
             scope(
                 None,
