@@ -12,6 +12,7 @@ use auth_core::ports::{
     LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
     RotationOutcome, SessionInfo, UserPage,
 };
+use auth_core::regions::RegionId;
 use auth_core::secrets::PresentedToken;
 use auth_core::session::SessionId;
 use std::rc::Rc;
@@ -25,6 +26,8 @@ const CALL_LIMIT: Duration = Duration::from_secs(2);
 pub struct HyperdriveAccounts<'a> {
     pub env: &'a Env,
     pub config: Rc<Config>,
+    /// The data region whose database this store reaches.
+    pub region: RegionId,
     /// `SESSION_IDLE_SECONDS`: sessions unused this long are dead (0: off).
     pub idle_secs: u32,
     /// The request's client, for the audit trail.
@@ -40,12 +43,18 @@ impl HyperdriveAccounts<'_> {
         &self,
         work: impl AsyncFnOnce(&PgAccountStore<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        postgres::with_client(self.env, &self.config, CALL_LIMIT, async |client| {
-            let store = PgAccountStore::new(client)
-                .with_idle_timeout(self.idle_secs)
-                .for_client(self.client_ip.as_deref(), self.user_agent.as_deref());
-            work(&store).await
-        })
+        postgres::with_client(
+            self.env,
+            &self.config,
+            self.region,
+            CALL_LIMIT,
+            async |client| {
+                let store = PgAccountStore::new(client)
+                    .with_idle_timeout(self.idle_secs)
+                    .for_client(self.client_ip.as_deref(), self.user_agent.as_deref());
+                work(&store).await
+            },
+        )
         .await
         .map_err(|e| E::from(BackendError::Unavailable(e.to_string())))?
     }

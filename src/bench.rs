@@ -40,6 +40,7 @@ fn claims(i: usize) -> Claims {
         iat: 1_800_000_000,
         exp: 1_800_000_900,
         jti: format!("jti-{i}"),
+        rgn: None,
     }
 }
 

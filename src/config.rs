@@ -4,12 +4,14 @@
 //! to serve is `auth_core::deployment` (both tested natively); this module reads the connection
 //! settings, the secrets and the SMS provider from the environment.
 
+use crate::regions::{self, RegionBackends};
 use auth_adapters::turnstile::SITEVERIFY_URL;
 use auth_adapters::upstash::UpstashRedis;
 use auth_core::delivery::Channel;
 use auth_core::deployment;
 use auth_core::profile::rate_limit::RequestLimit;
 use auth_core::profile::ApiProfile;
+use auth_core::regions::{RegionId, Regions};
 use auth_core::risk::CaptchaMode;
 use auth_core::settings::Settings;
 use std::cell::RefCell;
@@ -40,9 +42,6 @@ fn parsed(env: &Env) -> Rc<Parsed> {
     PARSED.with(|c| *c.borrow_mut() = Some(p.clone()));
     p
 }
-
-/// The Hyperdrive binding that reaches Postgres (a pooler in front of it).
-pub const HYPERDRIVE_BINDING: &str = "HYPERDRIVE";
 
 /// How the worker talks TLS to the Postgres endpoint of the Hyperdrive binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,9 +76,10 @@ pub enum SmsProvider {
 
 /// Everything a request may need from configuration.
 pub struct Config {
-    pub redis_rest_url: String,
-    /// Bearer token for the Redis REST endpoint. Never logged.
-    pub redis_rest_token: String,
+    /// The data regions (`DATA_REGIONS`; one unnamed region without it).
+    pub regions: Regions,
+    /// Each region's database and Redis, in `RegionId` order.
+    pub backends: Vec<RegionBackends>,
     pub postgres_tls: PostgresTls,
     /// Prepended to every Redis key (lets several deployments share one Redis).
     pub redis_key_prefix: String,
@@ -123,10 +123,23 @@ fn required(env: &Env, name: &str) -> Result<String, String> {
 }
 
 impl Config {
-    /// A client of the Redis REST endpoint: the one way the worker makes one, for the request
-    /// limit (before the request's context exists) and for the context.
+    /// A client of a region's Redis REST endpoint: the one way the worker makes one, for the
+    /// context, the probes and the metrics.
+    pub fn redis_in(&self, region: RegionId) -> UpstashRedis {
+        let backends = self.backends_of(region);
+        UpstashRedis::new(&backends.redis_rest_url, &backends.redis_rest_token)
+    }
+
+    /// The default region's Redis: what belongs to no user's region (the otp-auth-v1 request
+    /// limit, before the request's context exists; the metrics).
     pub fn redis(&self) -> UpstashRedis {
-        UpstashRedis::new(&self.redis_rest_url, &self.redis_rest_token)
+        self.redis_in(self.regions.default_region())
+    }
+
+    /// A region's backends. Every `RegionId` comes from `self.regions`, which has one entry
+    /// per region in `backends`.
+    pub fn backends_of(&self, region: RegionId) -> &RegionBackends {
+        &self.backends[region.0]
     }
 
     /// Reads the configuration; a missing required setting is an error naming the variable.
@@ -145,9 +158,13 @@ impl Config {
                 ))
             }
         };
+        let regions = Regions::parse(
+            lookup(env, "DATA_REGIONS").as_deref(),
+            lookup(env, "DATA_REGION_DEFAULT").as_deref(),
+        )?;
         Ok(Self {
-            redis_rest_url: required(env, "REDIS_REST_URL")?,
-            redis_rest_token: required(env, "REDIS_REST_TOKEN")?,
+            backends: regions::backends(&regions, |name| lookup(env, name))?,
+            regions,
             postgres_tls,
             redis_key_prefix: lookup(env, "REDIS_KEY_PREFIX").unwrap_or_default(),
         })

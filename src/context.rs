@@ -1,8 +1,10 @@
 //! The request context, built once per request before its handler runs: the matched route, the
 //! `{id}` segment, the headers, the body (read and capped centrally), the client's address and
-//! user agent; and, made on first use, the configuration, the Redis client, the account store,
-//! the signer and the keyring. Handlers take it instead of the raw request and environment, so
-//! none of them repeats the prologue of reading settings and opening backends.
+//! user agent; and, made on first use, the configuration, each data region's Redis client and
+//! account store, the signer and the keyring. A handler names the region it works in: the
+//! number's (`region_of_phone`) or the token's (`region_of_refresh_token`, `extract::caller`).
+//! Handlers take it instead of the raw request and environment, so none of them repeats the
+//! prologue of reading settings and opening backends.
 
 use crate::accounts::HyperdriveAccounts;
 use crate::config::{Config, OtpConfig};
@@ -16,9 +18,10 @@ use auth_core::bodies;
 use auth_core::edge::EdgeSignals;
 use auth_core::policy;
 use auth_core::profile::CookieNames;
+use auth_core::regions::{self, RegionId};
 use auth_core::routes::Route;
 use serde::de::DeserializeOwned;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
 use worker::{Env, Request};
 
@@ -31,7 +34,10 @@ pub struct Ctx {
     body: Vec<u8>,
     pub client_ip: String,
     pub user_agent: Option<String>,
-    redis: OnceCell<UpstashRedis>,
+    /// Each region's Redis client, made on first use.
+    redis: OnceCell<Box<[OnceCell<UpstashRedis>]>>,
+    /// The region the handler chose (by number or token), for the metrics' label.
+    routed: Cell<Option<RegionId>>,
 }
 
 impl Ctx {
@@ -51,6 +57,7 @@ impl Ctx {
             request,
             body,
             redis: OnceCell::new(),
+            routed: Cell::new(None),
         }
     }
 
@@ -114,26 +121,65 @@ impl Ctx {
         })
     }
 
-    /// The Redis REST client, made on first use.
-    pub fn redis(&self) -> Result<&UpstashRedis, Outcome> {
-        if let Some(redis) = self.redis.get() {
-            return Ok(redis);
-        }
-        let redis = self.config()?.redis();
-        Ok(self.redis.get_or_init(|| redis))
+    /// The region holding the account of the number a client typed.
+    pub fn region_of_phone(&self, phone: &str) -> Result<RegionId, Outcome> {
+        let national = self.otp()?.settings.default_region;
+        Ok(self.routed_to(self.config()?.regions.of_phone(phone, national)))
     }
 
-    /// The OTP store over the Redis client.
-    pub fn otp_store(&self) -> Result<UpstashOtpStore<'_>, Outcome> {
+    /// The region a presented refresh token names (untagged tokens: the default region). A tag
+    /// this deployment does not know goes to the default region too, where no token has its
+    /// hash: it is refused as any unknown token is.
+    pub fn region_of_refresh_token(&self, token: Option<&str>) -> Result<RegionId, Outcome> {
+        let regions = &self.config()?.regions;
+        let tag = token.and_then(|t| regions::split_tag(t).0);
+        Ok(self.routed_to(regions.of_tag(tag).unwrap_or(regions.default_region())))
+    }
+
+    /// Notes the region a handler works in, and hands it back.
+    pub fn routed_to(&self, region: RegionId) -> RegionId {
+        self.routed.set(Some(region));
+        region
+    }
+
+    /// The name of the region the request worked in; `None` without regions, or when the
+    /// request reached none (a refusal before routing, the admin listing of every region).
+    pub fn routed_region(&self) -> Option<String> {
+        let config = self.config().ok()?;
+        config.regions.name(self.routed.get()?).map(str::to_owned)
+    }
+
+    /// The region of what belongs to no user: the metrics, the otp-auth-v1 request limit.
+    pub fn default_region(&self) -> Result<RegionId, Outcome> {
+        Ok(self.config()?.regions.default_region())
+    }
+
+    /// The region's name, as its tokens carry it (`None` without regions).
+    pub fn region_name(&self, region: RegionId) -> Result<Option<String>, Outcome> {
+        Ok(self.config()?.regions.name(region).map(str::to_owned))
+    }
+
+    /// A region's Redis REST client, made on first use.
+    pub fn redis_in(&self, region: RegionId) -> Result<&UpstashRedis, Outcome> {
+        let config = self.config()?;
+        let cells = self
+            .redis
+            .get_or_init(|| (0..config.regions.len()).map(|_| OnceCell::new()).collect());
+        Ok(cells[region.0].get_or_init(|| config.redis_in(region)))
+    }
+
+    /// The OTP store of a region: the codes of its numbers.
+    pub fn otp_store_in(&self, region: RegionId) -> Result<UpstashOtpStore<'_>, Outcome> {
         let prefix = self.config()?.redis_key_prefix.clone();
-        Ok(UpstashOtpStore::new(self.redis()?, prefix))
+        Ok(UpstashOtpStore::new(self.redis_in(region)?, prefix))
     }
 
-    /// The account store: one Hyperdrive connection around each call.
-    pub fn accounts(&self) -> Result<HyperdriveAccounts<'_>, Outcome> {
+    /// The account store of a region: one Hyperdrive connection around each call.
+    pub fn accounts_in(&self, region: RegionId) -> Result<HyperdriveAccounts<'_>, Outcome> {
         Ok(HyperdriveAccounts {
             env: &self.env,
             config: self.config()?,
+            region,
             idle_secs: self.otp()?.settings.session_idle_secs,
             client_ip: Some(self.client_ip.clone()),
             user_agent: self.user_agent.clone(),

@@ -7,6 +7,7 @@ use crate::platform::WorkerClock;
 use auth_core::account::UserId;
 use auth_core::error::ErrorCode;
 use auth_core::ports::Clock;
+use auth_core::regions::RegionId;
 use auth_core::session::SessionId;
 use auth_core::token;
 
@@ -18,10 +19,11 @@ fn unauthorized(message: &str) -> Outcome {
     }
 }
 
-/// Who a valid access token speaks for: its user and session.
+/// Who a valid access token speaks for: its user and session, and the data region holding them.
 pub struct Caller {
     pub user: UserId,
     pub session: SessionId,
+    pub region: RegionId,
 }
 
 /// The caller of the request's valid access token: `Authorization: Bearer`, or in cookie mode
@@ -42,9 +44,19 @@ pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
     let claims = token::verify(&*ring, &otp.settings, token.trim(), WorkerClock.now())
         .await
         .map_err(|_| unauthorized("invalid or expired access token"))?;
-    // A genuine token always names a user and session we made; anything else has no session.
-    match (UserId::parse(&claims.sub), SessionId::parse(&claims.sid)) {
-        (Ok(user), Ok(session)) => Ok(Caller { user, session }),
+    // A genuine token always names a user and session we made, in a region of ours (a token
+    // without `rgn` predates regions: the default region's); anything else has no session.
+    let region = ctx.config()?.regions.of_tag(claims.rgn.as_deref());
+    match (
+        UserId::parse(&claims.sub),
+        SessionId::parse(&claims.sid),
+        region,
+    ) {
+        (Ok(user), Ok(session), Some(region)) => Ok(Caller {
+            user,
+            session,
+            region: ctx.routed_to(region),
+        }),
         _ => Err(session_gone()),
     }
 }

@@ -47,6 +47,7 @@ mod outcome;
 mod platform;
 mod postgres;
 mod probes;
+mod regions;
 mod request;
 mod request_limit;
 mod responses;

@@ -6,7 +6,6 @@
 use crate::config::Config;
 use crate::outcome::log_error;
 use auth_adapters::metrics::{hash_key, Batch};
-use auth_adapters::upstash::UpstashRedis;
 use auth_core::metrics::{counts, Answered};
 use std::cell::RefCell;
 use std::time::Duration;
@@ -41,7 +40,7 @@ pub fn record(ctx: &Context, env: &Env, answered: &Answered) {
         return;
     }
     let key = hash_key(&config.redis_key_prefix);
-    let redis = UpstashRedis::new(&config.redis_rest_url, &config.redis_rest_token);
+    let redis = config.redis();
     ctx.wait_until(async move {
         Delay::from(BATCH_WINDOW).await;
         let batch = PENDING

@@ -21,6 +21,8 @@ pub struct Outcome {
     pub user: Option<String>,
     /// A send's or a login's calling code and risk decision, for the metrics and the log.
     pub otp: Option<OtpFacts>,
+    /// The data region the request worked in (with `DATA_REGIONS`), for the metrics' label.
+    pub region: Option<String>,
 }
 
 /// A handler's result. `Err` is an early answer (a refusal, a failed backend): both sides are
@@ -36,6 +38,7 @@ impl Outcome {
             event: None,
             user: None,
             otp: None,
+            region: None,
         }
     }
 

@@ -11,8 +11,9 @@
 //! [`WebStreamPair`], which takes the streams' reader and writer once for the connection rather
 //! than once per read and write as `worker::Socket` does (BENCHMARKS.md, "Where the CPU goes").
 
-use crate::config::{Config, PostgresTls, HYPERDRIVE_BINDING};
+use crate::config::{Config, PostgresTls};
 use auth_adapters::web_streams::{io_error, WebStreamPair};
+use auth_core::regions::RegionId;
 use futures::future::{select, Either};
 use js_sys::{Object, Reflect};
 use std::cell::RefCell;
@@ -44,15 +45,17 @@ impl std::fmt::Display for ConnectError {
     }
 }
 
-/// Connects, runs `work` with the client, and closes the connection, all within `limit`.
+/// Connects to `region`'s database, runs `work` with the client, and closes the connection,
+/// all within `limit`.
 pub async fn with_client<T>(
     env: &Env,
     config: &Config,
+    region: RegionId,
     limit: Duration,
     work: impl AsyncFnOnce(&Client) -> T,
 ) -> Result<T, ConnectError> {
     let hyperdrive = env
-        .hyperdrive(HYPERDRIVE_BINDING)
+        .hyperdrive(&config.backends_of(region).hyperdrive_binding)
         .map_err(|e| ConnectError::Binding(e.to_string()))?;
     let pg_config: tokio_postgres::Config = hyperdrive
         .connection_string()

@@ -1,6 +1,7 @@
 //! The backend probes behind `GET /ready`: one real round trip each, bounded in time, and at
 //! most one per backend per second in an isolate (`Throttled`), so calling `/ready` cannot
-//! multiply load on the database or the paid Redis.
+//! multiply load on the database or the paid Redis. Each data region's backends have throttles
+//! of their own.
 
 use crate::config::Config;
 use crate::postgres;
@@ -8,6 +9,7 @@ use auth_adapters::pg::PgStore;
 use auth_adapters::upstash::UpstashRedis;
 use auth_core::ports::BackendProbe;
 use auth_core::probe_throttle::{ProbeThrottle, Turn};
+use auth_core::regions::{RegionId, MAX_REGIONS};
 use futures::future::{select, Either};
 use std::thread::LocalKey;
 use std::time::Duration;
@@ -23,9 +25,16 @@ const WAIT_STEP: Duration = Duration::from_millis(20);
 
 type Throttle = ProbeThrottle<Result<(), String>>;
 
+/// One throttle per region (`RegionId` indexes them).
+type Throttles = [Throttle; MAX_REGIONS];
+
+const fn throttles() -> Throttles {
+    [const { ProbeThrottle::new(PROBE_INTERVAL_MS, 2_000 + PROBE_TIMEOUT_MS) }; MAX_REGIONS]
+}
+
 thread_local! {
-    static POSTGRES: Throttle = const { ProbeThrottle::new(PROBE_INTERVAL_MS, 2_000 + PROBE_TIMEOUT_MS) };
-    static REDIS: Throttle = const { ProbeThrottle::new(PROBE_INTERVAL_MS, 2_000 + PROBE_TIMEOUT_MS) };
+    static POSTGRES: Throttles = const { throttles() };
+    static REDIS: Throttles = const { throttles() };
 }
 
 const PROBE_TIMEOUT_MS: u64 = PROBE_TIMEOUT.as_millis() as u64;
@@ -34,23 +43,30 @@ const PROBE_TIMEOUT_MS: u64 = PROBE_TIMEOUT.as_millis() as u64;
 /// or (after waiting for one another request is running) a probe of its own.
 pub struct Throttled<P> {
     probe: P,
-    slot: &'static LocalKey<Throttle>,
+    slot: &'static LocalKey<Throttles>,
+    region: RegionId,
 }
 
 impl<'a> Throttled<PostgresProbe<'a>> {
-    pub fn postgres(env: &'a Env, config: &'a Config) -> Self {
+    pub fn postgres(env: &'a Env, config: &'a Config, region: RegionId) -> Self {
         Self {
-            probe: PostgresProbe { env, config },
+            probe: PostgresProbe {
+                env,
+                config,
+                region,
+            },
             slot: &POSTGRES,
+            region,
         }
     }
 }
 
 impl<'a> Throttled<RedisProbe<'a>> {
-    pub fn redis(redis: &'a UpstashRedis) -> Self {
+    pub fn redis(redis: &'a UpstashRedis, region: RegionId) -> Self {
         Self {
             probe: RedisProbe { redis },
             slot: &REDIS,
+            region,
         }
     }
 }
@@ -62,12 +78,14 @@ impl<P: BackendProbe> BackendProbe for Throttled<P> {
 
     async fn probe(&self) -> Result<(), String> {
         loop {
-            match self.slot.with(|t| t.turn(worker::Date::now().as_millis())) {
+            let now = worker::Date::now().as_millis();
+            match self.slot.with(|t| t[self.region.0].turn(now)) {
                 Turn::Reuse(result) => return result,
                 Turn::Wait => Delay::from(WAIT_STEP).await,
                 Turn::Probe { started_ms } => {
                     let result = self.probe.probe().await;
-                    self.slot.with(|t| t.finish(started_ms, result.clone()));
+                    self.slot
+                        .with(|t| t[self.region.0].finish(started_ms, result.clone()));
                     return result;
                 }
             }
@@ -79,6 +97,7 @@ impl<P: BackendProbe> BackendProbe for Throttled<P> {
 pub struct PostgresProbe<'a> {
     pub env: &'a Env,
     pub config: &'a Config,
+    pub region: RegionId,
 }
 
 impl BackendProbe for PostgresProbe<'_> {
@@ -87,7 +106,8 @@ impl BackendProbe for PostgresProbe<'_> {
     }
 
     async fn probe(&self) -> Result<(), String> {
-        let pinged = postgres::with_client(self.env, self.config, PROBE_TIMEOUT, async |client| {
+        let (env, config, region) = (self.env, self.config, self.region);
+        let pinged = postgres::with_client(env, config, region, PROBE_TIMEOUT, async |client| {
             PgStore::new(client).ping().await
         })
         .await;

@@ -32,7 +32,7 @@ pub async fn send_code(
             .map(|(url, secret)| Turnstile::new(url, secret)),
     );
     let deps = SendOtpDeps {
-        store: &ctx.otp_store()?,
+        store: &ctx.otp_store_in(ctx.region_of_phone(&body.phone_number)?)?,
         sms: &sms,
         rng: &WebCryptoRandom,
         clock: &WorkerClock,

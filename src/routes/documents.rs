@@ -55,7 +55,7 @@ pub async fn metrics(ctx: &Ctx) -> Handled {
         ));
     }
     let prefix = &ctx.config()?.redis_key_prefix;
-    let redis = ctx.redis()?;
+    let redis = ctx.redis_in(ctx.default_region()?)?;
     let failed = |e: RedisError| Outcome::unavailable("metrics read failed", &e);
     let mut fields = metrics::read(redis, &metrics::hash_key(prefix))
         .await

@@ -11,7 +11,7 @@ use auth_core::error::{ErrorBody, ErrorCode};
 use auth_core::ports::Clock;
 use auth_core::profile::health::{self, Check, Facts};
 use auth_core::profile::ApiProfile;
-use auth_core::readiness::{check_readiness, ReadinessReport};
+use auth_core::readiness::{self, check_readiness, ReadinessReport};
 use serde_json::json;
 use std::cell::Cell;
 
@@ -51,13 +51,42 @@ fn profile(ctx: &Ctx) -> ApiProfile {
     OtpConfig::profile(&ctx.env)
 }
 
-async fn backends(ctx: &Ctx) -> Result<ReadinessReport, Outcome> {
+/// Every region's backends, probed at once: the report of them all, and with data regions each
+/// region's own (by name).
+async fn backends(ctx: &Ctx) -> Result<(ReadinessReport, Vec<(String, ReadinessReport)>), Outcome> {
     let config = ctx.config()?;
-    Ok(check_readiness(
-        &Throttled::postgres(&ctx.env, &config),
-        &Throttled::redis(ctx.redis()?),
-    )
-    .await)
+    let config = &*config;
+    let probes = config
+        .regions
+        .ids()
+        .map(|region| {
+            let redis = ctx.redis_in(region)?;
+            Ok(async move {
+                let postgres = Throttled::postgres(&ctx.env, config, region);
+                let report = check_readiness(&postgres, &Throttled::redis(redis, region)).await;
+                (config.regions.name(region).map(str::to_owned), report)
+            })
+        })
+        .collect::<Result<Vec<_>, Outcome>>()?;
+    let mut reports = futures::future::join_all(probes).await;
+    if let [(None, _)] = reports.as_slice() {
+        return Ok((reports.remove(0).1, Vec::new()));
+    }
+    let named: Vec<(String, ReadinessReport)> = reports
+        .into_iter()
+        .map(|(name, report)| (name.unwrap_or_default(), report))
+        .collect();
+    let all = readiness::combined(named.iter().map(|(name, r)| (name.as_str(), r)));
+    Ok((all, named))
+}
+
+/// `{"eu": {"postgres": "ok", "redis": "ok"}, ...}`: each region's checks.
+fn regions_json(regions: &[(String, ReadinessReport)]) -> serde_json::Value {
+    regions
+        .iter()
+        .map(|(name, report)| (name.clone(), json!(report.checks)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 pub fn live(ctx: &Ctx) -> Handled {
@@ -70,12 +99,12 @@ pub fn live(ctx: &Ctx) -> Handled {
 pub async fn health(ctx: &Ctx) -> Handled {
     match profile(ctx) {
         ApiProfile::Native => Outcome::json(200, &json!({"status": "ok"})),
-        ApiProfile::OtpAuthV1 => go_body(Check::Health, Some(&backends(ctx).await?)),
+        ApiProfile::OtpAuthV1 => go_body(Check::Health, Some(&backends(ctx).await?.0)),
     }
 }
 
 pub async fn ready(ctx: &Ctx) -> Handled {
-    let report = backends(ctx).await?;
+    let (report, regions) = backends(ctx).await?;
     if !report.is_ready() {
         let reasons: Vec<String> = report
             .failures
@@ -88,7 +117,11 @@ pub async fn ready(ctx: &Ctx) -> Handled {
         return go_body(Check::Ready, Some(&report));
     }
     if report.is_ready() {
-        return Outcome::json(200, &json!({"status": "ready", "checks": report.checks}));
+        let mut body = json!({"status": "ready", "checks": report.checks});
+        if !regions.is_empty() {
+            body["regions"] = regions_json(&regions);
+        }
+        return Outcome::json(200, &body);
     }
     let failed = report.failed_names();
     let body = ErrorBody::new(
@@ -98,6 +131,9 @@ pub async fn ready(ctx: &Ctx) -> Handled {
     .with_details(failed.clone());
     let mut value = serde_json::to_value(&body).map_err(worker::Error::from)?;
     value["checks"] = serde_json::to_value(&report.checks).map_err(worker::Error::from)?;
+    if !regions.is_empty() {
+        value["regions"] = regions_json(&regions);
+    }
     let mut outcome = Outcome::json(503, &value)?;
     outcome.code = Some(ErrorCode::ServiceUnavailable);
     Ok(outcome)

@@ -118,6 +118,7 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
             event: outcome.event,
             latency_ms: entry.elapsed_ms(),
             otp: outcome.otp.as_ref(),
+            region: outcome.region.as_deref(),
         },
     );
     entry.finish(&outcome);
@@ -132,13 +133,15 @@ async fn answer(resolved: Resolved<'_>, request: Request, env: &Env) -> Outcome 
         }
         Resolved::NotFound => return Outcome::code(ErrorCode::NotFound, "not found"),
     };
-    let handled = match admit(route, id, request, env).await {
-        Ok(ctx) => run(route.id, &ctx).await,
-        Err(refused) => Err(refused),
+    let (handled, region) = match admit(route, id, request, env).await {
+        Ok(ctx) => (run(route.id, &ctx).await, ctx.routed_region()),
+        Err(refused) => (Err(refused), None),
     };
-    match handled {
+    let mut outcome = match handled {
         Ok(outcome) | Err(outcome) => outcome,
-    }
+    };
+    outcome.region = region;
+    outcome
 }
 
 /// The central policies, then the body and the context. A refusal here means the handler never

@@ -49,14 +49,18 @@ pub async fn login(ctx: &Ctx) -> Handled {
     let otp = ctx.otp()?;
     let body: LoginBody = ctx.json()?;
     let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
+    // The number's region keeps its code and its account; the tokens name it.
+    let region = ctx.region_of_phone(&body.phone_number)?;
+    let region_name = ctx.region_name(region)?;
     let deps = LoginDeps {
-        store: &ctx.otp_store()?,
-        accounts: &ctx.accounts()?,
+        store: &ctx.otp_store_in(region)?,
+        accounts: &ctx.accounts_in(region)?,
         signer: &ctx.signer().await?,
         rng: &WebCryptoRandom,
         clock: &WorkerClock,
         settings: &otp.settings,
         hmac_secret: &otp.hmac_secret,
+        region: region_name.as_deref(),
     };
     let input = LoginInput {
         phone: &body.phone_number,

@@ -2,20 +2,34 @@
 //! their account to a new number with a code sent to it (`usecases::change_phone`).
 
 use crate::context::Ctx;
-use crate::extract;
+use crate::extract::{self, Caller};
 use crate::outcome::{Handled, Outcome};
 use crate::responses::user_json;
 use crate::sending;
 use auth_core::bodies::{LoginBody, SendOtpBody};
+use auth_core::error::ErrorCode;
 use auth_core::usecases::change_phone::{change_phone as change_use_case, ChangePhoneDeps};
 use auth_core::usecases::code_check::PresentedCode;
 use serde_json::json;
+
+/// A user's rows stay in their number's region, and an account cannot move between regions:
+/// a number of another region is refused before any code is sent or checked.
+fn same_region(ctx: &Ctx, caller: &Caller, phone: &str) -> Result<(), Outcome> {
+    if ctx.region_of_phone(phone)? == caller.region {
+        return Ok(());
+    }
+    Err(Outcome::code(
+        ErrorCode::InvalidPhone,
+        "this number belongs to another data region; an account cannot move between regions",
+    ))
+}
 
 /// Sends the change code to the new number, with send-otp's limits and answer.
 pub async fn send_code(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let body: SendOtpBody = ctx.json()?;
     let user = caller.user.as_str();
+    same_region(ctx, &caller, &body.phone_number).map_err(|o| o.for_user(user))?;
     let sent = sending::send_code(ctx, &body, None, Some(&caller.user))
         .await
         .map_err(|outcome| outcome.for_user(user))?;
@@ -27,9 +41,11 @@ pub async fn change(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let otp = ctx.otp()?;
     let body: LoginBody = ctx.json()?;
+    let user = caller.user.as_str();
+    same_region(ctx, &caller, &body.phone_number).map_err(|o| o.for_user(user))?;
     let deps = ChangePhoneDeps {
-        store: &ctx.otp_store()?,
-        accounts: &ctx.accounts()?,
+        store: &ctx.otp_store_in(caller.region)?,
+        accounts: &ctx.accounts_in(caller.region)?,
         settings: &otp.settings,
         hmac_secret: &otp.hmac_secret,
     };
@@ -40,7 +56,6 @@ pub async fn change(ctx: &Ctx) -> Handled {
         client_ip: &ctx.client_ip,
         asn: ctx.edge()?.asn,
     };
-    let user = caller.user.as_str();
     let moved = change_use_case(&deps, &caller.user, &caller.session, &presented)
         .await
         .map_err(|error| {

@@ -14,7 +14,7 @@ pub async fn list(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let user = caller.user.as_str();
     let sessions = ctx
-        .accounts()?
+        .accounts_in(caller.region)?
         .sessions(&caller.user, &caller.session)
         .await
         .map_err(|error| Outcome::unavailable("sessions failed", &error).for_user(user))?
@@ -37,7 +37,7 @@ pub async fn revoke(ctx: &Ctx) -> Handled {
     let outcome = match target {
         Err(_) => Outcome::code(ErrorCode::NotFound, "no such session"),
         Ok(target) => match ctx
-            .accounts()?
+            .accounts_in(caller.region)?
             .revoke_session(&caller.user, &caller.session, &target)
             .await
         {

@@ -45,12 +45,16 @@ fn presented(ctx: &Ctx, profile: ApiProfile) -> Result<(Option<String>, Option<S
 pub async fn refresh(ctx: &Ctx) -> Handled {
     let otp = ctx.otp()?;
     let (token, session) = presented(ctx, otp.profile)?;
+    // The token names its region; the successor names the same one.
+    let region = ctx.region_of_refresh_token(token.as_deref())?;
+    let region_name = ctx.region_name(region)?;
     let deps = RefreshDeps {
-        accounts: &ctx.accounts()?,
+        accounts: &ctx.accounts_in(region)?,
         signer: &ctx.signer().await?,
         rng: &WebCryptoRandom,
         clock: &WorkerClock,
         settings: &otp.settings,
+        region: region_name.as_deref(),
     };
     let input = RefreshInput {
         refresh_token: token.as_deref(),
@@ -81,7 +85,8 @@ async fn end_sessions(ctx: &Ctx, profile: ApiProfile) -> Handled {
             (extract::refresh_token(ctx, body.refresh_token)?, body.scope)
         }
     };
-    match logout_use_case(&ctx.accounts()?, token.as_deref(), scope.as_deref()).await {
+    let accounts = ctx.accounts_in(ctx.region_of_refresh_token(token.as_deref())?)?;
+    match logout_use_case(&accounts, token.as_deref(), scope.as_deref()).await {
         Ok(()) => {}
         Err(error) if profile == ApiProfile::Native || matches!(error, LogoutError::Backend(_)) => {
             return Err(Outcome::failure("logout failed", &error.problem(), &error));

@@ -13,13 +13,19 @@ use auth_core::error::{ErrorBody, ErrorCode};
 use auth_core::ports::AccountStore;
 use auth_core::profile::ApiProfile;
 use auth_core::routes::RouteId;
-use auth_core::usecases::admin::{admin as admin_use_case, AdminAnswer, AdminRequest};
+use auth_core::usecases::admin::{
+    admin as admin_use_case, admin_across, AdminAnswer, AdminRequest,
+};
 use auth_core::usecases::delete_account::delete_own_account as delete_own;
 use serde_json::json;
 
 pub async fn profile(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
-    let outcome = match ctx.accounts()?.profile(&caller.user, &caller.session).await {
+    let outcome = match ctx
+        .accounts_in(caller.region)?
+        .profile(&caller.user, &caller.session)
+        .await
+    {
         Ok(Some(user)) => Outcome::json(200, &json!({ "user": user_json(&user) }))?,
         // The token is genuine but its session was revoked or has expired.
         Ok(None) => session_gone(),
@@ -34,7 +40,13 @@ pub async fn delete_own_account(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let otp = ctx.otp()?;
     let max_age = otp.settings.delete_account_max_auth_age_secs;
-    let deleted = delete_own(&ctx.accounts()?, &caller.user, &caller.session, max_age).await;
+    let deleted = delete_own(
+        &ctx.accounts_in(caller.region)?,
+        &caller.user,
+        &caller.session,
+        max_age,
+    )
+    .await;
     let user = caller.user.as_str();
     match deleted {
         Ok(()) => {
@@ -78,12 +90,23 @@ pub async fn admin(ctx: &Ctx) -> Handled {
         (RouteId::DeleteUser, Some(id), _) => AdminRequest::Delete(id),
         _ => AdminRequest::List(&query),
     };
-    let answer = ctx
-        .accounts()?
-        .on_one_connection(async |store| {
-            admin_use_case(store, &caller.user, &caller.session, request, profile).await
-        })
-        .await;
+    let regions = &ctx.config()?.regions;
+    let answer = if regions.len() == 1 {
+        ctx.accounts_in(caller.region)?
+            .on_one_connection(async |store| {
+                admin_use_case(store, &caller.user, &caller.session, request, profile).await
+            })
+            .await
+    } else {
+        // Each region's calls on connections of their own, the regions asked at once.
+        let stores = regions
+            .ids()
+            .map(|region| ctx.accounts_in(region))
+            .collect::<Result<Vec<_>, _>>()?;
+        let all: Vec<_> = stores.iter().collect();
+        let home = ctx.accounts_in(caller.region)?;
+        admin_across(&home, &all, &caller.user, &caller.session, request, profile).await
+    };
     let outcome = match answer {
         Ok(AdminAnswer::User(user)) => Outcome::json(200, &json!({ "user": user_json(&user) }))?,
         Ok(AdminAnswer::Blocked(change)) => Outcome::json(

@@ -60,6 +60,9 @@ pub fn refusals(get: &impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
     if plain("REDIS_REST_URL") {
         problems.push("REDIS_REST_URL must use https");
     }
+    if region_redis_urls(get).iter().any(|name| plain(name)) {
+        problems.push("every region's REDIS_REST_URL_<REGION> must use https");
+    }
     if get("SMS_PROVIDER").as_deref() == Some("webhook") && plain("SMS_WEBHOOK_URL") {
         problems.push("SMS_WEBHOOK_URL must use https");
     }
@@ -90,6 +93,23 @@ pub fn refusals(get: &impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
         problems.push("SMS_PROVIDER=console prints codes");
     }
     problems
+}
+
+/// The Redis REST URL settings of the data regions (`crate::regions`); none without regions
+/// (or with a `DATA_REGIONS` the worker will refuse anyway).
+fn region_redis_urls(get: &impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let regions = crate::regions::Regions::parse(
+        get("DATA_REGIONS").as_deref(),
+        get("DATA_REGION_DEFAULT").as_deref(),
+    );
+    let Ok(regions) = regions else {
+        return Vec::new();
+    };
+    regions
+        .ids()
+        .filter_map(|id| regions.name(id))
+        .map(|name| format!("REDIS_REST_URL_{}", name.to_ascii_uppercase()))
+        .collect()
 }
 
 /// `Ok` when the configuration may serve, else one operator-facing line naming every problem.
@@ -141,6 +161,30 @@ mod tests {
     #[test]
     fn a_sound_production_configuration_serves() {
         assert_eq!(check(&lookup(SOUND_PRODUCTION)), Ok(()));
+    }
+
+    #[test]
+    fn production_refuses_a_regions_plain_redis_url() {
+        let regions = [
+            ("DATA_REGIONS", "eu=44;us=1"),
+            ("REDIS_REST_URL_EU", "https://eu1.upstash.io"),
+        ];
+        let sound = with(&[
+            regions[0],
+            regions[1],
+            ("REDIS_REST_URL_US", "https://us1.upstash.io"),
+        ]);
+        assert_eq!(check(&lookup(&sound)), Ok(()));
+        let plain = with(&[
+            regions[0],
+            regions[1],
+            ("REDIS_REST_URL_US", "http://10.0.0.9:8089"),
+        ]);
+        let refused = check(&lookup(&plain)).unwrap_err();
+        assert!(
+            refused.contains("REDIS_REST_URL_<REGION> must use https"),
+            "{refused}"
+        );
     }
 
     #[test]

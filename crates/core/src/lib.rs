@@ -43,6 +43,7 @@ pub mod probe_throttle;
 pub mod profile;
 pub mod quota;
 pub mod readiness;
+pub mod regions;
 pub mod risk;
 pub mod routes;
 pub mod secrets;

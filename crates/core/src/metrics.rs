@@ -37,6 +37,9 @@ pub struct Answered<'a> {
     pub event: Option<Event>,
     pub latency_ms: f64,
     pub otp: Option<&'a OtpFacts>,
+    /// The data region the request worked in, when the deployment has regions and the request
+    /// reached one: a `region` label on every counter (the latency histogram stays per route).
+    pub region: Option<&'a str>,
 }
 
 /// One counter increment: a series (name and labels) and the amount.
@@ -83,6 +86,15 @@ pub fn counts(a: &Answered) -> Vec<Count> {
     }
     if let Some(facts) = a.otp {
         out.extend(risk_counts(a, facts));
+    }
+    if let Some(region) = a.region {
+        // The histogram's exposition sums its buckets per route alone.
+        let counters = out
+            .iter_mut()
+            .filter(|c| !c.name.starts_with("http_request_duration_ms"));
+        for count in counters {
+            count.labels.push(("region", region.to_owned()));
+        }
     }
     out
 }
@@ -186,6 +198,7 @@ mod tests {
             event: None,
             latency_ms: 7.0,
             otp: None,
+            region: None,
         }
     }
 
@@ -323,10 +336,34 @@ mod tests {
             event: None,
             latency_ms: 9000.4,
             otp: None,
+            region: None,
         });
         assert_eq!(all.len(), 4, "no domain counter for an unknown path");
         assert_eq!(all[0].labels[1], ("status", "404".to_owned()));
         assert_eq!(all[1].labels[1], ("le", "+Inf".to_owned()));
         assert_eq!(all[2].by, 9000);
+    }
+
+    #[test]
+    fn in_a_region_every_counter_but_the_latency_histogram_names_it() {
+        let facts = OtpFacts {
+            calling_code: Some(44),
+            decision: None,
+        };
+        let all = counts(&Answered {
+            region: Some("eu"),
+            otp: Some(&facts),
+            ..answered(RouteId::SendOtp, 200, None)
+        });
+        let region = |c: &Count| c.labels.iter().any(|(k, v)| *k == "region" && v == "eu");
+        let (histogram, counters): (Vec<_>, Vec<_>) = all
+            .iter()
+            .partition(|c| c.name.starts_with("http_request_duration_ms"));
+        assert_eq!(histogram.len(), 3);
+        assert!(histogram.iter().all(|c| !region(c)));
+        assert!(counters.len() >= 3, "{counters:?}");
+        assert!(counters.iter().all(|c| region(c)), "{counters:?}");
+        let plain = counts(&answered(RouteId::SendOtp, 200, None));
+        assert!(plain.iter().all(|c| !region(c)));
     }
 }

@@ -36,6 +36,33 @@ impl ReadinessReport {
     }
 }
 
+/// One report of several regions' reports: a backend is down when it is down in any region, and
+/// its reason names each region it is down in (`eu: connection refused; us: timed out`).
+pub fn combined<'a>(
+    reports: impl IntoIterator<Item = (&'a str, &'a ReadinessReport)>,
+) -> ReadinessReport {
+    let mut all = ReadinessReport {
+        checks: BTreeMap::new(),
+        failures: BTreeMap::new(),
+    };
+    for (region, report) in reports {
+        for (&name, state) in &report.checks {
+            let entry = all.checks.entry(name).or_insert(BackendState::Ok);
+            if *state == BackendState::Down {
+                *entry = BackendState::Down;
+            }
+        }
+        for (&name, reason) in &report.failures {
+            let reasons = all.failures.entry(name).or_default();
+            if !reasons.is_empty() {
+                reasons.push_str("; ");
+            }
+            reasons.push_str(&format!("{region}: {reason}"));
+        }
+    }
+    all
+}
+
 /// Probes two backends concurrently and reports each one's state.
 pub async fn check_readiness<A: BackendProbe, B: BackendProbe>(a: &A, b: &B) -> ReadinessReport {
     let (ra, rb) = futures_join(a.probe(), b.probe()).await;
@@ -131,6 +158,28 @@ mod tests {
         assert_eq!(report.failed_names(), "postgres");
         assert_eq!(report.failures["postgres"], "connection refused");
         assert_eq!(report.checks["redis"], BackendState::Ok);
+    }
+
+    #[test]
+    fn regions_combine_into_one_report_naming_where_each_backend_is_down() {
+        let eu = block_on(check_readiness(
+            &Fixed("postgres", Ok(())),
+            &Fixed("redis", Ok(())),
+        ));
+        let us = block_on(check_readiness(
+            &Fixed("postgres", Err("refused".into())),
+            &Fixed("redis", Ok(())),
+        ));
+        let ap = block_on(check_readiness(
+            &Fixed("postgres", Err("timed out".into())),
+            &Fixed("redis", Ok(())),
+        ));
+        let all = combined([("eu", &eu), ("us", &us), ("ap", &ap)]);
+        assert!(!all.is_ready());
+        assert_eq!(all.checks["postgres"], BackendState::Down);
+        assert_eq!(all.checks["redis"], BackendState::Ok);
+        assert_eq!(all.failures["postgres"], "us: refused; ap: timed out");
+        assert!(combined([("eu", &eu)]).is_ready());
     }
 
     #[test]

@@ -84,8 +84,10 @@ impl RefreshToken {
     }
 
     /// Splits a token as this service makes them; anything else is refused without a database
-    /// round trip.
+    /// round trip. A region tag in front (`crate::regions::tagged`) has routed the request
+    /// already and is not part of the token.
     pub fn parse(token: &str) -> Option<PresentedToken> {
+        let (_, token) = crate::regions::split_tag(token);
         if token.len() != REFRESH_TOKEN_LEN {
             return None;
         }

@@ -15,7 +15,8 @@ struct Header<'a> {
     kid: &'a str,
 }
 
-/// The claims of the contract: `sub`, `sid`, `client_id`, `scopes`, `iss`, `aud`, `iat`, `exp`, `jti`.
+/// The claims of the contract: `sub`, `sid`, `client_id`, `scopes`, `iss`, `aud`, `iat`, `exp`, `jti`,
+/// and `rgn` in a deployment with data regions (`crate::regions`).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Claims {
     pub sub: String,
@@ -27,6 +28,10 @@ pub struct Claims {
     pub iat: UnixSeconds,
     pub exp: UnixSeconds,
     pub jti: String,
+    /// The data region holding the user's rows: where their session's calls go, with no
+    /// lookup. Absent in a single-region deployment, so its tokens are as they always were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rgn: Option<String>,
 }
 
 /// Why no token was made.
@@ -58,22 +63,26 @@ impl Claims {
             iat: now,
             exp: now + i64::from(settings.access_token_ttl_secs),
             jti: random_token(rng, 16).map_err(|_| TokenError::Random)?,
+            rgn: None,
         })
     }
 }
 
 /// An access token for a user's session issued at `now`: claims with a fresh `jti`, signed.
 /// Returns the token and its expiry.
+/// `region` names the user's data region (`rgn`), in a deployment with regions.
 pub async fn issue(
     signer: &impl TokenSigner,
     settings: &Settings,
     user: &crate::account::User,
     session: &crate::session::SessionId,
+    region: Option<&str>,
     now: UnixSeconds,
     rng: &impl SecureRandom,
 ) -> Result<(String, UnixSeconds), TokenError> {
     let (id, scope) = (user.id.as_str(), user.scope.as_str());
-    let claims = Claims::new(settings, id, session.as_str(), scope, now, rng)?;
+    let mut claims = Claims::new(settings, id, session.as_str(), scope, now, rng)?;
+    claims.rgn = region.map(str::to_owned);
     Ok((sign(signer, &claims).await?, claims.exp))
 }
 

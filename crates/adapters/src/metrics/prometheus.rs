@@ -185,6 +185,7 @@ mod tests {
             event: None,
             latency_ms: ms,
             otp: None,
+            region: None,
         }
     }
 

@@ -60,6 +60,9 @@ pub enum AdminError {
     /// deletes their own account with `DELETE /api/v1/users/me`).
     #[error("an admin's own account")]
     OwnAccount,
+    /// A page of the listing past what merging every region's pages may read (`across`).
+    #[error("page too deep to merge across regions")]
+    TooDeep,
     #[error(transparent)]
     Backend(BackendError),
 }
@@ -73,7 +76,22 @@ pub async fn admin<A: AccountStore>(
     request: AdminRequest<'_>,
     profile: ApiProfile,
 ) -> Result<AdminAnswer, AdminError> {
-    let me = accounts
+    admin_across(accounts, &[accounts], caller, session, request, profile).await
+}
+
+/// [`admin`] in a deployment with data regions: the caller is authorized in `home`, their own
+/// region; a user named by id is looked for in every region of `all` and changed where found;
+/// the listing asks every region and merges their pages (`across`). With one region in `all`
+/// this is exactly [`admin`].
+pub async fn admin_across<A: AccountStore>(
+    home: &A,
+    all: &[&A],
+    caller: &UserId,
+    session: &SessionId,
+    request: AdminRequest<'_>,
+    profile: ApiProfile,
+) -> Result<AdminAnswer, AdminError> {
+    let me = home
         .profile(caller, session)
         .await
         .map_err(AdminError::Backend)?
@@ -93,6 +111,7 @@ pub async fn admin<A: AccountStore>(
         AdminRequest::SetScope { id, scope } => {
             let scope = Scope::parse(scope).map_err(|_| AdminError::BadScope)?;
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
+            let accounts = across::holder(all, &id).await?;
             let changed = accounts.set_scope_by(&id, &scope, &me.id).await?;
             changed.map(AdminAnswer::User).ok_or(AdminError::NoSuchUser)
         }
@@ -101,6 +120,7 @@ pub async fn admin<A: AccountStore>(
             if id == me.id {
                 return Err(AdminError::OwnAccount);
             }
+            let accounts = across::holder(all, &id).await?;
             let changed = accounts.set_blocked_by(&id, blocked, &me.id).await?;
             changed
                 .map(AdminAnswer::Blocked)
@@ -111,6 +131,7 @@ pub async fn admin<A: AccountStore>(
             if id == me.id {
                 return Err(AdminError::OwnAccount);
             }
+            let accounts = across::holder(all, &id).await?;
             match accounts
                 .delete_account(&id, Deletion::ByAdmin(&me.id))
                 .await?
@@ -124,6 +145,7 @@ pub async fn admin<A: AccountStore>(
         }
         AdminRequest::Sessions(id) => {
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
+            let accounts = across::holder(all, &id).await?;
             if accounts.find_user(&id).await?.is_none() {
                 return Err(AdminError::NoSuchUser);
             }
@@ -133,14 +155,11 @@ pub async fn admin<A: AccountStore>(
         }
         AdminRequest::Get(id) => {
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
+            let accounts = across::holder(all, &id).await?;
             let user = accounts.find_user(&id).await.map_err(AdminError::Backend)?;
             user.map(AdminAnswer::User).ok_or(AdminError::NoSuchUser)
         }
-        AdminRequest::List(query) => accounts
-            .list_users(query)
-            .await
-            .map(AdminAnswer::Page)
-            .map_err(AdminError::Backend),
+        AdminRequest::List(query) => across::list(all, query).await.map(AdminAnswer::Page),
     }
 }
 
@@ -162,6 +181,14 @@ impl AdminError {
                 ErrorCode::InvalidRequest,
                 "an admin cannot block or delete their own account here; use DELETE /api/v1/users/me",
             ),
+            AdminError::TooDeep => ErrorBody::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "across data regions the listing reaches its first {} users; narrow it with \
+                     date_from, date_to or search_phone",
+                    across::MAX_MERGED_ROWS
+                ),
+            ),
             AdminError::BadScope => ErrorBody::new(
                 ErrorCode::InvalidRequest,
                 "scope must be empty or lower-case letters and underscores, e.g. admin",
@@ -170,6 +197,8 @@ impl AdminError {
         })
     }
 }
+
+mod across;
 
 #[cfg(test)]
 mod tests;

@@ -61,6 +61,8 @@ pub struct LoginDeps<'a, S, A, T, R, C> {
     pub rng: &'a R,
     pub clock: &'a C,
     pub settings: &'a Settings,
+    /// The data region the accounts store serves, named in the tokens; `None` without regions.
+    pub region: Option<&'a str>,
     pub hmac_secret: &'a [u8],
 }
 
@@ -129,6 +131,7 @@ where
         rng: deps.rng,
         settings,
         now,
+        region: deps.region,
     };
     let tokens = IssuedTokens::sign(signing, user, started, refresh, refresh_expires_at)
         .await

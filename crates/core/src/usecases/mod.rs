@@ -13,6 +13,7 @@ use crate::account::User;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::ports::{BackendError, SecureRandom, TokenSigner, UnixSeconds};
 use crate::quota::Quota;
+use crate::regions;
 use crate::secrets::RefreshToken;
 use crate::session::SessionId;
 use crate::settings::Settings;
@@ -88,6 +89,9 @@ pub(crate) struct Signing<'a, T, R> {
     pub rng: &'a R,
     pub settings: &'a Settings,
     pub now: UnixSeconds,
+    /// The user's data region, named in both tokens (`crate::regions`); `None` in a
+    /// single-region deployment.
+    pub region: Option<&'a str>,
 }
 
 impl IssuedTokens {
@@ -104,13 +108,14 @@ impl IssuedTokens {
             with.settings,
             &user,
             &session,
+            with.region,
             with.now,
             with.rng,
         )
         .await?;
         Ok(Self {
             access_token,
-            refresh_token: refresh.token,
+            refresh_token: regions::tagged(with.region, refresh.token),
             expires_in: with.settings.access_token_ttl_secs,
             expires_at,
             refresh_expires_at,

@@ -44,6 +44,8 @@ pub struct RefreshDeps<'a, A, T, R, C> {
     pub rng: &'a R,
     pub clock: &'a C,
     pub settings: &'a Settings,
+    /// The data region the accounts store serves, named in the tokens; `None` without regions.
+    pub region: Option<&'a str>,
 }
 
 pub async fn refresh<A, T, R, C>(
@@ -101,6 +103,7 @@ where
         rng: deps.rng,
         settings,
         now,
+        region: deps.region,
     };
     IssuedTokens::sign(signing, user, session, successor, refresh_expires_at)
         .await

@@ -69,6 +69,7 @@ fn run(
         clock: &w.clock,
         settings: s,
         hmac_secret: SECRET,
+        region: None,
     };
     let input = LoginInput {
         phone,

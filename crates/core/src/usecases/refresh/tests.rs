@@ -52,12 +52,24 @@ fn refresh_with(
     token: Option<&str>,
     session: Option<&str>,
 ) -> Result<RefreshOutput, RefreshError> {
+    refresh_in(None, w, accounts, token, session)
+}
+
+/// A refresh by a worker serving the data region `region`.
+fn refresh_in(
+    region: Option<&str>,
+    w: &World,
+    accounts: &impl AccountStore,
+    token: Option<&str>,
+    session: Option<&str>,
+) -> Result<RefreshOutput, RefreshError> {
     let deps = RefreshDeps {
         accounts,
         signer: &w.signer,
         rng: &w.rng,
         clock: &w.clock,
         settings: &w.settings,
+        region,
     };
     let input = RefreshInput {
         refresh_token: token,
@@ -100,6 +112,38 @@ fn a_refresh_rotates_and_the_old_token_then_revokes_the_session() {
         "the whole session was revoked"
     );
     assert_eq!(after.problem().body.http_status(), 401);
+}
+
+/// The claims of an access token, read without checking its signature.
+fn claims_of(access_token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = access_token.split('.').nth(1).unwrap();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&json).unwrap()
+}
+
+#[test]
+fn in_a_region_both_tokens_name_it_and_a_tagged_token_rotates() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let first = logged_in(&w, &accounts);
+    // A token from before the deployment had regions has no tag, and still refreshes.
+    let out = refresh_in(Some("eu"), &w, &accounts, Some(&first), Some(SESSION)).unwrap();
+    let (tag, _) = crate::regions::split_tag(&out.refresh_token);
+    assert_eq!(tag, Some("eu"));
+    assert_eq!(claims_of(&out.access_token)["rgn"], "eu");
+    // The tagged successor rotates in turn, and a changed tag is no other token.
+    let next = refresh_in(Some("eu"), &w, &accounts, Some(&out.refresh_token), None).unwrap();
+    assert!(next.refresh_token.starts_with("eu."));
+    let retagged = next.refresh_token.replacen("eu.", "us.", 1);
+    let rotated = refresh_in(Some("eu"), &w, &accounts, Some(&retagged), None).unwrap();
+    assert!(rotated.refresh_token.starts_with("eu."));
+    // Without regions nothing is tagged and no claim is added.
+    let plain = refresh_with(&w, &accounts, Some(&rotated.refresh_token), None).unwrap();
+    assert_eq!(crate::regions::split_tag(&plain.refresh_token).0, None);
+    assert!(claims_of(&plain.access_token).get("rgn").is_none());
 }
 
 #[test]

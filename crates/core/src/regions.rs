@@ -1,0 +1,208 @@
+//! Data regions: which database and Redis hold a user, chosen by their number's calling code.
+//!
+//! `DATA_REGIONS="eu=44,49,33;us=1;ap=61,81"` names each region and the calling codes whose
+//! numbers live there; `DATA_REGION_DEFAULT` (the first region listed when unset) takes every
+//! other code. A region's rows never leave it, so nothing here looks anything up: a login routes
+//! by its number, and everything after it by the region its tokens name (the access token's
+//! `rgn` claim, the refresh token's `eu.` prefix, [`tagged`] and [`split_tag`]).
+//!
+//! Without `DATA_REGIONS` there is one region with no name, reached through today's settings
+//! (`HYPERDRIVE`, `REDIS_REST_URL`), and tokens carry no region: a deployment that never sets it
+//! sees nothing of this module.
+
+use crate::phone::{PhoneNumber, Region as PhoneRegion};
+use std::collections::HashMap;
+
+/// One region, as an index into [`Regions::names`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RegionId(pub usize);
+
+/// The regions of a deployment and the calling codes each serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regions {
+    /// `None` for the one unnamed region of a single-region deployment.
+    names: Vec<Option<String>>,
+    by_code: HashMap<u16, RegionId>,
+    default: RegionId,
+}
+
+/// The longest region name: it goes into binding names, tokens and metric labels.
+const MAX_NAME: usize = 12;
+
+/// The most regions a deployment may have: the worker keeps per-region state (probe throttles)
+/// in fixed arrays, and every admin listing asks every region.
+pub const MAX_REGIONS: usize = 8;
+
+impl Regions {
+    /// Today's deployment: one region, unnamed.
+    pub fn single() -> Self {
+        Self {
+            names: vec![None],
+            by_code: HashMap::new(),
+            default: RegionId(0),
+        }
+    }
+
+    /// Reads `DATA_REGIONS` and `DATA_REGION_DEFAULT`; no `DATA_REGIONS` is [`Regions::single`].
+    pub fn parse(spec: Option<&str>, default: Option<&str>) -> Result<Self, String> {
+        let Some(spec) = spec.map(str::trim).filter(|s| !s.is_empty()) else {
+            return match default {
+                Some(_) => Err("DATA_REGION_DEFAULT needs DATA_REGIONS".into()),
+                None => Ok(Self::single()),
+            };
+        };
+        let mut regions = Self {
+            names: Vec::new(),
+            by_code: HashMap::new(),
+            default: RegionId(0),
+        };
+        for entry in spec.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, codes) = entry
+                .split_once('=')
+                .ok_or_else(|| format!("DATA_REGIONS entry {entry:?} must be name=codes"))?;
+            let name = name.trim();
+            if !valid_name(name) {
+                return Err(format!(
+                    "region name {name:?} must be 1-{MAX_NAME} lower-case letters and digits, \
+                     starting with a letter"
+                ));
+            }
+            if regions.named(name).is_some() {
+                return Err(format!("region {name:?} is listed twice"));
+            }
+            let id = RegionId(regions.names.len());
+            regions.names.push(Some(name.to_owned()));
+            for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                let code: u16 = code
+                    .parse()
+                    .ok()
+                    .filter(|c| (1..=999).contains(c))
+                    .ok_or_else(|| format!("{code:?} in region {name:?} is not a calling code"))?;
+                if regions.by_code.insert(code, id).is_some() {
+                    return Err(format!("calling code {code} is in two regions"));
+                }
+            }
+        }
+        if regions.names.is_empty() {
+            return Err("DATA_REGIONS names no region".into());
+        }
+        if regions.names.len() > MAX_REGIONS {
+            return Err(format!(
+                "DATA_REGIONS names more than {MAX_REGIONS} regions"
+            ));
+        }
+        if let Some(default) = default.map(str::trim).filter(|d| !d.is_empty()) {
+            regions.default = regions
+                .named(default)
+                .ok_or_else(|| format!("DATA_REGION_DEFAULT {default:?} is not in DATA_REGIONS"))?;
+        }
+        Ok(regions)
+    }
+
+    /// Every region, the default first, then in the order listed.
+    pub fn ids(&self) -> impl Iterator<Item = RegionId> + '_ {
+        let default = self.default;
+        std::iter::once(default).chain(
+            (0..self.names.len())
+                .map(RegionId)
+                .filter(move |&r| r != default),
+        )
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// A single-region deployment has one region (and `is_empty` is never true).
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The region's name; `None` for the single unnamed region.
+    pub fn name(&self, region: RegionId) -> Option<&str> {
+        self.names.get(region.0).and_then(|n| n.as_deref())
+    }
+
+    /// The region of that name.
+    pub fn named(&self, name: &str) -> Option<RegionId> {
+        self.names
+            .iter()
+            .position(|n| n.as_deref() == Some(name))
+            .map(RegionId)
+    }
+
+    pub fn default_region(&self) -> RegionId {
+        self.default
+    }
+
+    /// The region whose database holds the numbers of this calling code.
+    pub fn of_calling_code(&self, code: u16) -> RegionId {
+        self.by_code.get(&code).copied().unwrap_or(self.default)
+    }
+
+    /// The region of a number as a client typed it. International input (`+44 20 …`) is routed
+    /// by its leading digits: calling codes are a prefix code (no code begins another), so the
+    /// configured code the digits start with is the number's. National input is parsed with the
+    /// deployment's `DEFAULT_REGION`, as the use cases will. A number that does not parse goes to
+    /// the default region, whose use case then refuses it.
+    pub fn of_phone(&self, input: &str, national: Option<PhoneRegion>) -> RegionId {
+        if self.by_code.is_empty() {
+            return self.default;
+        }
+        let input = input.trim();
+        if let Some(rest) = input.strip_prefix('+') {
+            let digits: String = rest
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+                .take(3)
+                .collect();
+            // Longest first: should a list name a code and a prefix of it, the longer wins.
+            return (1..=digits.len())
+                .rev()
+                .filter_map(|n| digits.get(..n)?.parse::<u16>().ok())
+                .find_map(|code| self.by_code.get(&code).copied())
+                .unwrap_or(self.default);
+        }
+        PhoneNumber::parse(input, national)
+            .map(|phone| self.of_calling_code(phone.calling_code()))
+            .unwrap_or(self.default)
+    }
+
+    /// The region a token names: its tag, or the default region for a token without one (issued
+    /// before the deployment had regions). `None` for a tag this deployment does not know.
+    pub fn of_tag(&self, tag: Option<&str>) -> Option<RegionId> {
+        match tag {
+            None => Some(self.default),
+            Some(name) => self.named(name),
+        }
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    (1..=MAX_NAME).contains(&name.len())
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// A refresh token with its region in front (`eu.` + the token), or as it is without a region.
+/// The tag only routes: the token's hash (what the store keeps) is of the part after it, so a
+/// changed tag sends the token to a database that has no such hash.
+pub fn tagged(region: Option<&str>, token: String) -> String {
+    match region {
+        Some(name) => format!("{name}.{token}"),
+        None => token,
+    }
+}
+
+/// A presented refresh token's region tag and the token itself. A token without a tag (a
+/// single-region deployment's, or one issued before regions) is all token.
+pub fn split_tag(presented: &str) -> (Option<&str>, &str) {
+    match presented.split_once('.') {
+        Some((tag, token)) if valid_name(tag) => (Some(tag), token),
+        _ => (None, presented),
+    }
+}
+
+#[cfg(test)]
+mod tests;

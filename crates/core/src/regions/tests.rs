@@ -1,0 +1,106 @@
+use super::*;
+
+fn three() -> Regions {
+    Regions::parse(Some("eu=44,49,33; us=1; ap=61,81"), Some("eu")).unwrap()
+}
+
+#[test]
+fn numbers_route_by_their_calling_code_and_the_rest_to_the_default() {
+    let r = three();
+    let name = |input: &str| r.name(r.of_phone(input, None)).unwrap();
+    assert_eq!(name("+44 20 7946 0958"), "eu");
+    assert_eq!(name("+4915123456789"), "eu");
+    assert_eq!(name("+1 (415) 555-2671"), "us");
+    assert_eq!(name("+61 412 345 678"), "ap");
+    assert_eq!(name("+81312345678"), "ap");
+    // Codes nobody listed, and input that is no number at all, go to the default region.
+    assert_eq!(name("+989121234567"), "eu");
+    assert_eq!(name("+7 912 345 67 89"), "eu");
+    assert_eq!(name("not a number"), "eu");
+    assert_eq!(name(""), "eu");
+}
+
+#[test]
+fn national_input_is_routed_by_the_deployments_phone_region() {
+    let r = three();
+    let us: PhoneRegion = "US".parse().unwrap();
+    assert_eq!(r.name(r.of_phone("(415) 555-2671", Some(us))), Some("us"));
+    let au: PhoneRegion = "AU".parse().unwrap();
+    assert_eq!(r.name(r.of_phone("0412 345 678", Some(au))), Some("ap"));
+}
+
+#[test]
+fn a_prefix_of_a_listed_code_is_not_that_code() {
+    // 4 is no calling code and 44 is: "+4" alone routes nowhere in particular.
+    let r = Regions::parse(Some("uk=44;us=1"), Some("us")).unwrap();
+    assert_eq!(r.name(r.of_phone("+4", None)), Some("us"));
+    assert_eq!(r.name(r.of_phone("+442079460958", None)), Some("uk"));
+    // A code of three digits whose first two are listed elsewhere (350 Gibraltar vs 35x).
+    let r = Regions::parse(Some("a=350;b=1"), Some("b")).unwrap();
+    assert_eq!(r.name(r.of_phone("+35020012345", None)), Some("a"));
+}
+
+#[test]
+fn the_default_region_is_the_first_listed_unless_named() {
+    let r = Regions::parse(Some("us=1;eu=44"), None).unwrap();
+    assert_eq!(r.name(r.default_region()), Some("us"));
+    let named: Vec<_> = r.ids().map(|id| r.name(id).unwrap()).collect();
+    assert_eq!(named, ["us", "eu"]);
+    let r = Regions::parse(Some("us=1;eu=44"), Some("eu")).unwrap();
+    let named: Vec<_> = r.ids().map(|id| r.name(id).unwrap()).collect();
+    assert_eq!(named, ["eu", "us"], "the default region comes first");
+}
+
+#[test]
+fn no_setting_is_one_unnamed_region() {
+    let r = Regions::parse(None, None).unwrap();
+    assert_eq!(r, Regions::single());
+    assert_eq!(r.len(), 1);
+    assert_eq!(r.name(r.of_phone("+442079460958", None)), None);
+    assert_eq!(r.of_tag(None), Some(RegionId(0)));
+    assert_eq!(r.of_tag(Some("eu")), None);
+    assert_eq!(Regions::parse(Some("  "), None).unwrap(), Regions::single());
+}
+
+#[test]
+fn bad_settings_are_refused_with_the_reason() {
+    for (spec, default, says) in [
+        (Some("eu"), None, "name=codes"),
+        (Some("EU=44"), None, "lower-case"),
+        (Some("1eu=44"), None, "starting with a letter"),
+        (Some("averyveryverylongname=44"), None, "1-12"),
+        (Some("eu=44;eu=49"), None, "twice"),
+        (Some("eu=44;us=44"), None, "two regions"),
+        (Some("eu=4x"), None, "not a calling code"),
+        (Some("eu=0"), None, "not a calling code"),
+        (Some("eu=1000"), None, "not a calling code"),
+        (Some("eu=44"), Some("us"), "not in DATA_REGIONS"),
+        (None, Some("eu"), "needs DATA_REGIONS"),
+        (Some(";;"), None, "names no region"),
+        (
+            Some("a=1;b=2;c=3;d=4;e=5;f=6;g=7;h=8;i=9"),
+            None,
+            "more than 8",
+        ),
+    ] {
+        let err = Regions::parse(spec, default).unwrap_err();
+        assert!(err.contains(says), "{spec:?}/{default:?}: {err}");
+    }
+}
+
+#[test]
+fn tokens_carry_their_region_in_front_and_untagged_tokens_belong_to_the_default() {
+    let r = three();
+    let token = "A".repeat(64);
+    let us = tagged(Some("us"), token.clone());
+    assert_eq!(us, format!("us.{token}"));
+    let (tag, rest) = split_tag(&us);
+    assert_eq!((tag, rest), (Some("us"), token.as_str()));
+    assert_eq!(r.of_tag(tag), r.named("us"));
+    assert_eq!(split_tag(&token), (None, token.as_str()));
+    assert_eq!(r.of_tag(None), Some(r.default_region()));
+    assert_eq!(r.of_tag(Some("mars")), None);
+    // Something before a dot that is no region name is part of the token (and fails its parse).
+    assert_eq!(split_tag("EU.abc"), (None, "EU.abc"));
+    assert_eq!(tagged(None, token.clone()), token);
+}
