@@ -36,10 +36,12 @@ pub async fn settled_gateway_requests() -> usize {
 /// Queries PgBouncer has passed to the `auth` database so far (from its admin console, whose
 /// own SHOW STATS is not counted against `auth`).
 pub async fn pooled_queries() -> i64 {
-    let url = format!(
-        "postgres://auth:auth@127.0.0.1:{}/pgbouncer",
-        crate::profile().pgbouncer_port
-    );
+    pooled_queries_at(crate::profile().pgbouncer_port).await
+}
+
+/// [`pooled_queries`] of the PgBouncer on `port` (another region's).
+pub async fn pooled_queries_at(port: u16) -> i64 {
+    let url = format!("postgres://auth:auth@127.0.0.1:{port}/pgbouncer");
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();

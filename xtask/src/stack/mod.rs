@@ -14,6 +14,7 @@ pub mod postgres;
 pub mod procs;
 pub mod redis;
 pub mod redis_cluster;
+pub mod regions;
 pub mod worker;
 
 use crate::proc::{note, step};

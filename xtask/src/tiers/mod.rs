@@ -6,11 +6,14 @@
 //!    test stack's PostgreSQL, PgBouncer and Redis (each test makes its own database or key prefix);
 //! 3. wasm: core and adapters compiled to wasm32 and run under Node by wasm-bindgen-test;
 //! 4. conformance: the official `@upstash/redis` client against the gateway;
-//! 5. e2e: HTTP against the worker under `wrangler dev`, with backend fault tests;
-//! 6. fuzz: Schemathesis against the served OpenAPI document (no 5xx, no undocumented answer);
-//! 7. cluster: a Redis Cluster of its own (three masters, a replica each) behind the gateway:
+//! 5. e2e: HTTP against the worker under `wrangler dev`, with backend fault tests (one region,
+//!    no `DATA_REGIONS`: today's deployment);
+//! 6. regions: a worker over two data regions, the test stack and a second stack of its own:
+//!    rows per region, poolers reached, the merged admin listing, one region's faults;
+//! 7. fuzz: Schemathesis against the served OpenAPI document (no 5xx, no undocumented answer);
+//! 8. cluster: a Redis Cluster of its own (three masters, a replica each) behind the gateway:
 //!    the OTP store's contract, `@upstash/redis`, and a master killed under a stream of sends;
-//! 8. citus: a coordinator and two workers of its own: the account store's contract, every
+//! 9. citus: a coordinator and two workers of its own: the account store's contract, every
 //!    statement's plan, a migration after distribution (Citus is built from `CITUS_SOURCE`
 //!    when missing).
 //!
@@ -19,6 +22,7 @@
 
 mod citus;
 mod redis_cluster;
+mod regions;
 mod worker;
 
 pub use worker::fuzz_api;
@@ -83,7 +87,7 @@ pub fn test_with(
 
     let profile = Profile::test();
     let token = devvars::random_token(24);
-    let stack_tiers = ["native", "wasm", "conformance", "e2e", "fuzz"];
+    let stack_tiers = ["native", "wasm", "conformance", "e2e", "regions", "fuzz"];
     let stack = if stack_tiers.iter().any(|t| wanted(t)) {
         Some(Stack::start_backends(profile.clone(), token.clone()))
     } else {
@@ -104,6 +108,7 @@ pub fn test_with(
             record("wasm", &mut || wasm(&env));
             record("conformance", &mut || conformance(&env));
             record("e2e", &mut || worker::e2e(&mut stack, &env, e2e_args));
+            record("regions", &mut || regions::regions(&stack, &env));
             // After e2e: the fuzzer's traffic must not disturb the exact counts e2e checks.
             record("fuzz", &mut || worker::fuzz(&mut stack));
             stack.shutdown();

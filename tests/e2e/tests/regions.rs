@@ -1,0 +1,285 @@
+//! One worker over two data regions (`cargo xtask test regions`): `eu` is the test stack and
+//! takes +44 and every code not listed, `us` is a stack of its own and takes +1. A user's rows
+//! live only in their number's region; their calls reach only that region's pooler; the admin
+//! listing pages across both; and with one region's backends down only its users get 503.
+//!
+//! Ignored in the e2e tier's run (its worker has no regions); the regions tier runs them with
+//! `--ignored` against the worker it starts.
+
+use base64::Engine as _;
+use e2e::api::{as_bearer, random_phone, Client};
+use e2e::costs::pooled_queries_at;
+use e2e::{base_url, get, profile};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::time::Duration;
+use xtask::stack::{pgbouncer, redis, Profile};
+
+/// A UK mobile number nobody else in this run uses.
+fn uk_phone() -> String {
+    loop {
+        let n = e2e::api::random_u32() % 100_000_000;
+        let candidate = format!("+4477{n:08}");
+        if auth_core::phone::PhoneNumber::parse(&candidate, None).is_ok() {
+            return candidate;
+        }
+    }
+}
+
+fn claims(access_token: &str) -> Value {
+    let payload = access_token.split('.').nth(1).unwrap();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&json).unwrap()
+}
+
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// Rows naming `phone` in a region's database: its user and its phone history.
+async fn rows_of(database_url: &str, phone: &str) -> i64 {
+    let db = connect(database_url).await;
+    let users: i64 = db
+        .query_one("SELECT count(*) FROM users WHERE phone = $1", &[&phone])
+        .await
+        .unwrap()
+        .get(0);
+    let phones: i64 = db
+        .query_one(
+            "SELECT count(*) FROM user_phones WHERE phone = $1",
+            &[&phone],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    users + phones
+}
+
+fn eu() -> Profile {
+    profile()
+}
+
+fn us() -> Profile {
+    Profile::region_us()
+}
+
+/// `/ready` is 200 again (every region's backends), from a probe made after the last change.
+async fn ready_again() {
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    e2e::wait_for_status("/ready", 200, Duration::from_secs(5)).await;
+}
+
+async fn bearer(method: &str, path: &str, token: &str) -> (u16, Value) {
+    as_bearer(&base_url(), method, path, token, None).await
+}
+
+async fn refresh(token: &str) -> e2e::api::Reply {
+    Client::new(&base_url())
+        .post(
+            "/api/v1/auth/refresh",
+            serde_json::json!({"refresh_token": token}),
+        )
+        .await
+}
+
+#[tokio::test]
+#[ignore = "needs the regions tier's worker"]
+async fn an_account_lives_only_in_its_numbers_region_and_its_calls_reach_only_that_pooler() {
+    let c = Client::new(&base_url());
+    for (phone, home, away) in [(uk_phone(), "eu", us()), (random_phone(), "us", eu())] {
+        let login = c.logged_in(&phone).await;
+        let access = login["access_token"].as_str().unwrap();
+        let refresh_token = login["refresh_token"].as_str().unwrap();
+        assert_eq!(
+            claims(access)["rgn"],
+            home,
+            "the access token names the region"
+        );
+        assert!(
+            refresh_token.starts_with(&format!("{home}.")),
+            "{refresh_token}"
+        );
+        let home_profile = if home == "eu" { eu() } else { us() };
+        assert!(rows_of(&home_profile.database_url(), &phone).await >= 2);
+        assert_eq!(
+            rows_of(&away.database_url(), &phone).await,
+            0,
+            "no row in the other region"
+        );
+
+        // Refresh, profile and sessions: queries at the home region's pooler, none at the other.
+        let (home_before, away_before) = (
+            pooled_queries_at(home_profile.pgbouncer_port).await,
+            pooled_queries_at(away.pgbouncer_port).await,
+        );
+        let refreshed = refresh(refresh_token).await;
+        assert_eq!(refreshed.status, 200, "{:?}", refreshed.body);
+        let access = refreshed.body["access_token"].as_str().unwrap();
+        assert_eq!(bearer("GET", "/api/v1/users/profile", access).await.0, 200);
+        assert_eq!(bearer("GET", "/api/v1/auth/sessions", access).await.0, 200);
+        let home_queries = e2e::costs::pooled_queries_since(home_before).await;
+        assert!(
+            home_queries >= 3,
+            "{home}: {home_queries} queries for three calls"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let away_queries = pooled_queries_at(away.pgbouncer_port).await - away_before;
+        assert_eq!(
+            away_queries, 0,
+            "a {home} user's calls reached the other region's pooler"
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the regions tier's worker"]
+async fn the_admin_listing_pages_across_both_regions_and_finds_users_in_either() {
+    let c = Client::new(&base_url());
+    let admin_phone = uk_phone();
+    let admin = c.logged_in(&admin_phone).await;
+    xtask::scope::set(&eu().database_url(), &admin_phone, "superadmin").unwrap();
+    let token = admin["access_token"].as_str().unwrap();
+    let far = c.logged_in(&random_phone()).await;
+    c.logged_in(&uk_phone()).await;
+
+    // The first pages are both databases' newest users merged: each region's own order kept,
+    // newest second first, a tie in the second going to the default region (eu).
+    const PAGES: usize = 3;
+    const LIMIT: usize = 40;
+    let mut lists = Vec::new();
+    let mut total = 0;
+    for region in [eu(), us()] {
+        let db = connect(&region.database_url()).await;
+        let rows = db
+            .query(
+                "SELECT id::text, extract(epoch FROM created_at)::int8 FROM users \
+                 ORDER BY created_at DESC, id LIMIT $1",
+                &[&((PAGES * LIMIT) as i64)],
+            )
+            .await
+            .unwrap();
+        let list: Vec<(String, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        lists.push(list.into_iter().peekable());
+        let count: i64 = db
+            .query_one("SELECT count(*) FROM users", &[])
+            .await
+            .unwrap()
+            .get(0);
+        total += count as u64;
+    }
+    let mut expected = Vec::new();
+    while expected.len() < PAGES * LIMIT {
+        let newest = lists
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, l)| l.peek().map(|(_, at)| (*at, i)))
+            .max_by_key(|&(at, i)| (at, std::cmp::Reverse(i)));
+        let Some((_, i)) = newest else { break };
+        expected.push(lists[i].next().unwrap().0);
+    }
+    let mut seen = Vec::new();
+    for page in 1..=PAGES {
+        let path = format!("/api/v1/users?limit={LIMIT}&page={page}");
+        let (status, body) = bearer("GET", &path, token).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["total"].as_u64().unwrap(),
+            total,
+            "both regions' users count"
+        );
+        seen.extend(
+            body["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id"].as_str().unwrap().to_owned()),
+        );
+    }
+    assert_eq!(
+        seen, expected,
+        "the pages tile both regions' newest users in order"
+    );
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "a user on two pages");
+    for user in [&admin, &far] {
+        let id = user["user"]["id"].as_str().unwrap().to_owned();
+        assert!(
+            seen.contains(&id),
+            "the newest users of both regions are listed"
+        );
+    }
+
+    // A user of the other region, by id, from an admin of this one.
+    let far_id = far["user"]["id"].as_str().unwrap();
+    let (status, body) = bearer("GET", &format!("/api/v1/users/{far_id}"), token).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], far_id);
+}
+
+#[tokio::test]
+#[ignore = "needs the regions tier's worker"]
+async fn with_one_regions_pooler_or_redis_down_only_its_users_get_503() {
+    let c = Client::new(&base_url());
+    let eu_user = c.logged_in(&uk_phone()).await;
+    let us_user = c.logged_in(&random_phone()).await;
+    let token = |user: &Value, name: &str| user[name].as_str().unwrap().to_owned();
+    let (status, body, _) = get("/ready").await;
+    assert_eq!(status, 200, "{body}");
+    for region in ["eu", "us"] {
+        for backend in ["postgres", "redis"] {
+            assert_eq!(body["regions"][region][backend], "ok", "{body}");
+        }
+    }
+
+    pgbouncer::stop(&us());
+    let (status, _) = bearer(
+        "GET",
+        "/api/v1/users/profile",
+        &token(&us_user, "access_token"),
+    )
+    .await;
+    assert_eq!(status, 503, "the us user's profile with the us pooler down");
+    assert_eq!(refresh(&token(&us_user, "refresh_token")).await.status, 503);
+    let (status, _) = bearer(
+        "GET",
+        "/api/v1/users/profile",
+        &token(&eu_user, "access_token"),
+    )
+    .await;
+    assert_eq!(status, 200, "the eu user is served");
+    let eu_refreshed = refresh(&token(&eu_user, "refresh_token")).await;
+    assert_eq!(eu_refreshed.status, 200, "{:?}", eu_refreshed.body);
+    c.logged_in(&uk_phone()).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let (status, body, _) = get("/ready").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["regions"]["us"]["postgres"], "down", "{body}");
+    assert_eq!(body["regions"]["eu"]["postgres"], "ok", "{body}");
+    pgbouncer::start(&us()).unwrap();
+    ready_again().await;
+
+    redis::stop(&us());
+    let sent = c.send_otp(&random_phone(), None).await;
+    assert_eq!(
+        sent.status, 503,
+        "a us number's send with the us Redis down: {:?}",
+        sent.body
+    );
+    c.logged_in(&uk_phone()).await;
+    let (status, _) = bearer(
+        "GET",
+        "/api/v1/users/profile",
+        &token(&us_user, "access_token"),
+    )
+    .await;
+    assert_eq!(status, 200, "the us database still serves the us user");
+    redis::start(&us()).unwrap();
+    ready_again().await;
+    c.logged_in(&random_phone()).await;
+}
