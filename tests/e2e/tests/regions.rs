@@ -283,3 +283,70 @@ async fn with_one_regions_pooler_or_redis_down_only_its_users_get_503() {
     ready_again().await;
     c.logged_in(&random_phone()).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the regions tier's worker"]
+async fn counters_name_the_region_and_a_number_cannot_move_an_account_between_regions() {
+    let c = Client::new(&base_url());
+    let eu_user = c.logged_in(&uk_phone()).await;
+    c.logged_in(&random_phone()).await;
+
+    // Each region's logins under its own label (the counters land just after the answers).
+    let token = e2e::worker_vars()["METRICS_TOKEN"].clone();
+    let mut text = String::new();
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        text = reqwest::Client::new()
+            .get(format!("{}/metrics", base_url()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let both = [
+            "calling_code=\"44\",region=\"eu\"",
+            "calling_code=\"1\",region=\"us\"",
+        ]
+        .iter()
+        .all(|labels| text.contains(&format!("logins_by_calling_code_total{{{labels}}}")));
+        if both {
+            break;
+        }
+    }
+    for labels in [
+        "calling_code=\"44\",region=\"eu\"",
+        "calling_code=\"1\",region=\"us\"",
+    ] {
+        let series = format!("logins_by_calling_code_total{{{labels}}}");
+        assert!(text.contains(&series), "no {series} in:\n{text}");
+    }
+
+    // An eu account asked to move to a us number: refused before any code is sent.
+    let access = eu_user["access_token"].as_str().unwrap();
+    let body = serde_json::json!({"phone_number": random_phone()});
+    let (status, answer) = as_bearer(
+        &base_url(),
+        "POST",
+        "/api/v1/users/me/phone/send-otp",
+        access,
+        Some(body),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (400, Some("INVALID_PHONE")),
+        "{answer}"
+    );
+    let body = serde_json::json!({"phone_number": uk_phone()});
+    let (status, answer) = as_bearer(
+        &base_url(),
+        "POST",
+        "/api/v1/users/me/phone/send-otp",
+        access,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 200, "a number of the same region: {answer}");
+}
