@@ -47,6 +47,28 @@ pub fn worker_log() -> String {
     std::fs::read_to_string(format!("{dir}/wrangler.log")).unwrap_or_default()
 }
 
+/// A connection to a PostgreSQL of the stack (the database, not the pooler), for checking rows.
+pub async fn database(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
+/// The `/metrics` text of the worker at `base`, scraped with `token`.
+pub async fn metrics_text(base: &str, token: &str) -> String {
+    reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET /metrics: the worker did not answer: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
 /// One GET; returns the status, the body as JSON (Null if it is not JSON), and the time taken.
 pub async fn get(path: &str) -> (u16, Value, Duration) {
     let started = Instant::now();

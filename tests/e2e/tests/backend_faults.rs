@@ -177,10 +177,7 @@ async fn login_answers_503_while_the_pooler_is_down_and_writes_nothing_half() {
     );
     ready_again().await;
     // The code was used up by the attempt, and nothing of the account was written.
-    let (db, connection) = tokio_postgres::connect(&p.database_url(), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let db = e2e::database(&p.database_url()).await;
     let rows: i64 = db
         .query_one(
             "SELECT count(*) FROM user_phones WHERE phone = $1",

@@ -34,17 +34,9 @@ fn claims(access_token: &str) -> Value {
     serde_json::from_slice(&json).unwrap()
 }
 
-async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-}
-
 /// Rows naming `phone` in a region's database: its user and its phone history.
 async fn rows_of(database_url: &str, phone: &str) -> i64 {
-    let db = connect(database_url).await;
+    let db = e2e::database(database_url).await;
     let users: i64 = db
         .query_one("SELECT count(*) FROM users WHERE phone = $1", &[&phone])
         .await
@@ -155,7 +147,7 @@ async fn the_admin_listing_pages_across_both_regions_and_finds_users_in_either()
     let mut lists = Vec::new();
     let mut total = 0;
     for region in [eu(), us()] {
-        let db = connect(&region.database_url()).await;
+        let db = e2e::database(&region.database_url()).await;
         let rows = db
             .query(
                 "SELECT id::text, extract(epoch FROM created_at)::int8 FROM users \
@@ -296,15 +288,7 @@ async fn counters_name_the_region_and_a_number_cannot_move_an_account_between_re
     let mut text = String::new();
     for _ in 0..20 {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        text = reqwest::Client::new()
-            .get(format!("{}/metrics", base_url()))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        text = e2e::metrics_text(&base_url(), &token).await;
         let both = [
             "calling_code=\"44\",region=\"eu\"",
             "calling_code=\"1\",region=\"us\"",
@@ -325,28 +309,23 @@ async fn counters_name_the_region_and_a_number_cannot_move_an_account_between_re
 
     // An eu account asked to move to a us number: refused before any code is sent.
     let access = eu_user["access_token"].as_str().unwrap();
-    let body = serde_json::json!({"phone_number": random_phone()});
-    let (status, answer) = as_bearer(
-        &base_url(),
-        "POST",
-        "/api/v1/users/me/phone/send-otp",
-        access,
-        Some(body),
-    )
-    .await;
+    let base = base_url();
+    let change_to = |phone: String| {
+        let body = serde_json::json!({ "phone_number": phone });
+        as_bearer(
+            &base,
+            "POST",
+            "/api/v1/users/me/phone/send-otp",
+            access,
+            Some(body),
+        )
+    };
+    let (status, answer) = change_to(random_phone()).await;
     assert_eq!(
         (status, answer["code"].as_str()),
         (400, Some("INVALID_PHONE")),
         "{answer}"
     );
-    let body = serde_json::json!({"phone_number": uk_phone()});
-    let (status, answer) = as_bearer(
-        &base_url(),
-        "POST",
-        "/api/v1/users/me/phone/send-otp",
-        access,
-        Some(body),
-    )
-    .await;
+    let (status, answer) = change_to(uk_phone()).await;
     assert_eq!(status, 200, "a number of the same region: {answer}");
 }

@@ -27,15 +27,7 @@ fn scenario() -> Scenario {
 /// The open breakers and the trips as `/metrics` shows them, once the writes settled.
 async fn breaker_samples(base: &str, token: &str) -> HashMap<String, i64> {
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let text = reqwest::Client::new()
-        .get(format!("{base}/metrics"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = e2e::metrics_text(base, token).await;
     text.lines()
         .filter(|l| l.starts_with("otp_breaker"))
         .filter_map(|l| l.rsplit_once(' '))

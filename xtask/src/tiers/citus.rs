@@ -1,6 +1,7 @@
 //! The citus tier: Citus installed (built from `CITUS_SOURCE` when missing), a fresh cluster of
 //! a coordinator and two workers, the adapters' Citus tests against it, and the end-to-end
-//! flows through a worker whose Hyperdrive binding reaches the coordinator.
+//! flows through a worker whose Hyperdrive binding reaches the coordinator, then through a
+//! worker with two data regions, one of them the cluster.
 
 use super::{cargo, test_env, worker::e2e_worker_vars, SKIPPED};
 use crate::citus::{install, Cluster};
@@ -90,7 +91,11 @@ fn flows(cluster: &Cluster) -> crate::Result<()> {
                 .args(["--", "--ignored", "--nocapture"])
                 .envs(test_env(&profile, &token)),
             "see the failing node fault test above",
-        )
+        )?;
+        // A region's database may be a Citus cluster: the regions tier's tests with region eu
+        // on this cluster and region us on a plain PostgreSQL of its own.
+        step("citus: two data regions, eu on the cluster");
+        super::regions::regions(&stack, &test_env(&profile, &token))
     })();
     stack.shutdown();
     result

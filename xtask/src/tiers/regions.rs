@@ -11,7 +11,10 @@ use crate::stack::{net, Profile, Stack};
 use crate::{build_worker, devvars};
 
 pub(super) fn regions(eu: &Stack, env: &[(String, String)]) -> crate::Result<()> {
-    step("tier regions: one worker, two data regions (eu: the test stack; us: a stack of its own)");
+    step(&format!(
+        "regions: one worker, two data regions (eu: the {} stack; us: a stack of its own)",
+        eu.profile.name
+    ));
     let us = Stack::start_backends(Profile::region_us(), devvars::random_token(24))?;
     build_worker::build_worker(false)?;
     let both = [

@@ -7,7 +7,8 @@ use crate::secrets::RefreshSecret;
 use crate::testing::{FixedClock, InMemoryAccounts};
 use futures::executor::block_on;
 
-fn user(accounts: &impl AccountStore, n: u32) -> (UserId, SessionId) {
+/// User `n` logs in to `accounts` now (the across-regions tests make users this way too).
+pub(super) fn user(accounts: &impl AccountStore, n: u32) -> (UserId, SessionId) {
     let id = UserId::parse(&format!("7f3c2a9e-3b1d-4f6a-8c2e-{n:012}")).unwrap();
     let session = SessionId::parse(&format!("admin-session-{n}-0123456789")).unwrap();
     let login = NewLogin {

@@ -1,34 +1,15 @@
 //! The listing merged from two regions, and users found by id in either.
 
+use super::super::tests::user;
 use super::super::{admin_across, AdminAnswer, AdminError, AdminRequest};
 use super::MAX_MERGED_ROWS;
 use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
-use crate::phone::PhoneNumber;
-use crate::ports::{AccountStore, NewLogin};
+use crate::ports::AccountStore;
 use crate::profile::ApiProfile;
-use crate::secrets::RefreshSecret;
 use crate::session::SessionId;
 use crate::testing::{FixedClock, InMemoryAccounts};
 use futures::executor::block_on;
-
-/// User `n` logs in to `accounts` now.
-fn user(accounts: &impl AccountStore, n: u32) -> (UserId, SessionId) {
-    let id = UserId::parse(&format!("7f3c2a9e-3b1d-4f6a-8c2e-{n:012}")).unwrap();
-    let session = SessionId::parse(&format!("across-session-{n}-0123456789")).unwrap();
-    let login = NewLogin {
-        phone: &PhoneNumber::parse(&format!("+1415555{:04}", 2600 + n), None).unwrap(),
-        new_user_id: &id,
-        session: &session,
-        refresh_secret: &RefreshSecret([n as u8; 32]),
-        refresh_expires_at: 1_900_086_400,
-        user_agent: None,
-        client_ip: None,
-        new_user_scope: &Scope::Unscoped,
-    };
-    block_on(accounts.login(&login)).unwrap();
-    (id, session)
-}
 
 fn ask<A: AccountStore>(
     home: &A,
