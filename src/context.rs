@@ -143,7 +143,8 @@ impl Ctx {
     }
 
     /// The name of the region the request worked in; `None` without regions, or when the
-    /// request reached none (a refusal before routing, the admin listing of every region).
+    /// request reached none (a refusal before routing, `/ready`, JWKS). An admin request counts
+    /// under its caller's region, even when it reads every region.
     pub fn routed_region(&self) -> Option<String> {
         let config = self.config().ok()?;
         config.regions.name(self.routed.get()?).map(str::to_owned)
