@@ -8,6 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Redis } from "@upstash/redis";
 
 const url = process.env.TEST_GATEWAY_URL;
@@ -19,6 +20,13 @@ if (!url || !token) {
 // A fresh key prefix per run keeps runs independent on a shared Redis.
 const prefix = `conformance:${randomBytes(6).toString("hex")}:`;
 const key = (name) => prefix + name;
+
+// The gateway runs only the service's own scripts (REDIS_REST_SCRIPTS, by default the OTP
+// store's): the client is tried with one of them, and with a script of its own, refused.
+const serviceScript = readFileSync(
+  new URL("../../crates/adapters/src/upstash/scripts/withdraw.lua", import.meta.url),
+  "utf8",
+);
 
 for (const responseEncoding of ["base64", false]) {
   const label = responseEncoding ? "base64 responses" : "plain responses";
@@ -82,18 +90,31 @@ for (const responseEncoding of ["base64", false]) {
     assert.deepEqual(await tx.exec(), [1, 2, 2]);
   });
 
-  test(`${label}: eval, evalsha and script load`, async () => {
-    const script = "redis.call('SET', KEYS[1], ARGV[1]); return {redis.call('GET', KEYS[1]), 42}";
-    assert.deepEqual(await redis.eval(script, [k("e")], ["v1"]), ["v1", 42]);
-    const sha = await redis.scriptLoad(script);
+  test(`${label}: eval, evalsha and script load of a listed script`, async () => {
+    // Two keys of one slot, as a cluster wants: the script deletes both when the hash's mac
+    // matches its argument.
+    const [code, cooldown] = [k("{e}code"), k("{e}cooldown")];
+    await redis.hset(code, { mac: "m1" });
+    assert.equal(await redis.eval(serviceScript, [code, cooldown], ["m1"]), 1);
+    assert.equal(await redis.exists(code), 0);
+    const sha = await redis.scriptLoad(serviceScript);
     assert.match(sha, /^[0-9a-f]{40}$/);
-    assert.deepEqual(await redis.evalsha(sha, [k("e")], ["v2"]), ["v2", 42]);
+    await redis.hset(code, { mac: "m2" });
+    assert.equal(await redis.evalsha(sha, [code, cooldown], ["m1"]), 0);
+    assert.equal(await redis.evalsha(sha, [code, cooldown], ["m2"]), 1);
+  });
+
+  test(`${label}: a script off the list is refused, by source or by SHA-1`, async () => {
+    const own = "redis.call('SET', KEYS[1], 'x'); return 1";
+    await assert.rejects(redis.eval(own, [k("own")], []), /script is not allowed/);
+    await assert.rejects(redis.scriptLoad(own), /script is not allowed/);
+    await assert.rejects(redis.evalsha("0".repeat(40), [k("own")], []), /script is not allowed/);
+    assert.equal(await redis.get(k("own")), null);
   });
 
   test(`${label}: a command error surfaces as an error with Redis' message`, async () => {
     await redis.set(k("str"), "x");
     await assert.rejects(redis.hget(k("str"), "f"), /WRONGTYPE/);
-    await assert.rejects(redis.eval("return redis.error_reply('MYERR custom')", [], []), /MYERR custom/);
   });
 
   test(`${label}: a pipeline error is reported for its own command`, async () => {

@@ -67,9 +67,21 @@ async fn commands_pipelines_transactions_and_scripts_round_trip() {
         .await
         .unwrap();
     assert_eq!(tx, vec![Ok(Reply::from(7)), Ok(Reply::from("7"))]);
-    let script = "return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}";
-    let reply = redis.eval(script, &[&counter], &["arg"]).await.unwrap();
-    assert_eq!(reply, serde_json::json!([counter, "arg", 8]));
+    // A script the gateway runs (one of the store's): it deletes the code hash when its MAC
+    // matches. Any other script is refused before Redis sees it.
+    let withdraw = include_str!("../src/upstash/scripts/withdraw.lua");
+    let (code, cooldown) = (format!("{k}{{t}}code"), format!("{k}{{t}}cooldown"));
+    redis.command(&["HSET", &code, "mac", "m"]).await.unwrap();
+    let eval = |mac: &'static str| ["EVAL", withdraw, "2", &code, &cooldown, mac].map(String::from);
+    assert_eq!(redis.command(&eval("other")).await, Ok(Reply::from(0)));
+    assert_eq!(redis.command(&eval("m")).await, Ok(Reply::from(1)));
+    let own = redis
+        .command(&["EVAL", "return redis.call('INCR', KEYS[1])", "1", &counter])
+        .await;
+    assert!(
+        matches!(&own, Err(RedisError::Command(m)) if m.contains("script is not allowed")),
+        "{own:?}"
+    );
 }
 
 #[tokio::test]
@@ -99,4 +111,27 @@ async fn errors_are_sorted_into_command_protocol_and_unavailable() {
         nowhere.ping().await,
         Err(RedisError::Unavailable(_))
     ));
+}
+
+/// The gateway runs only the scripts on its list (`redis_rest::scripts`); by default that list
+/// is the store's own. A script changed without the list would be refused by every gateway.
+#[test]
+fn the_gateway_allows_exactly_the_stores_scripts() {
+    let mut listed: Vec<String> = redis_rest::scripts::SERVICE_SCRIPTS
+        .iter()
+        .map(|sha| (*sha).to_owned())
+        .collect();
+    listed.sort();
+    let named = auth_adapters::upstash::script_shas();
+    let ours: Vec<String> = named.iter().map(|(sha, _)| sha.clone()).collect();
+    let wanted: Vec<String> = named
+        .iter()
+        .map(|(sha, name)| format!("    // {name}\n    \"{sha}\","))
+        .collect();
+    assert_eq!(
+        listed,
+        ours,
+        "set SERVICE_SCRIPTS in crates/redis-rest/src/scripts.rs to:\n{}",
+        wanted.join("\n")
+    );
 }

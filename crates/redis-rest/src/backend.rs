@@ -67,6 +67,36 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Kills the script Redis is running (`SCRIPT KILL`), on a connection of its own: the one
+    /// that sent the script waits for its answer, and Redis does not read from it meanwhile.
+    /// Redis acts on the kill once the script has run for its `busy-reply-threshold` (5 s by
+    /// default; README, "The gateway"). A Redis running no script answers NOTBUSY, and a script
+    /// that already wrote cannot be killed (UNKILLABLE): both are left as they are. Bounded, so a
+    /// Redis that never answers leaves no task behind.
+    pub async fn kill_running_script(&self) {
+        let kill = async {
+            let mut command = redis::cmd("SCRIPT");
+            command.arg("KILL");
+            match self {
+                Self::Single(pool) => {
+                    let mut connection = pool.fresh_connection().await?;
+                    command.query_async::<Value>(&mut connection).await
+                }
+                Self::Cluster(cluster) => {
+                    let mut connection = cluster.fresh_connection().await?;
+                    command.query_async::<Value>(&mut connection).await
+                }
+            }
+        };
+        let _ = tokio::time::timeout(KILL_WAIT, kill).await;
+    }
+}
+
+/// How long a kill may wait for Redis to act on it: past any `busy-reply-threshold` worth
+/// setting.
+const KILL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn to_redis_cmd(command: &Command) -> redis::Cmd {
     let mut cmd = redis::Cmd::new();
     for arg in command {

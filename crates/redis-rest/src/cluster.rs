@@ -57,6 +57,12 @@ impl RedisCluster {
         Ok(connection.clone())
     }
 
+    /// Connections of their own to every node, outside the shared ones (to kill a script the
+    /// shared connection waits for: the client sends `SCRIPT KILL` to every master).
+    pub async fn fresh_connection(&self) -> RedisResult<ClusterConnection> {
+        self.client.get_async_connection().await
+    }
+
     /// Runs one command. A redirection still standing after the client's own retries means the
     /// slot's master is gone and no replica has taken over yet: unavailable, not the command's
     /// error.

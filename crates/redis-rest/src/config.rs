@@ -1,5 +1,6 @@
 //! Gateway settings, read from the environment once at startup.
 
+use crate::scripts::Scripts;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ pub struct Config {
     /// Time a client has to send a request's head, and then its body.
     pub header_timeout: Duration,
     pub body_timeout: Duration,
+    /// The Lua scripts clients may run (`REDIS_REST_SCRIPTS`).
+    pub scripts: Scripts,
 }
 
 /// What `redis_url` names: one Redis server, or a Redis Cluster through its seed nodes.
@@ -123,6 +126,7 @@ impl Config {
             max_connections: max_connections as usize,
             header_timeout: Duration::from_millis(parsed("REDIS_REST_HEADER_TIMEOUT_MS", 5_000)?),
             body_timeout: Duration::from_millis(parsed("REDIS_REST_BODY_TIMEOUT_MS", 5_000)?),
+            scripts: Scripts::parse(get("REDIS_REST_SCRIPTS").as_deref()).map_err(ConfigError)?,
         })
     }
 }
@@ -143,6 +147,7 @@ impl Config {
             max_connections: 64,
             header_timeout: Duration::from_secs(5),
             body_timeout: Duration::from_secs(5),
+            scripts: Scripts::service(),
         }
     }
 

@@ -12,6 +12,7 @@
 //!   ([`slots`]).
 //! - [`request`]: turning HTTP requests (JSON arrays, command-in-path) into Redis commands.
 //! - [`reply`]: turning Redis replies into the protocol's JSON (plain or base64).
+//! - [`scripts`]: which Lua scripts may run (by SHA-1, `REDIS_REST_SCRIPTS`).
 //! - [`http`]: the bearer token check, the reply encoding, the access-log line.
 //! - [`server`]: routing, limits and timeouts.
 
@@ -24,5 +25,6 @@ pub mod listener;
 pub mod pool;
 pub mod reply;
 pub mod request;
+pub mod scripts;
 pub mod server;
 pub mod slots;

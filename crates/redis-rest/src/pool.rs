@@ -41,6 +41,12 @@ impl RedisPool {
         })
     }
 
+    /// A connection of its own, outside the pool (to kill a script the pool's connection waits
+    /// for).
+    pub async fn fresh_connection(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        self.client.get_multiplexed_async_connection().await
+    }
+
     /// A connection handle, round robin over the slots. Cloning a manager is cheap: clones share
     /// the one multiplexed connection.
     pub async fn get(&self) -> redis::RedisResult<ConnectionManager> {

@@ -29,6 +29,8 @@ pub enum RequestError {
     BadArgument(usize),
     #[error("ERR command is not allowed through the REST API: {0}")]
     NotAllowed(String),
+    #[error("ERR script is not allowed through the REST API: {0} of a script whose SHA-1 is not on REDIS_REST_SCRIPTS")]
+    ScriptNotAllowed(String),
     #[error("ERR {0} walks one node's keys of a Redis Cluster; the gateway serves it on a single Redis only")]
     NotOnCluster(String),
 }

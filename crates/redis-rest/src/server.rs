@@ -6,6 +6,7 @@ use crate::config::{Config, Mode};
 use crate::http::{authorized, encoding_of, log_line, route_label};
 use crate::reply::{self, Encoding};
 use crate::request::{self, Command, RequestError};
+use crate::scripts::{self, Scripts};
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -18,23 +19,25 @@ use std::time::{Duration, Instant};
 
 /// Shared state of the gateway.
 pub struct Gateway {
-    redis: Backend,
+    redis: Arc<Backend>,
     mode: Mode,
     token: String,
     request_timeout: Duration,
     max_body_bytes: usize,
     body_timeout: Duration,
+    scripts: Scripts,
 }
 
 impl Gateway {
     pub fn new(config: &Config) -> redis::RedisResult<Self> {
         Ok(Self {
-            redis: Backend::new(config)?,
+            redis: Arc::new(Backend::new(config)?),
             mode: config.mode,
             token: config.token.clone(),
             request_timeout: config.request_timeout,
             max_body_bytes: config.max_body_bytes,
             body_timeout: config.body_timeout,
+            scripts: config.scripts.clone(),
         })
     }
 }
@@ -147,12 +150,19 @@ async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, Outcome> {
     }
 }
 
+/// The command allow-list, then the script allow-list.
+fn admitted(gateway: &Gateway, command: &Command) -> Result<(), RequestError> {
+    allow::check_allowed_on(gateway.mode, command)?;
+    gateway.scripts.check(command)
+}
+
 async fn run_single(gateway: &Gateway, command: Command, encoding: Encoding) -> Outcome {
-    if let Err(err) = allow::check_allowed_on(gateway.mode, &command) {
+    if let Err(err) = admitted(gateway, &command) {
         return Outcome::bad_request(err);
     }
     let names = vec![request::command_name(&command)];
-    let result = with_timeout(gateway, gateway.redis.command(&command)).await;
+    let scripted = scripts::runs_a_script(&command);
+    let result = with_timeout(gateway, scripted, gateway.redis.command(&command)).await;
     let mut outcome = match result {
         Ok(Value::ServerError(err)) => {
             Outcome::error(StatusCode::BAD_REQUEST, reply::error_text(&err.into()))
@@ -174,12 +184,13 @@ async fn run_batch(
     atomic: bool,
     encoding: Encoding,
 ) -> Outcome {
-    let allowed = |c| allow::check_allowed_on(gateway.mode, c).err();
-    if let Some(err) = commands.iter().find_map(allowed) {
+    if let Some(err) = commands.iter().find_map(|c| admitted(gateway, c).err()) {
         return Outcome::bad_request(err);
     }
     let names: Vec<String> = commands.iter().map(request::command_name).collect();
-    let result = with_timeout(gateway, gateway.redis.pipeline(&commands, atomic)).await;
+    let scripted = commands.iter().any(scripts::runs_a_script);
+    let call = gateway.redis.pipeline(&commands, atomic);
+    let result = with_timeout(gateway, scripted, call).await;
     let mut outcome = match result {
         Ok(results) => {
             let body = results
@@ -203,6 +214,9 @@ async fn run_batch(
     outcome.commands = names;
     outcome
 }
+
+/// Why a call failed when it ran out of time.
+const TIMED_OUT: &str = "timed out";
 
 /// A Redis call that did not produce a reply.
 enum Failure {
@@ -230,22 +244,32 @@ impl Failure {
         if err.code().is_some() {
             Failure::Redis(err.clone())
         } else if err.is_timeout() {
-            Failure::Unavailable("timed out")
+            Failure::Unavailable(TIMED_OUT)
         } else {
             Failure::Unavailable("connection failed")
         }
     }
 }
 
+/// Runs `call` within the request's deadline. A call that ran a script and timed out (by the
+/// deadline, or by the Redis client's own response timeout, which is the same length) may be
+/// holding Redis (a script blocks every client while it runs), so the script is killed, in
+/// the background: the client gets its 503 at the deadline either way.
 async fn with_timeout<T>(
     gateway: &Gateway,
+    scripted: bool,
     call: impl std::future::Future<Output = redis::RedisResult<T>>,
 ) -> Result<T, Failure> {
-    match tokio::time::timeout(gateway.request_timeout, call).await {
-        Err(_) => Err(Failure::Unavailable("timed out")),
+    let result = match tokio::time::timeout(gateway.request_timeout, call).await {
+        Err(_) => Err(Failure::Unavailable(TIMED_OUT)),
         Ok(Err(err)) => Err(Failure::of(&err)),
         Ok(Ok(value)) => Ok(value),
+    };
+    if scripted && matches!(result, Err(Failure::Unavailable(TIMED_OUT))) {
+        let redis = Arc::clone(&gateway.redis);
+        tokio::spawn(async move { redis.kill_running_script().await });
     }
+    result
 }
 
 /// One command's error inside a batch. On a Redis Cluster one node can be down while the

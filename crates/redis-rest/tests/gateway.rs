@@ -263,6 +263,10 @@ struct OwnRedis {
 
 impl OwnRedis {
     fn start(port: u16) -> Self {
+        Self::start_with(port, &[])
+    }
+
+    fn start_with(port: u16, extra: &[&str]) -> Self {
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -274,6 +278,7 @@ impl OwnRedis {
                 "--appendonly",
                 "no",
             ])
+            .args(extra)
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server must be installed");
@@ -498,4 +503,122 @@ async fn a_body_that_does_not_arrive_in_time_is_refused() {
     let answer = String::from_utf8_lossy(&answer[..n]);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+/// The three scripts of the review: each would run through an allow-list of commands alone.
+const HOSTILE_SCRIPTS: [&str; 3] = [
+    "redis.call('FLUSHALL') return 1",
+    "return redis.call('KEYS', '*')",
+    "while true do end",
+];
+
+#[tokio::test]
+async fn scripts_off_the_list_are_refused_in_every_form_and_never_reach_redis() {
+    // The default list: the service's own scripts.
+    let base = serve(config(redis_url(), 1 << 20)).await;
+    let canary = format!("{}canary", prefix());
+    let (status, _) = post(&base, "/", json!(["SET", &canary, "alive"]).to_string()).await;
+    assert_eq!(status, 200);
+    let names = [
+        "EVAL",
+        "EVAL_RO",
+        "EVALSHA",
+        "EVALSHA_RO",
+        "SCRIPT",
+        "FLUSHALL",
+        "KEYS",
+    ];
+    let before = command_stats(&names).await;
+    for script in HOSTILE_SCRIPTS {
+        let sha = redis_rest::scripts::sha1_hex(script.as_bytes());
+        let forms = [
+            json!(["EVAL", script, 0]),
+            json!(["eval_ro", script, 0]),
+            json!(["EVALSHA", sha, 0]),
+            json!(["EVALSHA_RO", sha, 0]),
+            json!(["SCRIPT", "LOAD", script]),
+        ];
+        for command in &forms {
+            let (status, body) = post(&base, "/", command.to_string()).await;
+            assert_eq!(status, 400, "{command}: {body}");
+            assert!(
+                body["error"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("ERR script is not allowed"),
+                "{command}: {body}"
+            );
+            for path in ["/pipeline", "/multi-exec"] {
+                let batch = json!([["PING"], command]).to_string();
+                assert_eq!(
+                    post(&base, path, batch).await.0,
+                    400,
+                    "{path} with {command}"
+                );
+            }
+        }
+        let encoded: String = script.bytes().map(|b| format!("%{b:02X}")).collect();
+        let (status, _) = post(&base, &format!("/eval/{encoded}/0"), Vec::new()).await;
+        assert_eq!(status, 400, "the path form of {script:?} is checked too");
+    }
+    assert_eq!(
+        command_stats(&names).await,
+        before,
+        "Redis never saw a refused script"
+    );
+    let (_, body) = post(&base, "/", json!(["GET", &canary]).to_string()).await;
+    assert_eq!(body, json!({"result": "alive"}), "nothing was flushed");
+}
+
+#[tokio::test]
+async fn with_scripting_refused_not_even_a_service_script_runs() {
+    let mut config = config(redis_url(), 1 << 20);
+    config.scripts = redis_rest::scripts::Scripts::parse(Some("none")).unwrap();
+    let base = serve(config).await;
+    let (status, body) = post(&base, "/", json!(["EVAL", "return 1", 0]).to_string()).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = post(
+        &base,
+        "/",
+        json!(["SCRIPT", "EXISTS", "0".repeat(40)]).to_string(),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "asking whether a script is loaded runs nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_listed_script_that_runs_past_the_deadline_is_killed_and_redis_serves_again() {
+    let port = free_port();
+    // Redis reads other clients (and so a SCRIPT KILL) only after a script has run this long.
+    let _redis = OwnRedis::start_with(port, &["--busy-reply-threshold", "100"]);
+    let spin = HOSTILE_SCRIPTS[2];
+    let mut config = config(format!("redis://127.0.0.1:{port}"), 1 << 20);
+    config.request_timeout = Duration::from_millis(500);
+    config.scripts =
+        redis_rest::scripts::Scripts::parse(Some(&redis_rest::scripts::sha1_hex(spin.as_bytes())))
+            .unwrap();
+    let base = serve(config).await;
+    let started = Instant::now();
+    let (status, body) = post(&base, "/", json!(["EVAL", spin, 0]).to_string()).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "answered at the deadline"
+    );
+    let started = Instant::now();
+    loop {
+        let (status, body) = post(&base, "/", br#"["PING"]"#.to_vec()).await;
+        if status == 200 {
+            assert_eq!(body, json!({"result": "PONG"}));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "Redis still busy 5 s after the deadline: the script was not killed ({status} {body})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

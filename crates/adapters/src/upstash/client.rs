@@ -74,21 +74,6 @@ impl UpstashRedis {
         self.batch("/multi-exec", commands).await
     }
 
-    /// Runs a Lua script atomically with EVAL: one round trip, no NOSCRIPT fallback to pay for.
-    pub async fn eval(
-        &self,
-        script: &str,
-        keys: &[&str],
-        args: &[&str],
-    ) -> Result<Reply, RedisError> {
-        let numkeys = keys.len().to_string();
-        let mut command: Vec<&str> = Vec::with_capacity(3 + keys.len() + args.len());
-        command.extend(["EVAL", script, numkeys.as_str()]);
-        command.extend_from_slice(keys);
-        command.extend_from_slice(args);
-        self.command(&command).await
-    }
-
     /// One PING round trip through the gateway to Redis.
     pub async fn ping(&self) -> Result<(), RedisError> {
         match self.command(&["PING"]).await? {

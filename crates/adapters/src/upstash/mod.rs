@@ -13,6 +13,6 @@ mod script_reply;
 mod transport;
 
 pub use client::{RedisError, UpstashRedis};
-pub use otp_store::{open_breakers_key, UpstashOtpStore};
+pub use otp_store::{open_breakers_key, script_shas, UpstashOtpStore};
 pub use reply::Reply;
 pub use request_counter::count_request;

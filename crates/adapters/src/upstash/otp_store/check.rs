@@ -5,13 +5,11 @@
 //! check, three for a success.
 
 use super::super::script_reply::{backend, limit_of, outcome_of};
-use super::steps::{run_all, run_one, Eval, Script};
+use super::scripts::{RECORD_LOGIN, VERIFY};
+use super::steps::{run_all, run_one, Eval};
 use super::UpstashOtpStore;
 use auth_core::ports::{BackendError, Counted, Limit, VerifyOutcome, VerifyRequest};
 use auth_core::quota::{Quota, QuotaPolicy};
-
-static VERIFY: Script = Script::new(include_str!("../scripts/verify.lua"));
-static RECORD_LOGIN: Script = Script::new(include_str!("../scripts/record_login.lua"));
 
 pub(super) async fn verify(
     store: &UpstashOtpStore<'_>,

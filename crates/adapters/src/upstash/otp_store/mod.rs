@@ -11,6 +11,7 @@
 //! states what the split lets a race through.
 
 mod check;
+mod scripts;
 mod send;
 mod steps;
 
@@ -21,9 +22,9 @@ use auth_core::ports::{
     BackendError, Caller, Counted, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome,
     VerifyRequest,
 };
-use steps::{Eval, Script};
-
-static WITHDRAW: Script = Script::new(include_str!("../scripts/withdraw.lua"));
+pub use scripts::script_shas;
+use scripts::WITHDRAW;
+use steps::Eval;
 
 /// Longest client bucket kept in a key (an IPv6 address is at most 45 characters, then `/64`).
 const MAX_IP_LEN: usize = 49;

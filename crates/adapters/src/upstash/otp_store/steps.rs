@@ -8,10 +8,9 @@
 
 use super::super::script_reply::backend;
 use super::super::{RedisError, Reply, UpstashRedis};
+use super::scripts::REFUND;
 use auth_core::ports::BackendError;
 use std::sync::OnceLock;
-
-static REFUND: Script = Script::new(include_str!("../scripts/send_refund.lua"));
 
 /// A Lua script and its SHA-1, computed on first use.
 pub(super) struct Script {
@@ -27,7 +26,7 @@ impl Script {
         }
     }
 
-    fn sha(&self) -> &str {
+    pub(super) fn sha(&self) -> &str {
         self.sha
             .get_or_init(|| sha1_smol::Sha1::from(self.source).digest().to_string())
     }

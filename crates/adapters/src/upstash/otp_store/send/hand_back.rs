@@ -2,14 +2,12 @@
 //! counts returned, and the breakers its steps tripped recorded.
 
 use super::super::super::script_reply::{backend, outcome_of};
-use super::super::steps::{run_all, Eval, Script};
+use super::super::scripts::{OPEN_BREAKER, UNDO};
+use super::super::steps::{run_all, Eval};
 use super::super::{open_breakers_key, UpstashOtpStore};
 use super::verdict::{Answers, Hit, Scope};
 use super::Keys;
 use auth_core::ports::{BackendError, IssueRequest};
-
-static UNDO: Script = Script::new(include_str!("../../scripts/send_undo.lua"));
-static OPEN_BREAKER: Script = Script::new(include_str!("../../scripts/open_breaker.lua"));
 
 /// Hands back what the steps of a refused (or failed) send counted, and records the breakers
 /// its steps tripped for `GET /metrics`. One pipeline; a failure here fails the request (the

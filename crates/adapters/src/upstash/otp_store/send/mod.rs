@@ -10,17 +10,12 @@ mod hand_back;
 mod verdict;
 
 use super::super::script_reply::{action_name, backend, flag};
-use super::steps::{items, run_all, Eval, Script};
+use super::scripts::{PHONE, SCOPE};
+use super::steps::{items, run_all, Eval};
 use super::UpstashOtpStore;
 use auth_core::ports::{BackendError, Counted, IssueOutcome, IssueRequest};
 use auth_core::risk::Action;
 use verdict::{decide, scope_reply, Answers};
-
-static PHONE: Script = Script::new(include_str!("../../scripts/send_phone.lua"));
-static SCOPE: Script = Script::new(concat!(
-    include_str!("../../scripts/risk.lua"),
-    include_str!("../../scripts/send_scope.lua")
-));
 
 /// How long the phone's step keeps what it replaced, for an undo that follows within the
 /// request (its deadline is seconds).
