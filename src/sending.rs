@@ -58,10 +58,14 @@ pub async fn send_code(
         None => send_otp(&deps, &input).await,
         Some(user) => send_change_code(&deps, user, input).await,
     };
+    let cooloff_secs = otp.settings.risk.counters.breaker_cooloff_secs;
+    if let Ok(sent) = &sent {
+        log_trips(&sent.decision, cooloff_secs);
+    }
     sent.map_err(|error| {
         let decision = error.decision().cloned();
         if let Some(decision) = &decision {
-            log_trips(decision, otp.settings.risk.counters.breaker_cooloff_secs);
+            log_trips(decision, cooloff_secs);
         }
         Outcome::failure("send-otp failed", &error.problem(), &error).with_otp(OtpFacts {
             calling_code: None,
@@ -71,7 +75,8 @@ pub async fn send_code(
 }
 
 /// The audit line of each breaker a send tripped: operators see which calling code or
-/// network stopped converting, and for how long its sends are stopped or challenged.
+/// network stopped converting, for how long, and what it did to the send that tripped it
+/// (`allow`: let through, with no bot check to ask or a returning number).
 fn log_trips(decision: &RiskDecision, cooloff_secs: u32) {
     for trip in &decision.tripped {
         worker::console_warn!(

@@ -4,10 +4,12 @@
 use crate::context::Ctx;
 use crate::extract::{self, Caller};
 use crate::outcome::{Handled, Outcome};
+use crate::platform::WorkerClock;
 use crate::responses::user_json;
 use crate::sending;
 use auth_core::bodies::{LoginBody, SendOtpBody};
 use auth_core::error::ErrorCode;
+use auth_core::ports::Clock;
 use auth_core::usecases::change_phone::{change_phone as change_use_case, ChangePhoneDeps};
 use auth_core::usecases::code_check::PresentedCode;
 use serde_json::json;
@@ -55,6 +57,7 @@ pub async fn change(ctx: &Ctx) -> Handled {
         session_id: body.session_id.as_deref(),
         client_ip: &ctx.client_ip,
         asn: ctx.edge()?.asn,
+        now: WorkerClock.now(),
     };
     let moved = change_use_case(&deps, &caller.user, &caller.session, &presented)
         .await

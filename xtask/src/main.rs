@@ -27,8 +27,10 @@ cargo xtask <command>
                  first response and a latency-versus-load chart (docs/bench-latency.svg)
   soak [MINUTES] mixed load for MINUTES (10) with the worker's memory sampled; reports the trend
   bench-pumping [SCALE]
-                 the e2e SMS pumping simulation SCALE (10) times larger, defence off and on, on
-                 the test stack; writes target/pumping-report.md (quoted in RELIABILITY.md)
+                 the e2e SMS pumping simulation SCALE (10) times larger, defence off and on,
+                 and the attack on the defence itself (1,000 sends from one network), without
+                 and with the bot check, on the test stack; writes target/pumping-report.md and
+                 target/denial-report.md (quoted in RELIABILITY.md)
   fuzz-api [EXAMPLES]
                  Schemathesis with EXAMPLES (250) per operation and phase against a worker on a
                  stack of its own (the test command runs 30)

@@ -205,10 +205,11 @@ async fn withdraw_removes_only_the_code_it_names_and_its_cooldown() {
         settings: &s,
     };
     assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
-    store
-        .withdraw(&phone, "another code", &Caller::default())
-        .await
-        .unwrap();
+    let another = IssueRequest {
+        mac: "another code",
+        ..issue
+    };
+    store.withdraw(&another).await.unwrap();
     assert!(
         matches!(
             store.issue(&issue).await.unwrap().outcome,
@@ -219,10 +220,7 @@ async fn withdraw_removes_only_the_code_it_names_and_its_cooldown() {
         ),
         "withdrawing another code leaves this one and its cooldown"
     );
-    store
-        .withdraw(&phone, "sent", &Caller::default())
-        .await
-        .unwrap();
+    store.withdraw(&issue).await.unwrap();
     assert_eq!(
         store.verify(&verify).await.unwrap(),
         VerifyOutcome::NotFound

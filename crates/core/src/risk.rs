@@ -9,6 +9,7 @@ use crate::phone::PhoneNumber;
 use counters::{CounterPolicy, Scope};
 
 pub mod counters;
+pub mod judge;
 
 /// What a signal does when it fires, least strict first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -162,14 +163,15 @@ impl RiskPolicy {
     /// edge did not give (no country, no bot score) does not fire.
     pub fn assess(&self, phone: &PhoneNumber, edge: &EdgeSignals) -> RiskDecision {
         let mut fired = Vec::new();
-        let caller = edge
-            .country
-            .as_deref()
-            .filter(|c| !matches!(*c, "XX" | "T1"));
-        if let (Some(caller), Some(number)) = (caller, phone.country()) {
-            if caller != number {
-                fired.push((RiskReason::CountryMismatch, self.country_mismatch));
-            }
+        // Tor (`T1`) and an address of no known country (`XX`) match no number's country: an
+        // attacker would pick them to hide where it is.
+        let mismatch = match (edge.country.as_deref(), phone.country()) {
+            (Some("T1" | "XX"), _) => true,
+            (Some(caller), Some(number)) => caller != number,
+            _ => false,
+        };
+        if mismatch {
+            fired.push((RiskReason::CountryMismatch, self.country_mismatch));
         }
         if edge.bot_score.is_some_and(|s| s < self.bot_score_below) {
             fired.push((RiskReason::LowBotScore, self.low_bot_score));
@@ -204,17 +206,6 @@ impl CaptchaMode {
             CaptchaMode::Never => false,
             CaptchaMode::Always => true,
             CaptchaMode::Risky => decision.action == Action::Challenge,
-        }
-    }
-
-    /// What a counter's action means with this mode: with no bot check to ask (`Never`), a
-    /// counter that asks for one refuses instead. The counters fire on evidence that sends are
-    /// not converting, so they fail closed, unlike the static signals (a `Challenge` of
-    /// [`RiskPolicy::assess`] sends when there is no bot check).
-    pub fn counter_action(self, action: Action) -> Action {
-        match (self, action) {
-            (CaptchaMode::Never, Action::Challenge) => Action::Refuse,
-            _ => action,
         }
     }
 }

@@ -17,18 +17,18 @@ pub const SERVICE_SCRIPTS: &[&str] = &[
     "26ff3025aa1128616abedff233c883ff9dcc2124",
     // withdraw.lua
     "4f41409b5aa7b9a26262fc442f32359485d18a50",
-    // verify.lua
-    "5174ab830b928f6888db9fa78f2ac95c9c55c709",
+    // risk.lua + send_scope.lua
+    "5e31a3e931445672eb1f0bc3c3c2f497f485d0e7",
     // send_phone.lua
-    "5fced70e84617ba0910e5b366a928153fb14e93d",
+    "628f78015166143a93506ac0f0dcb508dd195fcf",
     // open_breaker.lua
     "67665e6d091436c8d611d75dce5321ccc49f3565",
     // record_login.lua
-    "ae49ef411e9e4b9778b0b95e5a7149d9cb374415",
+    "6ab53d2dc07ddb0c522ca40af808e06ae8913edb",
+    // verify.lua
+    "b4cbd88d13566e5dfa6b65745446ce0dc4a257fb",
     // send_refund.lua
-    "b290509bfc399661bd56d3f2cf3d696e0e18c281",
-    // risk.lua + send_scope.lua
-    "cc618c2fa629684071600b8895d640bc56abfba1",
+    "fac2d86b5448a063df4c4a23bb5f9ca60d9d38fa",
 ];
 
 /// What scripting the gateway allows.

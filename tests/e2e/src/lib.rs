@@ -5,6 +5,7 @@
 pub mod api;
 pub mod browser;
 pub mod costs;
+pub mod denial;
 pub mod go_client;
 pub mod openapi;
 pub mod pumping;

@@ -1,11 +1,9 @@
-//! The OTP scripts' replies read into the store's outcomes: `{outcome, number}`, then the
-//! caller's quota, as `scripts/*.lua` document them (a shared scope's reply is read in
-//! `otp_store/send.rs`).
+//! The OTP scripts' replies read into the store's outcomes: `{outcome, number}`, as
+//! `scripts/*.lua` document them (a send's steps' replies are read in
+//! `otp_store/send/verdict.rs`).
 
 use super::{RedisError, Reply};
 use auth_core::ports::{BackendError, Limit};
-use auth_core::quota::{Quota, QuotaPolicy};
-use auth_core::risk::Action;
 
 fn unexpected(reply: &dyn std::fmt::Display) -> BackendError {
     BackendError::Failed(format!("unexpected script reply {reply}"))
@@ -23,35 +21,6 @@ fn number_of(item: &Reply) -> Result<u32, BackendError> {
     item.as_u64()
         .and_then(|n| u32::try_from(n).ok())
         .ok_or_else(|| unexpected(item))
-}
-
-/// The quota a reply carries after its outcome and number: policy, quota, window seconds,
-/// remaining, reset seconds; none when the reply ends at its number.
-pub(super) fn quota_of(items: &[Reply]) -> Result<Option<Quota>, BackendError> {
-    let bad = || unexpected(&Reply::Array(items.to_vec()));
-    match items {
-        [_, _] => Ok(None),
-        [_, _, Reply::String(policy), limit, window, remaining, reset] => Ok(Some(Quota {
-            policy: QuotaPolicy::parse(policy).ok_or_else(bad)?,
-            limit: number_of(limit)?,
-            window_secs: number_of(window)?,
-            remaining: number_of(remaining)?,
-            reset_secs: number_of(reset)?,
-        })),
-        _ => Err(bad()),
-    }
-}
-
-pub(super) fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::Allow => "allow",
-        Action::Challenge => "challenge",
-        Action::Refuse => "refuse",
-    }
-}
-
-pub(super) fn flag(on: bool) -> String {
-    if on { "1" } else { "0" }.to_owned()
 }
 
 pub(super) fn limit_of(outcome: &str) -> Result<Limit, BackendError> {

@@ -3,7 +3,7 @@
 use super::{BackendError, UnixSeconds};
 use crate::phone::PhoneNumber;
 use crate::quota::Quota;
-use crate::risk::{Action, RiskReason};
+pub use crate::risk::judge::{CounterHit, CounterSignals};
 use crate::session::SessionId;
 use crate::settings::Settings;
 use std::future::Future;
@@ -36,18 +36,31 @@ pub enum IssueOutcome {
     Issued,
     /// A limit refused it; nothing was stored or counted.
     Limited { limit: Limit, retry_after_secs: u32 },
-    /// A risk counter (`crate::risk::counters`) asks for a bot check first (`Challenge`) or
-    /// refuses (`Refuse`); nothing was stored or counted, but a breaker this call tripped
-    /// stays open.
+    /// The risk counters' signals stopped it (`crate::risk::judge`): a bot check first
+    /// (`Challenge`) or a refusal (`Refuse`); nothing was stored or counted, but a breaker this
+    /// call tripped stays open.
     Risky(CounterHit),
 }
 
-/// A store's answer, with the quota of the per-caller limit closest to refusing when the call
-/// counted against one (the spent one when it refused), for the RateLimit header fields.
+/// A store's answer, with the facts the edges report beside it: the caller's address quota
+/// (for the RateLimit header fields), and on a send that went ahead the risk counters'
+/// signals that fired without stopping it (for the log and the metrics).
 #[derive(Debug, Clone, Copy)]
 pub struct Counted<T> {
     pub outcome: T,
     pub quota: Option<Quota>,
+    pub signals: CounterSignals,
+}
+
+impl<T> Counted<T> {
+    /// An answer with its quota and no signals.
+    pub fn new(outcome: T, quota: Option<Quota>) -> Self {
+        Self {
+            outcome,
+            quota,
+            signals: CounterSignals::default(),
+        }
+    }
 }
 
 /// A counted answer equals the bare outcome it carries: tests compare outcomes, and the quota's
@@ -58,18 +71,6 @@ impl<T: PartialEq> PartialEq<T> for Counted<T> {
     }
 }
 
-/// What the risk counters said of a send they stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CounterHit {
-    pub action: Action,
-    /// The signal that decided it (the strictest; the calling code's before the network's).
-    pub reason: RiskReason,
-    pub retry_after_secs: u32,
-    /// Whether this call tripped the calling code's breaker, and the network's.
-    pub tripped_calling_code: bool,
-    pub tripped_asn: bool,
-}
-
 /// What the risk counters need of the request beyond the phone and address.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Caller {
@@ -77,8 +78,7 @@ pub struct Caller {
     pub asn: Option<u32>,
     /// Whether the request passed a bot check: the counters then count it and ask nothing.
     pub human: bool,
-    /// The send's time, which finds the counters' bucket (`issue` only: a login counts in the
-    /// records as they stand, in the bucket of the latest send, near its own code's).
+    /// The request's time, which finds the counters' buckets.
     pub now: UnixSeconds,
 }
 
@@ -122,52 +122,56 @@ pub type VerifyRequest<'a> = CodeRequest<'a>;
 /// in-memory store and the Upstash one alike):
 /// - `issue` checks, in this order, the phone's lock, its resend cooldown, its send window, its
 ///   day, then the client address's sends, the phone's country's sends (its
-///   `Settings::country_budget`), then the service's sends; the first that refuses answers `Limited` with the
-///   seconds until that counter expires (at least 1), and nothing is stored or counted.
-///   Then, unless the caller passed a bot check, the risk counters (`risk::counters`, with
-///   each action as `CaptchaMode::counter_action` makes it): the calling code's breaker, the
-///   network's breaker, the network's volume; the strictest that fires answers `Risky`
-///   (a `Refuse` at once, a `Challenge` when the caller is not `human`), and nothing is
-///   stored or counted, though a breaker it tripped stays tripped. An action of `Allow`
-///   leaves its signal unchecked.
-///   Otherwise it counts one send in each of those windows (and in the calling code's and the
-///   network's risk records), starts the cooldown, and stores the
-///   code's MAC and session, replacing any earlier code (attempts and all), for the code's TTL.
+///   `Settings::country_budget`), then the service's sends; the first that refuses answers
+///   `Limited` with the seconds until that counter expires (at least 1), and nothing is stored
+///   or counted. The two budgets do not refuse a returning number (one verified within
+///   `RISK_RETURNING_DAYS`).
+///   Then the risk records (`risk::counters`): the calling code's and, when the caller's
+///   network is known, the network's, each saying whether its breaker is open (tripping it
+///   when its sends stopped converting) and the network's whether its volume budget is spent;
+///   `risk::judge::judge` decides with whether the number is returning and the caller
+///   `human`. A stop answers `Risky`, and nothing is stored or counted, though a breaker it
+///   tripped stays tripped.
+///   Otherwise it counts one send in each of those windows and in the records (each source
+///   adding at most `RISK_SOURCE_CAP` to a record per window: the calling code's record counts
+///   by the caller's network, or by its address when no network is known; the network's by
+///   address), starts the cooldown, stores the code's MAC and session, replacing any earlier
+///   code (attempts and all), for the code's TTL, and answers `Issued` with the signals that
+///   fired ([`Counted::signals`]).
 /// - `verify` checks the phone's lock, then counts the attempt against the client address's
 ///   login window (refusing past it), then: no code, or a code sent to another session, is
 ///   `NotFound` and touches neither the code nor the phone's failures, only the phone's budget
 ///   of such logins (refusing past it with `PhoneGuesses`), so a stranger can neither burn a
 ///   victim's code nor lock the phone, nor tell a pending code from none; the right MAC with
 ///   the code's session is `Verified` (the code is consumed, the phone's consecutive
-///   failures reset, and one login counted in the calling code's and the caller's network's
-///   risk records); a wrong MAC with the code's session is a wrong guess, counted against
+///   failures reset, the number marked returning for `RISK_RETURNING_DAYS`, and one login
+///   counted in the calling code's and the caller's network's risk records, by source as a
+///   send is); a wrong MAC with the code's session is a wrong guess, counted against
 ///   the code's attempts and the phone's consecutive failures, which only a success resets
 ///   (they outlive locks). From the
 ///   consecutive ceiling on, every failure burns the code and locks the phone, the first lock
 ///   for the lockout and each next one twice as long, up to a day (or the first lock when that
 ///   is longer); using the last attempt burns the code; otherwise `Mismatch` with the attempts
 ///   left.
-/// - Each answer carries the quota ([`Counted`]) of the per-caller limit closest to refusing:
-///   for `issue`, the fewest left of the phone's window, its day and the address's sends (the
-///   first of them on a tie), after counting; for a refusal by one of those or the cooldown, that
-///   one, spent; for `verify`, the address's logins once it was counted. None otherwise.
-/// - `withdraw` deletes the code and the cooldown only if the stored code has that MAC, and
-///   then takes its send back out of the calling code's and the caller's network's risk
-///   records: a code no SMS carried is not a send the breakers judge (a provider's outage
-///   must not trip them).
+/// - Each answer carries the caller's own quota ([`Counted`]), never the number's: for
+///   `issue`, the address's sends as they stand after the answer (spent when the address
+///   refused; the phone's limits and the number's activity are not the caller's to see); for
+///   `verify`, the address's logins once it was counted. None otherwise.
+/// - `withdraw` deletes the code and the cooldown only if the stored code has the request's
+///   MAC, and then takes its send back out of the calling code's and the caller's network's
+///   risk records: a code no SMS carried is not a send the breakers judge (a provider's
+///   outage must not trip them).
 /// - Two concurrent `verify` calls with the right code MUST NOT both see `Verified`.
 pub trait OtpStore {
     fn issue(
         &self,
         request: &IssueRequest<'_>,
     ) -> impl Future<Output = Result<Counted<IssueOutcome>, BackendError>>;
-    /// Deletes the phone's pending code if it is still the one with this MAC, and its resend
-    /// cooldown: used when the SMS could not be sent, so no unusable code blocks a retry.
+    /// Deletes the phone's pending code if it is still the one the request issued, and its
+    /// resend cooldown: used when the SMS could not be sent, so no unusable code blocks a retry.
     fn withdraw(
         &self,
-        phone: &PhoneNumber,
-        mac: &str,
-        caller: &Caller,
+        request: &IssueRequest<'_>,
     ) -> impl Future<Output = Result<(), BackendError>>;
     fn verify(
         &self,

@@ -4,6 +4,13 @@
 //!
 //! The store keeps each scope in one record ([`ScopeCounts`]: two fixed buckets and the
 //! breaker), read and written in one atomic step (on Redis, the scope's own step of the send).
+//! What the signals then do to the send is [`super::judge`]'s rule.
+//!
+//! One source cannot move a record: each adds at most `RISK_SOURCE_CAP` sends, and as many
+//! logins, to it per window. A calling code's record counts by network (the caller's ASN, its
+//! address when the edge names none), a network's by address. So a thousand addresses of one
+//! network weigh in a calling code's record as one network does, and one address that logs in
+//! again and again cannot hold a network's conversion up.
 //! The arithmetic lives here so the in-memory store and the Lua scripts (`auth_adapters`'
 //! `upstash/scripts/send_scope.lua` and `risk.lua`, which repeat it) can be held to one
 //! behaviour by the OTP store's contract suite.
@@ -13,6 +20,7 @@
 //! window counter of Cloudflare's rate limiting). Every product is an integer scaled by the
 //! window, so Lua's doubles and Rust's integers agree exactly.
 
+use super::judge::RecordSignal;
 use super::Action;
 use crate::settings::whole_number;
 
@@ -37,6 +45,12 @@ pub struct CounterPolicy {
     pub asn_sends_per_window: u32,
     /// `RISK_ASN_VOLUME` (default `challenge`).
     pub asn_volume: Action,
+    /// `RISK_SOURCE_CAP` (default 3): the sends, and the logins, one source adds to a record
+    /// in a window.
+    pub source_cap: u32,
+    /// `RISK_RETURNING_DAYS` (default 90), in seconds: how long after its last login a number
+    /// is a returning user's, whose sends the counters never stop.
+    pub returning_secs: u32,
 }
 
 impl Default for CounterPolicy {
@@ -49,6 +63,8 @@ impl Default for CounterPolicy {
             breaker_cooloff_secs: 900,
             asn_sends_per_window: 0,
             asn_volume: Action::Challenge,
+            source_cap: 3,
+            returning_secs: 90 * 86_400,
         }
     }
 }
@@ -79,6 +95,8 @@ impl CounterPolicy {
             )?,
             asn_sends_per_window: number("RISK_ASN_SENDS_PER_WINDOW", 0, 0, 100_000_000)?,
             asn_volume: action("RISK_ASN_VOLUME", d.asn_volume)?,
+            source_cap: number("RISK_SOURCE_CAP", d.source_cap, 1, 1_000_000)?,
+            returning_secs: number("RISK_RETURNING_DAYS", 90, 0, 3_650)? * 86_400,
         })
     }
 }
@@ -186,6 +204,27 @@ impl ScopeCounts {
         Verdict::Breaker {
             retry_after_secs: policy.breaker_cooloff_secs,
             tripped: true,
+        }
+    }
+
+    /// What the record says of a send (rolled record): its breaker (tripping it when the sends
+    /// stopped converting) and, with a `volume_budget`, the network's volume.
+    pub fn signal(&mut self, now: i64, policy: &CounterPolicy, volume_budget: u32) -> RecordSignal {
+        let (breaker_open_secs, tripped) = match self.breaker(now, policy) {
+            Verdict::Breaker {
+                retry_after_secs,
+                tripped,
+            } => (Some(retry_after_secs), tripped),
+            _ => (None, false),
+        };
+        let volume_spent_secs = match self.volume(now, policy.window_secs, volume_budget) {
+            Verdict::Volume { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
+        RecordSignal {
+            breaker_open_secs,
+            tripped,
+            volume_spent_secs,
         }
     }
 

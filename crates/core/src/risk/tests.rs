@@ -86,21 +86,25 @@ fn the_captcha_settings_say_when_a_check_is_needed_and_what_an_outage_does() {
     assert!(CaptchaOutage::Open.sends(&challenge));
     assert!(!CaptchaOutage::Closed.sends(&allow));
     assert!(CaptchaMode::parse(Some("sometimes")).is_err());
-    // A counter's challenge refuses when there is no bot check to ask.
-    assert_eq!(
-        CaptchaMode::Never.counter_action(Action::Challenge),
-        Action::Refuse
-    );
-    assert_eq!(
-        CaptchaMode::Risky.counter_action(Action::Challenge),
-        Action::Challenge
-    );
-    assert_eq!(
-        CaptchaMode::Never.counter_action(Action::Allow),
-        Action::Allow
-    );
     let bad = RiskPolicy::from_lookup(&|name: &str| {
         (name == "RISK_BOT_SCORE_BELOW").then(|| "0".to_owned())
     });
     assert!(bad.is_err());
+}
+
+#[test]
+fn tor_and_an_unknown_country_count_as_a_mismatch() {
+    let lenient = policy(&[]);
+    for country in ["T1", "XX"] {
+        let decision = lenient.assess(&phone("+14155552671"), &edge(country, Some(80)));
+        assert_eq!(decision.reasons, [RiskReason::CountryMismatch], "{country}");
+        assert_eq!(decision.action, Action::Challenge, "{country}");
+    }
+    let off = policy(&[("RISK_COUNTRY_MISMATCH", "allow")]);
+    let decision = off.assess(&phone("+14155552671"), &edge("T1", Some(80)));
+    assert_eq!(
+        decision.action,
+        Action::Allow,
+        "the signal's own action applies"
+    );
 }

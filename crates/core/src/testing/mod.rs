@@ -8,7 +8,6 @@ mod admin_reads;
 mod bot_check;
 mod legacy_import;
 mod otp_keys;
-mod otp_quota;
 mod otp_risk;
 mod otp_store;
 mod sms;

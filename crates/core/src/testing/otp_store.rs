@@ -3,14 +3,15 @@
 //! [`Clock`] so tests can move time. `contract::otp_store` holds both to one behaviour.
 
 use super::otp_keys::{Keys, Value};
-use super::otp_quota::{nearest, spent_send};
 use super::otp_risk::RiskRecords;
 use crate::phone::PhoneNumber;
 use crate::ports::{
-    BackendError, Caller, Clock, Counted, IssueOutcome, IssueRequest, Limit, OtpStore,
+    BackendError, Clock, Counted, IssueOutcome, IssueRequest, Limit, OtpStore, UnixSeconds,
     VerifyOutcome, VerifyRequest,
 };
-use crate::quota::{Quota, QuotaPolicy};
+use crate::quota::Quota;
+use crate::risk::judge::{judge, Asker};
+use crate::settings::Settings;
 use std::cell::RefCell;
 
 pub struct InMemoryOtpStore<'c, C: Clock> {
@@ -37,6 +38,21 @@ fn ip_key(ip: &str, suffix: &str) -> String {
     format!("ip:{{{ip}}}{suffix}")
 }
 
+/// The caller's send quota: its address's sends as they stand.
+fn address_quota(keys: &mut Keys, ip: &str, s: &Settings, now: UnixSeconds) -> Option<Quota> {
+    let count = keys.count(ip, now);
+    Some(Quota {
+        limit: s.ip_sends_per_window,
+        window_secs: s.ip_send_window_secs,
+        remaining: (i64::from(s.ip_sends_per_window) - count).max(0) as u32,
+        reset_secs: if count > 0 {
+            keys.ttl(ip, now)
+        } else {
+            s.ip_send_window_secs
+        },
+    })
+}
+
 const DAY: u32 = 86_400;
 /// How long the failure and lock counters live after their last change.
 const KEPT: u32 = 30 * DAY;
@@ -53,6 +69,10 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
         let ip = ip_key(r.client_ip, ":send");
         let country = format!("budget:{{cc{}}}", r.phone.calling_code());
         let global = "budget:{global}".to_owned();
+        let returning = keys.exists(&phone_key(r.phone, ":known"), now);
+        let budget_spent = |keys: &mut Keys, key: &str, budget: u32| {
+            !returning && keys.count(key, now) >= i64::from(budget)
+        };
         let refused = [
             (keys.exists(&lock, now), Limit::Locked, &lock),
             (keys.exists(&cooldown, now), Limit::Cooldown, &cooldown),
@@ -72,34 +92,42 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
                 &ip,
             ),
             (
-                keys.count(&country, now) >= i64::from(s.country_budget(r.phone.calling_code())),
+                budget_spent(
+                    &mut keys,
+                    &country,
+                    s.country_budget(r.phone.calling_code()),
+                ),
                 Limit::CountryBudget,
                 &country,
             ),
             (
-                keys.count(&global, now) >= i64::from(s.global_sends_per_window),
+                budget_spent(&mut keys, &global, s.global_sends_per_window),
                 Limit::GlobalBudget,
                 &global,
             ),
         ];
         if let Some((_, limit, key)) = refused.iter().find(|(hit, _, _)| *hit) {
             let retry_after_secs = keys.ttl(key, now);
-            return Ok(Counted {
-                outcome: IssueOutcome::Limited {
-                    limit: *limit,
-                    retry_after_secs,
-                },
-                quota: spent_send(*limit, s, retry_after_secs),
-            });
+            let outcome = IssueOutcome::Limited {
+                limit: *limit,
+                retry_after_secs,
+            };
+            return Ok(Counted::new(outcome, address_quota(&mut keys, &ip, s, now)));
         }
         let mut risk = self.risk.borrow_mut();
-        if let Err(hit) = risk.judge(r.phone, &r.caller, s) {
-            return Ok(Counted {
-                outcome: IssueOutcome::Risky(hit),
-                quota: None,
-            });
-        }
-        risk.count_send(r.phone, &r.caller, s);
+        let (calling_code, network) = risk.signals(r.phone, r.client_ip, &r.caller, s);
+        let asker = Asker {
+            returning,
+            human: r.caller.human,
+        };
+        let signals = match judge(calling_code, network, asker, s.counter_actions()) {
+            Ok(signals) => signals,
+            Err(hit) => {
+                let quota = address_quota(&mut keys, &ip, s, now);
+                return Ok(Counted::new(IssueOutcome::Risky(hit), quota));
+            }
+        };
+        risk.count_send(r.phone, r.client_ip, &r.caller, s);
         keys.incr(&window, s.send_window_secs, now);
         keys.incr(&day, DAY, now);
         keys.incr(&ip, s.ip_send_window_secs, now);
@@ -114,44 +142,23 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
             attempts: 0,
         };
         keys.set(&code, stored, s.code_ttl_secs, now);
-        let mut counter = |policy, key: &str, limit, window| {
-            let count = keys.count(key, now);
-            (policy, count, limit, window, keys.ttl(key, now))
-        };
-        let counters = [
-            counter(
-                QuotaPolicy::Phone,
-                &window,
-                s.sends_per_window,
-                s.send_window_secs,
-            ),
-            counter(QuotaPolicy::PhoneDay, &day, s.sends_per_day, DAY),
-            counter(
-                QuotaPolicy::Address,
-                &ip,
-                s.ip_sends_per_window,
-                s.ip_send_window_secs,
-            ),
-        ];
         Ok(Counted {
             outcome: IssueOutcome::Issued,
-            quota: nearest(&counters),
+            quota: address_quota(&mut keys, &ip, s, now),
+            signals,
         })
     }
 
-    async fn withdraw(
-        &self,
-        phone: &PhoneNumber,
-        mac: &str,
-        caller: &Caller,
-    ) -> Result<(), BackendError> {
+    async fn withdraw(&self, r: &IssueRequest<'_>) -> Result<(), BackendError> {
         let now = self.clock.now();
         let mut keys = self.keys.borrow_mut();
-        let code = phone_key(phone, "");
-        if matches!(keys.live(&code, now), Some(Value::Code { mac: m, .. }) if m == mac) {
+        let code = phone_key(r.phone, "");
+        if matches!(keys.live(&code, now), Some(Value::Code { mac: m, .. }) if m == r.mac) {
             keys.del(&code);
-            keys.del(&phone_key(phone, ":cooldown"));
-            self.risk.borrow_mut().uncount_send(phone, caller);
+            keys.del(&phone_key(r.phone, ":cooldown"));
+            self.risk
+                .borrow_mut()
+                .uncount_send(r.phone, r.client_ip, &r.caller, r.settings);
         }
         Ok(())
     }
@@ -169,7 +176,6 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
                 let mut keys = self.keys.borrow_mut();
                 let count = keys.count(&ip, now);
                 Some(Quota {
-                    policy: QuotaPolicy::Address,
                     limit: s.ip_logins_per_window,
                     window_secs: s.ip_login_window_secs,
                     remaining: (i64::from(s.ip_logins_per_window) - count).max(0) as u32,
@@ -177,7 +183,7 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
                 })
             }
         };
-        Ok(Counted { outcome, quota })
+        Ok(Counted::new(outcome, quota))
     }
 }
 
@@ -219,7 +225,13 @@ impl<C: Clock> InMemoryOtpStore<'_, C> {
                 keys.del(&code);
                 keys.del(&failures);
                 keys.del(&locks);
-                self.risk.borrow_mut().count_login(r.phone, &r.caller);
+                let returning = s.risk.counters.returning_secs;
+                if returning > 0 {
+                    keys.set(&phone_key(r.phone, ":known"), Value::Flag, returning, now);
+                }
+                self.risk
+                    .borrow_mut()
+                    .count_login(r.phone, r.client_ip, &r.caller, s);
                 return Ok(VerifyOutcome::Verified);
             }
             Some(Value::Code { attempts, .. }) => {

@@ -9,7 +9,9 @@ use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{purpose_mac, CodePurpose, MalformedCode, OtpCode};
 use crate::phone::{PhoneError, PhoneNumber};
-use crate::ports::{BackendError, Caller, Limit, OtpStore, VerifyOutcome, VerifyRequest};
+use crate::ports::{
+    BackendError, Caller, Limit, OtpStore, UnixSeconds, VerifyOutcome, VerifyRequest,
+};
 use crate::quota::Quota;
 use crate::session::{MalformedSessionId, SessionId};
 use crate::settings::Settings;
@@ -24,6 +26,8 @@ pub struct PresentedCode<'a> {
     /// The caller's network (the edge's ASN): a right code counts as its login, and its
     /// calling code's, in the risk counters.
     pub asn: Option<u32>,
+    /// The request's time: the risk counters' bucket of a right code's login.
+    pub now: UnixSeconds,
 }
 
 /// Why a presented code was not accepted.
@@ -83,10 +87,10 @@ pub async fn check_code<S: OtpStore>(
         session: &session,
         mac: &mac,
         client_ip: &bucket,
-        // A login's time is not needed: it counts where the latest send counted.
         caller: Caller {
             asn: presented.asn,
-            ..Caller::default()
+            human: false,
+            now: presented.now,
         },
         settings,
     };

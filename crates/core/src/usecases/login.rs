@@ -84,6 +84,7 @@ where
         session_id: input.session_id,
         client_ip: input.client_ip,
         asn: input.asn,
+        now: deps.clock.now(),
     };
     let checked = check_code(
         deps.store,

@@ -22,7 +22,7 @@ use crate::settings::Settings;
 use crate::sms_text::{accepted_languages, is_language_tag};
 pub(crate) use answer::limited;
 use deliver::deliver;
-use gate::{after_counters, gate, with_hit, Asked};
+use gate::{after_counters, gate, with_hit, with_signals, Asked};
 
 /// What the client sent.
 pub struct SendOtpInput<'a> {
@@ -149,29 +149,32 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
     };
     let mac = purpose_mac(deps.hmac_secret, input.purpose, &phone, &session, &code);
     let bucket = client_address::bucket(input.client_ip, settings.ipv6_prefix_len);
-    // At most two tries: the second only after the counters asked for a bot check and the
-    // caller passed it, so it goes as `human` and they do not ask again.
-    let (quota, caller) = loop {
-        let caller = Caller {
+    let mut request = IssueRequest {
+        phone: &phone,
+        session: &session,
+        mac: &mac,
+        client_ip: &bucket,
+        caller: Caller {
             asn: input.edge.asn,
             human: passed.human,
             now: deps.clock.now(),
-        };
-        let request = IssueRequest {
-            phone: &phone,
-            session: &session,
-            mac: &mac,
-            client_ip: &bucket,
-            caller,
-            settings,
-        };
+        },
+        settings,
+    };
+    // At most two tries: the second only after the counters asked for a bot check and the
+    // caller passed it, so it goes as `human` and they do not ask again.
+    let quota = loop {
+        request.caller.human = passed.human;
         let counted = deps
             .store
             .issue(&request)
             .await
             .map_err(SendOtpError::Backend)?;
         match counted.outcome {
-            IssueOutcome::Issued => break (counted.quota, caller),
+            IssueOutcome::Issued => {
+                passed.decision = with_signals(passed.decision, counted.signals, &asked);
+                break counted.quota;
+            }
             IssueOutcome::Limited {
                 limit,
                 retry_after_secs,
@@ -199,7 +202,7 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
             Err(err) => {
                 // Leave no code behind that nobody received, and let the user retry at once.
                 // If even that fails, the code expires on its own within its TTL.
-                let _ = deps.store.withdraw(&phone, &mac, &caller).await;
+                let _ = deps.store.withdraw(&request).await;
                 return Err(SendOtpError::Sms(err));
             }
         },

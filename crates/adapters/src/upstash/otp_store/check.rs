@@ -9,7 +9,7 @@ use super::scripts::{RECORD_LOGIN, VERIFY};
 use super::steps::{run_all, run_one, Eval};
 use super::UpstashOtpStore;
 use auth_core::ports::{BackendError, Counted, Limit, VerifyOutcome, VerifyRequest};
-use auth_core::quota::{Quota, QuotaPolicy};
+use auth_core::quota::Quota;
 
 pub(super) async fn verify(
     store: &UpstashOtpStore<'_>,
@@ -19,7 +19,6 @@ pub(super) async fn verify(
     let (from_address, reset_secs) = count_address(store, r).await?;
     let address = |remaining: u32| {
         Some(Quota {
-            policy: QuotaPolicy::Address,
             limit: s.ip_logins_per_window,
             window_secs: s.ip_login_window_secs,
             remaining,
@@ -27,13 +26,11 @@ pub(super) async fn verify(
         })
     };
     if from_address > u64::from(s.ip_logins_per_window) {
-        return Ok(Counted {
-            outcome: VerifyOutcome::Limited {
-                limit: Limit::ClientIp,
-                retry_after_secs: reset_secs,
-            },
-            quota: address(0),
-        });
+        let outcome = VerifyOutcome::Limited {
+            limit: Limit::ClientIp,
+            retry_after_secs: reset_secs,
+        };
+        return Ok(Counted::new(outcome, address(0)));
     }
     let remaining = s.ip_logins_per_window - from_address as u32;
     let phone_key = |suffix: &str| store.phone_key(r.phone, suffix);
@@ -45,6 +42,7 @@ pub(super) async fn verify(
             phone_key(":lock"),
             phone_key(":locks"),
             phone_key(":guesses"),
+            phone_key(":known"),
         ],
         vec![
             r.mac.to_owned(),
@@ -54,6 +52,7 @@ pub(super) async fn verify(
             s.lockout_secs.to_string(),
             s.phone_guesses_per_window.to_string(),
             s.phone_guess_window_secs.to_string(),
+            s.risk.counters.returning_secs.to_string(),
         ],
     );
     let items = run_one(store.redis(), &step).await?;
@@ -65,13 +64,11 @@ pub(super) async fn verify(
         "burned" => VerifyOutcome::Burned,
         // A locked phone's answer says nothing of the address, as before the address counted.
         "locked" => {
-            return Ok(Counted {
-                outcome: VerifyOutcome::Limited {
-                    limit: Limit::Locked,
-                    retry_after_secs: n,
-                },
-                quota: None,
-            })
+            let outcome = VerifyOutcome::Limited {
+                limit: Limit::Locked,
+                retry_after_secs: n,
+            };
+            return Ok(Counted::new(outcome, None));
         }
         other => VerifyOutcome::Limited {
             limit: limit_of(other)?,
@@ -81,10 +78,7 @@ pub(super) async fn verify(
     if outcome == VerifyOutcome::Verified {
         record_login(store, r).await;
     }
-    Ok(Counted {
-        outcome,
-        quota: address(remaining),
-    })
+    Ok(Counted::new(outcome, address(remaining)))
 }
 
 /// Counts the attempt against the client's address; answers the count and the seconds left in
@@ -116,14 +110,26 @@ async fn count_address(
     }
 }
 
-/// Counts a verified code as a login in the risk records. The code is consumed already, so a
-/// failure here must not fail the login: the records then miss one login, which can only make
-/// a breaker trip sooner, never later.
+/// Counts a verified code as a login in the risk records, by source. The code is consumed
+/// already, so a failure here must not fail the login: the records then miss one login, which
+/// can only make a breaker trip sooner, never later.
 async fn record_login(store: &UpstashOtpStore<'_>, r: &VerifyRequest<'_>) {
-    let [cc_record, asn_record] = store.risk_keys(r.phone, &r.caller);
-    let mut steps = vec![Eval::new(&RECORD_LOGIN, vec![cc_record], Vec::new())];
-    if r.caller.asn.is_some() {
-        steps.push(Eval::new(&RECORD_LOGIN, vec![asn_record], Vec::new()));
-    }
+    let policy = &r.settings.risk.counters;
+    let (calling_code, network) = store.risk_records(r.phone, r.client_ip, &r.caller);
+    let steps: Vec<Eval> = std::iter::once(calling_code)
+        .chain(network)
+        .map(|record| {
+            let sources = record.sources(r.caller.now, policy.window_secs);
+            Eval::new(
+                &RECORD_LOGIN,
+                vec![record.key.clone(), sources],
+                vec![
+                    format!("l:{}", record.source),
+                    policy.source_cap.to_string(),
+                    (2 * policy.window_secs).to_string(),
+                ],
+            )
+        })
+        .collect();
     let _ = run_all(store.redis(), &steps).await;
 }

@@ -51,13 +51,27 @@ impl<'a> UpstashOtpStore<'a> {
         format!("{}ip:{{{}}}{suffix}", self.prefix, clean_ip(ip))
     }
 
-    /// The risk records of the number's calling code and the caller's network (a key that is
-    /// never written when the network is unknown: the scripts are told so).
-    pub(super) fn risk_keys(&self, phone: &PhoneNumber, caller: &Caller) -> [String; 2] {
-        [
-            format!("{}risk:{{cc{}}}", self.prefix, phone.calling_code()),
-            format!("{}risk:{{as{}}}", self.prefix, caller.asn.unwrap_or(0)),
-        ]
+    /// The risk records a request counts in, each with the source it counts the caller as:
+    /// the calling code's by the caller's network (its address when the edge names none), and,
+    /// when the network is known, the network's by address.
+    pub(super) fn risk_records(
+        &self,
+        phone: &PhoneNumber,
+        client_ip: &str,
+        caller: &Caller,
+    ) -> (Record, Option<Record>) {
+        let address = format!("ip{}", clean_ip(client_ip));
+        let calling_code = Record {
+            key: format!("{}risk:{{cc{}}}", self.prefix, phone.calling_code()),
+            source: caller
+                .asn
+                .map_or_else(|| address.clone(), |asn| format!("as{asn}")),
+        };
+        let network = caller.asn.map(|asn| Record {
+            key: format!("{}risk:{{as{asn}}}", self.prefix),
+            source: address,
+        });
+        (calling_code, network)
     }
 
     /// A send budget: the calling code's (beside its risk record, under one tag) or `global`.
@@ -71,6 +85,20 @@ impl<'a> UpstashOtpStore<'a> {
 
     pub(super) fn prefix(&self) -> &str {
         &self.prefix
+    }
+}
+
+/// One risk record of a request, and the source the request counts as in it.
+pub(super) struct Record {
+    pub(super) key: String,
+    pub(super) source: String,
+}
+
+impl Record {
+    /// What each source added to the record in the bucket of `now` (a hash of the record's
+    /// slot: field `s:as64500` its sends, `l:as64500` its logins).
+    pub(super) fn sources(&self, now: i64, window: u32) -> String {
+        format!("{}:src:{}", self.key, now.div_euclid(i64::from(window)))
     }
 }
 
@@ -102,28 +130,23 @@ impl OtpStore for UpstashOtpStore<'_> {
     /// The code and its cooldown go in the phone's slot; then, only if it was still that code
     /// (a later send's code was counted by its own send), the send's count in the risk records
     /// is handed back in theirs. Two round trips, on a failed SMS only.
-    async fn withdraw(
-        &self,
-        phone: &PhoneNumber,
-        mac: &str,
-        caller: &Caller,
-    ) -> Result<(), BackendError> {
+    async fn withdraw(&self, r: &IssueRequest<'_>) -> Result<(), BackendError> {
         let code = Eval::new(
             &WITHDRAW,
             vec![
-                self.phone_key(phone, ""),
-                self.phone_key(phone, ":cooldown"),
+                self.phone_key(r.phone, ""),
+                self.phone_key(r.phone, ":cooldown"),
             ],
-            vec![mac.to_owned()],
+            vec![r.mac.to_owned()],
         );
         if steps::run_single(self.redis, &code).await? != 1 {
             return Ok(());
         }
-        let [cc_record, asn_record] = self.risk_keys(phone, caller);
-        let mut refunds = vec![Eval::refund(cc_record, false, true)];
-        if caller.asn.is_some() {
-            refunds.push(Eval::refund(asn_record, false, true));
-        }
+        let (calling_code, network) = self.risk_records(r.phone, r.client_ip, &r.caller);
+        let refunds: Vec<Eval> = std::iter::once(calling_code)
+            .chain(network)
+            .map(|record| Eval::refund_record(&record, None, r))
+            .collect();
         for reply in steps::run_all(self.redis, &refunds).await? {
             reply.map_err(backend)?;
         }

@@ -9,7 +9,9 @@
 use super::super::script_reply::backend;
 use super::super::{RedisError, Reply, UpstashRedis};
 use super::scripts::REFUND;
+use super::Record;
 use auth_core::ports::BackendError;
+use auth_core::ports::IssueRequest;
 use std::sync::OnceLock;
 
 /// A Lua script and its SHA-1, computed on first use.
@@ -44,23 +46,38 @@ impl Eval {
         Self { script, keys, args }
     }
 
-    /// Hands back a send's count (`send_refund.lua`): the counter's and/or the record's. A
-    /// scope with one key names it twice (the script's two keys must be of one slot).
-    pub(super) fn refund(key: String, counter: bool, record: bool) -> Self {
-        let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
+    /// Hands back a send's count in a counter (`send_refund.lua`). The script's other keys
+    /// repeat it (all its keys must be of one slot).
+    pub(super) fn refund_counter(counter: String) -> Self {
         Self::new(
             &REFUND,
-            vec![key.clone(), key],
-            vec![flag(counter), flag(record)],
+            vec![counter.clone(), counter.clone(), counter],
+            vec!["1".to_owned(), String::new(), "0".to_owned()],
         )
     }
 
-    /// The same, for a scope of a counter and a record under one tag.
-    pub(super) fn refund_both(counter: String, record: String) -> Self {
+    /// Hands back a send's count in a risk record, by its source, and in the `counter` of the
+    /// record's tag when one counted it too (the calling code's budget).
+    pub(super) fn refund_record(
+        record: &Record,
+        counter: Option<String>,
+        r: &IssueRequest<'_>,
+    ) -> Self {
+        let policy = &r.settings.risk.counters;
+        let sources = record.sources(r.caller.now, policy.window_secs);
+        let take_counter = if counter.is_some() { "1" } else { "0" };
         Self::new(
             &REFUND,
-            vec![counter, record],
-            vec!["1".to_owned(), "1".to_owned()],
+            vec![
+                counter.unwrap_or_else(|| record.key.clone()),
+                record.key.clone(),
+                sources,
+            ],
+            vec![
+                take_counter.to_owned(),
+                format!("s:{}", record.source),
+                policy.source_cap.to_string(),
+            ],
         )
     }
 
@@ -79,8 +96,8 @@ impl Eval {
     }
 }
 
-/// Key counts as the EVAL argument (no script here has more than six keys).
-const NUMKEYS: [&str; 7] = ["0", "1", "2", "3", "4", "5", "6"];
+/// Key counts as the EVAL argument (no script here has more than seven keys).
+const NUMKEYS: [&str; 8] = ["0", "1", "2", "3", "4", "5", "6", "7"];
 
 /// Runs the steps in one pipeline (one round trip; a second for the steps of a script the
 /// node did not know): each step's own reply, in order. A step that failed has its error (a

@@ -26,3 +26,12 @@ local function risk_save(key, r, window, cooloff)
   redis.call('HSET', key, 'b', r.b, 's', r.s, 'l', r.l, 'ps', r.ps, 'pl', r.pl, 'u', r.u)
   redis.call('EXPIRE', key, 2 * window + cooloff)
 end
+
+-- Counts one send of a source in the record's sources of this bucket (a hash: field s:as64500
+-- its sends); true while the source is within its cap, the only sends the record counts. So
+-- one source (a network, an address) cannot move a record on its own.
+local function risk_by_source(key, field, cap, window)
+  local n = redis.call('HINCRBY', key, field, 1)
+  redis.call('EXPIRE', key, 2 * window)
+  return n <= tonumber(cap)
+end

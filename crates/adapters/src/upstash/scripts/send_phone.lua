@@ -1,36 +1,32 @@
 -- The phone's step of a send (send_scope.lua is the shared scopes' step): refuse while the
 -- phone is locked, cooling down or out of sends; otherwise count the send, start the cooldown
--- and store the code, keeping what it replaced so that send_undo.lua can put it back when a
--- shared scope refuses the send. Every key carries the phone's hash tag: one cluster slot.
--- KEYS: 1 code hash, 2 cooldown, 3 send window counter, 4 daily counter, 5 lock, 6 undo record
+-- and store the code, keeping what it replaced so that send_undo.lua can put it back when the
+-- send does not go ahead. Every key carries the phone's hash tag: one cluster slot.
+-- KEYS: 1 code hash, 2 cooldown, 3 send window counter, 4 daily counter, 5 lock, 6 undo record,
+--       7 the returning mark (verify.lua sets it on a login)
 -- ARGV: 1 code MAC, 2 session id, 3 code TTL, 4 cooldown seconds, 5 window seconds,
 --       6 sends per window, 7 sends per day, 8 the undo record's seconds
--- Returns {outcome, retry_after, policy, quota, window, remaining, reset}: issued (retry 0;
--- the quota of the window or the day, whichever has fewer sends left), or cooldown, window or
--- day (their own quota, spent); locked returns {'locked', retry_after} alone.
-local function ttl_of(key)
+-- Returns {outcome, retry_after, returning}: issued (retry 0), or locked, cooldown, window or
+-- day with the seconds to wait; returning is 1 when the number logged in recently, which lets
+-- its send past the breakers and the shared budgets (auth_core::risk::judge).
+local returning = redis.call('EXISTS', KEYS[7])
+local function limited(outcome, key)
   local ttl = redis.call('TTL', key)
   if ttl < 1 then ttl = 1 end
-  return ttl
-end
-local function limited(outcome, key, policy, quota, window)
-  local ttl = ttl_of(key)
-  if policy then return {outcome, ttl, policy, tonumber(quota), tonumber(window), 0, ttl} end
-  return {outcome, ttl}
+  return {outcome, ttl, returning}
 end
 local function count(key, window)
   local n = redis.call('INCR', key)
   if n == 1 then redis.call('EXPIRE', key, window) end
-  return n
 end
 
 if redis.call('EXISTS', KEYS[5]) == 1 then return limited('locked', KEYS[5]) end
-if redis.call('EXISTS', KEYS[2]) == 1 then return limited('cooldown', KEYS[2], 'cooldown', 1, ARGV[4]) end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[6]) then return limited('window', KEYS[3], 'phone', ARGV[6], ARGV[5]) end
-if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[7]) then return limited('day', KEYS[4], 'phone-day', ARGV[7], 86400) end
+if redis.call('EXISTS', KEYS[2]) == 1 then return limited('cooldown', KEYS[2]) end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[6]) then return limited('window', KEYS[3]) end
+if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[7]) then return limited('day', KEYS[4]) end
 
-local window_left = tonumber(ARGV[6]) - count(KEYS[3], ARGV[5])
-local day_left = tonumber(ARGV[7]) - count(KEYS[4], 86400)
+count(KEYS[3], ARGV[5])
+count(KEYS[4], 86400)
 if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[2], '1', 'EX', ARGV[4]) end
 -- The undo record: this send's MAC, and the code it replaces with its time left.
 local prior = redis.call('HMGET', KEYS[1], 'mac', 'sid', 'attempts')
@@ -45,9 +41,4 @@ redis.call('EXPIRE', KEYS[6], ARGV[8])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'mac', ARGV[1], 'sid', ARGV[2], 'attempts', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-if window_left < 0 then window_left = 0 end
-if day_left < 0 then day_left = 0 end
-if day_left < window_left then
-  return {'issued', 0, 'phone-day', tonumber(ARGV[7]), 86400, day_left, ttl_of(KEYS[4])}
-end
-return {'issued', 0, 'phone', tonumber(ARGV[6]), tonumber(ARGV[5]), window_left, ttl_of(KEYS[3])}
+return {'issued', 0, returning}

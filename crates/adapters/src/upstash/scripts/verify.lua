@@ -4,9 +4,11 @@
 -- counted before this step, which runs only when the address is within its limit, and a
 -- success is counted in the risk records after it (record_login.lua).
 -- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 locks so far, 5 the phone's
---       counter of logins without the code's session
+--       counter of logins without the code's session, 6 the returning mark (send_phone.lua
+--       reads it)
 -- ARGV: 1 code MAC, 2 session id, 3 max attempts per code, 4 failures before lock,
---       5 first lock seconds, 6 such logins per phone per window, 7 their window seconds
+--       5 first lock seconds, 6 such logins per phone per window, 7 their window seconds,
+--       8 how long a login marks the number returning (0: never)
 -- Returns {outcome, number}: verified; missing; mismatch with attempts left; burned;
 -- locked or guesses with the seconds to wait.
 local function limited(outcome, key)
@@ -34,6 +36,7 @@ end
 if stored[1] == ARGV[1] then
   -- Only a success forgets the failures and the locks.
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
+  if tonumber(ARGV[8]) > 0 then redis.call('SET', KEYS[6], '1', 'EX', ARGV[8]) end
   return {'verified', 0}
 end
 

@@ -103,6 +103,7 @@ fn presented<'a>(phone: &'a str, session: &'a str, code: &'a str) -> PresentedCo
         session_id: Some(session),
         client_ip: "192.0.2.1",
         asn: None,
+        now: 0,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::otp::{code_mac, OtpCode};
 use crate::phone::PhoneNumber;
 use crate::ports::Limit;
 use crate::ports::{Caller, IssueOutcome, IssueRequest};
-use crate::quota::{Quota, QuotaPolicy};
+use crate::quota::Quota;
 use crate::testing::contract::settings;
 use crate::testing::{FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom};
 use crate::usecases::code_check::CodeRejected;
@@ -247,7 +247,6 @@ fn a_limited_attempt_is_429_with_retry_after() {
             limit: Limit::ClientIp,
             retry_after_secs: 500,
             quota: Some(Quota {
-                policy: QuotaPolicy::Address,
                 limit: 1,
                 window_secs: 600,
                 remaining: 0,

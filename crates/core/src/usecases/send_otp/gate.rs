@@ -6,7 +6,7 @@
 use super::SendOtpError;
 use crate::edge::EdgeSignals;
 use crate::phone::PhoneNumber;
-use crate::ports::{BotCheck, BotVerdict, CounterHit};
+use crate::ports::{BotCheck, BotVerdict, CounterHit, CounterSignals};
 use crate::risk::counters::Scope;
 use crate::risk::{Action, RiskDecision, Trip};
 use crate::settings::Settings;
@@ -76,13 +76,39 @@ pub(super) fn with_hit(
 ) -> RiskDecision {
     decision.action = decision.action.max(hit.action);
     decision.reasons.push(hit.reason);
-    if hit.tripped_calling_code {
+    with_trips(decision, hit.tripped_calling_code, hit.tripped_asn, asked)
+}
+
+/// The decision of a send that went ahead, with the counters' signals that fired without
+/// stopping it (an open breaker with no bot check to ask, a returning number, a caller who
+/// passed the check) and the breakers it tripped: the log and the metrics say so.
+pub(super) fn with_signals(
+    mut decision: RiskDecision,
+    signals: CounterSignals,
+    asked: &Asked<'_>,
+) -> RiskDecision {
+    decision.reasons.extend(signals.reasons());
+    with_trips(
+        decision,
+        signals.tripped_calling_code,
+        signals.tripped_asn,
+        asked,
+    )
+}
+
+fn with_trips(
+    mut decision: RiskDecision,
+    calling_code: bool,
+    asn: bool,
+    asked: &Asked<'_>,
+) -> RiskDecision {
+    if calling_code {
         decision.tripped.push(Trip {
             scope: Scope::CallingCode,
             key: u32::from(asked.phone.calling_code()),
         });
     }
-    if let (true, Some(asn)) = (hit.tripped_asn, asked.edge.asn) {
+    if let (true, Some(asn)) = (asn, asked.edge.asn) {
         decision.tripped.push(Trip {
             scope: Scope::Asn,
             key: asn,

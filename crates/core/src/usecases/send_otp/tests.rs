@@ -236,7 +236,7 @@ impl OtpStore for DownStore {
     async fn issue(&self, _: &IssueRequest<'_>) -> Result<Counted<IssueOutcome>, BackendError> {
         Err(BackendError::Unavailable("connection refused".into()))
     }
-    async fn withdraw(&self, _: &PhoneNumber, _: &str, _: &Caller) -> Result<(), BackendError> {
+    async fn withdraw(&self, _: &IssueRequest<'_>) -> Result<(), BackendError> {
         Err(BackendError::Unavailable("connection refused".into()))
     }
     async fn verify(&self, _: &VerifyRequest<'_>) -> Result<Counted<VerifyOutcome>, BackendError> {

@@ -1,154 +1,175 @@
 //! A send's steps' answers read and ranked into the send's one answer.
 
-use super::super::super::script_reply::{limit_of, outcome_of, quota_of};
+use super::super::super::script_reply::limit_of;
 use super::super::super::Reply;
 use super::super::steps::items;
-use auth_core::ports::{BackendError, Counted, CounterHit, IssueOutcome, Limit};
-use auth_core::quota::{Quota, QuotaPolicy};
-use auth_core::risk::{Action, RiskReason};
-use auth_core::settings::Settings;
+use auth_core::ports::{BackendError, Counted, IssueOutcome, IssueRequest, Limit};
+use auth_core::quota::Quota;
+use auth_core::risk::judge::{judge, Asker, RecordSignal};
 
-/// One shared scope's answer.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Scope {
-    Counted { count: u32, ttl: u32 },
-    Over { ttl: u32 },
-    Risky(Hit),
+/// The phone's answer (`send_phone.lua`).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Phone {
+    pub(super) outcome: String,
+    retry_after_secs: u32,
+    /// The number logged in recently.
+    returning: bool,
 }
 
+impl Phone {
+    pub(super) fn issued(&self) -> bool {
+        self.outcome == "issued"
+    }
+}
+
+/// One shared scope's answer (`send_scope.lua`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Hit {
-    action: Action,
-    reason: RiskReason,
-    retry_after_secs: u32,
-    pub(super) tripped: bool,
+pub(super) enum Scope {
+    /// Counted: the counter's count and seconds left, and what the scope's record said.
+    Counted {
+        count: u32,
+        ttl: u32,
+        record: RecordSignal,
+    },
+    /// The counter was at its limit: nothing counted.
+    Over { ttl: u32 },
+}
+
+impl Scope {
+    fn over(self) -> Option<u32> {
+        match self {
+            Scope::Over { ttl } => Some(ttl),
+            Scope::Counted { .. } => None,
+        }
+    }
+
+    fn record(self) -> RecordSignal {
+        match self {
+            Scope::Counted { record, .. } => record,
+            Scope::Over { .. } => RecordSignal::default(),
+        }
+    }
+
+    /// Whether this send tripped the scope's breaker.
+    pub(super) fn tripped(answer: &Result<Scope, BackendError>) -> bool {
+        matches!(answer, Ok(scope) if scope.record().tripped)
+    }
 }
 
 /// Each step's answer, or its failure.
 pub(super) struct Answers {
-    pub(super) phone: Result<Vec<Reply>, BackendError>,
+    pub(super) phone: Result<Phone, BackendError>,
     pub(super) address: Result<Scope, BackendError>,
     pub(super) country: Result<Scope, BackendError>,
     pub(super) global: Result<Scope, BackendError>,
     pub(super) network: Option<Result<Scope, BackendError>>,
 }
 
-/// The send's answer, ranked as the single-script store ranked its limits: the phone's
-/// refusals, then the address, the calling code's budget, the service's, then the risk
-/// signals (the strictest; the calling code's among equals). A failed step fails the send
-/// unless the phone already refused it.
-pub(super) fn decide(a: &Answers, s: &Settings) -> Result<Counted<IssueOutcome>, BackendError> {
+/// The send's answer, ranked as the contract ranks the limits: the phone's refusals, then the
+/// address, the calling code's budget, the service's (neither refuses a returning number),
+/// then the risk records' signals as `auth_core::risk::judge` rules. A failed step fails the
+/// send unless the phone already refused it. The quota is the address's, as it stands once
+/// the send is answered (its count handed back when the send does not go ahead).
+pub(super) fn decide(
+    a: &Answers,
+    r: &IssueRequest<'_>,
+) -> Result<Counted<IssueOutcome>, BackendError> {
+    let s = r.settings;
     let phone = a.phone.as_ref().map_err(Clone::clone)?;
-    let (outcome, retry_after_secs) = outcome_of(phone)?;
-    if outcome != "issued" {
-        let limit = limit_of(outcome)?;
-        return Ok(refusal(
+    let address = a.address.as_ref().ok().copied();
+    let quota = |issued: bool| {
+        let (count, reset_secs) = match address? {
+            Scope::Over { ttl } => (s.ip_sends_per_window, ttl),
+            Scope::Counted { count, ttl, .. } if issued => (count, ttl),
+            Scope::Counted { count, ttl, .. } => (count.saturating_sub(1), ttl),
+        };
+        Some(Quota {
+            limit: s.ip_sends_per_window,
+            window_secs: s.ip_send_window_secs,
+            remaining: s.ip_sends_per_window.saturating_sub(count),
+            reset_secs,
+        })
+    };
+    let limited = |limit, retry_after_secs| {
+        Ok(Counted::new(
             IssueOutcome::Limited {
                 limit,
                 retry_after_secs,
             },
-            quota_of(phone)?,
-        ));
+            quota(false),
+        ))
+    };
+    if !phone.issued() {
+        return limited(limit_of(&phone.outcome)?, phone.retry_after_secs);
     }
     let scope = |answer: &Result<Scope, BackendError>| answer.clone();
     let (address, country, global) = (scope(&a.address)?, scope(&a.country)?, scope(&a.global)?);
     let network = a.network.as_ref().map(scope).transpose()?;
-    let address_quota = |count: u32, reset_secs: u32| Quota {
-        policy: QuotaPolicy::Address,
-        limit: s.ip_sends_per_window,
-        window_secs: s.ip_send_window_secs,
-        remaining: s.ip_sends_per_window.saturating_sub(count),
-        reset_secs,
-    };
-    let over = |answer: Scope| match answer {
-        Scope::Over { ttl } => Some(ttl),
-        _ => None,
-    };
-    let limited = |limit, retry_after_secs| IssueOutcome::Limited {
-        limit,
-        retry_after_secs,
-    };
-    if let Some(ttl) = over(address) {
-        let spent = address_quota(s.ip_sends_per_window, ttl);
-        return Ok(refusal(limited(Limit::ClientIp, ttl), Some(spent)));
+    if let Some(ttl) = address.over() {
+        return limited(Limit::ClientIp, ttl);
     }
-    if let Some(ttl) = over(country) {
-        return Ok(refusal(limited(Limit::CountryBudget, ttl), None));
-    }
-    if let Some(ttl) = over(global) {
-        return Ok(refusal(limited(Limit::GlobalBudget, ttl), None));
-    }
-    let hit = |answer: Option<Scope>| match answer {
-        Some(Scope::Risky(hit)) => Some(hit),
-        _ => None,
-    };
-    let (cc, asn) = (hit(Some(country)), hit(network));
-    let chosen = match (cc, asn) {
-        (Some(c), Some(n)) if n.action == Action::Refuse && c.action != Action::Refuse => Some(n),
-        (Some(c), _) => Some(c),
-        (None, n) => n,
-    };
-    if let Some(h) = chosen {
-        return Ok(refusal(
-            IssueOutcome::Risky(CounterHit {
-                action: h.action,
-                reason: h.reason,
-                retry_after_secs: h.retry_after_secs,
-                tripped_calling_code: cc.is_some_and(|c| c.tripped),
-                tripped_asn: asn.is_some_and(|n| n.tripped),
-            }),
-            None,
-        ));
-    }
-    // Issued: the quota nearest to refusing, the phone's unless the address has fewer left.
-    let mut quota = quota_of(phone)?;
-    if let (Scope::Counted { count, ttl }, Some(phone_quota)) = (address, quota) {
-        let from_address = address_quota(count, ttl);
-        if from_address.remaining < phone_quota.remaining {
-            quota = Some(from_address);
+    for (budget, limit) in [
+        (country, Limit::CountryBudget),
+        (global, Limit::GlobalBudget),
+    ] {
+        if let (Some(ttl), false) = (budget.over(), phone.returning) {
+            return limited(limit, ttl);
         }
     }
-    Ok(Counted {
-        outcome: IssueOutcome::Issued,
-        quota,
-    })
+    let asker = Asker {
+        returning: phone.returning,
+        human: r.caller.human,
+    };
+    match judge(
+        country.record(),
+        network.map(Scope::record),
+        asker,
+        s.counter_actions(),
+    ) {
+        Err(hit) => Ok(Counted::new(IssueOutcome::Risky(hit), quota(false))),
+        Ok(signals) => Ok(Counted {
+            outcome: IssueOutcome::Issued,
+            quota: quota(true),
+            signals,
+        }),
+    }
 }
 
-fn refusal(outcome: IssueOutcome, quota: Option<Quota>) -> Counted<IssueOutcome> {
-    Counted { outcome, quota }
+/// `{outcome, retry_after, returning}`.
+pub(super) fn phone_reply(reply: Reply) -> Result<Phone, BackendError> {
+    let items = items(reply)?;
+    let bad = || BackendError::Failed(format!("unexpected phone reply {items:?}"));
+    match items.as_slice() {
+        [Reply::String(outcome), retry, returning] => Ok(Phone {
+            outcome: outcome.clone(),
+            retry_after_secs: number(retry).ok_or_else(bad)?,
+            returning: number(returning).ok_or_else(bad)? == 1,
+        }),
+        _ => Err(bad()),
+    }
 }
 
-/// `{'counted', count, ttl}`, `{'over', ttl}` or `{'risky', retry, action, reason, tripped}`.
+/// `{'counted', count, ttl, open, tripped, volume}` or `{'over', ttl}`.
 pub(super) fn scope_reply(reply: Reply) -> Result<Scope, BackendError> {
     let items = items(reply)?;
     let bad = || BackendError::Failed(format!("unexpected scope reply {items:?}"));
-    let number = |item: &Reply| {
-        item.as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(bad)
-    };
-    let text = |item: &Reply| item.as_str().map(str::to_owned).ok_or_else(bad);
+    let n = |item: &Reply| number(item).ok_or_else(bad);
+    let seconds = |item: &Reply| n(item).map(|secs| Some(secs).filter(|s| *s > 0));
     match items.as_slice() {
-        [kind, count, ttl] if kind == "counted" => Ok(Scope::Counted {
-            count: number(count)?,
-            ttl: number(ttl)?,
+        [kind, count, ttl, open, tripped, volume] if kind == "counted" => Ok(Scope::Counted {
+            count: n(count)?,
+            ttl: n(ttl)?,
+            record: RecordSignal {
+                breaker_open_secs: seconds(open)?,
+                tripped: n(tripped)? == 1,
+                volume_spent_secs: seconds(volume)?,
+            },
         }),
-        [kind, ttl] if kind == "over" => Ok(Scope::Over { ttl: number(ttl)? }),
-        [kind, retry, action, reason, tripped] if kind == "risky" => Ok(Scope::Risky(Hit {
-            action: match text(action)?.as_str() {
-                "challenge" => Action::Challenge,
-                "refuse" => Action::Refuse,
-                _ => return Err(bad()),
-            },
-            reason: match text(reason)?.as_str() {
-                "calling_code_breaker" => RiskReason::CallingCodeBreaker,
-                "asn_breaker" => RiskReason::AsnBreaker,
-                "asn_volume" => RiskReason::AsnVolume,
-                _ => return Err(bad()),
-            },
-            retry_after_secs: number(retry)?,
-            tripped: number(tripped)? == 1,
-        })),
+        [kind, ttl] if kind == "over" => Ok(Scope::Over { ttl: n(ttl)? }),
         _ => Err(bad()),
     }
+}
+
+fn number(item: &Reply) -> Option<u32> {
+    item.as_u64().and_then(|n| u32::try_from(n).ok())
 }

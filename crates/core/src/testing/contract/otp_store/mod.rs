@@ -1,7 +1,9 @@
 //! The OTP store's contract. Each scenario takes a fresh, empty store. Here: codes and sends;
 //! `limits.rs`: what limits logins (locks, addresses, strangers) and sends (budgets);
-//! `refusals.rs`: a refused send leaves no trace.
+//! `refusals.rs`: a refused send leaves no trace; `risk.rs`: the breakers; `defences.rs`: the
+//! breakers and budgets against an attacker who aims at them.
 
+mod defences;
 mod limits;
 mod quota;
 mod refusals;
@@ -61,6 +63,19 @@ impl Actor<'_> {
             .await
             .expect("the store answers")
             .outcome
+    }
+
+    /// Withdraws the code `mac` this actor was sent, as a send whose SMS failed does.
+    pub(super) async fn withdraw_as(&self, store: &impl OtpStore, mac: &str, caller: Caller) {
+        let request = IssueRequest {
+            phone: &self.phone,
+            session: &self.session,
+            mac,
+            client_ip: self.ip,
+            caller,
+            settings: self.settings,
+        };
+        store.withdraw(&request).await.expect("the store answers");
     }
 
     pub(super) async fn verify(&self, store: &impl OtpStore, mac: &str) -> VerifyOutcome {
@@ -127,13 +142,17 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     locks_double_and_only_a_success_resets_the_failures(&fresh(), &wait).await;
     strangers_neither_burn_the_code_nor_lock_the_phone(&fresh()).await;
     sends_stop_at_the_country_and_service_budgets(&fresh()).await;
-    quota::each_answer_carries_the_quota_closest_to_refusing(&fresh()).await;
+    quota::each_answer_carries_the_callers_own_quota_never_the_numbers(&fresh()).await;
     risk::sends_that_do_not_convert_trip_the_calling_codes_breaker(&fresh()).await;
     risk::logins_keep_the_breaker_closed(&fresh()).await;
     risk::a_passed_bot_check_answers_a_challenge_but_not_a_refusal(&fresh()).await;
     risk::a_network_has_its_own_breaker_and_volume_budget(&fresh()).await;
     risk::an_open_breaker_closes_after_its_cool_off_with_fresh_counts(&fresh()).await;
     risk::a_withdrawn_send_is_not_judged(&fresh()).await;
+    defences::one_network_cannot_trip_a_calling_codes_breaker(&fresh()).await;
+    defences::one_address_cannot_hold_a_networks_conversion_up(&fresh()).await;
+    defences::without_a_bot_check_an_open_breaker_lets_sends_through_and_says_so(&fresh()).await;
+    defences::a_returning_number_passes_open_breakers_and_spent_budgets(&fresh()).await;
     refusals::a_send_refused_by_a_shared_limit_leaves_the_phone_as_it_was(&fresh()).await;
     refusals::a_refused_send_spends_no_shared_budget(&fresh()).await;
 }
@@ -267,19 +286,13 @@ async fn a_withdrawn_code_is_gone_and_frees_the_cooldown(store: &impl OtpStore) 
         settings: &s,
     };
     a.issue(store, "unsent").await;
-    store
-        .withdraw(&a.phone, "another", &Caller::default())
-        .await
-        .unwrap();
+    a.withdraw_as(store, "another", Caller::default()).await;
     assert_eq!(
         limit_of(a.issue(store, "x").await),
         Some(Limit::Cooldown),
         "withdrawing another code changes nothing"
     );
-    store
-        .withdraw(&a.phone, "unsent", &Caller::default())
-        .await
-        .unwrap();
+    a.withdraw_as(store, "unsent", Caller::default()).await;
     assert_eq!(a.verify(store, "unsent").await, VerifyOutcome::NotFound);
     assert_eq!(a.issue(store, "retry").await, IssueOutcome::Issued);
 }
