@@ -5,8 +5,10 @@
 
 use auth_adapters::pg::PgAccountStore;
 use auth_core::account::UserId;
-use auth_core::ports::{AccountStore, ImportPhase, LegacyImport};
-use auth_core::secrets::RefreshToken;
+use auth_core::ports::{
+    AccountStore, DeleteOutcome, Deletion, ImportPhase, LegacyImport, Rotation, RotationOutcome,
+};
+use auth_core::secrets::{PresentedToken, RefreshToken};
 use std::io::BufRead;
 use tokio_postgres::{Client, NoTls};
 use xtask::import_otp_auth::{run, source_name, Options, Summary};
@@ -297,6 +299,122 @@ async fn a_run_killed_mid_way_resumes_after_its_last_whole_batch() {
     assert_eq!(
         written(&here).await,
         [created, created, created, created, tokens, tokens]
+    );
+}
+
+/// The user id the Go fixture gives user `n`.
+async fn go_user(client: &Client, n: i64) -> UserId {
+    let id: String = client
+        .query_one("SELECT md5('user' || $1::int8)::uuid::text", &[&n])
+        .await
+        .unwrap()
+        .get(0);
+    UserId::parse(&id).unwrap()
+}
+
+/// A user's rows here: (users, live sessions, live refresh tokens, Go lookup rows).
+async fn rows_of(client: &Client, user: &UserId) -> [i64; 4] {
+    let id = user.as_str();
+    let one = async |sql: &str| -> i64 { client.query_one(sql, &[&id]).await.unwrap().get(0) };
+    [
+        one("SELECT count(*) FROM users WHERE id = $1::text::uuid").await,
+        one(
+            "SELECT count(*) FROM sessions WHERE user_id = $1::text::uuid
+             AND revoked_at IS NULL AND expires_at > now()",
+        )
+        .await,
+        one(
+            "SELECT count(*) FROM refresh_tokens WHERE user_id = $1::text::uuid
+             AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now()",
+        )
+        .await,
+        one("SELECT count(*) FROM legacy_refresh_tokens WHERE user_id = $1::text::uuid").await,
+    ]
+}
+
+/// Traffic moved over, then the import runs again: a user deleted here, a user blocked here and
+/// a Go token already used here must all stay as they are. Before this was fixed the second
+/// run re-created the deleted user with its sessions and tokens.
+#[tokio::test]
+async fn a_second_run_after_traffic_moved_over_revives_nothing() {
+    let (from, to) = (
+        go_source("revive_src", 20).await,
+        target("revive_dst").await,
+    );
+    let report = report_path("revive");
+    import(options(&from, &to, 100, &report)).await.unwrap();
+    let here = connect(&to).await;
+    let store = PgAccountStore::new(&here);
+    let (deleted, blocked, rotated, admin) = (
+        go_user(&here, 3).await,
+        go_user(&here, 4).await,
+        go_user(&here, 5).await,
+        go_user(&here, 6).await,
+    );
+    let gone = store
+        .delete_account(&deleted, Deletion::ByAdmin(&admin))
+        .await
+        .unwrap();
+    assert_eq!(gone, DeleteOutcome::Deleted);
+    let change = store.set_blocked_by(&blocked, true, &admin).await.unwrap();
+    assert!(change.is_some(), "user 4 blocked");
+    let used = PresentedToken {
+        user_id: rotated.clone(),
+        hash: RefreshToken::hash_of("live5"),
+    };
+    let rotate = |presented| Rotation {
+        presented,
+        successor_hash: &[7; 32],
+        session: None,
+        successor_expires_at: 4_000_000_000,
+        grace_secs: 0,
+    };
+    let first = store.rotate(&rotate(&used)).await.unwrap();
+    assert!(
+        matches!(first, RotationOutcome::Rotated { .. }),
+        "{first:?}"
+    );
+    let before = [
+        rows_of(&here, &deleted).await,
+        rows_of(&here, &blocked).await,
+        rows_of(&here, &rotated).await,
+    ];
+    // (Its Go tokens' lookup rows stay: they live on other shards, and lead to no user.)
+    assert_eq!(before[0][..3], [0, 0, 0], "the deleted user is gone");
+    assert_eq!(
+        before[1][1..3],
+        [0, 0],
+        "the blocked user has no live session"
+    );
+
+    let again = import(options(&from, &to, 100, &report)).await.unwrap();
+    assert_eq!(again.users_created, 0, "no user is made again: {again:?}");
+    let after = [
+        rows_of(&here, &deleted).await,
+        rows_of(&here, &blocked).await,
+        rows_of(&here, &rotated).await,
+    ];
+    assert_eq!(after, before, "[deleted, blocked, rotated] as they were");
+    let phone_of_deleted = count(
+        &here,
+        "SELECT count(*) FROM user_phones WHERE phone = '+989120000003'",
+    )
+    .await;
+    assert_eq!(phone_of_deleted, 0, "the deleted user's number stays free");
+    let blocked_still = count(
+        &here,
+        &format!(
+            "SELECT count(*) FROM users WHERE id = '{}' AND blocked_at IS NOT NULL",
+            blocked.as_str()
+        ),
+    )
+    .await;
+    assert_eq!(blocked_still, 1);
+    let replayed = store.rotate(&rotate(&used)).await.unwrap();
+    assert_eq!(
+        replayed,
+        RotationOutcome::Reused,
+        "the used Go token is a reuse, not a fresh token"
     );
 }
 

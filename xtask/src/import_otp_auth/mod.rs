@@ -157,7 +157,7 @@ impl Pass<'_> {
                 match outcome {
                     UserImport::Created => sum.users_created += 1,
                     UserImport::AlreadyImported => sum.users_already += 1,
-                    UserImport::PhoneTaken | UserImport::IdTaken => {
+                    UserImport::PhoneTaken | UserImport::IdTaken | UserImport::Deleted => {
                         report.user_skipped(user, *outcome)?;
                         sum.users_skipped += 1;
                     }
@@ -196,7 +196,8 @@ impl Pass<'_> {
             report.refused(&refused)?;
             sum.tokens_stored += counts.stored as i64;
             sum.tokens_already += counts.already as i64;
-            sum.tokens_skipped += counts.without_user as i64 + refused.len() as i64;
+            let skipped = counts.without_user + counts.of_blocked_user;
+            sum.tokens_skipped += skipped as i64 + refused.len() as i64;
             progress.batch((tokens.len() + refused.len()) as i64, sum);
             after = last;
         }

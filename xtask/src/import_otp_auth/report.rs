@@ -129,6 +129,7 @@ impl Report {
     pub fn user_skipped(&mut self, user: &ImportedUser, why: UserImport) -> crate::Result<()> {
         let reason = match why {
             UserImport::PhoneTaken => "its phone belongs to another account here",
+            UserImport::Deleted => "it was deleted here, and a deleted user is never brought back",
             _ => "its id belongs to another account here",
         };
         let reason = format!("{reason} ({})", user.phone.as_e164());

@@ -133,6 +133,7 @@ statement!(LIST_USERS, FansOut, "list_users.sql");
 statement!(SCHEMA_VERSION, Coordinator, "schema_version.sql");
 statement!(LEGACY_TOKEN_OWNER, Shard("$1"), "legacy_token_owner.sql");
 statement!(IMPORT_USERS_FOUND, Batch, "import_users_found.sql");
+statement!(IMPORT_USERS_DELETED, Batch, "import_users_deleted.sql");
 statement!(IMPORT_PHONE_OWNERS, Batch, "import_phone_owners.sql");
 statement!(IMPORT_CLAIM_PHONES, Batch, "import_claim_phones.sql");
 statement!(IMPORT_USERS, Batch, "import_users.sql");
@@ -173,6 +174,7 @@ pub const ALL: &[&Statement] = &[
     &SCHEMA_VERSION,
     &LEGACY_TOKEN_OWNER,
     &IMPORT_USERS_FOUND,
+    &IMPORT_USERS_DELETED,
     &IMPORT_PHONE_OWNERS,
     &IMPORT_CLAIM_PHONES,
     &IMPORT_USERS,

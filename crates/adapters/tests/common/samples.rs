@@ -97,7 +97,7 @@ pub fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)
         "LIST_USERS" => vec![null(), null(), null(), int(10), int(0)],
         "SCHEMA_VERSION" => vec![],
         "LEGACY_TOKEN_OWNER" => vec![bytes(3)],
-        "IMPORT_USERS_FOUND" => vec![texts(&[user, other])],
+        "IMPORT_USERS_FOUND" | "IMPORT_USERS_DELETED" => vec![texts(&[user, other])],
         "IMPORT_PHONE_OWNERS" => vec![texts(&["+14155552671", "+14155552672"])],
         "IMPORT_CLAIM_PHONES" => vec![texts(&["+14155552671"]), texts(&[user]), floats()],
         "IMPORT_USERS" => vec![

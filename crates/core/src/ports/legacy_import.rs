@@ -34,6 +34,8 @@ pub enum UserImport {
     PhoneTaken,
     /// A user with this id and another phone exists here: skipped, nothing changed.
     IdTaken,
+    /// A user with this id was deleted here: skipped. A deleted user is never brought back.
+    Deleted,
 }
 
 /// A live refresh token of the Go service.
@@ -58,7 +60,10 @@ pub struct TokensImported {
     pub stored: u64,
     /// An earlier run wrote them: nothing changed (a token used or revoked here since stays so).
     pub already: u64,
-    /// Their user is not here (skipped at import, or another user with that id): skipped.
+    /// Their user is blocked here: skipped (a blocked user gets no session).
+    pub of_blocked_user: u64,
+    /// Their user is not here (skipped at import, deleted here, or another user with that id):
+    /// skipped.
     pub without_user: u64,
 }
 
@@ -92,7 +97,8 @@ pub struct Checkpoint<'a> {
 /// Where imported accounts are written. Implementations MUST write each batch atomically
 /// together with its checkpoint (all of it or nothing), MUST be idempotent (a batch written
 /// again changes nothing and says so), and MUST never revive or extend anything this service
-/// has ended: a token used or revoked here stays used or revoked, whatever the source says.
+/// has ended, whatever the source says: a user deleted here is not created again, a user
+/// blocked here is given no token or session, and a token used or revoked here stays so.
 pub trait LegacyImport {
     /// Imports users, answering one outcome per user, in order.
     fn import_users(

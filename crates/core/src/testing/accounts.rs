@@ -152,6 +152,10 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
         let now = self.clock.now();
         let mut st = self.state.borrow_mut();
         let user = r.presented.user_id.clone();
+        // A blocked or deleted user's token rotates no more (migration 0010).
+        if st.blocked.contains(&user) || !st.users.contains_key(&user) {
+            return Ok(RotationOutcome::Invalid);
+        }
         let Some(token) = st.tokens.get(&(user.clone(), r.presented.hash)).cloned() else {
             return Ok(RotationOutcome::Invalid);
         };

@@ -20,6 +20,7 @@ impl<C: Clock> LegacyImport for InMemoryAccounts<'_, C> {
         for u in users {
             let phone = u.phone.as_e164();
             let outcome = match (st.users.get(&u.id), st.phones.get(phone)) {
+                _ if st.deleted.contains(&u.id) => UserImport::Deleted,
                 (Some(here), _) if here.phone == phone => UserImport::AlreadyImported,
                 (Some(_), _) => UserImport::IdTaken,
                 (None, Some(owner)) if *owner != u.id => UserImport::PhoneTaken,
@@ -56,6 +57,10 @@ impl<C: Clock> LegacyImport for InMemoryAccounts<'_, C> {
                 .is_some_and(|u| u.phone == t.phone.as_e164());
             if !owned {
                 counts.without_user += 1;
+                continue;
+            }
+            if st.blocked.contains(&t.user) {
+                counts.of_blocked_user += 1;
                 continue;
             }
             let key = (t.user.clone(), t.hash);

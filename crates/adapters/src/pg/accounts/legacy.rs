@@ -5,13 +5,17 @@
 //! A batch is one transaction with its checkpoint. Every write is an `INSERT ... ON CONFLICT`
 //! that leaves a row already here alone, so a batch written twice changes nothing. The users
 //! pass claims the phones first and reads the owners back, so a phone someone claimed here
-//! (by logging in, or earlier in the batch) is never given to a second account.
+//! (by logging in, or earlier in the batch) is never given to a second account. What this
+//! service ended stays ended when the import runs again after traffic moved over: a user
+//! deleted here is not created again (its tombstone is read first), a user blocked here gets
+//! none of its tokens or sessions, and a token used or revoked here keeps its row.
 
 use super::{backend, PgAccountStore};
 use crate::pg::catalogue::{
     in_transaction, Statement, IMPORT_AUDIT, IMPORT_CHECKPOINT, IMPORT_CLAIM_PHONES, IMPORT_FINISH,
     IMPORT_PHONE_OWNERS, IMPORT_SAVE_CHECKPOINT, IMPORT_SESSIONS, IMPORT_TOKENS,
-    IMPORT_TOKENS_FOUND, IMPORT_TOKEN_OWNERS, IMPORT_USERS, IMPORT_USERS_FOUND, LEGACY_TOKEN_OWNER,
+    IMPORT_TOKENS_FOUND, IMPORT_TOKEN_OWNERS, IMPORT_USERS, IMPORT_USERS_DELETED,
+    IMPORT_USERS_FOUND, LEGACY_TOKEN_OWNER,
 };
 use crate::pg::PgError;
 use auth_core::account::UserId;
@@ -19,7 +23,7 @@ use auth_core::ports::{
     BackendError, Checkpoint, ImportPhase, ImportedToken, ImportedUser, LegacyImport,
     TokensImported, UserImport,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio_postgres::types::{ToSql, Type};
 
 impl PgAccountStore<'_> {
@@ -71,23 +75,41 @@ impl PgAccountStore<'_> {
         self.pairs(&IMPORT_PHONE_OWNERS, phones).await
     }
 
-    /// The phone of each of these users that is here.
-    async fn phones_of(&self, ids: &[String]) -> Result<HashMap<String, String>, PgError> {
-        self.pairs(&IMPORT_USERS_FOUND, ids).await
+    /// The phone of each of these users that is here, and whether it is blocked.
+    async fn users_here(&self, ids: &[String]) -> Result<HashMap<String, Here>, PgError> {
+        let row = IMPORT_USERS_FOUND
+            .row(self.client, &[(&ids, Type::TEXT_ARRAY)])
+            .await?;
+        let (ids, phones, blocked): (Vec<String>, Vec<String>, Vec<bool>) =
+            (row.get(0), row.get(1), row.get(2));
+        let here = phones
+            .into_iter()
+            .zip(blocked)
+            .map(|(phone, blocked)| Here { phone, blocked });
+        Ok(ids.into_iter().zip(here).collect())
+    }
+
+    /// Which of these users were deleted here.
+    async fn deleted_of(&self, ids: &[String]) -> Result<HashSet<String>, PgError> {
+        let row = IMPORT_USERS_DELETED
+            .row(self.client, &[(&ids, Type::TEXT_ARRAY)])
+            .await?;
+        Ok(row.get::<_, Vec<String>>(0).into_iter().collect())
     }
 
     async fn write_users(&self, users: &[ImportedUser]) -> Result<Vec<UserImport>, PgError> {
         let ids: Vec<String> = users.iter().map(|u| u.id.as_str().to_owned()).collect();
         let phones: Vec<String> = users.iter().map(|u| u.phone.as_e164().to_owned()).collect();
-        let here = self.phones_of(&ids).await?;
+        let here = self.users_here(&ids).await?;
+        let deleted = self.deleted_of(&ids).await?;
         let mut outcomes: Vec<Option<UserImport>> = ids
             .iter()
             .zip(&phones)
-            .map(|(id, phone)| {
-                here.get(id).map(|p| match p == phone {
-                    true => UserImport::AlreadyImported,
-                    false => UserImport::IdTaken,
-                })
+            .map(|(id, phone)| match here.get(id) {
+                _ if deleted.contains(id) => Some(UserImport::Deleted),
+                Some(h) if h.phone == *phone => Some(UserImport::AlreadyImported),
+                Some(_) => Some(UserImport::IdTaken),
+                None => None,
             })
             .collect();
         let new: Vec<usize> = (0..users.len())
@@ -148,11 +170,20 @@ impl PgAccountStore<'_> {
 
     async fn write_tokens(&self, tokens: &[ImportedToken]) -> Result<TokensImported, PgError> {
         let ids: Vec<String> = tokens.iter().map(|t| t.user.as_str().to_owned()).collect();
-        let here = self.phones_of(&ids).await?;
+        let here = self.users_here(&ids).await?;
+        // A token goes to a user here with its id and phone; a blocked one gets none.
+        let user_of = |t: &ImportedToken| {
+            here.get(t.user.as_str())
+                .filter(|h| h.phone == t.phone.as_e164())
+        };
         let owned: Vec<&ImportedToken> = tokens
             .iter()
-            .filter(|t| here.get(t.user.as_str()).map(String::as_str) == Some(t.phone.as_e164()))
+            .filter(|t| user_of(t).is_some_and(|h| !h.blocked))
             .collect();
+        let of_blocked = tokens
+            .iter()
+            .filter(|t| user_of(t).is_some_and(|h| h.blocked))
+            .count() as u64;
         // One row per session (a Go session may hold several live tokens): its first token's
         // creation, its last token's expiry.
         let mut sessions: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
@@ -216,9 +247,16 @@ impl PgAccountStore<'_> {
         Ok(TokensImported {
             stored: owned.len() as u64 - present,
             already: present,
-            without_user: (tokens.len() - owned.len()) as u64,
+            of_blocked_user: of_blocked,
+            without_user: tokens.len() as u64 - owned.len() as u64 - of_blocked,
         })
     }
+}
+
+/// A user of a batch that is here: its phone, and whether it is blocked.
+struct Here {
+    phone: String,
+    blocked: bool,
 }
 
 impl LegacyImport for PgAccountStore<'_> {

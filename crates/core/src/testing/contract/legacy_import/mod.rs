@@ -1,6 +1,9 @@
 //! The Go service's import: imported users log in as themselves, nothing here is overwritten or
-//! revived, an imported token refreshes once through the hash lookup, and batches keep their
+//! revived (`revival.rs`: what this service ended stays ended when the import runs again),
+//! an imported token refreshes once through the hash lookup, and batches keep their
 //! checkpoint. Each scenario on phones and ids of its own, like the account store's contract.
+
+mod revival;
 
 use crate::account::{Scope, UserId};
 use crate::phone::PhoneNumber;
@@ -11,32 +14,32 @@ use crate::ports::{
 use crate::secrets::{legacy_token_hash, PresentedToken, RefreshSecret, RefreshToken};
 use crate::session::SessionId;
 
-struct Names {
-    run: u32,
-    now: UnixSeconds,
+pub(super) struct Names {
+    pub(super) run: u32,
+    pub(super) now: UnixSeconds,
 }
 
 impl Names {
-    fn phone(&self, n: u32) -> PhoneNumber {
+    pub(super) fn phone(&self, n: u32) -> PhoneNumber {
         let number = format!("+1415556{:02}{:02}", self.run % 100, n % 100);
         PhoneNumber::parse(&number, None).expect("a valid number")
     }
 
-    fn id(&self, n: u32) -> UserId {
+    pub(super) fn id(&self, n: u32) -> UserId {
         UserId::parse(&format!("5e0a1c2d-7b3f-4c1e-9a6d-{:06}{:06}", self.run, n)).unwrap()
     }
 
     /// A Go session id: 64 hex characters.
-    fn go_session(&self, n: u32) -> SessionId {
+    pub(super) fn go_session(&self, n: u32) -> SessionId {
         SessionId::parse(&format!("{:032x}{:032x}", self.run, n)).unwrap()
     }
 
     /// A Go refresh token: 32 characters of [A-Za-z0-9].
-    fn go_token(&self, n: u32) -> String {
+    pub(super) fn go_token(&self, n: u32) -> String {
         format!("GoToken{:05}x{:05}AbCdEfGhIjKlMn", self.run, n)
     }
 
-    fn user(&self, n: u32, phone: u32) -> ImportedUser {
+    pub(super) fn user(&self, n: u32, phone: u32) -> ImportedUser {
         ImportedUser {
             id: self.id(n),
             phone: self.phone(phone),
@@ -46,7 +49,7 @@ impl Names {
         }
     }
 
-    fn token(&self, user: u32, phone: u32, n: u32, session: u32) -> ImportedToken {
+    pub(super) fn token(&self, user: u32, phone: u32, n: u32, session: u32) -> ImportedToken {
         ImportedToken {
             hash: legacy_token_hash(&self.go_token(n)).unwrap(),
             user: self.id(user),
@@ -74,9 +77,14 @@ pub async fn legacy_import<S: AccountStore + LegacyImport>(store: &S, run: u32, 
     an_imported_token_refreshes_once_through_its_hash(store, &names(3)).await;
     tokens_go_only_to_their_own_user(store, &names(4)).await;
     batches_keep_their_checkpoint(store, &names(5)).await;
+    revival::what_was_ended_here_stays_ended_when_the_import_runs_again(store, &names(6)).await;
 }
 
-async fn users<S: LegacyImport>(store: &S, n: &Names, users: &[ImportedUser]) -> Vec<UserImport> {
+pub(super) async fn users<S: LegacyImport>(
+    store: &S,
+    n: &Names,
+    users: &[ImportedUser],
+) -> Vec<UserImport> {
     let last = users.last().map(|u| u.id.as_str().to_owned()).unwrap();
     let done = Checkpoint {
         source: &n.source(),
@@ -89,7 +97,11 @@ async fn users<S: LegacyImport>(store: &S, n: &Names, users: &[ImportedUser]) ->
         .expect("the store answers")
 }
 
-async fn tokens<S: LegacyImport>(store: &S, n: &Names, tokens: &[ImportedToken]) -> TokensImported {
+pub(super) async fn tokens<S: LegacyImport>(
+    store: &S,
+    n: &Names,
+    tokens: &[ImportedToken],
+) -> TokensImported {
     let done = Checkpoint {
         source: &n.source(),
         phase: ImportPhase::Tokens,
