@@ -7,6 +7,7 @@ use crate::postgres;
 use auth_adapters::pg::PgAccountStore;
 use auth_core::account::{Scope, User, UserId};
 use auth_core::admin::UserQuery;
+use auth_core::phone::PhoneNumber;
 use auth_core::ports::{
     AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, LoginAccount, LogoutOutcome,
     LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
@@ -156,6 +157,11 @@ impl AccountStore for HyperdriveAccounts<'_> {
 
     async fn legacy_token_owner(&self, hash: &[u8; 32]) -> Result<Option<UserId>, BackendError> {
         self.on_one_connection(async |store| store.legacy_token_owner(hash).await)
+            .await
+    }
+
+    async fn phone_owner(&self, phone: &PhoneNumber) -> Result<Option<UserId>, BackendError> {
+        self.on_one_connection(async |store| store.phone_owner(phone).await)
             .await
     }
 

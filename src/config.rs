@@ -161,7 +161,8 @@ impl Config {
         let regions = Regions::parse(
             lookup(env, "DATA_REGIONS").as_deref(),
             lookup(env, "DATA_REGION_DEFAULT").as_deref(),
-        )?;
+        )?
+        .with_former(lookup(env, "DATA_REGIONS_FORMER").as_deref())?;
         Ok(Self {
             backends: regions::backends(&regions, |name| lookup(env, name))?,
             regions,

@@ -49,18 +49,26 @@ pub async fn login(ctx: &Ctx) -> Handled {
     let otp = ctx.otp()?;
     let body: LoginBody = ctx.json()?;
     let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
-    // The number's region keeps its code and its account; the tokens name it.
+    // The number's region keeps its code and, but for one made before the regions were as
+    // they are, its account; the tokens name the region that holds the account.
     let region = ctx.region_of_phone(&body.phone_number)?;
-    let region_name = ctx.region_name(region)?;
+    let config = ctx.config()?;
+    let regions = &config.regions;
+    let elsewhere = regions
+        .former_of(region)
+        .into_iter()
+        .map(|r| Ok((regions.name(r).unwrap_or_default(), ctx.accounts_in(r)?)))
+        .collect::<Result<Vec<_>, Outcome>>()?;
     let deps = LoginDeps {
         store: &ctx.otp_store_in(region)?,
         accounts: &ctx.accounts_in(region)?,
+        elsewhere: &elsewhere,
         signer: &ctx.signer().await?,
         rng: &WebCryptoRandom,
         clock: &WorkerClock,
         settings: &otp.settings,
         hmac_secret: &otp.hmac_secret,
-        region: region_name.as_deref(),
+        region: regions.name(region),
     };
     let input = LoginInput {
         phone: &body.phone_number,
@@ -74,6 +82,10 @@ pub async fn login(ctx: &Ctx) -> Handled {
     let out = login_use_case(&deps, &input)
         .await
         .map_err(|error| Outcome::failure("login failed", &error.problem(), &error))?;
+    // Counted under the region that holds the account.
+    if let Some(holder) = out.region.as_deref().and_then(|n| regions.named(n)) {
+        ctx.routed_to(holder);
+    }
     let event = if out.is_new_user {
         Event::NewUser
     } else {

@@ -2,9 +2,16 @@
 //!
 //! `DATA_REGIONS="eu=44,49,33;us=1;ap=61,81"` names each region and the calling codes whose
 //! numbers live there; `DATA_REGION_DEFAULT` (the first region listed when unset) takes every
-//! other code. A region's rows never leave it, so nothing here looks anything up: a login routes
-//! by its number, and everything after it by the region its tokens name (the access token's
-//! `rgn` claim, the refresh token's `eu.` prefix, [`tagged`] and [`split_tag`]).
+//! other code. A region's rows never leave it: a login routes by its number, and everything
+//! after it by the region its tokens name (the access token's `rgn` claim, the refresh token's
+//! `eu.` prefix, [`tagged`] and [`split_tag`]).
+//!
+//! One lookup: an account made before the mapping was what it is (before `DATA_REGIONS` was
+//! turned on, when the one database became the default region's; before a calling code moved;
+//! or imported into one region's database) lives in a region that is not its number's home. So
+//! a number with no account at home is looked for, at its first login, in the regions that may
+//! hold such accounts: `DATA_REGIONS_FORMER`, the default region unless set
+//! ([`Regions::former_of`]; `usecases::login`).
 //!
 //! Without `DATA_REGIONS` there is one region with no name, reached through today's settings
 //! (`HYPERDRIVE`, `REDIS_REST_URL`), and tokens carry no region: a deployment that never sets it
@@ -24,6 +31,8 @@ pub struct Regions {
     names: Vec<Option<String>>,
     by_code: HashMap<u16, RegionId>,
     default: RegionId,
+    /// The regions that may hold accounts of numbers homed elsewhere (`DATA_REGIONS_FORMER`).
+    former: Vec<RegionId>,
 }
 
 /// The longest region name: it goes into binding names, tokens and metric labels.
@@ -40,11 +49,13 @@ impl Regions {
             names: vec![None],
             by_code: HashMap::new(),
             default: RegionId(0),
+            former: Vec::new(),
         }
     }
 
     /// Reads `DATA_REGIONS` and `DATA_REGION_DEFAULT`; no `DATA_REGIONS` is [`Regions::single`].
     pub fn parse(spec: Option<&str>, default: Option<&str>) -> Result<Self, String> {
+        let default = default.map(str::trim).filter(|d| !d.is_empty());
         let Some(spec) = spec.map(str::trim).filter(|s| !s.is_empty()) else {
             return match default {
                 Some(_) => Err("DATA_REGION_DEFAULT needs DATA_REGIONS".into()),
@@ -55,6 +66,7 @@ impl Regions {
             names: Vec::new(),
             by_code: HashMap::new(),
             default: RegionId(0),
+            former: Vec::new(),
         };
         for entry in spec.split(';').map(str::trim).filter(|e| !e.is_empty()) {
             let (name, codes) = entry
@@ -91,12 +103,44 @@ impl Regions {
                 "DATA_REGIONS names more than {MAX_REGIONS} regions"
             ));
         }
-        if let Some(default) = default.map(str::trim).filter(|d| !d.is_empty()) {
+        if let Some(default) = default {
             regions.default = regions
                 .named(default)
                 .ok_or_else(|| format!("DATA_REGION_DEFAULT {default:?} is not in DATA_REGIONS"))?;
         }
+        regions.former = vec![regions.default];
         Ok(regions)
+    }
+
+    /// Reads `DATA_REGIONS_FORMER`: the regions that may hold accounts of numbers whose home is
+    /// now another region, by name, comma-separated, or `none`. Unset, the default region: the
+    /// database from before regions, and where the import writes.
+    pub fn with_former(mut self, raw: Option<&str>) -> Result<Self, String> {
+        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(self);
+        };
+        if self.by_code.is_empty() && self.name(self.default).is_none() {
+            return Err("DATA_REGIONS_FORMER needs DATA_REGIONS".into());
+        }
+        self.former = Vec::new();
+        if raw == "none" {
+            return Ok(self);
+        }
+        for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let region = self
+                .named(name)
+                .ok_or_else(|| format!("DATA_REGIONS_FORMER: {name:?} is not in DATA_REGIONS"))?;
+            if !self.former.contains(&region) {
+                self.former.push(region);
+            }
+        }
+        Ok(self)
+    }
+
+    /// The regions a first login of a number homed in `home` asks when `home` has no account
+    /// for it: the former regions but `home` itself.
+    pub fn former_of(&self, home: RegionId) -> Vec<RegionId> {
+        self.former.iter().copied().filter(|&r| r != home).collect()
     }
 
     /// Every region, the default first, then in the order listed.

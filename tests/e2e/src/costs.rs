@@ -63,8 +63,13 @@ pub async fn pooled_queries_at(port: u16) -> i64 {
 
 /// Queries since `before`, waiting up to 2 s for PgBouncer to account for them.
 pub async fn pooled_queries_since(before: i64) -> i64 {
+    pooled_queries_since_at(crate::profile().pgbouncer_port, before).await
+}
+
+/// [`pooled_queries_since`] at the PgBouncer on `port` (another region's).
+pub async fn pooled_queries_since_at(port: u16, before: i64) -> i64 {
     for _ in 0..20 {
-        let n = pooled_queries().await - before;
+        let n = pooled_queries_at(port).await - before;
         if n > 0 {
             return n;
         }

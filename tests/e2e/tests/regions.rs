@@ -7,13 +7,25 @@
 //! `--ignored` against the worker it starts.
 
 use base64::Engine as _;
-use e2e::api::{as_bearer, random_phone, Client};
+use e2e::api::{as_bearer, Client};
 use e2e::costs::pooled_queries_at;
 use e2e::{base_url, get, profile};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
 use xtask::stack::{pgbouncer, redis, Profile};
+
+/// A US number of a range the e2e tier never uses (its accounts are in eu's database, where a
+/// +1 login without an account at home would find them), so nobody else in this run uses it.
+fn us_phone() -> String {
+    loop {
+        let n = e2e::api::random_u32();
+        let candidate = format!("+1312{:03}{:04}", 200 + n % 700, (n / 700) % 10_000);
+        if auth_core::phone::PhoneNumber::parse(&candidate, None).is_ok() {
+            return candidate;
+        }
+    }
+}
 
 /// A UK mobile number nobody else in this run uses.
 fn uk_phone() -> String {
@@ -84,7 +96,7 @@ async fn refresh(token: &str) -> e2e::api::Reply {
 #[ignore = "needs the regions tier's worker"]
 async fn an_account_lives_only_in_its_numbers_region_and_its_calls_reach_only_that_pooler() {
     let c = Client::new(&base_url());
-    for (phone, home, away) in [(uk_phone(), "eu", us()), (random_phone(), "us", eu())] {
+    for (phone, home, away) in [(uk_phone(), "eu", us()), (us_phone(), "us", eu())] {
         let login = c.logged_in(&phone).await;
         let access = login["access_token"].as_str().unwrap();
         let refresh_token = login["refresh_token"].as_str().unwrap();
@@ -115,7 +127,8 @@ async fn an_account_lives_only_in_its_numbers_region_and_its_calls_reach_only_th
         let access = refreshed.body["access_token"].as_str().unwrap();
         assert_eq!(bearer("GET", "/api/v1/users/profile", access).await.0, 200);
         assert_eq!(bearer("GET", "/api/v1/auth/sessions", access).await.0, 200);
-        let home_queries = e2e::costs::pooled_queries_since(home_before).await;
+        let home_queries =
+            e2e::costs::pooled_queries_since_at(home_profile.pgbouncer_port, home_before).await;
         assert!(
             home_queries >= 3,
             "{home}: {home_queries} queries for three calls"
@@ -137,7 +150,7 @@ async fn the_admin_listing_pages_across_both_regions_and_finds_users_in_either()
     let admin = c.logged_in(&admin_phone).await;
     xtask::scope::set(&eu().database_url(), &admin_phone, "superadmin").unwrap();
     let token = admin["access_token"].as_str().unwrap();
-    let far = c.logged_in(&random_phone()).await;
+    let far = c.logged_in(&us_phone()).await;
     c.logged_in(&uk_phone()).await;
 
     // The first pages are both databases' newest users merged: each region's own order kept,
@@ -219,7 +232,7 @@ async fn the_admin_listing_pages_across_both_regions_and_finds_users_in_either()
 async fn with_one_regions_pooler_or_redis_down_only_its_users_get_503() {
     let c = Client::new(&base_url());
     let eu_user = c.logged_in(&uk_phone()).await;
-    let us_user = c.logged_in(&random_phone()).await;
+    let us_user = c.logged_in(&us_phone()).await;
     let token = |user: &Value, name: &str| user[name].as_str().unwrap().to_owned();
     let (status, body, _) = get("/ready").await;
     assert_eq!(status, 200, "{body}");
@@ -257,7 +270,7 @@ async fn with_one_regions_pooler_or_redis_down_only_its_users_get_503() {
     ready_again().await;
 
     redis::stop(&us());
-    let sent = c.send_otp(&random_phone(), None).await;
+    let sent = c.send_otp(&us_phone(), None).await;
     assert_eq!(
         sent.status, 503,
         "a us number's send with the us Redis down: {:?}",
@@ -273,7 +286,7 @@ async fn with_one_regions_pooler_or_redis_down_only_its_users_get_503() {
     assert_eq!(status, 200, "the us database still serves the us user");
     redis::start(&us()).unwrap();
     ready_again().await;
-    c.logged_in(&random_phone()).await;
+    c.logged_in(&us_phone()).await;
 }
 
 #[tokio::test]
@@ -281,7 +294,7 @@ async fn with_one_regions_pooler_or_redis_down_only_its_users_get_503() {
 async fn counters_name_the_region_and_a_number_cannot_move_an_account_between_regions() {
     let c = Client::new(&base_url());
     let eu_user = c.logged_in(&uk_phone()).await;
-    c.logged_in(&random_phone()).await;
+    c.logged_in(&us_phone()).await;
 
     // Each region's logins under its own label (the counters land just after the answers).
     let token = e2e::worker_vars()["METRICS_TOKEN"].clone();
@@ -320,7 +333,7 @@ async fn counters_name_the_region_and_a_number_cannot_move_an_account_between_re
             Some(body),
         )
     };
-    let (status, answer) = change_to(random_phone()).await;
+    let (status, answer) = change_to(us_phone()).await;
     assert_eq!(
         (status, answer["code"].as_str()),
         (400, Some("INVALID_PHONE")),
@@ -328,4 +341,89 @@ async fn counters_name_the_region_and_a_number_cannot_move_an_account_between_re
     );
     let (status, answer) = change_to(uk_phone()).await;
     assert_eq!(status, 200, "a number of the same region: {answer}");
+}
+
+/// Turning `DATA_REGIONS` on for a database with accounts in it: that database becomes the
+/// default region's (eu), and its +1 accounts are not in their number's home (us). A +1 number
+/// made before regions logs in afterwards to the same account, in eu, and a blocked one stays
+/// blocked: no second account is made at home. A first login that cannot ask eu is refused
+/// rather than risk a second account.
+#[tokio::test]
+#[ignore = "needs the regions tier's worker"]
+async fn an_account_from_before_regions_logs_in_to_the_same_id_and_a_blocked_one_stays_blocked() {
+    let (kept, blocked) = (us_phone(), us_phone());
+    // The worker before regions: one database and one Redis, the ones that became eu's.
+    let vars = e2e::worker_vars();
+    let before = e2e::variants::start(
+        "before-regions",
+        &[
+            ("DATA_REGIONS", ""),
+            ("DATA_REGION_DEFAULT", ""),
+            ("REDIS_REST_URL", &vars["REDIS_REST_URL_EU"]),
+            ("REDIS_REST_TOKEN", &vars["REDIS_REST_TOKEN_EU"]),
+        ],
+    );
+    let old = Client::new(&before.instance.url());
+    let kept_id = old.logged_in(&kept).await["user"]["id"].clone();
+    let blocked_id = old.logged_in(&blocked).await["user"]["id"].clone();
+    drop(before);
+    let eu_db = e2e::database(&eu().database_url()).await;
+    let id = blocked_id.as_str().unwrap();
+    eu_db
+        .execute(
+            "SELECT * FROM account_admin_set_blocked($1::text::uuid, true, $1::text::uuid)",
+            &[&id],
+        )
+        .await
+        .unwrap();
+
+    let c = Client::new(&base_url());
+    let login = c.logged_in(&kept).await;
+    assert_eq!(login["user"]["id"], kept_id, "the same account");
+    assert_eq!(login["is_new_user"], false);
+    let access = login["access_token"].as_str().unwrap();
+    assert_eq!(
+        claims(access)["rgn"],
+        "eu",
+        "its tokens name the region that holds it"
+    );
+    let refreshed = refresh(login["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(refreshed.status, 200, "{:?}", refreshed.body);
+    assert_eq!(
+        rows_of(&us().database_url(), &kept).await,
+        0,
+        "no second account"
+    );
+
+    let sent = c.send_otp(&blocked, None).await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    let session = sent.body["session_id"].as_str().unwrap();
+    let code = e2e::webhook::receiver().latest(&blocked);
+    let refused = c.login(&blocked, &code, session).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (403, "USER_BLOCKED"),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(
+        rows_of(&us().database_url(), &blocked).await,
+        0,
+        "no escape through us"
+    );
+
+    pgbouncer::stop(&eu());
+    let new = us_phone();
+    let sent = c.send_otp(&new, None).await;
+    let session = sent.body["session_id"].as_str().unwrap();
+    let code = e2e::webhook::receiver().latest(&new);
+    let unsure = c.login(&new, &code, session).await;
+    pgbouncer::start(&eu()).unwrap();
+    assert_eq!(
+        unsure.status, 503,
+        "eu could not be asked: {:?}",
+        unsure.body
+    );
+    assert_eq!(rows_of(&us().database_url(), &new).await, 0);
+    ready_again().await;
 }

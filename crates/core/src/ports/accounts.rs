@@ -115,6 +115,13 @@ pub trait AccountStore {
         &self,
         hash: &[u8; 32],
     ) -> impl Future<Output = Result<Option<UserId>, BackendError>>;
+    /// The user whose account holds this number here (its claim), if any. With data regions,
+    /// a login asks the other regions this before making an account for a number its home
+    /// region does not know (`usecases::login`).
+    fn phone_owner(
+        &self,
+        phone: &PhoneNumber,
+    ) -> impl Future<Output = Result<Option<UserId>, BackendError>>;
     /// One user by id, for an admin (who is authorized by the caller, in core).
     fn find_user(&self, id: &UserId) -> impl Future<Output = Result<Option<User>, BackendError>>;
     /// A superadmin's change of a user's scope, audited with the acting admin; `None` when

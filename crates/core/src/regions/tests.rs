@@ -104,3 +104,25 @@ fn tokens_carry_their_region_in_front_and_untagged_tokens_belong_to_the_default(
     assert_eq!(split_tag("EU.abc"), (None, "EU.abc"));
     assert_eq!(tagged(None, token.clone()), token);
 }
+
+#[test]
+fn a_first_login_asks_the_former_regions_the_default_one_unless_set() {
+    let r = three();
+    let (eu, us, ap) = (
+        r.named("eu").unwrap(),
+        r.named("us").unwrap(),
+        r.named("ap").unwrap(),
+    );
+    assert_eq!(r.former_of(us), [eu], "the database from before regions");
+    assert!(r.former_of(eu).is_empty(), "the default region asks nobody");
+    let moved = three().with_former(Some("eu, ap")).unwrap();
+    assert_eq!(moved.former_of(us), [eu, ap]);
+    assert_eq!(moved.former_of(ap), [eu]);
+    let settled = three().with_former(Some("none")).unwrap();
+    assert!(settled.former_of(us).is_empty());
+    let err = three().with_former(Some("mars")).unwrap_err();
+    assert!(err.contains("DATA_REGIONS_FORMER"), "{err}");
+    let err = Regions::single().with_former(Some("eu")).unwrap_err();
+    assert!(err.contains("needs DATA_REGIONS"), "{err}");
+    assert!(Regions::single().former_of(RegionId(0)).is_empty());
+}

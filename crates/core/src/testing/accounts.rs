@@ -8,6 +8,7 @@
 use super::admin_reads::live_sessions_of;
 use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
+use crate::phone::PhoneNumber;
 use crate::ports::{
     AccountStore, BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount,
     LogoutOutcome, LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
@@ -296,6 +297,10 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
 
     async fn legacy_token_owner(&self, hash: &[u8; 32]) -> Result<Option<UserId>, BackendError> {
         Ok(self.state.borrow().legacy.get(hash).cloned())
+    }
+
+    async fn phone_owner(&self, phone: &PhoneNumber) -> Result<Option<UserId>, BackendError> {
+        Ok(self.state.borrow().phones.get(phone.as_e164()).cloned())
     }
 
     async fn find_user(&self, id: &UserId) -> Result<Option<User>, BackendError> {

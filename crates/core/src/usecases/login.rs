@@ -1,12 +1,20 @@
 //! `POST /api/v1/auth/login`: check phone + session + code in one atomic step, then create the
 //! user if new, start a new session (under an id the server mints) with its refresh token (one
 //! write), and sign an access token.
+//!
+//! With data regions, a number's account lives in its home region, except one made before its
+//! region was where it is now: before `DATA_REGIONS` was turned on, before its calling code
+//! moved, or imported into another region's database. So a number with no account at home is
+//! looked for in every other region before a new account is made, and logs in where it is
+//! found (its tokens then name that region). One number, one account, wherever it lives; a
+//! blocked account stays blocked, since the login runs in the region that holds it.
 
 use super::code_check::{check_code, CodeRejected, PresentedCode};
 use super::{IssuedTokens, Problem, Signing};
 use crate::account::{Scope, UserId};
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::CodePurpose;
+use crate::phone::PhoneNumber;
 use crate::ports::{
     AccountStore, BackendError, Clock, LoginAccount, NewLogin, OtpStore, SecureRandom, TokenSigner,
 };
@@ -15,6 +23,7 @@ use crate::secrets::{RefreshSecret, RefreshToken};
 use crate::session::SessionId;
 use crate::settings::Settings;
 use crate::token::TokenError;
+use futures::future::join_all;
 
 pub struct LoginInput<'a> {
     pub phone: &'a str,
@@ -35,6 +44,8 @@ pub struct LoginOutput {
     pub is_new_user: bool,
     /// The number's calling code, for the metrics.
     pub calling_code: u16,
+    /// The data region that holds the account (`None` without regions).
+    pub region: Option<String>,
     /// The caller's login quota (the address's), for the RateLimit header fields.
     pub quota: Option<Quota>,
 }
@@ -56,7 +67,10 @@ pub enum LoginError {
 
 pub struct LoginDeps<'a, S, A, T, R, C> {
     pub store: &'a S,
+    /// The account store of the number's home region.
     pub accounts: &'a A,
+    /// Every other data region's name and account store; none without `DATA_REGIONS`.
+    pub elsewhere: &'a [(&'a str, A)],
     pub signer: &'a T,
     pub rng: &'a R,
     pub clock: &'a C,
@@ -105,8 +119,10 @@ where
     // stays revoked whatever id a later login presents.
     let started = SessionId::generate(deps.rng).map_err(|_| LoginError::Random)?;
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
-    let account = deps
-        .accounts
+    let (accounts, region) = holder(deps.accounts, deps.region, deps.elsewhere, &phone)
+        .await
+        .map_err(LoginError::Backend)?;
+    let account = accounts
         .login(&NewLogin {
             phone: &phone,
             new_user_id: &new_user_id,
@@ -132,7 +148,7 @@ where
         rng: deps.rng,
         settings,
         now,
-        region: deps.region,
+        region,
     };
     let tokens = IssuedTokens::sign(signing, user, started, refresh, refresh_expires_at)
         .await
@@ -141,8 +157,38 @@ where
         tokens,
         is_new_user,
         calling_code: phone.calling_code(),
+        region: region.map(str::to_owned),
         quota: checked.quota,
     })
+}
+
+/// The store that holds the number's account, and its region's name: the home region's, unless
+/// the number has no account there and another region holds one. With no other region nothing
+/// is asked; otherwise the home region first (one statement), and only when it does not know
+/// the number every other region at once. A region that cannot answer fails the login (503):
+/// a second account for a number another region may hold is worse than a retry.
+async fn holder<'d, A: AccountStore>(
+    home: &'d A,
+    home_name: Option<&'d str>,
+    elsewhere: &'d [(&'d str, A)],
+    phone: &PhoneNumber,
+) -> Result<(&'d A, Option<&'d str>), BackendError> {
+    if elsewhere.is_empty() || home.phone_owner(phone).await?.is_some() {
+        return Ok((home, home_name));
+    }
+    let found = join_all(elsewhere.iter().map(|(_, store)| store.phone_owner(phone))).await;
+    let mut failure = None;
+    for ((name, store), owner) in elsewhere.iter().zip(found) {
+        match owner {
+            Ok(Some(_)) => return Ok((store, Some(name))),
+            Ok(None) => {}
+            Err(error) => failure = Some(error),
+        }
+    }
+    match failure {
+        Some(error) => Err(error),
+        None => Ok((home, home_name)),
+    }
 }
 
 impl LoginError {
@@ -159,5 +205,7 @@ impl LoginError {
     }
 }
 
+#[cfg(test)]
+mod regions_tests;
 #[cfg(test)]
 mod tests;

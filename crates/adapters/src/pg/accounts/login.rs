@@ -104,15 +104,24 @@ impl PgAccountStore<'_> {
         }))
     }
 
-    /// The operator's scope change (`cargo xtask set-scope`): the owner of the phone (by phone),
-    /// then the change with its audit row (by user id). `None` when no user has the phone.
-    pub async fn set_scope(&self, phone: &str, scope: &Scope) -> Result<Option<UserId>, PgError> {
+    /// The user the phone's claim names (by phone), if any.
+    pub(super) async fn owner_of(&self, phone: &str) -> Result<Option<UserId>, PgError> {
         let owner = PHONE_OWNER
             .rows(self.client, &[(&phone, Type::TEXT)])
             .await?;
-        let Some(user_id) = owner.first().map(|r| r.get::<_, String>(0)) else {
+        owner
+            .first()
+            .map(|r| UserId::parse(&r.get::<_, String>(0)).map_err(|e| malformed(&e)))
+            .transpose()
+    }
+
+    /// The operator's scope change (`cargo xtask set-scope`): the owner of the phone (by phone),
+    /// then the change with its audit row (by user id). `None` when no user has the phone.
+    pub async fn set_scope(&self, phone: &str, scope: &Scope) -> Result<Option<UserId>, PgError> {
+        let Some(user_id) = self.owner_of(phone).await? else {
             return Ok(None);
         };
+        let user_id = user_id.as_str();
         let scope = scope.as_str();
         let changed = SET_SCOPE
             .rows(self.client, &[(&user_id, Type::TEXT), (&scope, Type::TEXT)])

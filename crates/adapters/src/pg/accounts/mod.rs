@@ -13,6 +13,7 @@ mod tokens;
 use super::PgError;
 use auth_core::account::{Scope, User, UserId};
 use auth_core::admin::UserQuery;
+use auth_core::phone::PhoneNumber;
 use auth_core::ports::{
     AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, LoginAccount, LogoutOutcome,
     LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
@@ -140,6 +141,10 @@ impl AccountStore for PgAccountStore<'_> {
 
     async fn legacy_token_owner(&self, hash: &[u8; 32]) -> Result<Option<UserId>, BackendError> {
         self.legacy_owner(hash).await.map_err(backend)
+    }
+
+    async fn phone_owner(&self, phone: &PhoneNumber) -> Result<Option<UserId>, BackendError> {
+        self.owner_of(phone.as_e164()).await.map_err(backend)
     }
 
     async fn set_scope_by(

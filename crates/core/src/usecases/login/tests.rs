@@ -64,6 +64,7 @@ fn run(
     let deps = LoginDeps {
         store,
         accounts,
+        elsewhere: &[],
         signer: &w.signer,
         rng: &w.rng,
         clock: &w.clock,

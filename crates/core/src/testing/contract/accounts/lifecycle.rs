@@ -83,6 +83,9 @@ pub(super) async fn a_deleted_user_is_gone_and_its_number_starts_afresh(
 ) {
     let user = n.login(store, 65, 65, 65).await.into_user();
     let other = n.login(store, 66, 66, 66).await.into_user();
+    let owner = async |phone: u32| store.phone_owner(&n.phone(phone)).await.unwrap();
+    assert_eq!(owner(65).await, Some(user.id.clone()), "the number's claim");
+    assert_eq!(owner(79).await, None, "a number nobody logged in with");
     let own = Deletion::Own {
         session: &n.session(65),
         max_auth_age_secs: 600,
@@ -93,6 +96,7 @@ pub(super) async fn a_deleted_user_is_gone_and_its_number_starts_afresh(
     );
     assert_eq!(store.profile(&user.id, &n.session(65)).await.unwrap(), None);
     assert_eq!(store.find_user(&user.id).await.unwrap(), None);
+    assert_eq!(owner(65).await, None, "the number is free");
     assert_eq!(
         rotate(store, n, &user.id, 65, 165, None, 0).await,
         RotationOutcome::Invalid
@@ -124,6 +128,7 @@ pub(super) async fn a_deleted_user_is_gone_and_its_number_starts_afresh(
         matches!(&next, LoginAccount::Created(u) if u.id == fresh),
         "{next:?}"
     );
+    assert_eq!(owner(65).await, Some(fresh.clone()));
 
     // A superadmin's deletion, and the deleted id never comes back, whatever a login proposes.
     let admin = Deletion::ByAdmin(&fresh);
