@@ -5,7 +5,7 @@
 //! settings, the secrets and the SMS provider from the environment.
 
 use crate::regions::{self, RegionBackends};
-use auth_adapters::turnstile::SITEVERIFY_URL;
+use auth_adapters::turnstile::{Expected, SITEVERIFY_URL};
 use auth_adapters::upstash::UpstashRedis;
 use auth_core::delivery::Channel;
 use auth_core::deployment;
@@ -105,8 +105,9 @@ pub struct OtpConfig {
     /// otp-auth-v1's per-client request limit on `/api/v1`.
     pub request_limit: RequestLimit,
     /// Cloudflare Turnstile's siteverify URL and secret (`TURNSTILE_VERIFY_URL`,
-    /// `TURNSTILE_SECRET`); required unless `CAPTCHA=never`.
-    pub turnstile: Option<(String, String)>,
+    /// `TURNSTILE_SECRET`), and what a solved challenge must have been for
+    /// (`TURNSTILE_HOSTNAMES`, `TURNSTILE_ACTION`); required unless `CAPTCHA=never`.
+    pub turnstile: Option<(String, String, Expected)>,
 }
 
 /// Reads a var or a secret by name; empty counts as unset.
@@ -221,6 +222,10 @@ impl OtpConfig {
             CaptchaMode::Always | CaptchaMode::Risky => Some((
                 lookup(env, "TURNSTILE_VERIFY_URL").unwrap_or_else(|| SITEVERIFY_URL.to_owned()),
                 required(env, "TURNSTILE_SECRET")?,
+                Expected::parse(
+                    lookup(env, "TURNSTILE_HOSTNAMES").as_deref(),
+                    lookup(env, "TURNSTILE_ACTION").as_deref(),
+                )?,
             )),
         };
         Ok(Self {

@@ -26,11 +26,10 @@ pub async fn send_code(
 ) -> Result<SendOtpOutput, Outcome> {
     let otp = ctx.otp()?;
     let sms = Sms::from_config(&otp.sms).map_err(|why| Outcome::misconfigured(&why))?;
-    let bot = ConfiguredBotCheck(
-        otp.turnstile
-            .as_ref()
-            .map(|(url, secret)| Turnstile::new(url, secret)),
-    );
+    let bot =
+        ConfiguredBotCheck(otp.turnstile.as_ref().map(|(url, secret, expected)| {
+            Turnstile::new(url, secret).expecting(expected.clone())
+        }));
     let deps = SendOtpDeps {
         store: &ctx.otp_store_in(ctx.region_of_phone(&body.phone_number)?)?,
         sms: &sms,

@@ -1,9 +1,12 @@
 //! Cloudflare Turnstile's server-side check: `POST {TURNSTILE_VERIFY_URL}` (by default
 //! `https://challenges.cloudflare.com/turnstile/v0/siteverify`), form-encoded `secret`,
 //! `response` and, when known, `remoteip`; the answer is JSON with `success` and
-//! `error-codes`. A token the service refuses is `NotHuman`; a service that cannot answer, or
-//! says our own request was wrong (a bad secret), is `Unavailable`, so the outage policy
-//! decides rather than the visitor.
+//! `error-codes`, and for a solved challenge the `hostname` it was solved on and the widget's
+//! `action`. A token the service refuses is `NotHuman`, and so is one solved on a page or for an
+//! action this service did not expect ([`Expected`]: a token from another site with the same
+//! widget, or from another form of the app, proves nothing about this send); a service that
+//! cannot answer, or says our own request was wrong (a bad secret), is `Unavailable`, so the
+//! outage policy decides rather than the visitor.
 
 use auth_core::ports::{BackendError, BotCheck, BotVerdict};
 use std::time::Duration;
@@ -24,19 +27,92 @@ const TOKEN_REFUSED: &[&str] = &[
     "timeout-or-duplicate",
 ];
 
+/// The action a send's widget names (`data-action`) unless `TURNSTILE_ACTION` says otherwise.
+pub const DEFAULT_ACTION: &str = "send-otp";
+
+/// What a solved challenge must also have been for: a page of one of `hostnames` (none listed:
+/// any) and the widget's `action`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    hostnames: Vec<String>,
+    action: String,
+}
+
+impl Default for Expected {
+    fn default() -> Self {
+        Self {
+            hostnames: Vec::new(),
+            action: DEFAULT_ACTION.to_owned(),
+        }
+    }
+}
+
+impl Expected {
+    /// `TURNSTILE_HOSTNAMES` (host names, comma-separated; unset: any) and `TURNSTILE_ACTION`
+    /// (1-32 letters, digits, `_` and `-`, as Turnstile allows; unset: [`DEFAULT_ACTION`]).
+    pub fn parse(hostnames: Option<&str>, action: Option<&str>) -> Result<Self, String> {
+        let hostnames: Vec<String> = hostnames
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        let bad_host = hostnames.iter().find(|h| {
+            !h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        });
+        if let Some(host) = bad_host {
+            return Err(format!("TURNSTILE_HOSTNAMES: {host:?} is not a host name"));
+        }
+        let action = action.map(str::trim).filter(|a| !a.is_empty());
+        let action = action.unwrap_or(DEFAULT_ACTION);
+        let fits = (1..=32).contains(&action.len())
+            && action
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !fits {
+            return Err(format!(
+                "TURNSTILE_ACTION={action:?} must be 1-32 letters, digits, _ or -"
+            ));
+        }
+        Ok(Self {
+            hostnames,
+            action: action.to_owned(),
+        })
+    }
+
+    /// Whether a challenge solved on `hostname` for `action` counts here.
+    fn allows(&self, hostname: &str, action: &str) -> bool {
+        let host_ok = self.hostnames.is_empty()
+            || self
+                .hostnames
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(hostname));
+        host_ok && action == self.action
+    }
+}
+
 pub struct Turnstile {
     url: String,
     secret: String,
+    expected: Expected,
     http: reqwest::Client,
 }
 
 impl Turnstile {
+    /// A check that expects [`Expected::default`]: any hostname, the action `send-otp`.
     pub fn new(url: &str, secret: &str) -> Self {
         Self {
             url: url.to_owned(),
             secret: secret.to_owned(),
+            expected: Expected::default(),
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The same, counting only challenges solved as `expected` says.
+    pub fn expecting(self, expected: Expected) -> Self {
+        Self { expected, ..self }
     }
 }
 
@@ -80,7 +156,13 @@ impl BotCheck for Turnstile {
             .await
             .map_err(|_| unavailable("answered something that is not JSON".into()))?;
         if answer["success"].as_bool() == Some(true) {
-            return Ok(BotVerdict::Human);
+            let said = |field: &str| answer[field].as_str().unwrap_or_default();
+            return Ok(
+                match self.expected.allows(said("hostname"), said("action")) {
+                    true => BotVerdict::Human,
+                    false => BotVerdict::NotHuman,
+                },
+            );
         }
         let codes: Vec<&str> = answer["error-codes"]
             .as_array()

@@ -4,13 +4,17 @@
 //! answers as the service does: the bot check's contract, the same suite the fixed double
 //! passes, plus what only the real client can get wrong.
 
-use auth_adapters::turnstile::Turnstile;
+use auth_adapters::turnstile::{Expected, Turnstile};
 use auth_core::ports::{BackendError, BotCheck, BotVerdict};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 
 const SECRET: &str = "0x4AAAAAAAtest-secret-key";
 const GOOD: &str = "a-passed-challenge-token";
+/// Solved, but on another site's page that uses the same widget.
+const ELSEWHERE: &str = "solved-on-another-site";
+/// Solved, but for another form of the app (its widget's action is `signup`).
+const OTHER_FORM: &str = "solved-for-another-form";
 
 /// A siteverify stand-in on a free port: `GOOD` passes, other tokens fail, and a request of
 /// the wrong shape gets `bad-request` (which the client must treat as an outage, not a
@@ -51,7 +55,15 @@ fn answer(mut stream: TcpStream) {
         && field("remoteip").is_none_or(|ip| ip.parse::<std::net::IpAddr>().is_ok());
     let json = match (shaped, field("response")) {
         (false, _) => r#"{"success":false,"error-codes":["bad-request"]}"#,
-        (true, Some(GOOD)) => r#"{"success":true,"error-codes":[],"hostname":"example.com"}"#,
+        (true, Some(GOOD)) => {
+            r#"{"success":true,"error-codes":[],"hostname":"example.com","action":"send-otp"}"#
+        }
+        (true, Some(ELSEWHERE)) => {
+            r#"{"success":true,"error-codes":[],"hostname":"evil.example","action":"send-otp"}"#
+        }
+        (true, Some(OTHER_FORM)) => {
+            r#"{"success":true,"error-codes":[],"hostname":"example.com","action":"signup"}"#
+        }
         (true, _) => r#"{"success":false,"error-codes":["invalid-input-response"]}"#,
     };
     let _ = write!(
@@ -122,4 +134,37 @@ async fn a_wrong_secret_is_an_outage_not_a_verdict_on_the_visitor() {
         Ok(BotVerdict::NotHuman),
         "never sent"
     );
+}
+
+/// A solved challenge counts only for this service's pages (`TURNSTILE_HOSTNAMES`) and for
+/// the send's action (`TURNSTILE_ACTION`): a token solved elsewhere proves nothing here.
+#[tokio::test]
+async fn a_challenge_solved_on_another_page_or_for_another_action_does_not_pass() {
+    let anywhere = Turnstile::new(&siteverify(), SECRET);
+    assert_eq!(anywhere.verify(GOOD, None).await, Ok(BotVerdict::Human));
+    assert_eq!(
+        anywhere.verify(ELSEWHERE, None).await,
+        Ok(BotVerdict::Human),
+        "no hostnames listed: any page"
+    );
+    assert_eq!(
+        anywhere.verify(OTHER_FORM, None).await,
+        Ok(BotVerdict::NotHuman),
+        "the action is always checked"
+    );
+    let ours = Expected::parse(Some("Example.com, www.example.com"), None).unwrap();
+    let strict = Turnstile::new(&siteverify(), SECRET).expecting(ours);
+    assert_eq!(strict.verify(GOOD, None).await, Ok(BotVerdict::Human));
+    assert_eq!(
+        strict.verify(ELSEWHERE, None).await,
+        Ok(BotVerdict::NotHuman)
+    );
+    let signup = Expected::parse(None, Some("signup")).unwrap();
+    let renamed = Turnstile::new(&siteverify(), SECRET).expecting(signup);
+    assert_eq!(
+        renamed.verify(OTHER_FORM, None).await,
+        Ok(BotVerdict::Human)
+    );
+    assert!(Expected::parse(Some("exa mple.com"), None).is_err());
+    assert!(Expected::parse(None, Some("send otp!")).is_err());
 }

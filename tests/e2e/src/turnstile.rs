@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 
 pub const SECRET: &str = "0x4AAAAAAAe2e-turnstile-secret";
 pub const PASSED: &str = "a-passed-challenge-token";
+/// A challenge solved on another site's page with the same widget.
+pub const ELSEWHERE: &str = "a-challenge-solved-on-another-site";
 /// A token the stand-in answers with HTTP 500, as an outage of the service.
 pub const OUTAGE: &str = "the-service-is-down";
 
@@ -75,7 +77,14 @@ fn answer(mut stream: TcpStream, seen: &Seen) {
             r#"{"success":false,"error-codes":["bad-request"]}"#,
         ),
         (true, Some(OUTAGE)) => ("500 Internal Server Error", "{}"),
-        (true, Some(PASSED)) => ("200 OK", r#"{"success":true,"error-codes":[]}"#),
+        (true, Some(PASSED)) => (
+            "200 OK",
+            r#"{"success":true,"error-codes":[],"hostname":"app.example.com","action":"send-otp"}"#,
+        ),
+        (true, Some(ELSEWHERE)) => (
+            "200 OK",
+            r#"{"success":true,"error-codes":[],"hostname":"evil.example","action":"send-otp"}"#,
+        ),
         (true, _) => (
             "200 OK",
             r#"{"success":false,"error-codes":["invalid-input-response"]}"#,

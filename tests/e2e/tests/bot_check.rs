@@ -5,7 +5,7 @@
 //! fails closed for the risky send.
 
 use e2e::api::{random_phone, Client, Reply};
-use e2e::turnstile::{siteverify, OUTAGE, PASSED, SECRET};
+use e2e::turnstile::{siteverify, ELSEWHERE, OUTAGE, PASSED, SECRET};
 use e2e::variants;
 use e2e::webhook::receiver;
 use serde_json::json;
@@ -45,6 +45,7 @@ async fn a_risky_send_waits_for_a_passed_turnstile_check_and_a_refused_one_sends
             ("CAPTCHA", "risky"),
             ("TURNSTILE_SECRET", SECRET),
             ("TURNSTILE_VERIFY_URL", &url),
+            ("TURNSTILE_HOSTNAMES", "app.example.com"),
             ("RISK_LOW_BOT_SCORE", "refuse"),
         ],
     );
@@ -98,4 +99,32 @@ async fn a_risky_send_waits_for_a_passed_turnstile_check_and_a_refused_one_sends
         "closed for a risky send"
     );
     assert_eq!(receiver().count(&phone), 0);
+}
+
+/// A challenge solved on another site's page (same widget, another hostname) passes
+/// siteverify but proves nothing about this send: refused as a failed check.
+#[tokio::test]
+async fn a_challenge_solved_on_another_page_is_a_failed_check() {
+    let (url, _) = siteverify();
+    let worker = variants::start(
+        "bot-check-host",
+        &[
+            ("EDGE_SIGNALS", "headers"),
+            ("CAPTCHA", "always"),
+            ("TURNSTILE_SECRET", SECRET),
+            ("TURNSTILE_VERIFY_URL", &url),
+            ("TURNSTILE_HOSTNAMES", "app.example.com"),
+        ],
+    );
+    let c = Client::new(&worker.instance.url());
+    let (phone, elsewhere) = send(&c, "US", "80", Some(("body", ELSEWHERE))).await;
+    assert_eq!(
+        (elsewhere.status, elsewhere.code()),
+        (403, "CAPTCHA_FAILED"),
+        "{:?}",
+        elsewhere.body
+    );
+    assert_eq!(receiver().count(&phone), 0, "nothing sent");
+    let (_, ours) = send(&c, "US", "80", Some(("body", PASSED))).await;
+    assert_eq!(ours.status, 200, "{:?}", ours.body);
 }
