@@ -65,7 +65,7 @@ fn outgoing<'a>(to: &'a PhoneNumber, channel: Channel, text: &'a str) -> Outgoin
         to,
         channel,
         text,
-        code: "123456",
+        code: Some("123456"),
         voice_locale: (channel == Channel::Voice).then_some("es-ES"),
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::delivery::ChannelPolicy;
 use crate::edge::EdgeSource;
+use crate::otp::CodePurpose;
 use crate::phone::{PhoneNumber, Region};
 use crate::risk::{CaptchaMode, CaptchaOutage, RiskPolicy};
 use crate::sms_text::SmsText;
@@ -263,10 +264,13 @@ impl Settings {
     }
 
     /// The SMS text for a code, in the first of `languages` (most preferred first) that has a
-    /// template.
-    pub fn message_for(&self, code: &str, languages: &[String]) -> String {
+    /// template: a login code's, or a number change's, worded apart.
+    pub fn message_for(&self, purpose: CodePurpose, code: &str, languages: &[String]) -> String {
         let minutes = self.code_ttl_secs.div_ceil(60);
-        self.sms_text.render(code, minutes, languages)
+        match purpose {
+            CodePurpose::Login => self.sms_text.render(code, minutes, languages),
+            CodePurpose::ChangeNumber(_) => self.sms_text.render_change(code, minutes, languages),
+        }
     }
 }
 
@@ -420,7 +424,10 @@ mod tests {
             ("OTP_TTL_SECONDS", "90"),
         ])
         .unwrap();
-        assert_eq!(s.message_for("123456", &[]), "123456 is your code (2 min)");
+        assert_eq!(
+            s.message_for(CodePurpose::Login, "123456", &[]),
+            "123456 is your code (2 min)"
+        );
         assert!(settings(&[("SMS_ORIGIN_DOMAIN", "not a host")]).is_err());
     }
 }

@@ -32,6 +32,66 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("pt", "Seu codigo é {code}. Expira em {minutes} minutos."),
 ];
 
+/// The templates of a code that moves an account to the number it goes to (a number change),
+/// by language: worded apart from a login code's, so its user can tell the two apart (a login
+/// code sent by someone else must not be mistaken for this, nor the other way round). Held to
+/// one segment with the autofill lines by the same test as the login templates.
+pub const CHANGE_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "en",
+        "Your code to move your account to this number is {code}. It expires in {minutes} minutes.",
+    ),
+    (
+        "es",
+        "Tu codigo para mover tu cuenta a este numero es {code}. Caduca en {minutes} minutos.",
+    ),
+    (
+        "fr",
+        "Code pour transférer votre compte sur ce numéro : {code}. Expire dans {minutes} minutes.",
+    ),
+    (
+        "de",
+        "Ihr Code zum Umzug Ihres Kontos auf diese Nummer: {code}. Er läuft in {minutes} Minuten ab.",
+    ),
+    (
+        "it",
+        "Il codice per spostare il tuo account su questo numero è {code}. Scade tra {minutes} minuti.",
+    ),
+    (
+        "pt",
+        "Seu codigo para mover sua conta para este numero é {code}. Expira em {minutes} minutos.",
+    ),
+];
+
+/// What the number an account left is told (an SMS with no code): the account moved, and what
+/// to do if its owner did not move it. One segment each.
+pub const MOVED_NOTICES: &[(&str, &str)] = &[
+    (
+        "en",
+        "Your account was moved to another number. If you did not do this, contact the app's support now.",
+    ),
+    (
+        "es",
+        "Tu cuenta se ha movido a otro numero. Si no fuiste tu, contacta ya con el soporte de la app.",
+    ),
+    (
+        "fr",
+        "Votre compte a été transféré vers un autre numéro. Si ce n'est pas vous, contactez le support de l'app.",
+    ),
+    (
+        "de",
+        "Ihr Konto wurde auf eine andere Nummer umgezogen. Falls Sie das nicht waren, kontaktieren Sie sofort den Support.",
+    ),
+    (
+        "it",
+        "Il tuo account è stato spostato su un altro numero. Se non sei stato tu, contatta subito il supporto dell'app.",
+    ),
+    (
+        "pt",
+        "Sua conta foi movida para outro numero. Se nao foi voce, fale agora com o suporte do app.",
+    ),
+];
+
 /// How the SMS is written: settings `SMS_TEMPLATE`, `SMS_TEMPLATES`, `SMS_ORIGIN_DOMAIN` and
 /// `SMS_ANDROID_APP_HASH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +163,22 @@ impl SmsText {
             .iter()
             .find_map(|tag| self.template_for(tag))
             .unwrap_or(&self.fallback);
+        self.filled(template, code, minutes)
+    }
+
+    /// The message of a code that moves an account to the number it goes to (built-in
+    /// templates, [`CHANGE_TEMPLATES`]), with the same autofill lines.
+    pub fn render_change(&self, code: &str, minutes: u32, languages: &[String]) -> String {
+        self.filled(built_in(CHANGE_TEMPLATES, languages), code, minutes)
+    }
+
+    /// What the number an account left is told, in the first of `languages` with a notice.
+    pub fn moved_notice(&self, languages: &[String]) -> String {
+        built_in(MOVED_NOTICES, languages).to_owned()
+    }
+
+    /// `template` with the code and the minutes filled in, and the autofill lines after it.
+    fn filled(&self, template: &str, code: &str, minutes: u32) -> String {
         let mut text = template
             .replace("{code}", code)
             .replace("{minutes}", &minutes.to_string());
@@ -129,6 +205,19 @@ impl SmsText {
             .get(&tag)
             .or_else(|| self.by_language.get(language))
     }
+}
+
+/// The first of `languages` (or its language) that `table` has; English otherwise.
+fn built_in<'t>(table: &'t [(&str, &'t str)], languages: &[String]) -> &'t str {
+    languages
+        .iter()
+        .find_map(|tag| {
+            let tag = tag.to_ascii_lowercase();
+            let language = tag.split('-').next().unwrap_or(&tag).to_owned();
+            table.iter().find(|(lang, _)| *lang == language)
+        })
+        .unwrap_or(&table[0])
+        .1
 }
 
 fn checked(setting: &str, template: String) -> Result<String, String> {

@@ -22,6 +22,8 @@ struct State {
     codes: HashMap<String, Vec<String>>,
     /// The text of the latest message per phone.
     messages: HashMap<String, String>,
+    /// Notices (messages with no code: `notice.sms`) per phone, oldest first.
+    notices: HashMap<String, Vec<String>>,
     /// The channel and voice locale of the latest delivery per phone.
     channels: HashMap<String, (String, Option<String>)>,
     /// Phones whose deliveries the receiver refuses (HTTP 500), to test provider failures.
@@ -92,6 +94,19 @@ impl Receiver {
         let code = self.latest(phone);
         let state = self.state.lock().unwrap();
         (code, state.messages[phone].clone())
+    }
+
+    /// The notices (messages with no code) `phone` has received, waiting up to 5 s for `at_least`.
+    pub fn notices(&self, phone: &str, at_least: usize) -> Vec<String> {
+        let started = Instant::now();
+        loop {
+            let notices = self.state.lock().unwrap().notices.get(phone).cloned();
+            let notices = notices.unwrap_or_default();
+            if notices.len() >= at_least || started.elapsed() > Duration::from_secs(5) {
+                return notices;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// How many codes `phone` has received.
@@ -183,6 +198,19 @@ fn handle(
     let Ok(message) = serde_json::from_str::<Value>(body) else {
         return "400 Bad Request";
     };
+    if message["type"] == "notice.sms" {
+        let (Some(to), Some(text), true) = (
+            message["to"].as_str(),
+            message["message"].as_str(),
+            message["code"].is_null(),
+        ) else {
+            return "400 Bad Request";
+        };
+        state.delivered += 1;
+        let notices = state.notices.entry(to.to_owned()).or_default();
+        notices.push(text.to_owned());
+        return "204 No Content";
+    }
     let (Some(to), Some(code)) = (message["to"].as_str(), message["code"].as_str()) else {
         return "400 Bad Request";
     };

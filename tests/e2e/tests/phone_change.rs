@@ -1,6 +1,7 @@
-//! A user moves their account to a new number over HTTP: the change code works for that change
-//! alone, the other sessions end, the new number logs in to the account, the old number makes a
-//! new user, and a number another account has is refused without saying whose.
+//! A user moves their account to a new number over HTTP: the change code reads unlike a login
+//! code and works for that change alone, the other sessions end, the old number is told (an
+//! SMS with no code), the new number logs in to the account, the old number makes a new user,
+//! and a number another account has is refused without saying whose.
 
 use e2e::api::{as_bearer, random_phone, Client};
 use e2e::webhook::receiver;
@@ -52,6 +53,11 @@ async fn a_user_moves_to_a_new_number_with_a_code_good_for_that_alone() {
 
     // The change code cannot log in; another user cannot spend it; then it moves the account.
     let (session, code) = change_code(&base, token, &new).await;
+    let (_, text) = receiver().latest_message(&new);
+    assert!(
+        text.starts_with("Your code to move your account to this number is"),
+        "a change code reads unlike a login code: {text:?}"
+    );
     let as_login = c.login(&new, &code, &session).await;
     assert_eq!(
         (as_login.status, as_login.body["code"].as_str()),
@@ -75,6 +81,16 @@ async fn a_user_moves_to_a_new_number_with_a_code_good_for_that_alone() {
             moved["user"]["phone_number"].as_str()
         ),
         (Some(user_id), Some(new.as_str()))
+    );
+    let told = receiver().notices(&old, 1);
+    assert_eq!(told.len(), 1, "the old number is told once: {told:?}");
+    assert!(
+        told[0].starts_with("Your account was moved to another number"),
+        "{told:?}"
+    );
+    assert!(
+        !told[0].contains(&code) && receiver().notices(&new, 0).is_empty(),
+        "no code in the notice, and no notice to the new number"
     );
 
     // The caller's session stays, the others end (PHONE_CHANGE_SESSIONS defaults to revoke_others).

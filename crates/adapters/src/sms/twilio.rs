@@ -76,7 +76,8 @@ impl TwilioSms {
                 match &self.whatsapp_content_sid {
                     Some(sid) => {
                         form.push(("ContentSid", sid.clone()));
-                        let variables = serde_json::json!({ "1": out.code }).to_string();
+                        let code = out.code.unwrap_or_default();
+                        let variables = serde_json::json!({ "1": code }).to_string();
                         form.push(("ContentVariables", variables));
                     }
                     None => form.push(("Body", out.text.to_owned())),

@@ -59,11 +59,15 @@ impl<C: Clock, R: SecureRandom> CodeSender for WebhookSms<'_, C, R> {
             random_token(self.rng, 16).map_err(|e| SmsError(e.to_string()))?
         );
         let timestamp = self.clock.now();
-        // `type` stays `otp.sms` for every channel, so receivers written before channels keep
-        // working; `channel` says how to deliver, and for a call `message` is the words to say
-        // in `voice_locale`.
+        // `type` stays `otp.sms` for every code, whatever its channel, so receivers written
+        // before channels keep working; `channel` says how to deliver, and for a call `message`
+        // is the words to say in `voice_locale`. A notice (no code) is `notice.sms`.
+        let kind = match out.code {
+            Some(_) => "otp.sms",
+            None => "notice.sms",
+        };
         let body = serde_json::json!({
-            "type": "otp.sms",
+            "type": kind,
             "channel": out.channel.as_str(),
             "to": out.to.as_e164(),
             "message": out.text,

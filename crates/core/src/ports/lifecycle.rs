@@ -56,8 +56,8 @@ pub struct PhoneChange<'a> {
 /// What a number change came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhoneChangeOutcome {
-    /// The user as it is now, on the new number; the old number is free.
-    Changed(User),
+    /// The user as it is now, on the new number, and the number it left (free now).
+    Changed { user: User, previous: PhoneNumber },
     /// Another account has the number. Nothing changed (whose it is is not said).
     PhoneTaken,
     /// The caller's session is not live. Nothing changed.

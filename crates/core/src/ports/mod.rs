@@ -69,14 +69,16 @@ pub enum BackendError {
 #[error("sms provider failed: {0}")]
 pub struct SmsError(pub String);
 
-/// A code on its way to its user.
+/// A code on its way to its user, or a notice with no code (the SMS a number an account left
+/// is sent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutgoingCode<'a> {
     pub to: &'a PhoneNumber,
     pub channel: Channel,
     /// The message (SMS, WhatsApp), or the words of the call (voice).
     pub text: &'a str,
-    pub code: &'a str,
+    /// The code the text carries; `None` for a notice.
+    pub code: Option<&'a str>,
     /// For a voice call, the locale its words are in (`en-US`), for the speech engine.
     pub voice_locale: Option<&'a str>,
 }

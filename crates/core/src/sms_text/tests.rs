@@ -27,6 +27,41 @@ fn every_default_template_fits_one_segment_with_both_autofill_lines() {
         let message = sms.render(CODE, 10, &langs(&[lang]));
         assert_eq!(segments(&message), 1, "{lang}: {message:?}");
     }
+    for (lang, _) in CHANGE_TEMPLATES {
+        let message = sms.render_change(CODE, 10, &langs(&[lang]));
+        assert_eq!(segments(&message), 1, "change, {lang}: {message:?}");
+    }
+    for (lang, _) in MOVED_NOTICES {
+        let notice = sms.moved_notice(&langs(&[lang]));
+        assert_eq!(segments(&notice), 1, "notice, {lang}: {notice:?}");
+    }
+}
+
+#[test]
+fn a_change_code_reads_unlike_a_login_code_in_every_language() {
+    let sms = text(None, None);
+    for (lang, _) in CHANGE_TEMPLATES {
+        let login = sms.render(CODE, 10, &langs(&[lang]));
+        let change = sms.render_change(CODE, 10, &langs(&[lang]));
+        assert!(change.contains(CODE), "{change}");
+        let without = |m: &str| m.replace(CODE, "");
+        assert_ne!(without(&login), without(&change), "{lang}");
+        assert!(
+            !change.starts_with(login.split(CODE).next().unwrap()),
+            "{lang}: the change code's words begin otherwise: {change:?}"
+        );
+    }
+    assert_eq!(
+        DEFAULT_TEMPLATES.len(),
+        CHANGE_TEMPLATES.len(),
+        "every built-in language has a change template"
+    );
+    let notice = sms.moved_notice(&langs(&["de-AT", "en"]));
+    assert!(notice.starts_with("Ihr Konto"), "{notice}");
+    assert!(
+        !notice.chars().any(|c| c.is_ascii_digit()),
+        "a notice carries no code"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@
 use super::accounts::{Session, State, Token};
 use super::InMemoryAccounts;
 use crate::account::{User, UserId};
+use crate::phone::PhoneNumber;
 use crate::ports::{
     BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount, NewLogin, PhoneChange,
     PhoneChangeOutcome,
@@ -106,7 +107,11 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
         if old != new && st.phones.get(&old) == Some(c.user) {
             st.phones.remove(&old);
         }
-        PhoneChangeOutcome::Changed(changed)
+        let previous = PhoneNumber::parse(&old, None).expect("a stored number parses");
+        PhoneChangeOutcome::Changed {
+            user: changed,
+            previous,
+        }
     }
 
     pub(super) fn block(&self, user: &UserId, blocked: bool) -> Option<BlockChange> {

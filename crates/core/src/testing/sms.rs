@@ -11,7 +11,8 @@ pub struct SentSms {
     pub to: String,
     pub channel: Channel,
     pub message: String,
-    pub code: String,
+    /// `None` for a notice.
+    pub code: Option<String>,
     pub voice_locale: Option<String>,
 }
 
@@ -47,7 +48,7 @@ impl CodeSender for RecordingSms {
             to: out.to.as_e164().to_owned(),
             channel: out.channel,
             message: out.text.to_owned(),
-            code: out.code.to_owned(),
+            code: out.code.map(str::to_owned),
             voice_locale: out.voice_locale.map(str::to_owned),
         });
         Ok(())

@@ -1,18 +1,20 @@
 //! A user moves their account to a new number: `POST /api/v1/users/me/phone/send-otp` sends a
 //! code to the new number, bound to the caller's user id (`CodePurpose::ChangeNumber`), with
-//! send-otp's limits; `POST /api/v1/users/me/phone` checks that code and moves the account.
-//! A login code cannot move a number, a change code cannot log in, and a code sent for one
-//! user cannot move another's.
+//! send-otp's limits and words of its own; `POST /api/v1/users/me/phone` checks that code and
+//! moves the account, then tells the number it left (an SMS with no code), so that a move its
+//! owner did not make does not go unseen. A login code cannot move a number, a change code
+//! cannot log in, and a code sent for one user cannot move another's.
 
 use super::code_check::{check_code, CodeRejected, PresentedCode};
 use super::send_otp::{send_otp, SendOtpDeps, SendOtpError, SendOtpInput, SendOtpOutput};
 use super::Problem;
 use crate::account::{User, UserId};
+use crate::delivery::Channel;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::CodePurpose;
 use crate::ports::{
-    AccountStore, BackendError, BotCheck, Clock, CodeSender, OtpStore, PhoneChange,
-    PhoneChangeOutcome, SecureRandom,
+    AccountStore, BackendError, BotCheck, Clock, CodeSender, OtpStore, OutgoingCode, PhoneChange,
+    PhoneChangeOutcome, SecureRandom, SmsError,
 };
 use crate::session::SessionId;
 use crate::settings::Settings;
@@ -39,11 +41,22 @@ where
     send_otp(deps, &input).await
 }
 
-pub struct ChangePhoneDeps<'a, S, A> {
+pub struct ChangePhoneDeps<'a, S, A, M> {
     pub store: &'a S,
     pub accounts: &'a A,
+    /// Tells the number the account left that it moved.
+    pub sms: &'a M,
     pub settings: &'a Settings,
     pub hmac_secret: &'a [u8],
+}
+
+/// A move made: the user on its new number, and whether the number it left was told.
+#[derive(Debug)]
+pub struct Moved {
+    pub user: User,
+    /// The notice to the number it left; a refusal of the provider leaves the move made (the
+    /// caller logs it).
+    pub notice: Result<(), SmsError>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,14 +73,15 @@ pub enum ChangePhoneError {
     Backend(BackendError),
 }
 
-/// Checks the change code the caller (`user`, from its live `session`) presents, then moves
-/// the account to the code's number.
-pub async fn change_phone<S: OtpStore, A: AccountStore>(
-    deps: &ChangePhoneDeps<'_, S, A>,
+/// Checks the change code the caller (`user`, from its live `session`) presents, moves the
+/// account to the code's number, and tells the number it left, in the first of `languages`.
+pub async fn change_phone<S: OtpStore, A: AccountStore, M: CodeSender>(
+    deps: &ChangePhoneDeps<'_, S, A, M>,
     user: &UserId,
     session: &SessionId,
     presented: &PresentedCode<'_>,
-) -> Result<User, ChangePhoneError> {
+    languages: &[String],
+) -> Result<Moved, ChangePhoneError> {
     let purpose = CodePurpose::ChangeNumber(user);
     let new_phone = check_code(
         deps.store,
@@ -92,7 +106,18 @@ pub async fn change_phone<S: OtpStore, A: AccountStore>(
         .await
         .map_err(ChangePhoneError::Backend)?
     {
-        PhoneChangeOutcome::Changed(user) => Ok(user),
+        PhoneChangeOutcome::Changed { user, previous } => {
+            let text = deps.settings.sms_text.moved_notice(languages);
+            let notice = OutgoingCode {
+                to: &previous,
+                channel: Channel::Sms,
+                text: &text,
+                code: None,
+                voice_locale: None,
+            };
+            let notice = deps.sms.send(&notice).await;
+            Ok(Moved { user, notice })
+        }
         PhoneChangeOutcome::PhoneTaken => Err(ChangePhoneError::PhoneTaken),
         PhoneChangeOutcome::SessionGone => Err(ChangePhoneError::SessionGone),
         PhoneChangeOutcome::NotRecent => Err(ChangePhoneError::NotRecent),

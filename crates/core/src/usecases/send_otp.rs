@@ -197,7 +197,17 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
     };
     let channel = match test_code {
         Some(_) => channel,
-        None => match deliver(deps.sms, settings, &phone, &code, channel, &languages).await {
+        None => match deliver(
+            deps.sms,
+            settings,
+            &phone,
+            &code,
+            channel,
+            &languages,
+            input.purpose,
+        )
+        .await
+        {
             Ok(used) => used,
             Err(err) => {
                 // Leave no code behind that nobody received, and let the user retry at once.

@@ -8,6 +8,7 @@ use crate::pg::catalogue::{
 };
 use crate::pg::PgError;
 use auth_core::account::UserId;
+use auth_core::phone::PhoneNumber;
 use auth_core::ports::{BlockChange, DeleteOutcome, Deletion, PhoneChange, PhoneChangeOutcome};
 use tokio_postgres::types::Type;
 
@@ -73,7 +74,11 @@ impl PgAccountStore<'_> {
         if old != new {
             self.release_phone(old, c.user).await?;
         }
-        Ok(PhoneChangeOutcome::Changed(changed))
+        let previous = PhoneNumber::parse(old, None).map_err(|e| malformed(&e))?;
+        Ok(PhoneChangeOutcome::Changed {
+            user: changed,
+            previous,
+        })
     }
 
     pub(super) async fn set_blocked(

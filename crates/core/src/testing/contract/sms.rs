@@ -16,7 +16,7 @@ pub async fn sms_sender(accepting: &impl CodeSender, refusing: &impl CodeSender)
             to: &to,
             channel,
             text: message,
-            code,
+            code: Some(code),
             voice_locale: (channel == Channel::Voice).then_some("en-US"),
         };
         assert_eq!(accepting.send(&outgoing).await, Ok(()), "{channel:?}");

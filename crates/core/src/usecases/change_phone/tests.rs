@@ -59,10 +59,11 @@ impl World {
         &'a self,
         store: &'a InMemoryOtpStore<'a, FixedClock>,
         accounts: &'a A,
-    ) -> ChangePhoneDeps<'a, InMemoryOtpStore<'a, FixedClock>, A> {
+    ) -> Deps<'a, A> {
         ChangePhoneDeps {
             store,
             accounts,
+            sms: &self.sms,
             settings: &self.settings,
             hmac_secret: SECRET,
         }
@@ -91,9 +92,23 @@ impl World {
             captcha_token: None,
         };
         let sent = block_on(send_change_code(&deps, user, input)).unwrap();
-        let code = self.sms.sent().last().unwrap().code.clone();
+        let code = self.sms.sent().last().unwrap().code.clone().unwrap();
         (sent.session_id.as_str().to_owned(), code)
     }
+}
+
+type Deps<'a, A> = ChangePhoneDeps<'a, InMemoryOtpStore<'a, FixedClock>, A, RecordingSms>;
+
+/// The change, from a request with no language; the user when it is made (its notice sent).
+fn change<A: AccountStore>(
+    deps: &Deps<'_, A>,
+    user: &UserId,
+    session: &SessionId,
+    presented: &PresentedCode<'_>,
+) -> Result<User, ChangePhoneError> {
+    let moved = block_on(change_phone(deps, user, session, presented, &[]))?;
+    assert_eq!(moved.notice, Ok(()), "the old number is told");
+    Ok(moved.user)
 }
 
 fn presented<'a>(phone: &'a str, session: &'a str, code: &'a str) -> PresentedCode<'a> {
@@ -122,33 +137,33 @@ fn a_change_code_moves_its_users_account_and_nothing_else() {
         session, "a-session-the-client-picked",
         "the server picks the session"
     );
-    let refused = block_on(change_phone(
+    let refused = change(
         &deps,
         &bob.id,
         &bob_session,
         &presented(NEW, &session, &code),
-    ));
+    );
     assert_eq!(
         refused,
         Err(ChangePhoneError::Code(CodeRejected::InvalidOtp))
     );
-    let moved = block_on(change_phone(
+    let moved = change(
         &deps,
         &alice.id,
         &alice_session,
         &presented(NEW, &session, &code),
-    ));
+    );
     let moved = moved.unwrap();
     assert_eq!(
         (moved.id.clone(), moved.phone.as_str()),
         (alice.id.clone(), NEW)
     );
-    let again = block_on(change_phone(
+    let again = change(
         &deps,
         &alice.id,
         &alice_session,
         &presented(NEW, &session, &code),
-    ));
+    );
     assert_eq!(
         again,
         Err(ChangePhoneError::Code(CodeRejected::InvalidOtp)),
@@ -163,12 +178,12 @@ fn a_change_code_moves_its_users_account_and_nothing_else() {
 
     // Bob's number is refused with one answer that names nobody.
     let (session, code) = w.send(&store, &alice.id, TAKEN);
-    let taken = block_on(change_phone(
+    let taken = change(
         &deps,
         &alice.id,
         &alice_session,
         &presented(TAKEN, &session, &code),
-    ));
+    );
     let taken = taken.unwrap_err();
     assert_eq!(taken, ChangePhoneError::PhoneTaken);
     let body = taken.problem().body;
@@ -208,7 +223,7 @@ fn a_login_code_cannot_move_a_number_and_a_change_code_cannot_log_in() {
     };
     block_on(store.issue(&issue)).unwrap();
     let tried = presented(NEW, login_session.as_str(), "135790");
-    let refused = block_on(change_phone(&deps, &alice.id, &alice_session, &tried));
+    let refused = change(&deps, &alice.id, &alice_session, &tried);
     assert_eq!(
         refused,
         Err(ChangePhoneError::Code(CodeRejected::InvalidOtp))
@@ -245,12 +260,12 @@ fn only_a_recent_login_moves_the_number() {
     let (alice, session) = w.log_in(&accounts, OLD, 1);
     w.clock.advance(601);
     let (code_session, code) = w.send(&store, &alice.id, NEW);
-    let stale = block_on(change_phone(
+    let stale = change(
         &deps,
         &alice.id,
         &session,
         &presented(NEW, &code_session, &code),
-    ));
+    );
     let stale = stale.unwrap_err();
     assert_eq!(stale, ChangePhoneError::NotRecent);
     let body = stale.problem().body;
@@ -260,4 +275,57 @@ fn only_a_recent_login_moves_the_number() {
     );
     let unchanged = block_on(accounts.find_user(&alice.id)).unwrap().unwrap();
     assert_eq!(unchanged.phone, OLD);
+}
+
+#[test]
+fn the_number_the_account_left_is_told_with_no_code_in_the_callers_language() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let deps = w.deps(&store, &accounts);
+    let (alice, alice_session) = w.log_in(&accounts, OLD, 1);
+    let (session, code) = w.send(&store, &alice.id, NEW);
+    let change_code = w.sms.sent().last().unwrap().clone();
+    assert!(
+        change_code
+            .message
+            .starts_with("Your code to move your account"),
+        "a change code reads unlike a login code: {}",
+        change_code.message
+    );
+    let languages = ["es-MX".to_owned()];
+    let moved = block_on(change_phone(
+        &deps,
+        &alice.id,
+        &alice_session,
+        &presented(NEW, &session, &code),
+        &languages,
+    ))
+    .unwrap();
+    assert_eq!(moved.notice, Ok(()));
+    let notice = w.sms.sent().last().unwrap().clone();
+    assert_eq!(
+        (notice.to.as_str(), notice.code.as_deref()),
+        (OLD, None),
+        "the old number, and no code"
+    );
+    assert!(
+        notice.message.starts_with("Tu cuenta"),
+        "{}",
+        notice.message
+    );
+
+    // A provider that refuses the notice does not undo the move.
+    let (session, code) = w.send(&store, &alice.id, OLD);
+    w.sms.fail();
+    let moved = block_on(change_phone(
+        &deps,
+        &alice.id,
+        &alice_session,
+        &presented(OLD, &session, &code),
+        &[],
+    ))
+    .unwrap();
+    assert!(moved.notice.is_err());
+    assert_eq!(moved.user.phone, OLD, "moved all the same");
 }

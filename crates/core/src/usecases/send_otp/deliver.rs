@@ -3,7 +3,7 @@
 //! SMS template for SMS and WhatsApp, the code read digit by digit twice for a call.
 
 use crate::delivery::Channel;
-use crate::otp::OtpCode;
+use crate::otp::{CodePurpose, OtpCode};
 use crate::phone::PhoneNumber;
 use crate::ports::{CodeSender, OutgoingCode, SmsError};
 use crate::settings::Settings;
@@ -17,9 +17,11 @@ pub(super) async fn deliver<M: CodeSender>(
     code: &OtpCode,
     asked: Channel,
     languages: &[String],
+    purpose: CodePurpose<'_>,
 ) -> Result<Channel, SmsError> {
-    let message = settings.message_for(code.as_str(), languages);
-    let (spoken, locale) = voice_text::spoken(code.as_str(), languages);
+    let message = settings.message_for(purpose, code.as_str(), languages);
+    let changing = matches!(purpose, CodePurpose::ChangeNumber(_));
+    let (spoken, locale) = voice_text::spoken(code.as_str(), languages, changing);
     let mut refused = None;
     for channel in settings.channels.attempts(asked) {
         let outgoing = match channel {
@@ -27,14 +29,14 @@ pub(super) async fn deliver<M: CodeSender>(
                 to,
                 channel,
                 text: &message,
-                code: code.as_str(),
+                code: Some(code.as_str()),
                 voice_locale: None,
             },
             Channel::Voice => OutgoingCode {
                 to,
                 channel,
                 text: &spoken,
-                code: code.as_str(),
+                code: Some(code.as_str()),
                 voice_locale: Some(locale),
             },
         };

@@ -187,9 +187,14 @@ pub(super) async fn a_user_moves_to_a_new_number_and_the_old_one_is_free(
     );
 
     let moved = change(74, 71, false).await;
-    let PhoneChangeOutcome::Changed(moved) = moved else {
+    let PhoneChangeOutcome::Changed {
+        user: moved,
+        previous,
+    } = moved
+    else {
         panic!("the change is made: {moved:?}");
     };
+    assert_eq!(previous, n.phone(71), "the number it left");
     assert_eq!(
         (&moved.id, moved.phone.as_str()),
         (&user.id, n.phone(74).as_e164())
@@ -226,7 +231,10 @@ pub(super) async fn a_user_moves_to_a_new_number_and_the_old_one_is_free(
 
     // Ending the other sessions keeps the caller's.
     let again = change(77, 75, true).await;
-    assert!(matches!(again, PhoneChangeOutcome::Changed(_)), "{again:?}");
+    assert!(
+        matches!(again, PhoneChangeOutcome::Changed { .. }),
+        "{again:?}"
+    );
     for (session, live) in [(71, false), (72, false), (75, true)] {
         let found = store.profile(&user.id, &n.session(session)).await.unwrap();
         assert_eq!(found.is_some(), live, "session {session}");
