@@ -220,15 +220,6 @@ impl Settings {
         })
     }
 
-    /// The actions the risk counters' signals take (`risk::judge`).
-    pub fn counter_actions(&self) -> crate::risk::judge::Actions {
-        crate::risk::judge::Actions {
-            breaker: self.risk.counters.breaker,
-            asn_volume: self.risk.counters.asn_volume,
-            captcha: self.captcha,
-        }
-    }
-
     /// Whether codes may be sent to numbers with this calling code (SMS pumping defence).
     pub fn may_send_to(&self, calling_code: u16) -> bool {
         let allowed = self

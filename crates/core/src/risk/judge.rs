@@ -13,6 +13,7 @@
 //!   through: the signal is only reported, in the log and the metrics.
 
 use super::{Action, CaptchaMode, RiskReason};
+use crate::settings::Settings;
 
 /// What one risk record (a calling code's, a network's) said of a send.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,6 +79,17 @@ pub struct Actions {
     /// `RISK_ASN_VOLUME`.
     pub asn_volume: Action,
     pub captcha: CaptchaMode,
+}
+
+impl Actions {
+    /// The settings' actions.
+    pub fn of(settings: &Settings) -> Self {
+        Self {
+            breaker: settings.risk.counters.breaker,
+            asn_volume: settings.risk.counters.asn_volume,
+            captcha: settings.captcha,
+        }
+    }
 }
 
 /// Whether the records' signals stop this send (`Err`), or let it through with what fired.

@@ -10,7 +10,7 @@ use crate::ports::{
     VerifyOutcome, VerifyRequest,
 };
 use crate::quota::Quota;
-use crate::risk::judge::{judge, Asker};
+use crate::risk::judge::{judge, Actions, Asker};
 use crate::settings::Settings;
 use std::cell::RefCell;
 
@@ -120,7 +120,7 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
             returning,
             human: r.caller.human,
         };
-        let signals = match judge(calling_code, network, asker, s.counter_actions()) {
+        let signals = match judge(calling_code, network, asker, Actions::of(s)) {
             Ok(signals) => signals,
             Err(hit) => {
                 let quota = address_quota(&mut keys, &ip, s, now);

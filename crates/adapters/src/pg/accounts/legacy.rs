@@ -12,7 +12,7 @@
 
 use super::{backend, PgAccountStore};
 use crate::pg::catalogue::{
-    in_transaction, Statement, IMPORT_AUDIT, IMPORT_CHECKPOINT, IMPORT_CLAIM_PHONES, IMPORT_FINISH,
+    in_transaction, IMPORT_AUDIT, IMPORT_CHECKPOINT, IMPORT_CLAIM_PHONES, IMPORT_FINISH,
     IMPORT_PHONE_OWNERS, IMPORT_SAVE_CHECKPOINT, IMPORT_SESSIONS, IMPORT_TOKENS,
     IMPORT_TOKENS_FOUND, IMPORT_TOKEN_OWNERS, IMPORT_USERS, IMPORT_USERS_DELETED,
     IMPORT_USERS_FOUND, LEGACY_TOKEN_OWNER,
@@ -57,22 +57,13 @@ impl PgAccountStore<'_> {
         in_transaction(self.client, body).await
     }
 
-    /// A statement that answers one row of two text arrays in step (keys, values), for `keys`.
-    async fn pairs(
-        &self,
-        statement: &Statement,
-        keys: &[String],
-    ) -> Result<HashMap<String, String>, PgError> {
-        let row = statement
-            .row(self.client, &[(&keys, Type::TEXT_ARRAY)])
-            .await?;
-        let (keys, values): (Vec<String>, Vec<String>) = (row.get(0), row.get(1));
-        Ok(keys.into_iter().zip(values).collect())
-    }
-
-    /// Who owns each of these phones here.
+    /// Who owns each of these phones here (one row of two arrays in step: phones, owners).
     async fn phone_owners(&self, phones: &[String]) -> Result<HashMap<String, String>, PgError> {
-        self.pairs(&IMPORT_PHONE_OWNERS, phones).await
+        let row = IMPORT_PHONE_OWNERS
+            .row(self.client, &[(&phones, Type::TEXT_ARRAY)])
+            .await?;
+        let (phones, owners): (Vec<String>, Vec<String>) = (row.get(0), row.get(1));
+        Ok(phones.into_iter().zip(owners).collect())
     }
 
     /// The phone of each of these users that is here, and whether it is blocked.

@@ -5,7 +5,7 @@ use super::super::super::Reply;
 use super::super::steps::items;
 use auth_core::ports::{BackendError, Counted, IssueOutcome, IssueRequest, Limit};
 use auth_core::quota::Quota;
-use auth_core::risk::judge::{judge, Asker, RecordSignal};
+use auth_core::risk::judge::{judge, Actions, Asker, RecordSignal};
 
 /// The phone's answer (`send_phone.lua`).
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +124,7 @@ pub(super) fn decide(
         country.record(),
         network.map(Scope::record),
         asker,
-        s.counter_actions(),
+        Actions::of(s),
     ) {
         Err(hit) => Ok(Counted::new(IssueOutcome::Risky(hit), quota(false))),
         Ok(signals) => Ok(Counted {

@@ -3,67 +3,18 @@
 //! an imported token refreshes once through the hash lookup, and batches keep their
 //! checkpoint. Each scenario on phones and ids of its own, like the account store's contract.
 
+mod names;
 mod revival;
 
-use crate::account::{Scope, UserId};
-use crate::phone::PhoneNumber;
+use names::{tokens, users, Names};
+
+use crate::account::Scope;
 use crate::ports::{
-    AccountStore, Checkpoint, ImportPhase, ImportedToken, ImportedUser, LegacyImport, LoginAccount,
-    NewLogin, Rotation, RotationOutcome, TokensImported, UnixSeconds, UserImport,
+    AccountStore, ImportPhase, LegacyImport, LoginAccount, NewLogin, Rotation, RotationOutcome,
+    UnixSeconds, UserImport,
 };
 use crate::secrets::{legacy_token_hash, PresentedToken, RefreshSecret, RefreshToken};
 use crate::session::SessionId;
-
-pub(super) struct Names {
-    pub(super) run: u32,
-    pub(super) now: UnixSeconds,
-}
-
-impl Names {
-    pub(super) fn phone(&self, n: u32) -> PhoneNumber {
-        let number = format!("+1415556{:02}{:02}", self.run % 100, n % 100);
-        PhoneNumber::parse(&number, None).expect("a valid number")
-    }
-
-    pub(super) fn id(&self, n: u32) -> UserId {
-        UserId::parse(&format!("5e0a1c2d-7b3f-4c1e-9a6d-{:06}{:06}", self.run, n)).unwrap()
-    }
-
-    /// A Go session id: 64 hex characters.
-    pub(super) fn go_session(&self, n: u32) -> SessionId {
-        SessionId::parse(&format!("{:032x}{:032x}", self.run, n)).unwrap()
-    }
-
-    /// A Go refresh token: 32 characters of [A-Za-z0-9].
-    pub(super) fn go_token(&self, n: u32) -> String {
-        format!("GoToken{:05}x{:05}AbCdEfGhIjKlMn", self.run, n)
-    }
-
-    pub(super) fn user(&self, n: u32, phone: u32) -> ImportedUser {
-        ImportedUser {
-            id: self.id(n),
-            phone: self.phone(phone),
-            scope: Scope::parse("admin").unwrap(),
-            created_at: self.now - 86_400 * 30,
-            updated_at: self.now - 86_400,
-        }
-    }
-
-    pub(super) fn token(&self, user: u32, phone: u32, n: u32, session: u32) -> ImportedToken {
-        ImportedToken {
-            hash: legacy_token_hash(&self.go_token(n)).unwrap(),
-            user: self.id(user),
-            phone: self.phone(phone),
-            session: self.go_session(session),
-            created_at: self.now - 3_600,
-            expires_at: self.now + 86_400 * 3,
-        }
-    }
-
-    fn source(&self) -> String {
-        format!("contract-{}", self.run)
-    }
-}
 
 /// Runs every scenario of the import's contract on `store`; `run` (0-99) and `now` as in
 /// `account_store`.
@@ -78,39 +29,6 @@ pub async fn legacy_import<S: AccountStore + LegacyImport>(store: &S, run: u32, 
     tokens_go_only_to_their_own_user(store, &names(4)).await;
     batches_keep_their_checkpoint(store, &names(5)).await;
     revival::what_was_ended_here_stays_ended_when_the_import_runs_again(store, &names(6)).await;
-}
-
-pub(super) async fn users<S: LegacyImport>(
-    store: &S,
-    n: &Names,
-    users: &[ImportedUser],
-) -> Vec<UserImport> {
-    let last = users.last().map(|u| u.id.as_str().to_owned()).unwrap();
-    let done = Checkpoint {
-        source: &n.source(),
-        phase: ImportPhase::Users,
-        last_id: &last,
-    };
-    store
-        .import_users(users, &done)
-        .await
-        .expect("the store answers")
-}
-
-pub(super) async fn tokens<S: LegacyImport>(
-    store: &S,
-    n: &Names,
-    tokens: &[ImportedToken],
-) -> TokensImported {
-    let done = Checkpoint {
-        source: &n.source(),
-        phase: ImportPhase::Tokens,
-        last_id: "00000000-0000-4000-8000-000000000000",
-    };
-    store
-        .import_tokens(tokens, &done)
-        .await
-        .expect("the store answers")
 }
 
 async fn imported_users_log_in_as_themselves(

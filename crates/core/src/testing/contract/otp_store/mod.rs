@@ -44,20 +44,25 @@ impl Actor<'_> {
         self.issue_as(store, mac, Caller::default()).await
     }
 
-    pub(super) async fn issue_as(
-        &self,
-        store: &impl OtpStore,
-        mac: &str,
-        caller: Caller,
-    ) -> IssueOutcome {
-        let request = IssueRequest {
+    /// This actor's request for the code `mac`, from `caller`.
+    fn request<'r>(&'r self, mac: &'r str, caller: Caller) -> IssueRequest<'r> {
+        IssueRequest {
             phone: &self.phone,
             session: &self.session,
             mac,
             client_ip: self.ip,
             caller,
             settings: self.settings,
-        };
+        }
+    }
+
+    pub(super) async fn issue_as(
+        &self,
+        store: &impl OtpStore,
+        mac: &str,
+        caller: Caller,
+    ) -> IssueOutcome {
+        let request = self.request(mac, caller);
         store
             .issue(&request)
             .await
@@ -67,14 +72,7 @@ impl Actor<'_> {
 
     /// Withdraws the code `mac` this actor was sent, as a send whose SMS failed does.
     pub(super) async fn withdraw_as(&self, store: &impl OtpStore, mac: &str, caller: Caller) {
-        let request = IssueRequest {
-            phone: &self.phone,
-            session: &self.session,
-            mac,
-            client_ip: self.ip,
-            caller,
-            settings: self.settings,
-        };
+        let request = self.request(mac, caller);
         store.withdraw(&request).await.expect("the store answers");
     }
 
@@ -100,12 +98,8 @@ impl Actor<'_> {
         caller: Caller,
     ) -> VerifyOutcome {
         let request = VerifyRequest {
-            phone: &self.phone,
             session,
-            mac,
-            client_ip: self.ip,
-            caller,
-            settings: self.settings,
+            ..self.request(mac, caller)
         };
         store
             .verify(&request)
