@@ -33,11 +33,10 @@ SELECT create_distributed_table('legacy_refresh_tokens', 'token_hash')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'legacy_refresh_tokens'::regclass);
 COMMIT;
 
--- The account writes of migrations 0004, 0007, 0008 and 0009, each distributed by its first argument (the user id)
+-- The account functions (crates/adapters/src/pg/sql/functions/), each distributed by its first argument (the user id)
 -- and co-located with users: a call is delegated whole to the worker holding that user's
 -- shards. Outside the tables' transaction: Citus propagates a function to the workers only in
 -- a transaction that has not yet run parallel commands.
-SELECT create_distributed_function('account_login(uuid, text, text, bytea, float8, text, text, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_rotate(uuid, bytea, bytea, text, float8, float8, float8, text, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_logout(uuid, bytea, text, text, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_revoke_session(uuid, text, float8, text, text, text)', '$1', colocate_with => 'users');

@@ -81,6 +81,7 @@ pub fn migrate_url(url: &str) -> crate::Result<()> {
             note(&format!("{:04}_{}: {what}", m.version, m.name));
         })
         .await
+        .map(|functions| note(&format!("{functions} account functions applied")))
         .map_err(|e| e.to_string());
         drop(client);
         let _ = driver.await;

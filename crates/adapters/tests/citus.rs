@@ -130,9 +130,6 @@ async fn the_script_distributes_every_table_and_account_function() {
             _ => None,
         })
         .collect();
-    // Superseded, still distributed for workers of the previous release during a deploy:
-    // account_login by account_sign_in (migration 0008).
-    called.push("account_login by $1 with audit_events".into());
     called.sort();
     assert_eq!(functions, called);
 }

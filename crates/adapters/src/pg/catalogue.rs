@@ -14,7 +14,7 @@ pub enum Routing {
     /// Every distributed table it touches is pinned by this parameter on its distribution
     /// column, and the router planner sends it whole to one shard: one task.
     Shard(&'static str),
-    /// A call of an account function (migrations 0004, 0007, 0008, 0009) that `citus/distribute.sql` distributes by this
+    /// A call of an account function (`functions.rs`) that `citus/distribute.sql` distributes by this
     /// argument, co-located with `users`: Citus delegates the whole call to the worker holding
     /// the user's shards (one task), and the function's statement, every table in it pinned by
     /// that argument, runs there. These are the writes with several modifying CTEs, which Citus

@@ -1,12 +1,13 @@
-//! The static proof for the catalogue's `Delegated` statements: calls of the account functions of
-//! migration 0004. Citus sends such a call whole to one worker when the function is distributed
-//! by an argument (co-located with a table) and the call passes the shard's key there; the body
-//! then runs on that worker, so every table in it must be pinned by that argument too. This
-//! checks all three from the files an operator runs: `citus/distribute.sql` and `migrations/`.
-//! The citus tier's `EXPLAIN` on a real cluster backs it up.
+//! The static proof for the catalogue's `Delegated` statements: calls of the account functions
+//! (`functions.rs`). Citus sends such a call whole to one worker when the function is
+//! distributed by an argument (co-located with a table) and the call passes the shard's key
+//! there; the body then runs on that worker, so every table in it must be pinned by that
+//! argument too. This checks all three from what an operator runs: `citus/distribute.sql` and
+//! the function files the migrator applies. The citus tier's `EXPLAIN` on a real cluster backs
+//! it up.
 
 use super::citus_routing::{is_param, violations, Distribution};
-use super::split;
+use super::functions::FUNCTIONS;
 use sqlparser::ast::{FunctionArg, FunctionArgExpr, SetExpr, Statement, TableFactor};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -34,36 +35,20 @@ fn distributed_functions(script: &str) -> BTreeMap<String, (String, String)> {
     functions
 }
 
-/// The body of every function as the migrations leave it (a later `CREATE OR REPLACE FUNCTION`
-/// replaces an earlier one), between its `BEGIN` and its last `END`, comments dropped.
+/// The body of every account function, between its `BEGIN` and its last `END`, comments
+/// dropped.
 fn function_bodies() -> BTreeMap<String, String> {
-    let dir = format!("{}/../../migrations", env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
     let mut bodies = BTreeMap::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        for statement in split::statements(&text).unwrap() {
-            let code: String = statement
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let code = code.trim();
-            let Some(rest) = code
-                .strip_prefix("CREATE FUNCTION ")
-                .or_else(|| code.strip_prefix("CREATE OR REPLACE FUNCTION "))
-            else {
-                continue;
-            };
-            let name = rest.split('(').next().unwrap().trim().to_owned();
-            let start = code.find("\nBEGIN\n").expect("a PL/pgSQL body") + 7;
-            let end = code.rfind("\nEND").expect("the body's END");
-            bodies.insert(name, code[start..end].to_owned());
-        }
+    for function in FUNCTIONS {
+        let code: String = function
+            .sql
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let start = code.find("\nBEGIN\n").expect("a PL/pgSQL body") + 7;
+        let end = code.rfind("\nEND").expect("the body's END");
+        bodies.insert(function.name.to_owned(), code[start..end].to_owned());
     }
     bodies
 }
@@ -193,7 +178,7 @@ pub(super) fn delegation_violations(sql: &str, dist: &Distribution, param: &str)
 }
 
 #[test]
-fn every_account_function_of_the_migrations_is_distributed_by_the_script() {
+fn every_account_function_is_distributed_by_the_script() {
     let bodies = function_bodies();
     let distributed = distributed_functions(&project_file("citus/distribute.sql"));
     let created: Vec<&String> = bodies.keys().collect();

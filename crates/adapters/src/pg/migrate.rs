@@ -1,10 +1,12 @@
-//! Plain-SQL migrations, applied in order and recorded in `schema_migrations`.
+//! Plain-SQL migrations, applied in order and recorded in `schema_migrations`; then every
+//! account function's current body (`super::functions`), which no migration redefines.
 //!
 //! Each migration runs in its own transaction together with the row that records it, so a failure
 //! leaves nothing half-applied. A transaction-scoped advisory lock makes two runners at once safe:
 //! the second waits, then sees the version recorded and skips it. A recorded migration whose file
 //! changed since is an error, never silently re-run or ignored.
 
+use super::functions::FUNCTIONS;
 use super::PgError;
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
@@ -71,6 +73,12 @@ pub enum MigrateError {
         #[source]
         source: PgError,
     },
+    #[error("function {name} (sql/functions/{name}.sql) failed: {source}")]
+    Function {
+        name: &'static str,
+        #[source]
+        source: PgError,
+    },
     #[error(transparent)]
     Pg(#[from] PgError),
 }
@@ -94,19 +102,39 @@ pub fn ordered(mut migrations: Vec<Migration>) -> Result<Vec<Migration>, Migrate
 }
 
 /// Applies every migration not yet recorded, in version order, and checks the checksums of
-/// those already recorded. `progress` is called once per migration with what happened to it.
+/// those already recorded; then every account function. `progress` is called once per
+/// migration with what happened to it. Answers how many functions were applied.
 pub async fn apply(
     client: &Client,
     migrations: Vec<Migration>,
     mut progress: impl FnMut(&Migration, &Outcome),
-) -> Result<(), MigrateError> {
+) -> Result<usize, MigrateError> {
     let migrations = ordered(migrations)?;
     create_history_table(client).await?;
     for migration in &migrations {
         let outcome = apply_one(client, migration).await?;
         progress(migration, &outcome);
     }
-    Ok(())
+    apply_functions(client).await?;
+    Ok(FUNCTIONS.len())
+}
+
+/// Applies every account function as its file has it (`CREATE OR REPLACE`: a body that did not
+/// change is replaced by itself), in one locked transaction: all the new bodies or none.
+async fn apply_functions(client: &Client) -> Result<(), MigrateError> {
+    locked_transaction(client, async || {
+        for function in FUNCTIONS {
+            client
+                .batch_execute(function.sql)
+                .await
+                .map_err(|e| MigrateError::Function {
+                    name: function.name,
+                    source: e.into(),
+                })?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Runs `work` in a transaction that holds the runner's advisory lock, committing when it

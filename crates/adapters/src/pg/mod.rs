@@ -2,6 +2,9 @@
 
 mod accounts;
 pub mod catalogue;
+// Applied by the migrator; the routing proof reads them too.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod functions;
 // Migrations run from native tools only (xtask, tests), never from the worker.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod migrate;

@@ -23,9 +23,12 @@ fn every_declared_statement_is_in_the_catalogue_once() {
 #[test]
 fn every_sql_file_belongs_to_a_statement() {
     let used: BTreeSet<&str> = ALL.iter().flat_map(|s| s.files.iter().copied()).collect();
+    // The account functions' files (`sql/functions/`) are `functions.rs`'s to list.
     let on_disk: BTreeSet<String> = std::fs::read_dir(src_dir().join("pg/sql"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     let used: BTreeSet<String> = used.into_iter().map(str::to_owned).collect();
     assert_eq!(used, on_disk, "sql/ files and the catalogue differ");
@@ -33,7 +36,7 @@ fn every_sql_file_belongs_to_a_statement() {
 
 /// Fails closed: a statement sent from anywhere else in the crate would bypass the catalogue and
 /// so the routing proof. Only `catalogue.rs` talks to the client; `migrate.rs` applies the
-/// operator's migration files.
+/// operator's migration files and the account functions.
 #[test]
 fn no_statement_is_sent_from_outside_the_catalogue() {
     const SENDS: [&str; 8] = [
@@ -81,24 +84,26 @@ fn no_statement_is_sent_from_outside_the_catalogue() {
 }
 
 /// The live-session predicate and where it is written: the check in front of the bearer's reads
-/// (`live_session.sql`), and the two revocations of migration 0004, which run on a Citus worker
-/// as functions. One revoking the caller's own session cannot run behind the live CTE (a
-/// statement cannot update the caller's row twice), so it checks liveness itself. All three
-/// must say the very same words.
+/// (`live_session.sql`), and the account functions that check a bearer's session themselves
+/// (they run on a Citus worker, behind no CTE; one revoking the caller's own session cannot run
+/// behind the live CTE, since a statement cannot update the caller's row twice). All must say
+/// the very same words.
 #[test]
 fn statements_of_a_bearer_share_the_one_live_session_check() {
     for statement in [&PROFILE, &SESSIONS] {
         assert_eq!(statement.files[0], "live_session.sql", "{}", statement.name);
     }
     let predicate = "AND ($3::float8 = 0 OR last_used_at > now()";
-    let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
     let mut texts: Vec<(String, String)> = Vec::new();
-    for dir in [src_dir().join("pg/sql"), migrations] {
+    for dir in [src_dir().join("pg/sql"), src_dir().join("pg/sql/functions")] {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
+            if path.is_dir() {
+                continue;
+            }
             let text = std::fs::read_to_string(&path).unwrap();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            // A migration may hold several statements: each occurrence counts.
+            // A file may hold several statements: each occurrence counts.
             for (i, piece) in text
                 .split("WHERE user_id = $1::uuid AND id = $2")
                 .enumerate()
@@ -117,10 +122,10 @@ fn statements_of_a_bearer_share_the_one_live_session_check() {
     assert_eq!(
         places,
         [
-            "0004_account_writes_as_functions.sql#1",
-            "0004_account_writes_as_functions.sql#2",
-            "0008_block_and_delete.sql#1",
-            "0009_change_phone.sql#1",
+            "account_begin_phone_change.sql#1",
+            "account_delete.sql#1",
+            "account_revoke_own_session.sql#1",
+            "account_revoke_session.sql#1",
             "live_session.sql#1",
         ],
         "where the live-session predicate is written"

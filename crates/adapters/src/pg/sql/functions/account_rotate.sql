@@ -1,8 +1,20 @@
--- A rotation checks the block: a blocked user's sessions and tokens are revoked by
--- the block itself, but a token that reached the database some other way (an import run again
--- after the block, a row restored by hand) must not rotate into a live session either. Same
--- signature as migration 0004's, so Citus keeps delegating the call by the user id; only the
--- first statement is new.
+-- Refresh-token rotation, on the shard of the user the token names ($1).
+--
+-- The user first, FOR SHARE, as a login reads it: a blocked or deleted user's token never
+-- rotates, whatever its own row says (a token that reached the database some other way: an
+-- import run again after the block, a row restored by hand), and a block running beside a
+-- rotation queues with it (the block then revokes the successor; or the rotation sees the block).
+-- The presented token is usable if it is live and so is its session (and it belongs to the
+-- named session, when one is named). Marking it used succeeds only if nobody has: under READ
+-- COMMITTED, concurrent rotations of one token queue on its row lock and all but the first find
+-- `used_at` set and update nothing. A retry is a presentation inside the grace window: a token
+-- used moments ago, or one that lost such a race, when a grace window is configured. Either way
+-- a successor is issued; a retry first revokes the earlier successor and the presented token,
+-- so the session never forks and a token is retried once at most. Otherwise a usable token that
+-- did not rotate is a reuse: the session and every token of it are revoked.
+-- $1 user id, $2 presented hash, $3 successor hash, $4 session id or null, $5 successor expiry
+-- (unix s), $6 grace (s), $7 idle timeout (s, 0: off), $8 ip, $9 user agent
+-- Answers one row: (reuses, then the user and the successor's session and expiry when issued).
 CREATE OR REPLACE FUNCTION account_rotate(uuid, bytea, bytea, text, float8, float8, float8, text, text)
 RETURNS TABLE (reused int8, user_id text, phone text, scope text, created_at int8,
                updated_at int8, session_id text, expires_at int8)

@@ -1,0 +1,43 @@
+-- Deletes a user ($1): by the user, from a live session ($2, with the live-session check's
+-- words; $3 the idle timeout in seconds, 0: off) that logged in at most $4 seconds ago; or by a
+-- superadmin ($2 NULL, $5 the admin, authorized by the caller). Answers one row: `outcome`
+-- ('deleted', 'session_gone', 'not_recent' or 'no_user') and, when deleted, the phone whose
+-- claim the caller releases next.
+CREATE OR REPLACE FUNCTION account_delete(uuid, text, float8, float8, uuid)
+RETURNS TABLE (outcome text, phone text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_login timestamptz;
+    v_phone text;
+    v_detail text := CASE WHEN $2 IS NULL THEN 'by an admin' ELSE 'by the user' END;
+BEGIN
+    IF $2 IS NOT NULL THEN
+        UPDATE sessions SET last_used_at = now()
+        WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
+          AND ($3::float8 = 0 OR last_used_at > now() - make_interval(secs => $3::float8))
+        RETURNING created_at INTO v_login;
+        IF v_login IS NULL THEN
+            RETURN QUERY SELECT 'session_gone'::text, NULL::text;
+            RETURN;
+        END IF;
+        IF v_login < now() - make_interval(secs => $4::float8) THEN
+            RETURN QUERY SELECT 'not_recent'::text, NULL::text;
+            RETURN;
+        END IF;
+    END IF;
+    -- Sessions and refresh tokens go with the row (ON DELETE CASCADE).
+    DELETE FROM users WHERE id = $1::uuid RETURNING phone INTO v_phone;
+    IF v_phone IS NULL THEN
+        RETURN QUERY SELECT 'no_user'::text, NULL::text;
+        RETURN;
+    END IF;
+    UPDATE audit_events SET ip = NULL, user_agent = NULL
+    WHERE user_id = $1::uuid AND (ip IS NOT NULL OR user_agent IS NOT NULL);
+    INSERT INTO deleted_users (id) VALUES ($1::uuid) ON CONFLICT (id) DO NOTHING;
+    INSERT INTO audit_events (user_id, event, detail, actor_id)
+    VALUES ($1::uuid, 'deleted', v_detail, $5);
+    RETURN QUERY SELECT 'deleted'::text, v_phone;
+END
+$$;
