@@ -7,7 +7,7 @@
 -- (re)distributed, so run it after every migration that adds a function.
 --
 -- Distribution columns, chosen so every hot-path statement routes to one shard
--- (ARCHITECTURE.md, "Citus"; checked statement by statement by the adapters' routing test):
+-- (docs/citus.md; checked statement by statement by the adapters' routing test):
 --   users, sessions, refresh_tokens, audit_events  by the user id, co-located, so a login's
 --     account write, a refresh, a logout and a session check each stay on the user's shard;
 --   user_phones  by the phone: the one statement that starts from a phone number (the claim);

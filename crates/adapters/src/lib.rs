@@ -6,10 +6,11 @@
 //!   migration runner ([`pg::migrate`]).
 //! - [`pg::PgAccountStore`]: users, sessions and refresh tokens; a login is one statement.
 //! - [`upstash`]: Redis over the Upstash REST protocol ([`upstash::UpstashRedis`]): one command,
-//!   a pipeline, an atomic multi-exec, a Lua script; and the OTP store on it
-//!   ([`upstash::UpstashOtpStore`]), one Lua script per step.
+//!   a pipeline, an atomic multi-exec; and the OTP store on it ([`upstash::UpstashOtpStore`]),
+//!   whose steps are the Lua scripts of `upstash/scripts/` run by SHA-1 in one pipeline.
 //! - [`metrics`]: the counters in one Redis hash, and their Prometheus text.
 //! - [`sms`]: the SMS providers: console, webhook (Standard Webhooks), Twilio.
+//! - [`turnstile`]: Cloudflare Turnstile's server-side check of a solved bot challenge.
 //! - `web_streams` (wasm32 only): a byte stream over a Web Streams pair, the worker's Postgres
 //!   socket.
 //!

@@ -3,7 +3,7 @@
 //! cluster mode, while its replica is promoted. The cluster tier (`cargo xtask test cluster`)
 //! starts the cluster and names its nodes; elsewhere the test is ignored.
 //!
-//! What it holds the store and the gateway to (ARCHITECTURE.md, "Redis Cluster"):
+//! What it holds the store and the gateway to (docs/redis-cluster.md):
 //! - the stream recovers with no restart of anything: once the replica serves, sends succeed;
 //! - a send the failover stops is answered "unavailable" (503), never as a failure (500);
 //! - every send answered "issued" verifies afterwards, except those the dying master had

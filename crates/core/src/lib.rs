@@ -8,12 +8,22 @@
 //!   probes, the OTP store, the SMS sender, the account store, the token signer.
 //! - [`phone`], [`session`], [`otp`], [`secrets`]: validated values made once at the edge, and
 //!   the codes, ids and tokens made from secure randomness.
+//! - [`bodies`]: the JSON request bodies, parsed from bytes (fuzzed natively).
+//! - [`client_address`]: the address a limit counts against (IPv6 cut to a prefix).
+//! - [`edge`]: what the edge says about a caller (country, network, bot score, fingerprints).
+//! - [`risk`]: the risk decision of a send from those signals: allow, bot check, or refuse.
+//! - [`quota`]: the caller's own quota as the RateLimit header fields say it.
+//! - [`delivery`]: the channels a code goes by (SMS, WhatsApp, voice) and their fallback.
+//! - [`sms_text`], [`voice_text`]: what an SMS says and a voice call speaks, per language.
+//! - [`regions`]: the data region that holds a number's account.
+//! - [`profile`]: the HTTP contract the worker speaks (this service's, or the Go service's).
 //! - [`settings`]: the OTP and token policy with its defaults and bounds.
 //! - [`deployment`]: what a configuration must meet to serve (production refusals, secret length).
 //! - [`token`]: access-token claims and their compact JWS form.
 //! - [`usecases`]: send-otp, login, refresh, logout and the admin requests over the ports, each
 //!   with its error-to-contract mapping.
 //! - [`readiness`]: the readiness use case behind `GET /ready`.
+//! - [`probe_throttle`]: at most one backend probe per interval, so `/ready` multiplies no load.
 //! - [`routes`]: the operations of the HTTP contract, declared once, and how a path resolves.
 //! - [`policy`]: the checks every request passes before its handler (body cap, JSON content
 //!   type, CSRF), decided from the route table.

@@ -10,10 +10,12 @@
 //! - [`pool`]: a small pool of multiplexed, self-reconnecting Redis connections (one Redis).
 //! - [`cluster`]: a Redis Cluster through the cluster client; pipelines split by slot
 //!   ([`slots`]).
+//! - [`allow`]: which commands run at all (an allow-list of Upstash's data commands).
 //! - [`request`]: turning HTTP requests (JSON arrays, command-in-path) into Redis commands.
 //! - [`reply`]: turning Redis replies into the protocol's JSON (plain or base64).
 //! - [`scripts`]: which Lua scripts may run (by SHA-1, `REDIS_REST_SCRIPTS`).
 //! - [`http`]: the bearer token check, the reply encoding, the access-log line.
+//! - [`listener`]: accepting connections under a connection cap and a request-head deadline.
 //! - [`server`]: routing, limits and timeouts.
 
 pub mod allow;

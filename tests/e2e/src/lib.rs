@@ -1,6 +1,18 @@
 //! Helpers shared by the end-to-end tests: where the worker is, HTTP helpers, the SMS webhook
 //! receiver, extra worker configurations, and control over the stack's backends for fault tests.
 //! Run through `cargo xtask test`, which starts the stack and sets `E2E_*`.
+//!
+//! Where things live:
+//! - [`api`]: calling the auth API as a client would.
+//! - [`openapi`]: every answer checked against the OpenAPI document the worker serves.
+//! - [`go_client`]: a client of the Go service, cookie jar and all, against its own document.
+//! - [`webhook`]: the receiver of the worker's deliveries, checking their signatures.
+//! - [`turnstile`]: a local stand-in of Turnstile's siteverify, strict about the request shape.
+//! - [`browser`]: headless Chromium through chromedriver, for the hostile-page tests.
+//! - [`variants`]: extra workers with other settings, for limits the defaults reach slowly.
+//! - [`costs`]: round trips counted outside the worker (gateway log, PgBouncer statistics).
+//! - [`pumping`]: an SMS pumping attack beside ordinary users.
+//! - [`denial`]: an attack on the pumping defence itself, aimed at locking real users out.
 
 pub mod api;
 pub mod browser;

@@ -35,7 +35,7 @@ async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_three_gateway_cal
     let login = c.login(&phone, &code, session).await;
     assert_eq!(login.status, 200, "{:?}", login.body);
     // The address counted, the code checked, the login counted in the risk records: each in
-    // its own Redis Cluster slot, so three calls (ARCHITECTURE.md, "Redis Cluster").
+    // its own Redis Cluster slot, so three calls (docs/redis-cluster.md).
     assert_eq!(
         settled_gateway_requests().await - before,
         3,

@@ -1,7 +1,7 @@
 //! The account functions: the writes that change several rows (a login, a rotation, a logout, a
 //! revocation, a block, a deletion, a number change) as PL/pgSQL functions, one round trip and
 //! one transaction each, and on Citus a call delegated whole to the worker that holds the user
-//! (ARCHITECTURE.md, "Citus"). Each function's current body is one file,
+//! (docs/citus.md). Each function's current body is one file,
 //! `sql/functions/NAME.sql` (`CREATE OR REPLACE FUNCTION`), beside the statement that calls it
 //! (`sql/*.sql`); the migrator applies every one after the migrations (`migrate::apply`), so
 //! changing a body is an edit of its file, and nothing redefines it elsewhere. Migrations hold
