@@ -7,6 +7,7 @@
 //! - [`toolchain`]: the idempotent offline bootstrap (wasm target, worker-build, wasm-bindgen,
 //!   npm packages, system packages).
 //! - [`compose`]: docker-compose.yml checked without a Docker engine.
+//! - [`docs_check`]: the documents held to the tree (paths, modules, items, settings).
 //! - [`compose_worker`]: the compose worker's command (a development deployment).
 //! - [`build_worker`]: the wasm bundle, rebuilt only when a source changed.
 //! - [`stack`]: PostgreSQL, Redis, PgBouncer, the REST gateway and `wrangler dev`, per profile.
@@ -18,6 +19,11 @@
 //! - [`tiers`]: the test command, tier by tier.
 //! - [`citus`]: Citus built from its source when missing, and a cluster for the citus tier.
 //! - [`fuzz_api`]: Schemathesis against the live worker.
+//! - [`bench`]: every endpoint under load against its floor, soak, profiles, bench-pumping.
+//! - [`capacity`]: storage and work per user, login, refresh and send, from the service's own
+//!   statements and scripts.
+//! - [`bench_search`]: the users list's phone search with and without its trigram index.
+//! - [`fuzz_parsers`]: the cargo-fuzz targets, each for a while.
 //! - [`bench_gateway`]: the REST gateway against plain Redis, in one run.
 //! - [`bench_signing`]: ES256 signing in the worker, WebCrypto against pure Rust, in one run.
 //! - [`proc`]: running commands with readable progress and failures.
@@ -32,6 +38,7 @@ pub mod citus;
 pub mod compose;
 pub mod compose_worker;
 pub mod devvars;
+pub mod docs_check;
 pub mod fuzz_api;
 pub mod fuzz_parsers;
 pub mod import_otp_auth;

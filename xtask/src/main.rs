@@ -56,6 +56,8 @@ cargo xtask <command>
   bench-search [USERS]
                  the users list's phone search on USERS users (1000000) with and without
                  the trigram index of migration 0005, and what the index costs writes
+  check-docs     the documents name only paths, modules, items and settings that exist, and
+                 every crate's map names its modules (part of the lint tier)
   build-worker   build the wasm bundle into build/ when a source changed (--force: always)
   compose-worker the docker-compose worker's command: a development deployment with fresh dev
                  secrets in .dev.vars, the gateway from REDIS_REST_URL and REDIS_REST_TOKEN
@@ -143,6 +145,7 @@ fn main() {
             let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(40);
             xtask::bench_signing::bench(rounds)
         }
+        Some("check-docs") => xtask::docs_check::check(),
         Some("compose-worker") => xtask::compose_worker::run(),
         Some("build-worker") => build_worker::build_worker(args.iter().any(|a| a == "--force")),
         Some("help") | Some("--help") | Some("-h") | None => {

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every test tier, against a real stack, with a summary at the end.
 //!
 //! Tiers, in order:
-//! 1. lint: `cargo fmt --check`, clippy with `-D warnings` on native and wasm32;
+//! 1. lint: `cargo fmt --check`, clippy with `-D warnings` on native and wasm32, the compose
+//!    file and the documents checked against the tree;
 //! 2. native: unit tests and the integration tests of the adapters and the gateway against the
 //!    test stack's PostgreSQL, PgBouncer and Redis (each test makes its own database or key prefix);
 //! 3. wasm: core and adapters compiled to wasm32 and run under Node by wasm-bindgen-test;
@@ -168,7 +169,7 @@ fn cargo(args: &[&str]) -> Command {
 }
 
 fn lint() -> crate::Result<()> {
-    step("tier lint: rustfmt and clippy (native and wasm32)");
+    step("tier lint: rustfmt, clippy (native and wasm32), the compose file, the documents");
     proc::run(
         &mut cargo(&["fmt", "--all", "--", "--check"]),
         "run `cargo fmt --all`",
@@ -219,7 +220,8 @@ fn lint() -> crate::Result<()> {
             &format!("fix the clippy findings above{what}"),
         )?;
     }
-    crate::compose::check()
+    crate::compose::check()?;
+    crate::docs_check::check()
 }
 
 fn native(env: &[(String, String)]) -> crate::Result<()> {
