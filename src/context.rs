@@ -175,7 +175,7 @@ impl Ctx {
         Ok(UpstashOtpStore::new(self.redis_in(region)?, prefix))
     }
 
-    /// The account store of a region: one Hyperdrive connection around each call.
+    /// The account store of a region, lent one Hyperdrive connection per borrow.
     pub fn accounts_in(&self, region: RegionId) -> Result<HyperdriveAccounts<'_>, Outcome> {
         Ok(HyperdriveAccounts {
             env: &self.env,

@@ -5,7 +5,7 @@ use crate::extract::{self, session_gone};
 use crate::outcome::{Handled, Outcome};
 use crate::responses::session_json;
 use auth_core::error::ErrorCode;
-use auth_core::ports::{AccountStore, RevokeOutcome};
+use auth_core::ports::{AccountLender, AccountStore, RevokeOutcome};
 use auth_core::session::SessionId;
 use serde_json::json;
 
@@ -15,7 +15,7 @@ pub async fn list(ctx: &Ctx) -> Handled {
     let user = caller.user.as_str();
     let sessions = ctx
         .accounts_in(caller.region)?
-        .sessions(&caller.user, &caller.session)
+        .lend(async |store| store.sessions(&caller.user, &caller.session).await)
         .await
         .map_err(|error| Outcome::unavailable("sessions failed", &error).for_user(user))?
         .ok_or_else(|| session_gone().for_user(user))?;
@@ -38,7 +38,11 @@ pub async fn revoke(ctx: &Ctx) -> Handled {
         Err(_) => Outcome::code(ErrorCode::NotFound, "no such session"),
         Ok(target) => match ctx
             .accounts_in(caller.region)?
-            .revoke_session(&caller.user, &caller.session, &target)
+            .lend(async |store| {
+                store
+                    .revoke_session(&caller.user, &caller.session, &target)
+                    .await
+            })
             .await
         {
             Ok(RevokeOutcome::Revoked) => {

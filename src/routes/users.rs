@@ -10,7 +10,7 @@ use crate::responses::{session_json, user_json};
 use auth_core::admin::UserQuery;
 use auth_core::bodies::ScopeBody;
 use auth_core::error::{ErrorBody, ErrorCode};
-use auth_core::ports::AccountStore;
+use auth_core::ports::{AccountLender, AccountStore};
 use auth_core::profile::ApiProfile;
 use auth_core::routes::RouteId;
 use auth_core::usecases::admin::{
@@ -23,7 +23,7 @@ pub async fn profile(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let outcome = match ctx
         .accounts_in(caller.region)?
-        .profile(&caller.user, &caller.session)
+        .lend(async |store| store.profile(&caller.user, &caller.session).await)
         .await
     {
         Ok(Some(user)) => Outcome::json(200, &json!({ "user": user_json(&user) }))?,
@@ -59,8 +59,8 @@ pub async fn delete_own_account(ctx: &Ctx) -> Handled {
     }
 }
 
-/// The listing (with its validated query) or one user by id. Core authorizes the caller; both
-/// of the use case's statements share one connection.
+/// The listing (with its validated query) or one user by id. Core authorizes the caller, and
+/// borrows the connections: one for the whole request in one region.
 pub async fn admin(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let profile = ctx.otp()?.profile;
@@ -92,11 +92,8 @@ pub async fn admin(ctx: &Ctx) -> Handled {
     };
     let regions = &ctx.config()?.regions;
     let answer = if regions.len() == 1 {
-        ctx.accounts_in(caller.region)?
-            .on_one_connection(async |store| {
-                admin_use_case(store, &caller.user, &caller.session, request, profile).await
-            })
-            .await
+        let home = ctx.accounts_in(caller.region)?;
+        admin_use_case(&home, &caller.user, &caller.session, request, profile).await
     } else {
         // Each region's calls on connections of their own, the regions asked at once.
         let stores = regions

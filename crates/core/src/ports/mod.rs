@@ -6,6 +6,7 @@
 mod accounts;
 mod bot_check;
 mod legacy_import;
+mod lender;
 mod lifecycle;
 mod otp_store;
 
@@ -14,6 +15,7 @@ use crate::delivery::Channel;
 pub use accounts::*;
 pub use bot_check::*;
 pub use legacy_import::*;
+pub use lender::*;
 pub use lifecycle::*;
 pub use otp_store::*;
 

@@ -7,6 +7,7 @@ mod accounts;
 mod admin_reads;
 mod bot_check;
 mod legacy_import;
+mod lender;
 mod otp_keys;
 mod otp_risk;
 mod otp_store;
@@ -16,6 +17,7 @@ pub mod contract;
 
 pub use accounts::InMemoryAccounts;
 pub use bot_check::FixedBotCheck;
+pub use lender::CountingLender;
 pub use otp_store::InMemoryOtpStore;
 pub use sms::RecordingSms;
 

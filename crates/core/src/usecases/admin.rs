@@ -10,7 +10,8 @@ use crate::account::{Scope, User, UserId};
 use crate::admin::UserQuery;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::ports::{
-    AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, SessionInfo, UserPage,
+    AccountLender, AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, SessionInfo,
+    UserPage,
 };
 use crate::profile::ApiProfile;
 use crate::session::SessionId;
@@ -67,23 +68,25 @@ pub enum AdminError {
     Backend(BackendError),
 }
 
-/// Authorizes the caller, then answers the request. Both calls go to one store, so the worker
-/// can run them on one connection.
-pub async fn admin<A: AccountStore>(
+/// Authorizes the caller, then answers the request, every call on one borrowed store (one
+/// connection).
+pub async fn admin<A: AccountLender>(
     accounts: &A,
     caller: &UserId,
     session: &SessionId,
     request: AdminRequest<'_>,
     profile: ApiProfile,
 ) -> Result<AdminAnswer, AdminError> {
-    admin_across(accounts, &[accounts], caller, session, request, profile).await
+    accounts
+        .lend(async |store| admin_across(store, &[store], caller, session, request, profile).await)
+        .await
 }
 
 /// [`admin`] in a deployment with data regions: the caller is authorized in `home`, their own
 /// region; a user named by id is looked for in every region of `all` and changed where found;
 /// the listing asks every region and merges their pages (`across`). With one region in `all`
-/// this is exactly [`admin`].
-pub async fn admin_across<A: AccountStore>(
+/// this is exactly [`admin`]. Each region's calls borrow a store of their own.
+pub async fn admin_across<A: AccountLender>(
     home: &A,
     all: &[&A],
     caller: &UserId,
@@ -92,9 +95,8 @@ pub async fn admin_across<A: AccountStore>(
     profile: ApiProfile,
 ) -> Result<AdminAnswer, AdminError> {
     let me = home
-        .profile(caller, session)
-        .await
-        .map_err(AdminError::Backend)?
+        .lend(async |s| s.profile(caller, session).await)
+        .await?
         .ok_or(AdminError::SessionGone)?;
     // Changing a scope and reading a user's sessions are a superadmin's, under every profile.
     let superadmin_only = matches!(
@@ -112,7 +114,9 @@ pub async fn admin_across<A: AccountStore>(
             let scope = Scope::parse(scope).map_err(|_| AdminError::BadScope)?;
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
             let accounts = across::holder(all, &id).await?;
-            let changed = accounts.set_scope_by(&id, &scope, &me.id).await?;
+            let changed = accounts
+                .lend(async |s| s.set_scope_by(&id, &scope, &me.id).await)
+                .await?;
             changed.map(AdminAnswer::User).ok_or(AdminError::NoSuchUser)
         }
         AdminRequest::SetBlocked { id, blocked } => {
@@ -121,7 +125,9 @@ pub async fn admin_across<A: AccountStore>(
                 return Err(AdminError::OwnAccount);
             }
             let accounts = across::holder(all, &id).await?;
-            let changed = accounts.set_blocked_by(&id, blocked, &me.id).await?;
+            let changed = accounts
+                .lend(async |s| s.set_blocked_by(&id, blocked, &me.id).await)
+                .await?;
             changed
                 .map(AdminAnswer::Blocked)
                 .ok_or(AdminError::NoSuchUser)
@@ -132,8 +138,9 @@ pub async fn admin_across<A: AccountStore>(
                 return Err(AdminError::OwnAccount);
             }
             let accounts = across::holder(all, &id).await?;
+            let by = Deletion::ByAdmin(&me.id);
             match accounts
-                .delete_account(&id, Deletion::ByAdmin(&me.id))
+                .lend(async |s| s.delete_account(&id, by).await)
                 .await?
             {
                 DeleteOutcome::Deleted => Ok(AdminAnswer::Deleted),
@@ -146,17 +153,19 @@ pub async fn admin_across<A: AccountStore>(
         AdminRequest::Sessions(id) => {
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
             let accounts = across::holder(all, &id).await?;
-            if accounts.find_user(&id).await?.is_none() {
-                return Err(AdminError::NoSuchUser);
-            }
-            Ok(AdminAnswer::Sessions(
-                accounts.user_sessions(&id, &me.id).await?,
-            ))
+            accounts
+                .lend(async |s| {
+                    if s.find_user(&id).await?.is_none() {
+                        return Err(AdminError::NoSuchUser);
+                    }
+                    Ok(AdminAnswer::Sessions(s.user_sessions(&id, &me.id).await?))
+                })
+                .await
         }
         AdminRequest::Get(id) => {
             let id = UserId::parse(id).map_err(|_| AdminError::NoSuchUser)?;
             let accounts = across::holder(all, &id).await?;
-            let user = accounts.find_user(&id).await.map_err(AdminError::Backend)?;
+            let user = accounts.lend(async |s| s.find_user(&id).await).await?;
             user.map(AdminAnswer::User).ok_or(AdminError::NoSuchUser)
         }
         AdminRequest::List(query) => across::list(all, query).await.map(AdminAnswer::Page),

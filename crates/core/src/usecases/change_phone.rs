@@ -13,8 +13,8 @@ use crate::delivery::Channel;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::CodePurpose;
 use crate::ports::{
-    AccountStore, BackendError, BotCheck, Clock, CodeSender, OtpStore, OutgoingCode, PhoneChange,
-    PhoneChangeOutcome, SecureRandom, SmsError,
+    AccountLender, AccountStore, BackendError, BotCheck, Clock, CodeSender, OtpStore, OutgoingCode,
+    PhoneChange, PhoneChangeOutcome, SecureRandom, SmsError,
 };
 use crate::session::SessionId;
 use crate::settings::Settings;
@@ -75,7 +75,7 @@ pub enum ChangePhoneError {
 
 /// Checks the change code the caller (`user`, from its live `session`) presents, moves the
 /// account to the code's number, and tells the number it left, in the first of `languages`.
-pub async fn change_phone<S: OtpStore, A: AccountStore, M: CodeSender>(
+pub async fn change_phone<S: OtpStore, A: AccountLender, M: CodeSender>(
     deps: &ChangePhoneDeps<'_, S, A, M>,
     user: &UserId,
     session: &SessionId,
@@ -102,7 +102,7 @@ pub async fn change_phone<S: OtpStore, A: AccountStore, M: CodeSender>(
     };
     match deps
         .accounts
-        .change_phone(&change)
+        .lend(async |accounts| accounts.change_phone(&change).await)
         .await
         .map_err(ChangePhoneError::Backend)?
     {

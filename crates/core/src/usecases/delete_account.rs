@@ -6,7 +6,7 @@
 use super::Problem;
 use crate::account::UserId;
 use crate::error::{ErrorBody, ErrorCode};
-use crate::ports::{AccountStore, BackendError, DeleteOutcome, Deletion};
+use crate::ports::{AccountLender, AccountStore, BackendError, DeleteOutcome, Deletion};
 use crate::session::SessionId;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,7 +19,7 @@ pub enum DeleteAccountError {
     Backend(BackendError),
 }
 
-pub async fn delete_own_account<A: AccountStore>(
+pub async fn delete_own_account<A: AccountLender>(
     accounts: &A,
     user: &UserId,
     session: &SessionId,
@@ -30,7 +30,7 @@ pub async fn delete_own_account<A: AccountStore>(
         max_auth_age_secs,
     };
     match accounts
-        .delete_account(user, by)
+        .lend(async |accounts| accounts.delete_account(user, by).await)
         .await
         .map_err(DeleteAccountError::Backend)?
     {

@@ -16,7 +16,8 @@ use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::CodePurpose;
 use crate::phone::PhoneNumber;
 use crate::ports::{
-    AccountStore, BackendError, Clock, LoginAccount, NewLogin, OtpStore, SecureRandom, TokenSigner,
+    AccountLender, AccountStore, BackendError, Clock, LoginAccount, NewLogin, OtpStore,
+    SecureRandom, TokenSigner,
 };
 use crate::quota::Quota;
 use crate::secrets::{RefreshSecret, RefreshToken};
@@ -67,7 +68,7 @@ pub enum LoginError {
 
 pub struct LoginDeps<'a, S, A, T, R, C> {
     pub store: &'a S,
-    /// The account store of the number's home region.
+    /// The account store of the number's home region, borrowed once the code is right.
     pub accounts: &'a A,
     /// Every other data region's name and account store; none without `DATA_REGIONS`.
     pub elsewhere: &'a [(&'a str, A)],
@@ -86,7 +87,7 @@ pub async fn login<S, A, T, R, C>(
 ) -> Result<LoginOutput, LoginError>
 where
     S: OtpStore,
-    A: AccountStore,
+    A: AccountLender,
     T: TokenSigner,
     R: SecureRandom,
     C: Clock,
@@ -119,19 +120,31 @@ where
     // stays revoked whatever id a later login presents.
     let started = SessionId::generate(deps.rng).map_err(|_| LoginError::Random)?;
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
-    let (accounts, region) = holder(deps.accounts, deps.region, deps.elsewhere, &phone)
-        .await
-        .map_err(LoginError::Backend)?;
-    let account = accounts
-        .login(&NewLogin {
-            phone: &phone,
-            new_user_id: &new_user_id,
-            session: &started,
-            refresh_secret: &refresh_secret,
-            refresh_expires_at,
-            user_agent: input.user_agent,
-            client_ip: Some(input.client_ip),
-            new_user_scope: input.new_user_scope,
+    let new_login = NewLogin {
+        phone: &phone,
+        new_user_id: &new_user_id,
+        session: &started,
+        refresh_secret: &refresh_secret,
+        refresh_expires_at,
+        user_agent: input.user_agent,
+        client_ip: Some(input.client_ip),
+        new_user_scope: input.new_user_scope,
+    };
+    // One connection at home for the whole login; another region's only when it holds the
+    // number's account.
+    let (account, region) = deps
+        .accounts
+        .lend(async |home| {
+            if deps.elsewhere.is_empty() || home.phone_owner(&phone).await?.is_some() {
+                return Ok((home.login(&new_login).await?, deps.region));
+            }
+            match holder_elsewhere(deps.elsewhere, &phone).await? {
+                Some((name, there)) => {
+                    let account = there.lend(async |s| s.login(&new_login).await).await?;
+                    Ok((account, Some(name)))
+                }
+                None => Ok((home.login(&new_login).await?, deps.region)),
+            }
         })
         .await
         .map_err(LoginError::Backend)?;
@@ -162,33 +175,26 @@ where
     })
 }
 
-/// The store that holds the number's account, and its region's name: the home region's, unless
-/// the number has no account there and another region holds one. With no other region nothing
-/// is asked; otherwise the home region first (one statement), and only when it does not know
-/// the number every other region at once. A region that cannot answer fails the login (503):
-/// a second account for a number another region may hold is worse than a retry.
-async fn holder<'d, A: AccountStore>(
-    home: &'d A,
-    home_name: Option<&'d str>,
+/// The other region that holds the number's account, asked when the home region does not
+/// know the number: every other region at once. A region that cannot answer fails the login
+/// (503): a second account for a number another region may hold is worse than a retry.
+async fn holder_elsewhere<'d, A: AccountLender>(
     elsewhere: &'d [(&'d str, A)],
     phone: &PhoneNumber,
-) -> Result<(&'d A, Option<&'d str>), BackendError> {
-    if elsewhere.is_empty() || home.phone_owner(phone).await?.is_some() {
-        return Ok((home, home_name));
-    }
-    let found = join_all(elsewhere.iter().map(|(_, store)| store.phone_owner(phone))).await;
+) -> Result<Option<(&'d str, &'d A)>, BackendError> {
+    let asked = elsewhere
+        .iter()
+        .map(|(_, lender)| lender.lend(async |s| s.phone_owner(phone).await));
+    let found = join_all(asked).await;
     let mut failure = None;
-    for ((name, store), owner) in elsewhere.iter().zip(found) {
+    for ((name, lender), owner) in elsewhere.iter().zip(found) {
         match owner {
-            Ok(Some(_)) => return Ok((store, Some(name))),
+            Ok(Some(_)) => return Ok(Some((name, lender))),
             Ok(None) => {}
             Err(error) => failure = Some(error),
         }
     }
-    match failure {
-        Some(error) => Err(error),
-        None => Ok((home, home_name)),
-    }
+    failure.map_or(Ok(None), Err)
 }
 
 impl LoginError {

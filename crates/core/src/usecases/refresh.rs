@@ -1,11 +1,11 @@
 //! `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`: rotate a refresh token (one
-//! statement), or end sessions with one.
+//! statement), or end sessions with one; each on one borrowed connection.
 
 use super::{IssuedTokens, Problem, Signing};
 use crate::error::{ErrorBody, ErrorCode};
 use crate::ports::{
-    AccountStore, BackendError, Clock, LogoutOutcome, LogoutScope, Rotation, RotationOutcome,
-    SecureRandom, TokenSigner,
+    AccountLender, AccountStore, BackendError, Clock, LogoutOutcome, LogoutScope, Rotation,
+    RotationOutcome, SecureRandom, TokenSigner,
 };
 use crate::secrets::{legacy_token_hash, PresentedToken, RefreshSecret, RefreshToken};
 use crate::session::SessionId;
@@ -31,7 +31,7 @@ pub enum RefreshError {
     #[error("refresh token reused; session revoked")]
     Reused,
     #[error(transparent)]
-    Backend(BackendError),
+    Backend(#[from] BackendError),
     #[error(transparent)]
     Token(TokenError),
     #[error("secure random source unavailable")]
@@ -53,7 +53,7 @@ pub async fn refresh<A, T, R, C>(
     input: &RefreshInput<'_>,
 ) -> Result<RefreshOutput, RefreshError>
 where
-    A: AccountStore,
+    A: AccountLender,
     T: TokenSigner,
     R: SecureRandom,
     C: Clock,
@@ -66,28 +66,29 @@ where
         Some(s) => Some(SessionId::parse(s).map_err(|_| RefreshError::InvalidSession)?),
         None => None,
     };
-    let presented = match present(deps.accounts, presented).await {
-        Ok(Some(token)) => token,
-        Ok(None) => return Err(RefreshError::Invalid),
-        Err(e) => return Err(RefreshError::Backend(e)),
-    };
     let settings = deps.settings;
     let now = deps.clock.now();
     let secret = RefreshSecret::generate(deps.rng).map_err(|_| RefreshError::Random)?;
-    // The successor names the same user: a session never changes hands.
-    let successor = RefreshToken::for_user(&presented.user_id, &secret);
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
-    let outcome = deps
+    let (successor, outcome) = deps
         .accounts
-        .rotate(&Rotation {
-            presented: &presented,
-            successor_hash: &successor.hash,
-            session: session.as_ref(),
-            successor_expires_at: refresh_expires_at,
-            grace_secs: settings.refresh_grace_secs,
+        .lend(async |accounts| {
+            let presented = present(accounts, presented)
+                .await?
+                .ok_or(RefreshError::Invalid)?;
+            // The successor names the same user: a session never changes hands.
+            let successor = RefreshToken::for_user(&presented.user_id, &secret);
+            let rotation = Rotation {
+                presented: &presented,
+                successor_hash: &successor.hash,
+                session: session.as_ref(),
+                successor_expires_at: refresh_expires_at,
+                grace_secs: settings.refresh_grace_secs,
+            };
+            let outcome = accounts.rotate(&rotation).await?;
+            Ok::<_, RefreshError>((successor, outcome))
         })
-        .await
-        .map_err(RefreshError::Backend)?;
+        .await?;
     // The store caps the successor at the session's end: a refresh never extends a session.
     let (user, session, refresh_expires_at) = match outcome {
         RotationOutcome::Rotated {
@@ -141,11 +142,11 @@ pub enum LogoutError {
     #[error("refresh token reused; session revoked")]
     Reused,
     #[error(transparent)]
-    Backend(BackendError),
+    Backend(#[from] BackendError),
 }
 
 /// Ends the presented token's session, the user's other sessions, or all of them.
-pub async fn logout<A: AccountStore>(
+pub async fn logout<A: AccountLender>(
     accounts: &A,
     refresh_token: Option<&str>,
     scope: Option<&str>,
@@ -159,17 +160,18 @@ pub async fn logout<A: AccountStore>(
         "global" => LogoutScope::Global,
         _ => return Err(LogoutError::BadScope),
     };
-    let presented = match present(accounts, presented).await {
-        Ok(Some(token)) => token,
-        Ok(None) => return Err(LogoutError::Invalid),
-        Err(e) => return Err(LogoutError::Backend(e)),
-    };
-    match accounts.logout(&presented, scope).await {
-        Ok(LogoutOutcome::Ended) => Ok(()),
-        Ok(LogoutOutcome::NotLive) => Err(LogoutError::Invalid),
-        Ok(LogoutOutcome::Reused) => Err(LogoutError::Reused),
-        Err(e) => Err(LogoutError::Backend(e)),
-    }
+    accounts
+        .lend(async |accounts| {
+            let presented = present(accounts, presented)
+                .await?
+                .ok_or(LogoutError::Invalid)?;
+            match accounts.logout(&presented, scope).await? {
+                LogoutOutcome::Ended => Ok(()),
+                LogoutOutcome::NotLive => Err(LogoutError::Invalid),
+                LogoutOutcome::Reused => Err(LogoutError::Reused),
+            }
+        })
+        .await
 }
 
 /// A presented refresh token, split into its user and hash: ours name their user; a token the

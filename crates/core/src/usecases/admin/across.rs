@@ -12,7 +12,7 @@
 use super::AdminError;
 use crate::account::UserId;
 use crate::admin::UserQuery;
-use crate::ports::{AccountStore, UserPage};
+use crate::ports::{AccountLender, AccountStore, UserPage};
 use futures::future::join_all;
 
 /// The deepest row a merged page may reach (100 pages of 100).
@@ -21,14 +21,17 @@ pub const MAX_MERGED_ROWS: u64 = 10_000;
 /// The region that holds user `id`. With one region that region, unasked (the call that follows
 /// answers "no such user" itself); otherwise every region is asked at once. A region that could
 /// not answer makes the answer unknown: an error, not "no such user".
-pub(super) async fn holder<'a, A: AccountStore>(
+pub(super) async fn holder<'a, A: AccountLender>(
     all: &[&'a A],
     id: &UserId,
 ) -> Result<&'a A, AdminError> {
     if let [only] = all {
         return Ok(only);
     }
-    let found = join_all(all.iter().map(|store| store.find_user(id))).await;
+    let asked = all
+        .iter()
+        .map(|lender| lender.lend(async |s| s.find_user(id).await));
+    let found = join_all(asked).await;
     let mut failure = None;
     for (store, answer) in all.iter().zip(found) {
         match answer {
@@ -41,12 +44,15 @@ pub(super) async fn holder<'a, A: AccountStore>(
 }
 
 /// One page of the listing over every region of `all`.
-pub(super) async fn list<A: AccountStore>(
+pub(super) async fn list<A: AccountLender>(
     all: &[&A],
     query: &UserQuery,
 ) -> Result<UserPage, AdminError> {
     if let [only] = all {
-        return only.list_users(query).await.map_err(AdminError::Backend);
+        return only
+            .lend(async |s| s.list_users(query).await)
+            .await
+            .map_err(AdminError::Backend);
     }
     let depth = query.offset() + u64::from(query.limit);
     if depth > MAX_MERGED_ROWS {
@@ -57,7 +63,10 @@ pub(super) async fn list<A: AccountStore>(
         limit: u32::try_from(depth).map_err(|_| AdminError::TooDeep)?,
         ..query.clone()
     };
-    let pages = join_all(all.iter().map(|store| store.list_users(&head))).await;
+    let asked = all
+        .iter()
+        .map(|lender| lender.lend(async |s| s.list_users(&head).await));
+    let pages = join_all(asked).await;
     let pages = pages
         .into_iter()
         .collect::<Result<Vec<_>, _>>()

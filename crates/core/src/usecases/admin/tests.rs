@@ -4,7 +4,7 @@ use super::*;
 use crate::phone::PhoneNumber;
 use crate::ports::NewLogin;
 use crate::secrets::RefreshSecret;
-use crate::testing::{FixedClock, InMemoryAccounts};
+use crate::testing::{CountingLender, FixedClock, InMemoryAccounts};
 use futures::executor::block_on;
 
 /// User `n` logs in to `accounts` now (the across-regions tests make users this way too).
@@ -74,6 +74,37 @@ fn only_a_live_superadmin_reads_users() {
 
 /// Under otp-auth-v1 the Go service's `admin` scope reads users too; natively it does not,
 /// and a plain `user` never does.
+#[test]
+fn an_admin_request_in_one_region_borrows_one_connection() {
+    let clock = FixedClock::at(1_900_000_000);
+    let accounts = InMemoryAccounts::new(&clock);
+    let (admin_id, admin_session) = user(&accounts, 1);
+    let (other, _) = user(&accounts, 2);
+    accounts.set_scope(&admin_id, Scope::Superadmin);
+    let lender = CountingLender::new(&accounts);
+    let query = UserQuery::parse([]).unwrap();
+    let requests = [
+        AdminRequest::List(&query),
+        AdminRequest::Sessions(other.as_str()),
+        AdminRequest::SetBlocked {
+            id: other.as_str(),
+            blocked: true,
+        },
+    ];
+    for (n, request) in requests.into_iter().enumerate() {
+        let answer = block_on(admin(
+            &lender,
+            &admin_id,
+            &admin_session,
+            request,
+            ApiProfile::Native,
+        ));
+        assert!(answer.is_ok(), "{request:?}: {answer:?}");
+        // The caller's authorization and the request's statements share it.
+        assert_eq!(lender.lends(), n as u32 + 1, "{request:?}");
+    }
+}
+
 #[test]
 fn the_go_profile_lets_an_admin_read_users() {
     let clock = FixedClock::at(1_900_000_000);

@@ -8,7 +8,9 @@ use crate::account::Scope;
 use crate::otp::{code_mac, OtpCode};
 use crate::ports::{Caller, IssueOutcome, IssueRequest};
 use crate::testing::contract::settings;
-use crate::testing::{FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom};
+use crate::testing::{
+    CountingLender, FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom,
+};
 use futures::executor::block_on;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
@@ -33,11 +35,11 @@ impl World {
 
     /// Sends `phone` a code (into `codes`, the home region's Redis) and logs in with it, the
     /// home region's accounts being `home` (`us`) and the others `elsewhere`.
-    fn log_in(
+    fn log_in<L: AccountLender>(
         &self,
         codes: &InMemoryOtpStore<'_, FixedClock>,
-        home: &InMemoryAccounts<'_, FixedClock>,
-        elsewhere: &[(&str, InMemoryAccounts<'_, FixedClock>)],
+        home: &L,
+        elsewhere: &[(&str, L)],
         phone: &str,
     ) -> Result<LoginOutput, LoginError> {
         let number = PhoneNumber::parse(phone, None).unwrap();
@@ -147,4 +149,27 @@ fn a_number_no_region_knows_is_made_at_home_and_found_there_next_time() {
     assert_eq!(users_in(&elsewhere[0].1), 0);
     let again = w.log_in(&codes, &us, &elsewhere, "+14155552603").unwrap();
     assert_eq!(again.tokens.user.id, first.tokens.user.id);
+}
+
+#[test]
+fn a_login_borrows_one_connection_at_home_and_asks_elsewhere_only_for_a_number_new_there() {
+    let w = World::new();
+    let codes = InMemoryOtpStore::new(&w.clock);
+    let (us, eu) = (
+        InMemoryAccounts::new(&w.clock),
+        InMemoryAccounts::new(&w.clock),
+    );
+    w.log_in(&codes, &eu, &[], "+14155552604").unwrap();
+    let home = CountingLender::new(&us);
+    let elsewhere = [("eu", CountingLender::new(&eu))];
+    let lends = || (home.lends(), elsewhere[0].1.lends());
+    // Held in eu: home asked once, eu asked who owns it, then logged in there.
+    w.log_in(&codes, &home, &elsewhere, "+14155552604").unwrap();
+    assert_eq!(lends(), (1, 2));
+    // New everywhere: made at home on the connection that found it missing.
+    w.log_in(&codes, &home, &elsewhere, "+14155552605").unwrap();
+    assert_eq!(lends(), (2, 3));
+    // Held at home: no other region is asked.
+    w.log_in(&codes, &home, &elsewhere, "+14155552605").unwrap();
+    assert_eq!(lends(), (3, 3));
 }

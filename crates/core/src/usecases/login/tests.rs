@@ -11,7 +11,9 @@ use crate::ports::Limit;
 use crate::ports::{Caller, IssueOutcome, IssueRequest};
 use crate::quota::Quota;
 use crate::testing::contract::settings;
-use crate::testing::{FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom};
+use crate::testing::{
+    CountingLender, FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom,
+};
 use crate::usecases::code_check::CodeRejected;
 use futures::executor::block_on;
 
@@ -55,7 +57,7 @@ fn issue(store: &impl OtpStore, s: &Settings, code: &str) {
 fn run(
     w: &World,
     store: &impl OtpStore,
-    accounts: &impl AccountStore,
+    accounts: &impl AccountLender,
     s: &Settings,
     phone: &str,
     otp: &str,
@@ -138,6 +140,24 @@ fn the_right_code_makes_the_user_once_and_starts_a_server_minted_session() {
         again.tokens.session, first.session,
         "every login starts a new session, even from the same client session"
     );
+}
+
+#[test]
+fn a_login_borrows_one_connection_and_a_wrong_code_none() {
+    let w = world();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let lender = CountingLender::new(&accounts);
+    let s = settings(&[]);
+    issue(&store, &s, "123456");
+    let wrong = run(&w, &store, &lender, &s, PHONE, "000000", Some(SESSION));
+    assert_eq!(
+        wrong.unwrap_err(),
+        LoginError::Code(CodeRejected::InvalidOtp)
+    );
+    assert_eq!(lender.lends(), 0, "a wrong code reaches no database");
+    run(&w, &store, &lender, &s, PHONE, "123456", Some(SESSION)).unwrap();
+    assert_eq!(lender.lends(), 1, "the account write on one connection");
 }
 
 #[test]

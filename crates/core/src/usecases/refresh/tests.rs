@@ -7,7 +7,7 @@ use crate::error::ErrorCode;
 use crate::phone::PhoneNumber;
 use crate::ports::NewLogin;
 use crate::testing::contract::settings;
-use crate::testing::{FixedClock, FixedSigner, InMemoryAccounts, SeededRandom};
+use crate::testing::{CountingLender, FixedClock, FixedSigner, InMemoryAccounts, SeededRandom};
 use futures::executor::block_on;
 
 const SESSION: &str = "refresh-session-0123456789";
@@ -48,7 +48,7 @@ fn logged_in(w: &World, accounts: &impl AccountStore) -> String {
 
 fn refresh_with(
     w: &World,
-    accounts: &impl AccountStore,
+    accounts: &impl AccountLender,
     token: Option<&str>,
     session: Option<&str>,
 ) -> Result<RefreshOutput, RefreshError> {
@@ -59,7 +59,7 @@ fn refresh_with(
 fn refresh_in(
     region: Option<&str>,
     w: &World,
-    accounts: &impl AccountStore,
+    accounts: &impl AccountLender,
     token: Option<&str>,
     session: Option<&str>,
 ) -> Result<RefreshOutput, RefreshError> {
@@ -300,4 +300,30 @@ fn a_go_token_logs_its_session_out() {
         RefreshError::Invalid,
         "the logged-out Go session is over"
     );
+}
+
+#[test]
+fn a_refresh_and_a_logout_each_borrow_one_connection_even_for_a_go_token() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let ours = logged_in(&w, &accounts);
+    let go = imported(&w, &accounts);
+    let lender = CountingLender::new(&accounts);
+    let rotated = refresh_with(&w, &lender, Some(&ours), None).unwrap();
+    assert_eq!(lender.lends(), 1);
+    // The Go token's owner is looked up by its hash, then it rotates: two statements, one
+    // connection.
+    refresh_with(&w, &lender, Some(&go), None).unwrap();
+    assert_eq!(lender.lends(), 2);
+    assert_eq!(
+        block_on(logout(&lender, Some(&rotated.refresh_token), None)),
+        Ok(())
+    );
+    assert_eq!(lender.lends(), 3);
+    // Refused before any store is needed: no connection.
+    assert_eq!(
+        refresh_with(&w, &lender, None, None).unwrap_err(),
+        RefreshError::Missing
+    );
+    assert_eq!(lender.lends(), 3);
 }
