@@ -1,8 +1,9 @@
 //! The request context, built once per request before its handler runs: the matched route, the
 //! `{id}` segment, the headers, the body (read and capped centrally), the client's address and
 //! user agent; and, made on first use, the configuration, each data region's Redis client and
-//! account store, the signer and the keyring. A handler names the region it works in: the
-//! number's (`region_of_phone`) or the token's (`region_of_refresh_token`, `extract::caller`).
+//! account store, the signer and the keyring. A handler picks the region it works in: the
+//! number's (`region_of_phone`) or the token's (`region_of_refresh_token`, `extract::caller`),
+//! and names it in its answer (`outcome::in_region`).
 //! Handlers take it instead of the raw request and environment, so none of them repeats the
 //! prologue of reading settings and opening backends.
 
@@ -16,12 +17,14 @@ use crate::signer::WebCryptoSigner;
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
 use auth_core::bodies;
 use auth_core::edge::EdgeSignals;
+use auth_core::phone::PhoneNumber;
 use auth_core::policy;
 use auth_core::profile::CookieNames;
 use auth_core::regions::{self, RegionId};
 use auth_core::routes::Route;
+use auth_core::usecases::invalid_phone;
 use serde::de::DeserializeOwned;
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::{Env, Request};
 
@@ -36,8 +39,6 @@ pub struct Ctx {
     pub user_agent: Option<String>,
     /// Each region's Redis client, made on first use.
     redis: OnceCell<Box<[OnceCell<UpstashRedis>]>>,
-    /// The region the handler chose (by number or token), for the metrics' label.
-    routed: Cell<Option<RegionId>>,
 }
 
 impl Ctx {
@@ -57,7 +58,6 @@ impl Ctx {
             request,
             body,
             redis: OnceCell::new(),
-            routed: Cell::new(None),
         }
     }
 
@@ -121,10 +121,17 @@ impl Ctx {
         })
     }
 
-    /// The region holding the account of the number a client typed.
-    pub fn region_of_phone(&self, phone: &str) -> Result<RegionId, Outcome> {
+    /// The number a client typed, parsed once (national input with `DEFAULT_REGION`): routing
+    /// and the use case both take this value. A number that does not parse is the 400.
+    pub fn phone(&self, typed: &str) -> Result<PhoneNumber, Outcome> {
         let national = self.otp()?.settings.default_region;
-        Ok(self.routed_to(self.config()?.regions.of_phone(phone, national)))
+        PhoneNumber::parse(typed, national)
+            .map_err(|why| Outcome::failure("invalid phone", &invalid_phone(&why), &why))
+    }
+
+    /// The region holding the number's codes and (but for one made elsewhere) its account.
+    pub fn region_of_phone(&self, phone: &PhoneNumber) -> Result<RegionId, Outcome> {
+        Ok(self.config()?.regions.of_number(phone))
     }
 
     /// The region a presented refresh token names (untagged tokens: the default region). A tag
@@ -133,21 +140,7 @@ impl Ctx {
     pub fn region_of_refresh_token(&self, token: Option<&str>) -> Result<RegionId, Outcome> {
         let regions = &self.config()?.regions;
         let tag = token.and_then(|t| regions::split_tag(t).0);
-        Ok(self.routed_to(regions.of_tag(tag).unwrap_or(regions.default_region())))
-    }
-
-    /// Notes the region a handler works in, and hands it back.
-    pub fn routed_to(&self, region: RegionId) -> RegionId {
-        self.routed.set(Some(region));
-        region
-    }
-
-    /// The name of the region the request worked in; `None` without regions, or when the
-    /// request reached none (a refusal before routing, `/ready`, JWKS). An admin request counts
-    /// under its caller's region, even when it reads every region.
-    pub fn routed_region(&self) -> Option<String> {
-        let config = self.config().ok()?;
-        config.regions.name(self.routed.get()?).map(str::to_owned)
+        Ok(regions.of_tag(tag).unwrap_or(regions.default_region()))
     }
 
     /// The region of what belongs to no user: the metrics, the otp-auth-v1 request limit.

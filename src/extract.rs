@@ -2,7 +2,7 @@
 //! route, and the refresh token of a refresh or logout.
 
 use crate::context::Ctx;
-use crate::outcome::Outcome;
+use crate::outcome::{Handled, Outcome};
 use crate::platform::WorkerClock;
 use auth_core::account::UserId;
 use auth_core::error::ErrorCode;
@@ -24,6 +24,25 @@ pub struct Caller {
     pub user: UserId,
     pub session: SessionId,
     pub region: RegionId,
+    /// The region's name (`None` without regions), for the answer's metrics.
+    pub region_name: Option<String>,
+}
+
+impl Outcome {
+    /// Names the caller in the answer: its user for the log, its region for the metrics (an
+    /// admin request counts under its caller's region, even when it reads every region).
+    pub fn for_caller(self, caller: &Caller) -> Self {
+        self.for_user(caller.user.as_str())
+            .in_region(caller.region_name.as_deref())
+    }
+}
+
+/// A handler's result named for its caller, whichever way it ended.
+pub fn for_caller(caller: &Caller, handled: Handled) -> Handled {
+    match handled {
+        Ok(outcome) => Ok(outcome.for_caller(caller)),
+        Err(outcome) => Err(outcome.for_caller(caller)),
+    }
 }
 
 /// The caller of the request's valid access token: `Authorization: Bearer`, or in cookie mode
@@ -46,7 +65,8 @@ pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
         .map_err(|_| unauthorized("invalid or expired access token"))?;
     // A genuine token always names a user and session we made, in a region of ours (a token
     // without `rgn` predates regions: the default region's); anything else has no session.
-    let region = ctx.config()?.regions.of_tag(claims.rgn.as_deref());
+    let regions = &ctx.config()?.regions;
+    let region = regions.of_tag(claims.rgn.as_deref());
     match (
         UserId::parse(&claims.sub),
         SessionId::parse(&claims.sid),
@@ -55,7 +75,8 @@ pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
         (Ok(user), Ok(session), Some(region)) => Ok(Caller {
             user,
             session,
-            region: ctx.routed_to(region),
+            region,
+            region_name: regions.name(region).map(str::to_owned),
         }),
         _ => Err(session_gone()),
     }

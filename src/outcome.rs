@@ -29,6 +29,14 @@ pub struct Outcome {
 /// sent the same way, and `?` works on anything that converts into an [`Outcome`].
 pub type Handled = Result<Outcome, Outcome>;
 
+/// A handler's result counted under the data region it worked in, whichever way it ended.
+pub fn in_region(handled: Handled, region: Option<&str>) -> Handled {
+    match handled {
+        Ok(outcome) => Ok(outcome.in_region(region)),
+        Err(outcome) => Err(outcome.in_region(region)),
+    }
+}
+
 impl Outcome {
     pub fn from_response(response: Response) -> Self {
         Self {
@@ -152,6 +160,12 @@ impl Outcome {
     /// Names the authenticated user, for the access log.
     pub fn for_user(mut self, user_id: &str) -> Self {
         self.user = Some(user_id.to_owned());
+        self
+    }
+
+    /// Names the data region the request worked in (`None` without regions), for the metrics.
+    pub fn in_region(mut self, region: Option<&str>) -> Self {
+        self.region = region.map(str::to_owned);
         self
     }
 

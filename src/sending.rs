@@ -6,23 +6,26 @@ use crate::outcome::Outcome;
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::sms::Sms;
 use auth_adapters::turnstile::Turnstile;
-use auth_core::account::UserId;
 use auth_core::bodies::SendOtpBody;
 use auth_core::metrics::OtpFacts;
 use auth_core::otp::CodePurpose;
+use auth_core::phone::PhoneNumber;
 use auth_core::ports::{BackendError, BotCheck, BotVerdict};
+use auth_core::regions::RegionId;
 use auth_core::risk::RiskDecision;
-use auth_core::usecases::change_phone::send_change_code;
+use auth_core::usecases::change_phone::{send_change_code, Mover};
 use auth_core::usecases::send_otp::{send_otp, SendOtpDeps, SendOtpInput, SendOtpOutput};
 use serde_json::{json, Value};
 
-/// Sends the code `body` asks for: a login's (on `session_id` when the client names one), or,
-/// with `changing`, the code that moves that user to the body's number.
+/// Sends the code `body` asks for to `phone` (the body's number, parsed), through the Redis of
+/// its `region`: a login's (on `session_id` when the client names one), or, with `changing`,
+/// the code that moves that caller to the number.
 pub async fn send_code(
     ctx: &Ctx,
     body: &SendOtpBody,
+    (phone, region): (&PhoneNumber, RegionId),
     session_id: Option<&str>,
-    changing: Option<&UserId>,
+    changing: Option<&Mover<'_>>,
 ) -> Result<SendOtpOutput, Outcome> {
     let otp = ctx.otp()?;
     let sms = Sms::from_config(&otp.sms).map_err(|why| Outcome::misconfigured(&why))?;
@@ -31,7 +34,7 @@ pub async fn send_code(
             Turnstile::new(url, secret).expecting(expected.clone())
         }));
     let deps = SendOtpDeps {
-        store: &ctx.otp_store_in(ctx.region_of_phone(&body.phone_number)?)?,
+        store: &ctx.otp_store_in(region)?,
         sms: &sms,
         rng: &WebCryptoRandom,
         clock: &WorkerClock,
@@ -43,7 +46,7 @@ pub async fn send_code(
     let edge = ctx.edge()?;
     let header_token = ctx.header("cf-turnstile-response");
     let input = SendOtpInput {
-        phone: &body.phone_number,
+        phone,
         session_id,
         client_ip: &ctx.client_ip,
         locale: body.locale.as_deref(),
@@ -55,7 +58,7 @@ pub async fn send_code(
     };
     let sent = match changing {
         None => send_otp(&deps, &input).await,
-        Some(user) => send_change_code(&deps, user, input).await,
+        Some(mover) => send_change_code(&deps, mover, input).await,
     };
     let cooloff_secs = otp.settings.risk.counters.breaker_cooloff_secs;
     if let Ok(sent) = &sent {

@@ -133,15 +133,13 @@ async fn answer(resolved: Resolved<'_>, request: Request, env: &Env) -> Outcome 
         }
         Resolved::NotFound => return Outcome::code(ErrorCode::NotFound, "not found"),
     };
-    let (handled, region) = match admit(route, id, request, env).await {
-        Ok(ctx) => (run(route.id, &ctx).await, ctx.routed_region()),
-        Err(refused) => (Err(refused), None),
+    let handled = match admit(route, id, request, env).await {
+        Ok(ctx) => run(route.id, &ctx).await,
+        Err(refused) => Err(refused),
     };
-    let mut outcome = match handled {
+    match handled {
         Ok(outcome) | Err(outcome) => outcome,
-    };
-    outcome.region = region;
-    outcome
+    }
 }
 
 /// The central policies, then the body and the context. A refusal here means the handler never

@@ -3,12 +3,14 @@
 
 use crate::context::Ctx;
 use crate::cookies;
-use crate::outcome::{Handled, Outcome};
+use crate::outcome::{in_region, Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::responses;
 use crate::sending::{send_code, sent_answer};
 use auth_core::bodies::{LoginBody, SendOtpBody};
 use auth_core::metrics::{Event, OtpFacts};
+use auth_core::phone::PhoneNumber;
+use auth_core::regions::RegionId;
 use auth_core::settings::Settings;
 use auth_core::usecases::login::{login as login_use_case, LoginDeps, LoginInput};
 use serde_json::json;
@@ -31,9 +33,17 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
     let otp = ctx.otp()?;
     warn_about_test_numbers(&otp.settings);
     let body: SendOtpBody = ctx.json()?;
+    let phone = ctx.phone(&body.phone_number)?;
+    let region = ctx.region_of_phone(&phone)?;
+    let sent = send(ctx, &body, (&phone, region)).await;
+    in_region(sent, ctx.region_name(region)?.as_deref())
+}
+
+async fn send(ctx: &Ctx, body: &SendOtpBody, to: (&PhoneNumber, RegionId)) -> Handled {
+    let otp = ctx.otp()?;
     let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
     let session_id = body.session_id.as_deref().or(session_cookie.as_deref());
-    let sent = send_code(ctx, &body, session_id, None).await?;
+    let sent = send_code(ctx, body, to, session_id, None).await?;
     let outcome = sent_answer(&sent)?;
     if !otp.cookies {
         return Ok(outcome);
@@ -46,12 +56,29 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
 }
 
 pub async fn login(ctx: &Ctx) -> Handled {
-    let otp = ctx.otp()?;
     let body: LoginBody = ctx.json()?;
-    let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
+    let phone = ctx.phone(&body.phone_number)?;
     // The number's region keeps its code and, but for one made before the regions were as
-    // they are, its account; the tokens name the region that holds the account.
-    let region = ctx.region_of_phone(&body.phone_number)?;
+    // they are, its account; the tokens name the region that holds the account, and the
+    // login counts there.
+    let region = ctx.region_of_phone(&phone)?;
+    let home = ctx.region_name(region)?;
+    let (handled, holder) = match log_in(ctx, &body, &phone, region).await {
+        Ok((outcome, holder)) => (Ok(outcome), holder),
+        Err(outcome) => (Err(outcome), home),
+    };
+    in_region(handled, holder.as_deref())
+}
+
+/// A login's answer, and the region that holds the account.
+async fn log_in(
+    ctx: &Ctx,
+    body: &LoginBody,
+    phone: &PhoneNumber,
+    region: RegionId,
+) -> Result<(Outcome, Option<String>), Outcome> {
+    let otp = ctx.otp()?;
+    let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
     let config = ctx.config()?;
     let regions = &config.regions;
     let elsewhere = regions
@@ -71,7 +98,7 @@ pub async fn login(ctx: &Ctx) -> Handled {
         region: regions.name(region),
     };
     let input = LoginInput {
-        phone: &body.phone_number,
+        phone,
         otp: &body.otp,
         session_id: body.session_id.as_deref().or(session_cookie.as_deref()),
         client_ip: &ctx.client_ip,
@@ -82,10 +109,6 @@ pub async fn login(ctx: &Ctx) -> Handled {
     let out = login_use_case(&deps, &input)
         .await
         .map_err(|error| Outcome::failure("login failed", &error.problem(), &error))?;
-    // Counted under the region that holds the account.
-    if let Some(holder) = out.region.as_deref().and_then(|n| regions.named(n)) {
-        ctx.routed_to(holder);
-    }
     let event = if out.is_new_user {
         Event::NewUser
     } else {
@@ -97,8 +120,9 @@ pub async fn login(ctx: &Ctx) -> Handled {
         calling_code: Some(out.calling_code),
         decision: None,
     };
-    Ok(outcome
+    let outcome = outcome
         .with_event(event)
         .with_otp(facts)
-        .with_quota(out.quota.as_ref()))
+        .with_quota(out.quota.as_ref());
+    Ok((outcome, out.region))
 }

@@ -12,13 +12,12 @@ use serde_json::json;
 /// The caller's live sessions.
 pub async fn list(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
-    let user = caller.user.as_str();
     let sessions = ctx
         .accounts_in(caller.region)?
         .lend(async |store| store.sessions(&caller.user, &caller.session).await)
         .await
-        .map_err(|error| Outcome::unavailable("sessions failed", &error).for_user(user))?
-        .ok_or_else(|| session_gone().for_user(user))?;
+        .map_err(|error| Outcome::unavailable("sessions failed", &error).for_caller(&caller))?
+        .ok_or_else(|| session_gone().for_caller(&caller))?;
     let sessions: Vec<_> = sessions
         .iter()
         .map(|s| {
@@ -27,7 +26,7 @@ pub async fn list(ctx: &Ctx) -> Handled {
             shown
         })
         .collect();
-    Ok(Outcome::json(200, &json!({ "sessions": sessions }))?.for_user(user))
+    Ok(Outcome::json(200, &json!({ "sessions": sessions }))?.for_caller(&caller))
 }
 
 /// Revokes one of the caller's sessions (the CSRF check of a cookie caller ran centrally).
@@ -53,5 +52,5 @@ pub async fn revoke(ctx: &Ctx) -> Handled {
             Err(error) => Outcome::unavailable("revoke session failed", &error),
         },
     };
-    Ok(outcome.for_user(caller.user.as_str()))
+    Ok(outcome.for_caller(&caller))
 }

@@ -7,12 +7,13 @@
 use crate::context::Ctx;
 use crate::cookies::Jar;
 use crate::extract;
-use crate::outcome::{Handled, Outcome};
+use crate::outcome::{in_region, Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::responses;
 use auth_core::bodies::{LogoutBody, RefreshBody};
 use auth_core::error::ErrorCode;
 use auth_core::profile::ApiProfile;
+use auth_core::regions::RegionId;
 use auth_core::usecases::refresh::{logout as logout_use_case, refresh as refresh_use_case};
 use auth_core::usecases::refresh::{LogoutError, RefreshDeps, RefreshInput};
 use serde_json::json;
@@ -45,16 +46,27 @@ fn presented(ctx: &Ctx, profile: ApiProfile) -> Result<(Option<String>, Option<S
 pub async fn refresh(ctx: &Ctx) -> Handled {
     let otp = ctx.otp()?;
     let (token, session) = presented(ctx, otp.profile)?;
-    // The token names its region; the successor names the same one.
+    // The token names its region; the successor names the same one, and the refresh counts
+    // there.
     let region = ctx.region_of_refresh_token(token.as_deref())?;
     let region_name = ctx.region_name(region)?;
+    let rotated = rotate(ctx, (token, session), (region, region_name.as_deref())).await;
+    in_region(rotated, region_name.as_deref())
+}
+
+async fn rotate(
+    ctx: &Ctx,
+    (token, session): (Option<String>, Option<String>),
+    (region, region_name): (RegionId, Option<&str>),
+) -> Handled {
+    let otp = ctx.otp()?;
     let deps = RefreshDeps {
         accounts: &ctx.accounts_in(region)?,
         signer: &ctx.signer().await?,
         rng: &WebCryptoRandom,
         clock: &WorkerClock,
         settings: &otp.settings,
-        region: region_name.as_deref(),
+        region: region_name,
     };
     let input = RefreshInput {
         refresh_token: token.as_deref(),
@@ -85,7 +97,18 @@ async fn end_sessions(ctx: &Ctx, profile: ApiProfile) -> Handled {
             (extract::refresh_token(ctx, body.refresh_token)?, body.scope)
         }
     };
-    let accounts = ctx.accounts_in(ctx.region_of_refresh_token(token.as_deref())?)?;
+    let region = ctx.region_of_refresh_token(token.as_deref())?;
+    let ended = end(ctx, profile, region, (token, scope)).await;
+    in_region(ended, ctx.region_name(region)?.as_deref())
+}
+
+async fn end(
+    ctx: &Ctx,
+    profile: ApiProfile,
+    region: RegionId,
+    (token, scope): (Option<String>, Option<String>),
+) -> Handled {
+    let accounts = ctx.accounts_in(region)?;
     match logout_use_case(&accounts, token.as_deref(), scope.as_deref()).await {
         Ok(()) => {}
         Err(error) if profile == ApiProfile::Native || matches!(error, LogoutError::Backend(_)) => {

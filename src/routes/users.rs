@@ -31,7 +31,7 @@ pub async fn profile(ctx: &Ctx) -> Handled {
         Ok(None) => session_gone(),
         Err(error) => Outcome::unavailable("profile failed", &error),
     };
-    Ok(outcome.for_user(caller.user.as_str()))
+    Ok(outcome.for_caller(&caller))
 }
 
 /// The caller deletes their own account, from a session that logged in recently; the auth
@@ -47,15 +47,14 @@ pub async fn delete_own_account(ctx: &Ctx) -> Handled {
         max_age,
     )
     .await;
-    let user = caller.user.as_str();
     match deleted {
         Ok(()) => {
             let done = Outcome::json(200, &json!({"message": "Account deleted"}))?;
-            Jar::of(otp.profile).clear_all(done.for_user(user))
+            Jar::of(otp.profile).clear_all(done.for_caller(&caller))
         }
-        Err(error) => {
-            Ok(Outcome::failure("delete account failed", &error.problem(), &error).for_user(user))
-        }
+        Err(error) => Ok(
+            Outcome::failure("delete account failed", &error.problem(), &error).for_caller(&caller),
+        ),
     }
 }
 
@@ -135,5 +134,5 @@ pub async fn admin(ctx: &Ctx) -> Handled {
         )?,
         Err(error) => Outcome::failure("admin request failed", &error.problem(), &error),
     };
-    Ok(outcome.for_user(caller.user.as_str()))
+    Ok(outcome.for_caller(&caller))
 }

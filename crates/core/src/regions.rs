@@ -17,7 +17,7 @@
 //! (`HYPERDRIVE`, `REDIS_REST_URL`), and tokens carry no region: a deployment that never sets it
 //! sees nothing of this module.
 
-use crate::phone::{PhoneNumber, Region as PhoneRegion};
+use crate::phone::PhoneNumber;
 use std::collections::HashMap;
 
 /// One region, as an index into [`Regions::names`].
@@ -184,32 +184,9 @@ impl Regions {
         self.by_code.get(&code).copied().unwrap_or(self.default)
     }
 
-    /// The region of a number as a client typed it. International input (`+44 20 …`) is routed
-    /// by its leading digits: calling codes are a prefix code (no code begins another), so the
-    /// configured code the digits start with is the number's. National input is parsed with the
-    /// deployment's `DEFAULT_REGION`, as the use cases will. A number that does not parse goes to
-    /// the default region, whose use case then refuses it.
-    pub fn of_phone(&self, input: &str, national: Option<PhoneRegion>) -> RegionId {
-        if self.by_code.is_empty() {
-            return self.default;
-        }
-        let input = input.trim();
-        if let Some(rest) = input.strip_prefix('+') {
-            let digits: String = rest
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-                .take(3)
-                .collect();
-            // Longest first: should a list name a code and a prefix of it, the longer wins.
-            return (1..=digits.len())
-                .rev()
-                .filter_map(|n| digits.get(..n)?.parse::<u16>().ok())
-                .find_map(|code| self.by_code.get(&code).copied())
-                .unwrap_or(self.default);
-        }
-        PhoneNumber::parse(input, national)
-            .map(|phone| self.of_calling_code(phone.calling_code()))
-            .unwrap_or(self.default)
+    /// The region of a number: its calling code's (parsed once, at the edge).
+    pub fn of_number(&self, phone: &PhoneNumber) -> RegionId {
+        self.of_calling_code(phone.calling_code())
     }
 
     /// The region a token names: its tag, or the default region for a token without one (issued

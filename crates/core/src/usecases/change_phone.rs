@@ -3,7 +3,9 @@
 //! send-otp's limits and words of its own; `POST /api/v1/users/me/phone` checks that code and
 //! moves the account, then tells the number it left (an SMS with no code), so that a move its
 //! owner did not make does not go unseen. A login code cannot move a number, a change code
-//! cannot log in, and a code sent for one user cannot move another's.
+//! cannot log in, and a code sent for one user cannot move another's. With data regions an
+//! account cannot move between regions: its rows stay in its region, so a number of another
+//! region is refused before any code is sent or checked.
 
 use super::code_check::{check_code, CodeRejected, PresentedCode};
 use super::send_otp::{send_otp, SendOtpDeps, SendOtpError, SendOtpInput, SendOtpOutput};
@@ -12,17 +14,42 @@ use crate::account::{User, UserId};
 use crate::delivery::Channel;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::CodePurpose;
+use crate::phone::PhoneNumber;
 use crate::ports::{
     AccountLender, AccountStore, BackendError, BotCheck, Clock, CodeSender, OtpStore, OutgoingCode,
     PhoneChange, PhoneChangeOutcome, SecureRandom, SmsError,
 };
+use crate::regions::{RegionId, Regions};
 use crate::session::SessionId;
 use crate::settings::Settings;
 
-/// Sends the code that moves `user` to `input.phone` (its `purpose` is set here).
+/// Who moves: the caller's user, and the data region their account lives in.
+#[derive(Clone, Copy)]
+pub struct Mover<'a> {
+    pub user: &'a UserId,
+    pub region: RegionId,
+    pub regions: &'a Regions,
+}
+
+impl Mover<'_> {
+    /// Whether the number is in the account's region (always, without regions).
+    fn may_move_to(&self, phone: &PhoneNumber) -> bool {
+        self.regions.of_number(phone) == self.region
+    }
+}
+
+/// The refusal of a number of another region.
+pub(super) fn other_region() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::InvalidPhone,
+        "this number belongs to another data region; an account cannot move between regions",
+    )
+}
+
+/// Sends the code that moves `mover` to `input.phone` (its `purpose` is set here).
 pub async fn send_change_code<S, M, R, B, C>(
     deps: &SendOtpDeps<'_, S, M, R, B, C>,
-    user: &UserId,
+    mover: &Mover<'_>,
     input: SendOtpInput<'_>,
 ) -> Result<SendOtpOutput, SendOtpError>
 where
@@ -32,8 +59,11 @@ where
     B: BotCheck,
     C: Clock,
 {
+    if !mover.may_move_to(input.phone) {
+        return Err(SendOtpError::OtherRegion);
+    }
     let input = SendOtpInput {
-        purpose: CodePurpose::ChangeNumber(user),
+        purpose: CodePurpose::ChangeNumber(mover.user),
         // A change code's session is always the server's.
         session_id: None,
         ..input
@@ -63,6 +93,8 @@ pub struct Moved {
 pub enum ChangePhoneError {
     #[error(transparent)]
     Code(CodeRejected),
+    #[error("the number belongs to another data region")]
+    OtherRegion,
     #[error("another account has the number")]
     PhoneTaken,
     #[error("the caller's session is not live")]
@@ -73,17 +105,21 @@ pub enum ChangePhoneError {
     Backend(BackendError),
 }
 
-/// Checks the change code the caller (`user`, from its live `session`) presents, moves the
+/// Checks the change code the caller (`mover`, from its live `session`) presents, moves the
 /// account to the code's number, and tells the number it left, in the first of `languages`.
 pub async fn change_phone<S: OtpStore, A: AccountLender, M: CodeSender>(
     deps: &ChangePhoneDeps<'_, S, A, M>,
-    user: &UserId,
+    mover: &Mover<'_>,
     session: &SessionId,
     presented: &PresentedCode<'_>,
     languages: &[String],
 ) -> Result<Moved, ChangePhoneError> {
+    let user = mover.user;
+    if !mover.may_move_to(presented.phone) {
+        return Err(ChangePhoneError::OtherRegion);
+    }
     let purpose = CodePurpose::ChangeNumber(user);
-    let new_phone = check_code(
+    check_code(
         deps.store,
         deps.settings,
         deps.hmac_secret,
@@ -91,12 +127,11 @@ pub async fn change_phone<S: OtpStore, A: AccountLender, M: CodeSender>(
         presented,
     )
     .await
-    .map_err(ChangePhoneError::Code)?
-    .phone;
+    .map_err(ChangePhoneError::Code)?;
     let change = PhoneChange {
         user,
         session,
-        new_phone: &new_phone,
+        new_phone: presented.phone,
         revoke_other_sessions: deps.settings.phone_change_revokes_other_sessions,
         max_auth_age_secs: deps.settings.phone_change_max_auth_age_secs,
     };
@@ -128,6 +163,7 @@ impl ChangePhoneError {
     pub fn problem(&self) -> Problem {
         match self {
             ChangePhoneError::Code(rejected) => rejected.problem(),
+            ChangePhoneError::OtherRegion => Problem::new(other_region()),
             ChangePhoneError::PhoneTaken => Problem::new(ErrorBody::new(
                 ErrorCode::PhoneTaken,
                 "another account uses this number",

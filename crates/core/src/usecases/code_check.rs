@@ -1,5 +1,5 @@
-//! The check of a presented code, shared by login and a number change: the phone, the code's
-//! session and the code are validated, then checked against the store in one atomic step (the
+//! The check of a presented code, shared by login and a number change: the code's session and
+//! the code are validated (the phone was, at the edge), then checked against the store in one atomic step (the
 //! code is spent by a success). The MAC names the code's purpose, so a code is good only for
 //! what it was sent for.
 
@@ -8,7 +8,7 @@ use super::Problem;
 use crate::client_address;
 use crate::error::{ErrorBody, ErrorCode};
 use crate::otp::{purpose_mac, CodePurpose, MalformedCode, OtpCode};
-use crate::phone::{PhoneError, PhoneNumber};
+use crate::phone::PhoneNumber;
 use crate::ports::{
     BackendError, Caller, Limit, OtpStore, UnixSeconds, VerifyOutcome, VerifyRequest,
 };
@@ -18,7 +18,8 @@ use crate::settings::Settings;
 
 /// A code as the client presented it.
 pub struct PresentedCode<'a> {
-    pub phone: &'a str,
+    /// The number the code was sent to, parsed at the edge.
+    pub phone: &'a PhoneNumber,
     pub otp: &'a str,
     /// The session the code was sent for.
     pub session_id: Option<&'a str>,
@@ -33,8 +34,6 @@ pub struct PresentedCode<'a> {
 /// Why a presented code was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeRejected {
-    #[error("invalid phone: {0}")]
-    InvalidPhone(PhoneError),
     #[error("session_id required")]
     SessionRequired,
     #[error("invalid session id: {0}")]
@@ -57,10 +56,9 @@ pub enum CodeRejected {
     Backend(BackendError),
 }
 
-/// A spent code: the phone it was sent to, and the caller's login quota after it.
+/// A spent code: the caller's login quota after it.
 #[derive(Debug)]
 pub struct Checked {
-    pub phone: PhoneNumber,
     pub quota: Option<Quota>,
 }
 
@@ -72,18 +70,17 @@ pub async fn check_code<S: OtpStore>(
     purpose: CodePurpose<'_>,
     presented: &PresentedCode<'_>,
 ) -> Result<Checked, CodeRejected> {
-    let phone = PhoneNumber::parse(presented.phone, settings.default_region)
-        .map_err(CodeRejected::InvalidPhone)?;
+    let phone = presented.phone;
     let session = match presented.session_id {
         None | Some("") => return Err(CodeRejected::SessionRequired),
         Some(given) => SessionId::parse(given).map_err(CodeRejected::InvalidSession)?,
     };
     let code =
         OtpCode::parse(presented.otp, settings.code_length).map_err(CodeRejected::MalformedCode)?;
-    let mac = purpose_mac(hmac_secret, purpose, &phone, &session, &code);
+    let mac = purpose_mac(hmac_secret, purpose, phone, &session, &code);
     let bucket = client_address::bucket(presented.client_ip, settings.ipv6_prefix_len);
     let request = VerifyRequest {
-        phone: &phone,
+        phone,
         session: &session,
         mac: &mac,
         client_ip: &bucket,
@@ -100,7 +97,6 @@ pub async fn check_code<S: OtpStore>(
         .map_err(CodeRejected::Backend)?;
     match counted.outcome {
         VerifyOutcome::Verified => Ok(Checked {
-            phone,
             quota: counted.quota,
         }),
         VerifyOutcome::NotFound | VerifyOutcome::Mismatch { .. } => Err(CodeRejected::InvalidOtp),
@@ -120,9 +116,6 @@ impl CodeRejected {
     pub fn problem(&self) -> Problem {
         let body = |code, message: &str| ErrorBody::new(code, message);
         match self {
-            CodeRejected::InvalidPhone(why) => Problem::new(
-                body(ErrorCode::InvalidPhone, "invalid phone number").with_details(why.to_string()),
-            ),
             CodeRejected::SessionRequired => Problem::new(body(
                 ErrorCode::SessionRequired,
                 "session_id required - please call send OTP first",

@@ -27,7 +27,8 @@ use crate::token::TokenError;
 use futures::future::join_all;
 
 pub struct LoginInput<'a> {
-    pub phone: &'a str,
+    /// The number, parsed at the edge.
+    pub phone: &'a PhoneNumber,
     pub otp: &'a str,
     pub session_id: Option<&'a str>,
     pub client_ip: &'a str,
@@ -110,7 +111,7 @@ where
     )
     .await
     .map_err(LoginError::Code)?;
-    let phone = checked.phone;
+    let phone = input.phone;
 
     let now = deps.clock.now();
     let refresh_secret = RefreshSecret::generate(deps.rng).map_err(|_| LoginError::Random)?;
@@ -121,7 +122,7 @@ where
     let started = SessionId::generate(deps.rng).map_err(|_| LoginError::Random)?;
     let refresh_expires_at = now + i64::from(settings.refresh_token_ttl_secs);
     let new_login = NewLogin {
-        phone: &phone,
+        phone,
         new_user_id: &new_user_id,
         session: &started,
         refresh_secret: &refresh_secret,
@@ -135,10 +136,10 @@ where
     let (account, region) = deps
         .accounts
         .lend(async |home| {
-            if deps.elsewhere.is_empty() || home.phone_owner(&phone).await?.is_some() {
+            if deps.elsewhere.is_empty() || home.phone_owner(phone).await?.is_some() {
                 return Ok((home.login(&new_login).await?, deps.region));
             }
-            match holder_elsewhere(deps.elsewhere, &phone).await? {
+            match holder_elsewhere(deps.elsewhere, phone).await? {
                 Some((name, there)) => {
                     let account = there.lend(async |s| s.login(&new_login).await).await?;
                     Ok((account, Some(name)))

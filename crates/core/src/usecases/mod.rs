@@ -60,6 +60,15 @@ pub(crate) fn backend_body(error: &BackendError) -> ErrorBody {
     }
 }
 
+/// The answer to a number that does not parse: every request that takes one parses it once, at
+/// the edge, before routing it to its region and its use case.
+pub fn invalid_phone(why: &crate::phone::PhoneError) -> Problem {
+    Problem::new(
+        ErrorBody::new(ErrorCode::InvalidPhone, "invalid phone number")
+            .with_details(why.to_string()),
+    )
+}
+
 /// The answer to a bearer whose session has ended (revoked, expired, idle, or its user gone).
 pub(crate) fn session_gone() -> ErrorBody {
     ErrorBody::new(ErrorCode::Unauthorized, "session is no longer active")

@@ -9,7 +9,7 @@ use crate::client_address;
 use crate::delivery::{Channel, UnknownChannel};
 use crate::edge::EdgeSignals;
 use crate::otp::{purpose_mac, CodePurpose, OtpCode};
-use crate::phone::{PhoneError, PhoneNumber};
+use crate::phone::PhoneNumber;
 use crate::ports::{
     BackendError, BotCheck, Caller, Clock, CodeSender, IssueOutcome, IssueRequest, Limit, OtpStore,
     SecureRandom, SmsError,
@@ -26,7 +26,8 @@ use gate::{after_counters, gate, with_hit, with_signals, Asked};
 
 /// What the client sent.
 pub struct SendOtpInput<'a> {
-    pub phone: &'a str,
+    /// The number, parsed at the edge.
+    pub phone: &'a PhoneNumber,
     pub session_id: Option<&'a str>,
     pub client_ip: &'a str,
     /// The language the SMS is asked in (`locale` of the body), before `accept_language`.
@@ -63,8 +64,9 @@ pub struct SendOtpOutput {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendOtpError {
-    #[error("invalid phone: {0}")]
-    InvalidPhone(PhoneError),
+    /// A number change's code to a number of another data region.
+    #[error("the number belongs to another data region")]
+    OtherRegion,
     #[error("codes are not sent to this country")]
     CountryNotAllowed,
     #[error("invalid session id: {0}")]
@@ -117,8 +119,7 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
     input: &SendOtpInput<'_>,
 ) -> Result<SendOtpOutput, SendOtpError> {
     let settings = deps.settings;
-    let phone = PhoneNumber::parse(input.phone, settings.default_region)
-        .map_err(SendOtpError::InvalidPhone)?;
+    let phone = input.phone;
     if !settings.may_send_to(phone.calling_code()) {
         return Err(SendOtpError::CountryNotAllowed);
     }
@@ -129,7 +130,7 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
         return Err(SendOtpError::ChannelNotOffered(channel));
     }
     let asked = Asked {
-        phone: &phone,
+        phone,
         edge: input.edge,
         captcha_token: input.captcha_token,
         client_ip: input.client_ip,
@@ -139,7 +140,7 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
         Some(given) => SessionId::parse(given).map_err(SendOtpError::InvalidSession)?,
         None => SessionId::generate(deps.rng).map_err(|_| SendOtpError::Random)?,
     };
-    let test_code = settings.test_code_for(&phone);
+    let test_code = settings.test_code_for(phone);
     let code = match test_code {
         Some(fixed) => OtpCode::trusted(fixed.to_owned()),
         None => OtpCode::trusted(
@@ -147,10 +148,10 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
                 .map_err(|_| SendOtpError::Random)?,
         ),
     };
-    let mac = purpose_mac(deps.hmac_secret, input.purpose, &phone, &session, &code);
+    let mac = purpose_mac(deps.hmac_secret, input.purpose, phone, &session, &code);
     let bucket = client_address::bucket(input.client_ip, settings.ipv6_prefix_len);
     let mut request = IssueRequest {
-        phone: &phone,
+        phone,
         session: &session,
         mac: &mac,
         client_ip: &bucket,
@@ -200,7 +201,7 @@ pub async fn send_otp<S: OtpStore, M: CodeSender, R: SecureRandom, B: BotCheck, 
         None => match deliver(
             deps.sms,
             settings,
-            &phone,
+            phone,
             &code,
             channel,
             &languages,

@@ -11,11 +11,28 @@ use crate::testing::contract::settings;
 use crate::testing::FixedBotCheck;
 use crate::testing::{FixedClock, InMemoryAccounts, InMemoryOtpStore, RecordingSms, SeededRandom};
 use futures::executor::block_on;
+use std::sync::LazyLock;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const OLD: &str = "+14155552711";
 const NEW: &str = "+14155552712";
 const TAKEN: &str = "+14155552713";
+
+/// A deployment without data regions: every number is in the one region.
+static ONE_REGION: LazyLock<Regions> = LazyLock::new(Regions::single);
+
+fn mover(user: &UserId) -> Mover<'_> {
+    Mover {
+        user,
+        region: ONE_REGION.default_region(),
+        regions: &ONE_REGION,
+    }
+}
+
+/// A number as the edge hands it over, parsed (kept for the test's length).
+fn number(phone: &str) -> &'static PhoneNumber {
+    Box::leak(Box::new(PhoneNumber::parse(phone, None).unwrap()))
+}
 
 struct World {
     clock: FixedClock,
@@ -71,6 +88,17 @@ impl World {
 
     /// Sends `user` a change code for `phone`: the code's session and the code.
     fn send(&self, store: &impl OtpStore, user: &UserId, phone: &str) -> (String, String) {
+        let sent = self.send_as(store, &mover(user), phone).unwrap();
+        let code = self.sms.sent().last().unwrap().code.clone().unwrap();
+        (sent.session_id.as_str().to_owned(), code)
+    }
+
+    fn send_as(
+        &self,
+        store: &impl OtpStore,
+        mover: &Mover<'_>,
+        phone: &str,
+    ) -> Result<SendOtpOutput, SendOtpError> {
         let deps = SendOtpDeps {
             store,
             sms: &self.sms,
@@ -81,7 +109,7 @@ impl World {
             hmac_secret: SECRET,
         };
         let input = SendOtpInput {
-            phone,
+            phone: number(phone),
             session_id: Some("a-session-the-client-picked"),
             client_ip: "192.0.2.1",
             locale: None,
@@ -91,9 +119,7 @@ impl World {
             edge: &EdgeSignals::default(),
             captcha_token: None,
         };
-        let sent = block_on(send_change_code(&deps, user, input)).unwrap();
-        let code = self.sms.sent().last().unwrap().code.clone().unwrap();
-        (sent.session_id.as_str().to_owned(), code)
+        block_on(send_change_code(&deps, mover, input))
     }
 }
 
@@ -106,14 +132,14 @@ fn change<A: AccountStore>(
     session: &SessionId,
     presented: &PresentedCode<'_>,
 ) -> Result<User, ChangePhoneError> {
-    let moved = block_on(change_phone(deps, user, session, presented, &[]))?;
+    let moved = block_on(change_phone(deps, &mover(user), session, presented, &[]))?;
     assert_eq!(moved.notice, Ok(()), "the old number is told");
     Ok(moved.user)
 }
 
 fn presented<'a>(phone: &'a str, session: &'a str, code: &'a str) -> PresentedCode<'a> {
     PresentedCode {
-        phone,
+        phone: number(phone),
         otp: code,
         session_id: Some(session),
         client_ip: "192.0.2.1",
@@ -296,7 +322,7 @@ fn the_number_the_account_left_is_told_with_no_code_in_the_callers_language() {
     let languages = ["es-MX".to_owned()];
     let moved = block_on(change_phone(
         &deps,
-        &alice.id,
+        &mover(&alice.id),
         &alice_session,
         &presented(NEW, &session, &code),
         &languages,
@@ -320,7 +346,7 @@ fn the_number_the_account_left_is_told_with_no_code_in_the_callers_language() {
     w.sms.fail();
     let moved = block_on(change_phone(
         &deps,
-        &alice.id,
+        &mover(&alice.id),
         &alice_session,
         &presented(OLD, &session, &code),
         &[],
@@ -328,4 +354,29 @@ fn the_number_the_account_left_is_told_with_no_code_in_the_callers_language() {
     .unwrap();
     assert!(moved.notice.is_err());
     assert_eq!(moved.user.phone, OLD, "moved all the same");
+}
+
+#[test]
+fn a_number_of_another_region_is_refused_before_any_code_is_sent_or_checked() {
+    let w = World::new();
+    let store = InMemoryOtpStore::new(&w.clock);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let deps = w.deps(&store, &accounts);
+    let (alice, alice_session) = w.log_in(&accounts, OLD, 1);
+    let regions = Regions::parse(Some("eu=44;us=1"), Some("us")).unwrap();
+    let in_us = Mover {
+        user: &alice.id,
+        region: regions.named("us").unwrap(),
+        regions: &regions,
+    };
+    let uk = "+442079460958";
+    let refused = w.send_as(&store, &in_us, uk).unwrap_err();
+    assert_eq!(refused, SendOtpError::OtherRegion);
+    assert_eq!(refused.problem().body.code, ErrorCode::InvalidPhone);
+    assert!(w.sms.sent().is_empty(), "no code went out");
+    let tried = presented(uk, "a-session-0123456789", "123456");
+    let refused = block_on(change_phone(&deps, &in_us, &alice_session, &tried, &[]));
+    assert!(matches!(refused, Err(ChangePhoneError::OtherRegion)));
+    // A number of its own region moves as ever.
+    w.send_as(&store, &in_us, NEW).unwrap();
 }

@@ -70,7 +70,7 @@ impl World {
             region: Some("us"),
         };
         let input = LoginInput {
-            phone,
+            phone: &number,
             otp: "123456",
             session_id: Some(SESSION),
             client_ip: "192.0.2.9",

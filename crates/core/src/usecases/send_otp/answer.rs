@@ -21,9 +21,7 @@ impl SendOtpError {
     pub fn problem(&self) -> Problem {
         let body = |code, message: &str| ErrorBody::new(code, message);
         match self {
-            SendOtpError::InvalidPhone(why) => Problem::new(
-                body(ErrorCode::InvalidPhone, "invalid phone number").with_details(why.to_string()),
-            ),
+            SendOtpError::OtherRegion => Problem::new(super::super::change_phone::other_region()),
             SendOtpError::CountryNotAllowed => Problem::new(
                 body(ErrorCode::InvalidPhone, "invalid phone number")
                     .with_details("codes are not sent to this country"),

@@ -38,7 +38,7 @@ fn send<S: OtpStore, R: SecureRandom>(
     session_id: Option<&str>,
 ) -> Result<SendOtpOutput, SendOtpError> {
     let input = SendOtpInput {
-        phone: PHONE,
+        phone: &PhoneNumber::parse(PHONE, None).unwrap(),
         session_id,
         client_ip: "192.0.2.1",
         locale: None,
@@ -193,29 +193,14 @@ fn bad_input_is_refused_before_anything_is_stored_or_sent() {
     assert!(matches!(error, SendOtpError::InvalidSession(_)));
     assert_eq!(error.problem().body.code, ErrorCode::InvalidRequest);
 
-    let deps = SendOtpDeps {
-        store: &store,
-        sms: &w.sms,
-        rng: &w.rng,
-        clock: &w.clock,
-        bot: &FixedBotCheck::default(),
-        settings: &s,
-        hmac_secret: SECRET,
-    };
-    let input = SendOtpInput {
-        phone: "+1 not a number",
-        session_id: None,
-        client_ip: "192.0.2.1",
-        locale: None,
-        accept_language: None,
-        purpose: CodePurpose::Login,
-        channel: None,
-        edge: &EdgeSignals::default(),
-        captcha_token: None,
-    };
-    let error = block_on(send_otp(&deps, &input)).unwrap_err();
-    assert!(matches!(error, SendOtpError::InvalidPhone(_)));
-    assert_eq!(error.problem().body.http_status(), 400);
+    // A number that does not parse never reaches the use case: the edge answers it, in these
+    // words.
+    let why = PhoneNumber::parse("+1 not a number", None).unwrap_err();
+    let problem = crate::usecases::invalid_phone(&why);
+    assert_eq!(
+        (problem.body.code, problem.body.http_status()),
+        (ErrorCode::InvalidPhone, 400)
+    );
     assert!(w.sms.sent().is_empty());
 }
 
@@ -270,8 +255,9 @@ fn the_sms_speaks_the_asked_language_and_a_bad_locale_sends_nothing() {
         hmac_secret: SECRET,
     };
     let no_signals = EdgeSignals::default();
+    let phone = PhoneNumber::parse(PHONE, None).unwrap();
     let input = |locale, accept_language| SendOtpInput {
-        phone: PHONE,
+        phone: &phone,
         session_id: None,
         client_ip: "192.0.2.1",
         locale,
@@ -304,7 +290,7 @@ fn send_on<R: SecureRandom>(
     locale: Option<&str>,
 ) -> Result<SendOtpOutput, SendOtpError> {
     let input = SendOtpInput {
-        phone: PHONE,
+        phone: &PhoneNumber::parse(PHONE, None).unwrap(),
         session_id: None,
         client_ip: "192.0.2.1",
         locale,

@@ -52,7 +52,7 @@ impl World {
         };
         let edge = EdgeSignals::from_raw(Some(country), Some(64_500), Some(70), None, None);
         let input = SendOtpInput {
-            phone,
+            phone: &crate::phone::PhoneNumber::parse(phone, None).unwrap(),
             session_id: None,
             client_ip: "198.51.100.7",
             locale: None,
