@@ -7,12 +7,12 @@
 //! it; the index's size; and the time to insert a batch of users with and without it. Each
 //! number is reported as a ratio against its counterpart measured in the same run.
 
-use crate::migrate::{block_on, pg_message};
 use crate::proc::{note, step};
 use crate::stack::{postgres, Profile};
 use auth_adapters::pg::PgAccountStore;
 use auth_core::admin::{Rules, UserQuery};
 use auth_core::ports::AccountStore;
+use auth_ops::db::{block_on, pg_message};
 use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 
@@ -69,7 +69,7 @@ fn insert_users(first: u32, count: u32) -> String {
 }
 
 async fn run(profile: &Profile, users: u32) -> crate::Result<String> {
-    let admin = crate::migrate::connect(&profile.database_url(), "the bench database").await?;
+    let admin = auth_ops::db::connect(&profile.database_url(), "the bench database").await?;
     exec(&admin, &format!("DROP DATABASE IF EXISTS {DATABASE}")).await?;
     exec(&admin, &format!("CREATE DATABASE {DATABASE}")).await?;
     let base = profile.database_url();
@@ -77,8 +77,8 @@ async fn run(profile: &Profile, users: u32) -> crate::Result<String> {
         "{}/{DATABASE}",
         &base[..base.rfind('/').unwrap_or(base.len())]
     );
-    let db = crate::migrate::connect(&url, DATABASE).await?;
-    let migrations = crate::migrate::load()?;
+    let db = auth_ops::db::connect(&url, DATABASE).await?;
+    let migrations = auth_ops::migrate::migrations()?;
     auth_adapters::pg::migrate::apply(&db, migrations, |_, _| {})
         .await
         .map_err(|e| e.to_string())?;

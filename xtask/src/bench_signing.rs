@@ -48,7 +48,7 @@ pub fn bench(rounds: usize) -> crate::Result<()> {
         ),
     )
     .map_err(|e| e.to_string())?;
-    let key = crate::keygen::generate(Some("bench"))?;
+    let key = auth_ops::keygen::generate(Some("bench"))?;
     let [port, inspector_port] = crate::stack::net::free_ports()?;
     let worker = RunningWorker::start(Instance {
         name: "bench".into(),

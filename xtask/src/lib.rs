@@ -11,11 +11,7 @@
 //! - [`compose_worker`]: the compose worker's command (a development deployment).
 //! - [`build_worker`]: the wasm bundle, rebuilt only when a source changed.
 //! - [`stack`]: PostgreSQL, Redis, PgBouncer, the REST gateway and `wrangler dev`, per profile.
-//! - [`migrate`]: applying `migrations/` to a database.
 //! - [`devvars`]: dev secrets and keys in `.dev.vars`.
-//! - [`keygen`]: new ES256 signing keys for rotation.
-//! - [`scope`]: the operator command that sets a user's scope.
-//! - [`import_otp_auth`]: the Go service's users and live refresh tokens, moved over.
 //! - [`tiers`]: the test command, tier by tier.
 //! - [`citus`]: Citus built from its source when missing, and a cluster for the citus tier.
 //! - [`fuzz_api`]: Schemathesis against the live worker.
@@ -41,11 +37,7 @@ pub mod devvars;
 pub mod docs_check;
 pub mod fuzz_api;
 pub mod fuzz_parsers;
-pub mod import_otp_auth;
-pub mod keygen;
-pub mod migrate;
 pub mod proc;
-pub mod scope;
 pub mod stack;
 pub mod tiers;
 pub mod toolchain;

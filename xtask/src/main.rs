@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 use xtask::stack::{Profile, Stack};
-use xtask::{build_worker, devvars, migrate, proc, tiers, toolchain};
+use xtask::{build_worker, devvars, proc, tiers, toolchain};
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -13,15 +13,7 @@ cargo xtask <command>
                  run every test tier (lint, native, wasm, conformance, e2e, fuzz, cluster, citus);
                  name tiers to run only those, and pass ARGS to the e2e test binaries
   setup          install the toolchain and packages the build needs (idempotent)
-  migrate        apply migrations/ to DATABASE_URL (or the dev stack's database)
   wrangler ARGS  run the project's wrangler on Node 22 (e.g. `cargo xtask wrangler deploy`)
-  set-scope PHONE [SCOPE]
-                 give a user a scope (e.g. superadmin) in DATABASE_URL or the dev database
-  import-otp-auth --from URL [--to URL] [--batch N] [--report FILE]
-                 move the users and live refresh tokens of the Go service (otp-auth v1) at URL
-                 into DATABASE_URL (or the dev database), in batches of N (5000) that a stopped
-                 run resumes after; skipped rows are listed in FILE
-  keygen [KID]   print a new ES256 signing key and its public JWKS entry (for key rotation)
   bench [SECONDS] every endpoint under load on a stack of its own, against its floor (a trivial
                  worker and the primitives it needs), with CPU per request, bundle size, time to
                  first response and a latency-versus-load chart (docs/bench-latency.svg)
@@ -63,6 +55,9 @@ cargo xtask <command>
                  secrets in .dev.vars, the gateway from REDIS_REST_URL and REDIS_REST_TOKEN
   help           this text
 
+The operator's commands (migrate, set-scope, import-otp-auth, keygen) are the auth-ops binary:
+`cargo run -p auth-ops -- help`. Named here, each says how to run it on the dev database.
+
 Settings: DATABASE_URL and REDIS_URL use servers you run instead of the stack's own;
 DEV_/TEST_/BENCH_/FUZZ_<COMPONENT>_PORT move a port (POSTGRES, REDIS, PGBOUNCER, GATEWAY,
 WORKER, INSPECTOR, WEBHOOK).";
@@ -77,24 +72,11 @@ fn main() {
             tiers::test(&args[1..split], args.get(split + 1..).unwrap_or(&[]))
         }
         Some("setup") => toolchain::setup(),
-        Some("migrate") => migrate::migrate_url(&Profile::dev().database_url()),
         Some("wrangler") => run_wrangler(&args[1..]),
-        Some("set-scope") => match (args.get(1), args.get(2)) {
-            (Some(phone), scope) => {
-                let url = Profile::dev().database_url();
-                let scope = scope.map(String::as_str).unwrap_or("");
-                xtask::scope::set(&url, phone, scope)
-                    .map(|id| println!("user {id} ({phone}) now has scope {scope:?}"))
-            }
-            _ => Err("usage: cargo xtask set-scope PHONE [SCOPE] (no SCOPE clears it)".into()),
-        },
-        Some("import-otp-auth") => {
-            let to = Profile::dev().database_url();
-            xtask::import_otp_auth::Options::parse(&args[1..], to)
-                .and_then(|options| xtask::import_otp_auth::run(&options))
-                .map(drop)
-        }
-        Some("keygen") => xtask::keygen::print(args.get(1).map(String::as_str)),
+        Some(moved @ ("migrate" | "set-scope" | "import-otp-auth" | "keygen")) => Err(format!(
+            "{moved} is the operator's binary's now: DATABASE_URL={} cargo run -p auth-ops -- {moved} ...",
+            Profile::dev().database_url()
+        )),
         Some("bench") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench::bench(seconds)

@@ -31,7 +31,7 @@ async fn the_postgres_store_keeps_the_contract_on_citus() {
     auth_core::testing::contract::account_store(&store, 7, common::now()).await;
 }
 
-/// The Go service's import on the coordinator, as `cargo xtask import-otp-auth` runs it (a
+/// The Go service's import on the coordinator, as `auth-ops import-otp-auth` runs it (a
 /// direct connection): its batches through the coordinator, the token lookup by hash.
 #[tokio::test]
 #[ignore = "needs the citus tier's cluster"]
@@ -204,7 +204,7 @@ async fn every_statement_plans_where_the_catalogue_says() {
     );
 }
 
-/// A migration applied after distribution, as an operator would with `cargo xtask migrate`,
+/// A migration applied after distribution, as an operator would with `auth-ops migrate`,
 /// reaches every shard of the distributed tables it changes.
 #[tokio::test]
 #[ignore = "needs the citus tier's cluster"]

@@ -51,7 +51,7 @@ pub fn refusals(get: &impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
         return problems;
     }
     if get("JWT_SIGNING_KID").is_some_and(|kid| kid.starts_with("dev-")) {
-        problems.push("JWT_SIGNING_KID is a development key (dev-...); run `cargo xtask keygen`");
+        problems.push("JWT_SIGNING_KID is a development key (dev-...); run `auth-ops keygen`");
     }
     if get("OTP_TEST_NUMBERS").is_some() {
         problems.push("OTP_TEST_NUMBERS is set");

@@ -82,7 +82,7 @@ async fn a_superadmin_blocks_unblocks_and_deletes_a_user() {
 
     let (status, body) = call(&base, "POST", &block, text(&user, "/access_token")).await;
     assert_eq!((status, text(&body, "/code")), (403, "FORBIDDEN"));
-    xtask::scope::set(&profile().database_url(), &admin_phone, "superadmin").unwrap();
+    auth_ops::scope::set(&profile().database_url(), &admin_phone, "superadmin").unwrap();
     let own = format!("/api/v1/users/{admin_id}/block");
     let (status, body) = call(&base, "POST", &own, admin_token).await;
     assert_eq!((status, text(&body, "/code")), (400, "INVALID_REQUEST"));

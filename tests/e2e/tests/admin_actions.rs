@@ -37,7 +37,7 @@ async fn a_superadmin_sets_scopes_and_reads_sessions_and_nobody_else_does() {
     assert_eq!((status, body["code"].as_str()), (403, Some("FORBIDDEN")));
     let (status, _) = call("GET", &sessions_path, admin_token, None).await;
     assert_eq!(status, 403);
-    xtask::scope::set(&profile().database_url(), &admin_phone, "superadmin").unwrap();
+    auth_ops::scope::set(&profile().database_url(), &admin_phone, "superadmin").unwrap();
 
     let (status, listed) = call("GET", &sessions_path, admin_token, None).await;
     assert_eq!(status, 200, "{listed}");

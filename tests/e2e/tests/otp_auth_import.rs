@@ -1,5 +1,5 @@
 //! A client of the Go service stays logged in across the switch: its database imported with
-//! `cargo xtask import-otp-auth`, the cookies it holds (a 32-character refresh token and the Go
+//! `auth-ops import-otp-auth`, the cookies it holds (a 32-character refresh token and the Go
 //! session id) refresh once on the otp-auth-v1 profile and become ours; a Go token presented
 //! again, an expired one and a revoked one do not.
 
@@ -9,7 +9,7 @@ use e2e::webhook::receiver;
 use serde_json::json;
 use tokio_postgres::NoTls;
 
-const GO_SCHEMA: &str = include_str!("../../../xtask/tests/fixtures/otp_auth_v1.sql");
+const GO_SCHEMA: &str = include_str!("../../../crates/ops/tests/fixtures/otp_auth_v1.sql");
 
 /// 32 characters of [A-Za-z0-9], as the Go service made its refresh tokens.
 fn go_token() -> String {
@@ -96,13 +96,13 @@ async fn a_go_client_keeps_its_session_through_the_import_and_refreshes_once() {
     )
     .await;
     let report = std::env::temp_dir().join(format!("e2e-import-{}.tsv", e2e::api::random_u32()));
-    let options = xtask::import_otp_auth::Options {
+    let options = auth_ops::import_otp_auth::Options {
         from: source,
         to: e2e::profile().database_url(),
         batch: 100,
         report,
     };
-    let summary = tokio::task::spawn_blocking(move || xtask::import_otp_auth::run(&options))
+    let summary = tokio::task::spawn_blocking(move || auth_ops::import_otp_auth::run(&options))
         .await
         .unwrap()
         .unwrap();

@@ -148,7 +148,7 @@ async fn the_admin_listing_pages_across_both_regions_and_finds_users_in_either()
     let c = Client::new(&base_url());
     let admin_phone = uk_phone();
     let admin = c.logged_in(&admin_phone).await;
-    xtask::scope::set(&eu().database_url(), &admin_phone, "superadmin").unwrap();
+    auth_ops::scope::set(&eu().database_url(), &admin_phone, "superadmin").unwrap();
     let token = admin["access_token"].as_str().unwrap();
     let far = c.logged_in(&us_phone()).await;
     c.logged_in(&uk_phone()).await;

@@ -6,10 +6,10 @@
 mod postgres;
 mod redis;
 
-use crate::migrate::{block_on, pg_message};
 use crate::proc::{note, step};
 use crate::stack::{Profile, Stack};
 use crate::{devvars, root};
+use auth_ops::db::{block_on, pg_message};
 
 const DATABASE: &str = "auth_capacity";
 /// Sends (and as many logins) measured in Redis.
@@ -44,7 +44,7 @@ fn fresh_database(profile: &Profile) -> crate::Result<String> {
     step(&format!("capacity: a fresh database {DATABASE}, migrated"));
     let admin_url = profile.database_url();
     block_on(async {
-        let admin = crate::migrate::connect(&admin_url, "the bench database").await?;
+        let admin = auth_ops::db::connect(&admin_url, "the bench database").await?;
         for sql in [
             format!("DROP DATABASE IF EXISTS {DATABASE}"),
             format!("CREATE DATABASE {DATABASE}"),
@@ -60,7 +60,7 @@ fn fresh_database(profile: &Profile) -> crate::Result<String> {
         "{}/{DATABASE}",
         &admin_url[..admin_url.rfind('/').unwrap_or(admin_url.len())]
     );
-    crate::migrate::migrate_url(&url)?;
+    auth_ops::migrate::migrate_url(&url)?;
     Ok(url)
 }
 

@@ -4,13 +4,13 @@
 //! with its indexes.
 
 use super::block_on_local;
-use crate::migrate::{connect, pg_message};
 use auth_adapters::pg::PgAccountStore;
 use auth_core::account::{Scope, UserId};
 use auth_core::phone::PhoneNumber;
 use auth_core::ports::{AccountStore, NewLogin, Rotation, RotationOutcome};
 use auth_core::secrets::{RefreshSecret, RefreshToken};
 use auth_core::session::SessionId;
+use auth_ops::db::{connect, pg_message};
 use std::collections::BTreeMap;
 use std::time::Instant;
 use tokio_postgres::Client;

@@ -3,11 +3,11 @@
 //! the last one's shards), migrated and distributed as an operator would, with PgBouncer in
 //! transaction mode in front of the coordinator (Hyperdrive's part).
 
-use crate::migrate::{block_on, pg_message};
 use crate::proc::{self, note, step};
 use crate::root;
 use crate::stack::postgres::{as_postgres, bin_dir, daemon_dir, start_server, stop_cluster};
 use crate::stack::{net, pgbouncer, Profile};
+use auth_ops::db::{block_on, pg_message};
 use std::time::Duration;
 
 const NODES: [&str; 3] = ["coordinator", "worker1", "worker2"];
@@ -44,7 +44,7 @@ impl Cluster {
             cluster.start_node(i, name)?;
         }
         block_on(cluster.join_nodes())?;
-        crate::migrate::migrate_url(&cluster.url(0))?;
+        auth_ops::migrate::migrate_url(&cluster.url(0))?;
         step("citus: citus/distribute.sql on the coordinator, twice (an operator re-runs it)");
         let script = std::fs::read_to_string(root().join("citus/distribute.sql"))
             .map_err(|e| format!("citus/distribute.sql: {e}"))?;
@@ -189,7 +189,7 @@ impl Profile {
 }
 
 async fn connect(url: &str) -> crate::Result<tokio_postgres::Client> {
-    crate::migrate::connect(url, "a Citus node").await
+    auth_ops::db::connect(url, "a Citus node").await
 }
 
 async fn run(client: &tokio_postgres::Client, sql: &str) -> crate::Result<()> {

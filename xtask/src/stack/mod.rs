@@ -162,7 +162,7 @@ impl Stack {
             p.pgbouncer_port
         ));
         stack.started_pgbouncer = pgbouncer::start(&p)?;
-        crate::migrate::migrate_url(&p.database_url())?;
+        auth_ops::migrate::migrate_url(&p.database_url())?;
         step(&format!("stack: Redis REST gateway on {}", p.gateway_url()));
         let child = gateway::start(&p, &stack.gateway_token)?;
         stack.children.push(("redis-rest gateway".into(), child));

@@ -141,7 +141,7 @@ pub fn stop_cluster(data: &Path) {
 /// Creates the `auth` role and database on first start.
 fn ensure_database(p: &Profile) -> crate::Result<()> {
     let admin = format!("postgres://postgres@127.0.0.1:{}/postgres", p.postgres_port);
-    crate::migrate::block_on(async {
+    auth_ops::db::block_on(async {
         let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
             .await
             .map_err(|e| format!("cannot connect to the stack's PostgreSQL: {e}"))?;
@@ -160,7 +160,7 @@ fn ensure_database(p: &Profile) -> crate::Result<()> {
                 client.batch_execute(sql).await.map_err(|e| {
                     format!(
                         "cannot create the auth database: {}",
-                        crate::migrate::pg_message(&e)
+                        auth_ops::db::pg_message(&e)
                     )
                 })?;
             }

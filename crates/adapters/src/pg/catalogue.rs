@@ -23,7 +23,7 @@ pub enum Routing {
     /// It reads every shard by nature (the admin listing: an operator call, not a hot path).
     FansOut,
     /// It writes or reads a batch of rows for many shards, through the coordinator: the
-    /// operator's import from the Go service (`cargo xtask import-otp-auth`), never a request.
+    /// operator's import from the Go service (`auth-ops import-otp-auth`), never a request.
     Batch,
     /// It touches only tables that stay on the coordinator (`schema_migrations`, the import's
     /// checkpoints).

@@ -1,5 +1,5 @@
 //! Moving accounts over from the Go service this one replaces (MaisamV/otp-auth, v1): its
-//! users and its live refresh tokens, a batch at a time (`cargo xtask import-otp-auth`).
+//! users and its live refresh tokens, a batch at a time (`auth-ops import-otp-auth`).
 //!
 //! A Go refresh token is 32 random characters and does not name its user, so each imported
 //! token also gets a row in a lookup table keyed by its hash (on Citus, distributed by that

@@ -175,7 +175,7 @@ pub async fn logout<A: AccountLender>(
 }
 
 /// A presented refresh token, split into its user and hash: ours name their user; a token the
-/// Go service issued and `cargo xtask import-otp-auth` imported is looked up by its hash (one
+/// Go service issued and `auth-ops import-otp-auth` imported is looked up by its hash (one
 /// more round trip, once per imported session: its successor is ours). `None`: not a token.
 async fn present<A: AccountStore>(
     accounts: &A,

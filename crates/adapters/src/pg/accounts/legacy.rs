@@ -1,4 +1,4 @@
-//! The Go service's accounts, moved over by `cargo xtask import-otp-auth`: the lookup of an
+//! The Go service's accounts, moved over by `auth-ops import-otp-auth`: the lookup of an
 //! imported token by its hash (on a request), and the import's batches (an operator's run,
 //! through the coordinator on Citus: statements of the catalogue's `Batch` routing).
 //!

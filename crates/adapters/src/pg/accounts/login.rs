@@ -115,7 +115,7 @@ impl PgAccountStore<'_> {
             .transpose()
     }
 
-    /// The operator's scope change (`cargo xtask set-scope`): the owner of the phone (by phone),
+    /// The operator's scope change (`auth-ops set-scope`): the owner of the phone (by phone),
     /// then the change with its audit row (by user id). `None` when no user has the phone.
     pub async fn set_scope(&self, phone: &str, scope: &Scope) -> Result<Option<UserId>, PgError> {
         let Some(user_id) = self.owner_of(phone).await? else {

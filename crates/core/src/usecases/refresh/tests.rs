@@ -234,7 +234,7 @@ fn logout_with_a_rotated_token_is_a_reuse_that_revokes_the_session() {
     );
 }
 
-/// A user and a live token of the Go service, imported as `cargo xtask import-otp-auth` does;
+/// A user and a live token of the Go service, imported as `auth-ops import-otp-auth` does;
 /// returns the Go token.
 fn imported(w: &World, accounts: &InMemoryAccounts<'_, FixedClock>) -> String {
     use crate::ports::{Checkpoint, ImportPhase, ImportedToken, ImportedUser, LegacyImport};

@@ -1,4 +1,4 @@
-//! `cargo xtask import-otp-auth` against real databases on the test stack's PostgreSQL: a Go
+//! `auth-ops import-otp-auth` against real databases on the test stack's PostgreSQL: a Go
 //! service's database of 100,000 users (some with phones that are no number, some numbers
 //! twice), their live, expired and revoked tokens; a second run; a run killed mid-way and
 //! resumed; sources and targets it must refuse.
@@ -9,9 +9,9 @@ use auth_core::ports::{
     AccountStore, DeleteOutcome, Deletion, ImportPhase, LegacyImport, Rotation, RotationOutcome,
 };
 use auth_core::secrets::{PresentedToken, RefreshToken};
+use auth_ops::import_otp_auth::{run, source_name, Options, Summary};
 use std::io::BufRead;
 use tokio_postgres::{Client, NoTls};
-use xtask::import_otp_auth::{run, source_name, Options, Summary};
 
 const GO_SCHEMA: &str = include_str!("fixtures/otp_auth_v1.sql");
 
@@ -54,7 +54,7 @@ async fn database(label: &str) -> String {
 async fn target(label: &str) -> String {
     let url = database(label).await;
     let url2 = url.clone();
-    tokio::task::spawn_blocking(move || xtask::migrate::migrate_url(&url2))
+    tokio::task::spawn_blocking(move || auth_ops::migrate::migrate_url(&url2))
         .await
         .unwrap()
         .unwrap();
@@ -255,7 +255,7 @@ async fn a_run_killed_mid_way_resumes_after_its_last_whole_batch() {
     let n = 30_000;
     let (from, to) = (go_source("resume_src", n).await, target("resume_dst").await);
     let report = report_path("resume");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_auth-ops"))
         .args([
             "import-otp-auth",
             "--from",

@@ -79,7 +79,7 @@ fn list(items: &[String]) -> String {
 }
 
 pub fn pg(e: &tokio_postgres::Error) -> String {
-    crate::migrate::pg_message(e)
+    crate::db::pg_message(e)
 }
 
 /// What the source holds, before anything is read.

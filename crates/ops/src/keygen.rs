@@ -1,4 +1,4 @@
-//! `cargo xtask keygen [KID]`: a new ES256 signing key for a rotation, printed as the values to
+//! `auth-ops keygen [KID]`: a new ES256 signing key for a rotation, printed as the values to
 //! put into Worker secrets. Nothing is written to disk.
 //!
 //! Rotation without a gap (README, "Key rotation"): publish the new key's public half in
@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
-use rand_core::OsRng;
+use rand_core::{OsRng, RngCore};
 
 /// The new key's secrets and its public JWK entry.
 pub struct NewKey {
@@ -26,9 +26,11 @@ pub fn generate(kid: Option<&str>) -> crate::Result<NewKey> {
         .map_err(|e| format!("cannot encode the key: {e}"))?;
     let point = secret.public_key().to_encoded_point(false);
     let (x, y) = (point.x().ok_or("no x")?, point.y().ok_or("no y")?);
-    let kid = kid
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("es256-{}", crate::devvars::random_token(6)));
+    let kid = kid.map(str::to_owned).unwrap_or_else(|| {
+        let mut suffix = [0u8; 6];
+        OsRng.fill_bytes(&mut suffix);
+        format!("es256-{}", URL_SAFE_NO_PAD.encode(suffix))
+    });
     let public_jwk = serde_json::json!({"kid": kid, "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y)});
     Ok(NewKey {
         kid,
@@ -42,8 +44,8 @@ pub fn print(kid: Option<&str>) -> crate::Result<()> {
     println!("# A new ES256 signing key. First publish its public entry, and deploy:");
     println!("JWT_NEXT_KEYS=[{}]\n", key.public_jwk);
     println!("# At least 5 minutes later (the JWKS cache), switch signing to it:");
-    println!("#   cargo xtask wrangler secret put JWT_SIGNING_KID   (value below)");
-    println!("#   cargo xtask wrangler secret put JWT_SIGNING_KEY   (the PEM below)");
+    println!("#   wrangler secret put JWT_SIGNING_KID   (value below; in a checkout: cargo xtask wrangler ...)");
+    println!("#   wrangler secret put JWT_SIGNING_KEY   (the PEM below)");
     println!("# with the previous key's public entry in JWT_VERIFICATION_KEYS until its tokens expire.\n");
     println!("JWT_SIGNING_KID={}\n", key.kid);
     println!("JWT_SIGNING_KEY=\n{}", key.pem);

@@ -1,4 +1,4 @@
-//! `cargo xtask import-otp-auth --from URL`: moves the users and the live refresh tokens of the
+//! `auth-ops import-otp-auth --from URL`: moves the users and the live refresh tokens of the
 //! Go service (MaisamV/otp-auth, v1) into this service's database, so its clients stay logged
 //! in across the switch.
 //!
@@ -12,7 +12,7 @@
 mod report;
 mod source;
 
-use crate::migrate::block_on;
+use crate::db::block_on;
 use auth_adapters::pg::catalogue::SCHEMA_VERSION;
 use auth_adapters::pg::PgAccountStore;
 use auth_core::ports::{Checkpoint, ImportPhase, LegacyImport, UserImport};
@@ -43,7 +43,7 @@ impl Options {
     /// `--from URL [--to URL] [--batch N] [--report FILE]`; `to` defaults to `default_to`.
     pub fn parse(args: &[String], default_to: String) -> crate::Result<Self> {
         let usage =
-            "usage: cargo xtask import-otp-auth --from URL [--to URL] [--batch N] [--report FILE]";
+            "usage: auth-ops import-otp-auth --from URL [--to URL] [--batch N] [--report FILE]";
         let mut options = Options {
             from: String::new(),
             to: default_to,
@@ -231,7 +231,7 @@ async fn check_target(target: &Client) -> crate::Result<()> {
     if version < NEEDS_MIGRATION {
         return Err(format!(
             "the target is at migration {version}; the import needs {NEEDS_MIGRATION}: \
-             run `cargo xtask migrate` on it first"
+             run `auth-ops migrate` on it first"
         ));
     }
     // A run that was just stopped may hold the lock until its server process notices.

@@ -1,7 +1,7 @@
-//! `cargo xtask set-scope PHONE SCOPE`: the operator's way to grant or remove a scope. There is
+//! `auth-ops set-scope PHONE SCOPE`: the operator's way to grant or remove a scope. There is
 //! deliberately no API for it.
 
-use crate::migrate::{block_on, pg_message};
+use crate::db::{block_on, pg_message};
 use auth_core::account::Scope;
 use auth_core::phone::PhoneNumber;
 
