@@ -6,8 +6,8 @@
 use crate::config::Config;
 use crate::postgres;
 use auth_adapters::pg::PgAccountStore;
+use auth_core::domain::regions::RegionId;
 use auth_core::ports::{AccountLender, BackendError};
-use auth_core::regions::RegionId;
 use std::rc::Rc;
 use std::time::Duration;
 use worker::Env;

@@ -5,8 +5,8 @@
 //! computes, so the benchmark times these requests from outside and subtracts an n=0 baseline.
 
 use crate::signer::WebCryptoSigner;
+use auth_core::domain::token::{sign, Claims};
 use auth_core::ports::TokenSigner;
-use auth_core::token::{sign, Claims};
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::DecodePrivateKey;
 use serde_json::json;

@@ -1,19 +1,19 @@
 //! Settings from the Workers environment (`[vars]` in wrangler.toml, secrets, `.dev.vars`).
 //!
-//! The OTP and token policy is parsed by `auth_core::settings`, and what a deployment must meet
-//! to serve is `auth_core::deployment` (both tested natively); this module reads the connection
+//! The OTP and token policy is parsed by `auth_core::config::settings`, and what a deployment must meet
+//! to serve is `auth_core::config::deployment` (both tested natively); this module reads the connection
 //! settings, the secrets and the SMS provider from the environment.
 
 use crate::regions::{self, RegionBackends};
 use auth_adapters::turnstile::{Expected, SITEVERIFY_URL};
 use auth_adapters::upstash::UpstashRedis;
-use auth_core::delivery::Channel;
-use auth_core::deployment;
-use auth_core::profile::rate_limit::RequestLimit;
-use auth_core::profile::ApiProfile;
-use auth_core::regions::{RegionId, Regions};
-use auth_core::risk::CaptchaMode;
-use auth_core::settings::Settings;
+use auth_core::config::deployment;
+use auth_core::config::settings::Settings;
+use auth_core::domain::delivery::Channel;
+use auth_core::domain::regions::{RegionId, Regions};
+use auth_core::domain::risk::CaptchaMode;
+use auth_core::http::api_profile::rate_limit::RequestLimit;
+use auth_core::http::api_profile::ApiProfile;
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::Env;
@@ -28,7 +28,7 @@ thread_local! {
 /// Both halves of the configuration, or why each is refused.
 struct Parsed {
     config: Result<Rc<Config>, String>,
-    otp: Result<Rc<OtpConfig>, String>,
+    auth: Result<Rc<AuthConfig>, String>,
 }
 
 fn parsed(env: &Env) -> Rc<Parsed> {
@@ -37,7 +37,7 @@ fn parsed(env: &Env) -> Rc<Parsed> {
     }
     let p = Rc::new(Parsed {
         config: Config::parse(env).map(Rc::new),
-        otp: OtpConfig::parse(env).map(Rc::new),
+        auth: AuthConfig::parse(env).map(Rc::new),
     });
     PARSED.with(|c| *c.borrow_mut() = Some(p.clone()));
     p
@@ -85,8 +85,10 @@ pub struct Config {
     pub redis_key_prefix: String,
 }
 
-/// What the OTP endpoints need on top of [`Config`].
-pub struct OtpConfig {
+/// The authentication's own configuration, on top of the backends of [`Config`]: the policy
+/// settings, the secrets (the code MAC's server secret, the signing key and the keys that
+/// verify), the SMS provider, the cookie mode and API profile, and Turnstile.
+pub struct AuthConfig {
     pub settings: Settings,
     /// The server secret of the code MACs. Never logged.
     pub hmac_secret: Vec<u8>,
@@ -101,7 +103,7 @@ pub struct OtpConfig {
     /// Cookies authenticate: `COOKIE_MODE=on`, or a profile whose clients always use them.
     pub cookies: bool,
     /// The contract the worker speaks (`API_PROFILE`).
-    pub profile: ApiProfile,
+    pub api_profile: ApiProfile,
     /// otp-auth-v1's per-client request limit on `/api/v1`.
     pub request_limit: RequestLimit,
     /// Cloudflare Turnstile's siteverify URL and secret (`TURNSTILE_VERIFY_URL`,
@@ -173,17 +175,17 @@ impl Config {
     }
 }
 
-impl OtpConfig {
+impl AuthConfig {
     /// The OTP and token settings of this isolate (parsed and checked on first use).
     pub fn from_env(env: &Env) -> Result<Rc<Self>, String> {
-        parsed(env).otp.clone()
+        parsed(env).auth.clone()
     }
 
-    /// The profile, read leniently: the native one when the settings are unusable, so the
+    /// The API profile, read leniently: the native one when the settings are unusable, so the
     /// request still gets an answer (liveness, readiness, the 503 of the other routes, which log
     /// why) in the service's own words.
-    pub fn profile(env: &Env) -> ApiProfile {
-        Self::from_env(env).map_or(ApiProfile::Native, |otp| otp.profile)
+    pub fn api_profile(env: &Env) -> ApiProfile {
+        Self::from_env(env).map_or(ApiProfile::Native, |auth| auth.api_profile)
     }
 
     fn parse(env: &Env) -> Result<Self, String> {
@@ -216,7 +218,7 @@ impl OtpConfig {
                 ))
             }
         };
-        let profile = ApiProfile::parse(lookup(env, "API_PROFILE").as_deref())?;
+        let api_profile = ApiProfile::parse(lookup(env, "API_PROFILE").as_deref())?;
         let turnstile = match settings.captcha {
             CaptchaMode::Never => None,
             CaptchaMode::Always | CaptchaMode::Risky => Some((
@@ -236,9 +238,9 @@ impl OtpConfig {
             signing_kid: required(env, "JWT_SIGNING_KID")?,
             verification_keys: lookup(env, "JWT_VERIFICATION_KEYS"),
             next_keys: lookup(env, "JWT_NEXT_KEYS"),
-            cookies: profile.always_cookies()
+            cookies: api_profile.always_cookies()
                 || lookup(env, "COOKIE_MODE").is_some_and(|v| v == "on"),
-            profile,
+            api_profile,
             request_limit: RequestLimit::parse(
                 lookup(env, "API_RATE_LIMIT_REQUESTS").as_deref(),
                 lookup(env, "API_RATE_LIMIT_WINDOW_SECONDS").as_deref(),

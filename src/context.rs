@@ -8,20 +8,20 @@
 //! prologue of reading settings and opening backends.
 
 use crate::accounts::HyperdriveAccounts;
-use crate::config::{Config, OtpConfig};
+use crate::config::{AuthConfig, Config};
 use crate::edge;
 use crate::keyring::Keyring;
 use crate::outcome::Outcome;
 use crate::request;
 use crate::signer::WebCryptoSigner;
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
-use auth_core::bodies;
-use auth_core::edge::EdgeSignals;
-use auth_core::phone::PhoneNumber;
-use auth_core::policy;
-use auth_core::profile::CookieNames;
-use auth_core::regions::{self, RegionId};
-use auth_core::routes::Route;
+use auth_core::domain::edge::EdgeSignals;
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::regions::{self, RegionId};
+use auth_core::http::api_profile::CookieNames;
+use auth_core::http::bodies;
+use auth_core::http::policy;
+use auth_core::http::routes::Route;
 use auth_core::usecases::invalid_phone;
 use serde::de::DeserializeOwned;
 use std::cell::OnceCell;
@@ -65,7 +65,7 @@ impl Ctx {
     pub fn edge(&self) -> Result<EdgeSignals, Outcome> {
         Ok(edge::signals(
             &self.request,
-            self.otp()?.settings.edge_source,
+            self.auth()?.settings.edge_source,
         ))
     }
 
@@ -92,7 +92,7 @@ impl Ctx {
             .unwrap_or_default()
     }
 
-    /// The JSON body as the route's type (`auth_core::bodies`), or the 400 to answer.
+    /// The JSON body as the route's type (`auth_core::http::bodies`), or the 400 to answer.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Outcome> {
         bodies::parse(&self.body).map_err(Outcome::error)
     }
@@ -103,18 +103,18 @@ impl Ctx {
     }
 
     /// The OTP and token settings of this isolate, or the 503 of a misconfigured deployment.
-    pub fn otp(&self) -> Result<Rc<OtpConfig>, Outcome> {
-        OtpConfig::from_env(&self.env).map_err(|why| Outcome::misconfigured(&why))
+    pub fn auth(&self) -> Result<Rc<AuthConfig>, Outcome> {
+        AuthConfig::from_env(&self.env).map_err(|why| Outcome::misconfigured(&why))
     }
 
     /// The auth cookies' names in this deployment's profile.
     pub fn cookie_names(&self) -> Result<CookieNames, Outcome> {
-        Ok(self.otp()?.profile.cookies())
+        Ok(self.auth()?.api_profile.cookies())
     }
 
     /// In cookie mode, a cookie of the request; otherwise nothing (cookies are ignored).
     pub fn mode_cookie(&self, name: &str) -> Result<Option<String>, Outcome> {
-        Ok(if self.otp()?.cookies {
+        Ok(if self.auth()?.cookies {
             self.cookie(name)
         } else {
             None
@@ -124,7 +124,7 @@ impl Ctx {
     /// The number a client typed, parsed once (national input with `DEFAULT_REGION`): routing
     /// and the use case both take this value. A number that does not parse is the 400.
     pub fn phone(&self, typed: &str) -> Result<PhoneNumber, Outcome> {
-        let national = self.otp()?.settings.default_region;
+        let national = self.auth()?.settings.default_region;
         PhoneNumber::parse(typed, national)
             .map_err(|why| Outcome::failure("invalid phone", &invalid_phone(&why), &why))
     }
@@ -174,7 +174,7 @@ impl Ctx {
             env: &self.env,
             config: self.config()?,
             region,
-            idle_secs: self.otp()?.settings.session_idle_secs,
+            idle_secs: self.auth()?.settings.session_idle_secs,
             client_ip: Some(self.client_ip.clone()),
             user_agent: self.user_agent.clone(),
         })
@@ -182,20 +182,20 @@ impl Ctx {
 
     /// The access-token signer (the key is imported once per isolate).
     pub async fn signer(&self) -> Result<WebCryptoSigner, Outcome> {
-        let otp = self.otp()?;
-        WebCryptoSigner::load(&otp.signing_key_pem, &otp.signing_kid)
+        let auth = self.auth()?;
+        WebCryptoSigner::load(&auth.signing_key_pem, &auth.signing_kid)
             .await
             .map_err(|why| Outcome::misconfigured(&why))
     }
 
     /// The verification keys (built once per isolate).
     pub async fn keyring(&self) -> Result<Rc<Keyring>, Outcome> {
-        let otp = self.otp()?;
+        let auth = self.auth()?;
         Keyring::load(
-            &otp.signing_key_pem,
-            &otp.signing_kid,
-            otp.verification_keys.as_deref(),
-            otp.next_keys.as_deref(),
+            &auth.signing_key_pem,
+            &auth.signing_kid,
+            auth.verification_keys.as_deref(),
+            auth.next_keys.as_deref(),
         )
         .await
         .map_err(|why| Outcome::misconfigured(&why))

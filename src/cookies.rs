@@ -1,17 +1,17 @@
 //! The auth cookies: cookie mode (`COOKIE_MODE=on`) of the native profile, tokens in HttpOnly
 //! cookies with a double-submit CSRF token, and the otp-auth-v1 profile's cookies, which its
-//! clients always use (`auth_core::profile`).
+//! clients always use (`auth_core::http::api_profile`).
 //!
 //! Native: a request that authenticates by cookie and changes state must echo the readable
-//! `__Host-csrf_token` cookie in `X-CSRF-Token` (checked centrally by `auth_core::policy`); the
+//! `__Host-csrf_token` cookie in `X-CSRF-Token` (checked centrally by `auth_core::http::policy`); the
 //! refresh token and session id are scoped to `/api/v1/auth`. otp-auth-v1: the Go service's
 //! names, all on `Path=/`, no CSRF token (its clients send none; the foreign-page refusal
 //! guards them), and `Secure`, which the Go service left off.
 
 use crate::outcome::Outcome;
+use auth_core::domain::secrets::random_token;
+use auth_core::http::api_profile::{ApiProfile, CookieNames};
 use auth_core::ports::SecureRandom;
-use auth_core::profile::{ApiProfile, CookieNames};
-use auth_core::secrets::random_token;
 
 /// `name=value` with the attributes every auth cookie shares. HttpOnly unless it is the CSRF
 /// token, which the page's script must read.

@@ -3,7 +3,7 @@
 //! preflights are refused outright.
 
 use crate::outcome::Outcome;
-use auth_core::error::ErrorCode;
+use auth_core::http::error::ErrorCode;
 use worker::{Env, Response};
 
 const METHODS: &str = "GET, POST, DELETE, OPTIONS";

@@ -1,10 +1,10 @@
-//! The request's edge signals (`auth_core::edge`): read from `request.cf` as Cloudflare sets
+//! The request's edge signals (`auth_core::domain::edge`): read from `request.cf` as Cloudflare sets
 //! it, or, with `EDGE_SIGNALS=headers` in local runs and tests, from the `x-edge-*` headers.
 //! `request.cf` is read as a plain object, field by field, so a runtime that leaves a field out
 //! (local workerd, a plan without Bot Management) gives `None`, never a panic.
 
 use crate::request;
-use auth_core::edge::{EdgeSignals, EdgeSource};
+use auth_core::domain::edge::{EdgeSignals, EdgeSource};
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use worker::Request;

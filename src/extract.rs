@@ -4,12 +4,12 @@
 use crate::context::Ctx;
 use crate::outcome::{Handled, Outcome};
 use crate::platform::WorkerClock;
-use auth_core::account::UserId;
-use auth_core::error::ErrorCode;
+use auth_core::domain::account::UserId;
+use auth_core::domain::regions::RegionId;
+use auth_core::domain::session::SessionId;
+use auth_core::domain::token;
+use auth_core::http::error::ErrorCode;
 use auth_core::ports::Clock;
-use auth_core::regions::RegionId;
-use auth_core::session::SessionId;
-use auth_core::token;
 
 /// The 401 of a missing or bad access token, with the challenge RFC 6750 asks for.
 fn unauthorized(message: &str) -> Outcome {
@@ -48,7 +48,7 @@ pub fn for_caller(caller: &Caller, handled: Handled) -> Handled {
 /// The caller of the request's valid access token: `Authorization: Bearer`, or in cookie mode
 /// the access-token cookie. `Err` is the 401 (or the 503 of a misconfigured deployment).
 pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
-    let otp = ctx.otp()?;
+    let auth = ctx.auth()?;
     let ring = ctx.keyring().await?;
     let token = match ctx.header("authorization") {
         Some(header) => header
@@ -60,7 +60,7 @@ pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
             .mode_cookie(ctx.cookie_names()?.access)?
             .ok_or_else(|| unauthorized("missing bearer token"))?,
     };
-    let claims = token::verify(&*ring, &otp.settings, token.trim(), WorkerClock.now())
+    let claims = token::verify(&*ring, &auth.settings, token.trim(), WorkerClock.now())
         .await
         .map_err(|_| unauthorized("invalid or expired access token"))?;
     // A genuine token always names a user and session we made, in a region of ours (a token

@@ -6,7 +6,7 @@
 //! per isolate and rebuilt when the configuration changes.
 
 use crate::webcrypto::{self, fingerprint, object, p256};
-use auth_core::token::TokenVerifier;
+use auth_core::domain::token::TokenVerifier;
 use serde::Deserialize;
 use serde_json::json;
 use std::cell::RefCell;

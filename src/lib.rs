@@ -9,7 +9,7 @@
 //! - [`postgres`]: one Postgres connection per request through the Hyperdrive binding, always
 //!   closed before the response is sent.
 //! - [`probes`]: the backend probes behind `/ready`.
-//! - [`routes`]: one way through: resolve (the table is `auth_core::routes`), central policies,
+//! - [`routes`]: one way through: resolve (the table is `auth_core::http::routes`), central policies,
 //!   context, handler, CORS, metrics, log. One module per group of handlers.
 //! - [`context`]: the request context handlers take, with lazily made backends.
 //! - [`outcome`]: what handlers return: the response, its error code, event and user.

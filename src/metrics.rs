@@ -1,4 +1,4 @@
-//! Metrics across every isolate: each answered request adds its counts (`auth_core::metrics`)
+//! Metrics across every isolate: each answered request adds its counts (`auth_core::http::metrics`)
 //! to its isolate's batch, which one pipeline of hash increments writes to Redis shortly after
 //! the response (`ctx.wait_until`), so counting never delays an answer. The hash and its
 //! Prometheus text are `auth_adapters::metrics`; `GET /metrics` is `routes/documents.rs`.
@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::outcome::log_error;
 use auth_adapters::metrics::{hash_key, Batch};
-use auth_core::metrics::{counts, Answered};
+use auth_core::http::metrics::{counts, Answered};
 use std::cell::RefCell;
 use std::time::Duration;
 use worker::{Context, Delay, Env};

@@ -2,11 +2,11 @@
 //! of it (the contract's error code, a domain event, the authenticated user). Carrying these
 //! beside the response, not in internal headers, means nothing can leak them to the client.
 
-use auth_core::error::{ErrorBody, ErrorCode};
-use auth_core::metrics::{Event, OtpFacts};
-use auth_core::profile::go_error;
-use auth_core::quota::Quota;
-use auth_core::routes::{Credential, Route};
+use auth_core::domain::quota::Quota;
+use auth_core::http::api_profile::go_error;
+use auth_core::http::error::{ErrorBody, ErrorCode};
+use auth_core::http::metrics::{Event, OtpFacts};
+use auth_core::http::routes::{Credential, Route};
 use auth_core::usecases::Problem;
 use serde::Serialize;
 use worker::{console_error, Response};

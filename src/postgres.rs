@@ -13,7 +13,7 @@
 
 use crate::config::{Config, PostgresTls};
 use auth_adapters::web_streams::{io_error, WebStreamPair};
-use auth_core::regions::RegionId;
+use auth_core::domain::regions::RegionId;
 use futures::future::{select, Either};
 use js_sys::{Object, Reflect};
 use std::cell::RefCell;

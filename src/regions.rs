@@ -1,11 +1,11 @@
-//! Each data region's backends (`auth_core::regions` says which region a request goes to).
+//! Each data region's backends (`auth_core::domain::regions` says which region a request goes to).
 //!
 //! A region `eu` of `DATA_REGIONS` is reached through the Hyperdrive binding `HYPERDRIVE_EU` and
 //! the Redis REST endpoint `REDIS_REST_URL_EU` with `REDIS_REST_TOKEN_EU`. Without
 //! `DATA_REGIONS` the one region is today's `HYPERDRIVE`, `REDIS_REST_URL` and
 //! `REDIS_REST_TOKEN`.
 
-use auth_core::regions::{RegionId, Regions};
+use auth_core::domain::regions::{RegionId, Regions};
 
 /// Where one region's rows and codes live.
 pub struct RegionBackends {

@@ -1,8 +1,8 @@
 //! Reading what every request carries: headers, the client's address, the user agent, and the
 //! body of a JSON route.
 
-use auth_core::bodies;
-use auth_core::error::{ErrorBody, ErrorCode};
+use auth_core::http::bodies;
+use auth_core::http::error::{ErrorBody, ErrorCode};
 use futures::StreamExt;
 use worker::Request;
 

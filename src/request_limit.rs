@@ -1,18 +1,18 @@
-//! The otp-auth-v1 profile's request limit (`auth_core::profile::rate_limit`): each `/api/v1`
+//! The otp-auth-v1 profile's request limit (`auth_core::http::api_profile::rate_limit`): each `/api/v1`
 //! request is counted for its client before anything else runs, refused with 429 over the
 //! limit, and every answer carries the `X-RateLimit-*` headers with the count Redis returned.
 //! Like the Go service, a failed count lets the request through without the headers: the limit
 //! must not turn a Redis outage into an outage of every route (send-otp and login keep their
 //! own limits, which fail closed).
 
-use crate::config::{Config, OtpConfig};
+use crate::config::{AuthConfig, Config};
 use crate::outcome::{log_error, Outcome};
 use crate::platform::WorkerClock;
 use auth_adapters::upstash::count_request;
-use auth_core::client_address;
-use auth_core::error::{ErrorBody, ErrorCode};
+use auth_core::domain::client_address;
+use auth_core::http::api_profile::rate_limit::{counter_key, RequestLimit};
+use auth_core::http::error::{ErrorBody, ErrorCode};
 use auth_core::ports::Clock;
-use auth_core::profile::rate_limit::{counter_key, RequestLimit};
 
 /// One request counted: where its client stands in the window.
 pub struct Counted {
@@ -22,10 +22,10 @@ pub struct Counted {
 }
 
 /// Counts the request of `client_ip`; `None` when the count could not be had.
-pub async fn count(config: &Config, otp: &OtpConfig, client_ip: &str) -> Option<Counted> {
-    let limit = otp.request_limit;
+pub async fn count(config: &Config, auth: &AuthConfig, client_ip: &str) -> Option<Counted> {
+    let limit = auth.request_limit;
     let now = WorkerClock.now();
-    let bucket = client_address::bucket(client_ip, otp.settings.ipv6_prefix_len);
+    let bucket = client_address::bucket(client_ip, auth.settings.ipv6_prefix_len);
     let key = counter_key(&config.redis_key_prefix, &bucket, limit.window(now).0);
     match count_request(&config.redis(), &key, limit.window_secs).await {
         Ok(count) => Some(Counted { limit, count, now }),

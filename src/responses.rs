@@ -1,12 +1,12 @@
 //! The JSON shapes several handlers answer with, and the token delivery of login and refresh.
 
-use crate::config::OtpConfig;
+use crate::config::AuthConfig;
 use crate::cookies;
 use crate::outcome::Outcome;
 use crate::platform::{WebCryptoRandom, WorkerClock};
+use auth_core::domain::time::rfc3339;
 use auth_core::ports::Clock;
 use auth_core::ports::{SessionInfo, User};
-use auth_core::time::rfc3339;
 use auth_core::usecases::IssuedTokens;
 use serde_json::{json, Value};
 
@@ -39,7 +39,7 @@ pub fn deliver(
     message: &str,
     tokens: &IssuedTokens,
     extra: Value,
-    otp: &OtpConfig,
+    auth: &AuthConfig,
 ) -> Result<Outcome, Outcome> {
     let mut body = json!({
         "message": message,
@@ -55,10 +55,10 @@ pub fn deliver(
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
         body.extend(extra);
     }
-    if !otp.cookies {
+    if !auth.cookies {
         return Ok(Outcome::json(200, &body)?.for_user(tokens.user.id.as_str()));
     }
-    let jar = cookies::Jar::of(otp.profile);
+    let jar = cookies::Jar::of(auth.api_profile);
     // A page on another allowed origin cannot read this API's cookies: it gets the CSRF token
     // from the body, and echoes it in X-CSRF-Token.
     let csrf = match jar.has_csrf() {

@@ -6,13 +6,13 @@ use crate::outcome::Outcome;
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::sms::Sms;
 use auth_adapters::turnstile::Turnstile;
-use auth_core::bodies::SendOtpBody;
-use auth_core::metrics::OtpFacts;
-use auth_core::otp::CodePurpose;
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::otp::CodePurpose;
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::regions::RegionId;
+use auth_core::domain::risk::RiskDecision;
+use auth_core::http::bodies::SendOtpBody;
+use auth_core::http::metrics::OtpFacts;
 use auth_core::ports::{BackendError, BotCheck, BotVerdict};
-use auth_core::regions::RegionId;
-use auth_core::risk::RiskDecision;
 use auth_core::usecases::change_phone::{send_change_code, Mover};
 use auth_core::usecases::send_otp::{send_otp, SendOtpDeps, SendOtpInput, SendOtpOutput};
 use serde_json::{json, Value};
@@ -27,10 +27,10 @@ pub async fn send_code(
     session_id: Option<&str>,
     changing: Option<&Mover<'_>>,
 ) -> Result<SendOtpOutput, Outcome> {
-    let otp = ctx.otp()?;
-    let sms = Sms::from_config(&otp.sms).map_err(|why| Outcome::misconfigured(&why))?;
+    let auth = ctx.auth()?;
+    let sms = Sms::from_config(&auth.sms).map_err(|why| Outcome::misconfigured(&why))?;
     let bot =
-        ConfiguredBotCheck(otp.turnstile.as_ref().map(|(url, secret, expected)| {
+        ConfiguredBotCheck(auth.turnstile.as_ref().map(|(url, secret, expected)| {
             Turnstile::new(url, secret).expecting(expected.clone())
         }));
     let deps = SendOtpDeps {
@@ -39,8 +39,8 @@ pub async fn send_code(
         rng: &WebCryptoRandom,
         clock: &WorkerClock,
         bot: &bot,
-        settings: &otp.settings,
-        hmac_secret: &otp.hmac_secret,
+        settings: &auth.settings,
+        hmac_secret: &auth.hmac_secret,
     };
     let accept_language = ctx.header("accept-language");
     let edge = ctx.edge()?;
@@ -60,7 +60,7 @@ pub async fn send_code(
         None => send_otp(&deps, &input).await,
         Some(mover) => send_change_code(&deps, mover, input).await,
     };
-    let cooloff_secs = otp.settings.risk.counters.breaker_cooloff_secs;
+    let cooloff_secs = auth.settings.risk.counters.breaker_cooloff_secs;
     if let Ok(sent) = &sent {
         log_trips(&sent.decision, cooloff_secs);
     }

@@ -3,8 +3,8 @@
 //! the wrong issuer, audience or algorithm is ever accepted.
 #![no_main]
 
-use auth_core::settings::Settings;
-use auth_core::token::{verify, TokenVerifier};
+use auth_core::config::settings::Settings;
+use auth_core::domain::token::{verify, TokenVerifier};
 use libfuzzer_sys::fuzz_target;
 use std::future::Future;
 use std::pin::pin;
@@ -36,6 +36,6 @@ fuzz_target!(|input: &str| {
     if let Ok(claims) = run(verify(&AcceptsAnySignature, &settings, input, now)) {
         assert_eq!(claims.iss, settings.issuer);
         assert_eq!(claims.aud, settings.audience);
-        assert!(now < claims.exp + auth_core::token::LEEWAY_SECS);
+        assert!(now < claims.exp + auth_core::domain::token::LEEWAY_SECS);
     }
 });

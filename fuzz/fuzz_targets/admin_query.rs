@@ -3,21 +3,23 @@
 //! the form YYYY-MM-DD, a phone prefix of `+` and digits, page and limit within their bounds.
 #![no_main]
 
-use auth_core::admin::{UserQuery, MAX_LIMIT};
+use auth_core::domain::admin::{UserQuery, MAX_LIMIT};
 use libfuzzer_sys::fuzz_target;
 
 fn is_date(d: &str) -> bool {
     let b = d.as_bytes();
     b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 fuzz_target!(|input: &str| {
-    let pairs = input
-        .split('&')
-        .filter_map(|pair| pair.split_once('='));
+    let pairs = input.split('&').filter_map(|pair| pair.split_once('='));
     if let Ok(query) = UserQuery::parse(pairs) {
         assert!(query.page >= 1);
         assert!((1..=MAX_LIMIT).contains(&query.limit));

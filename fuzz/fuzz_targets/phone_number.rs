@@ -2,7 +2,7 @@
 //! parses back to itself (normalization is idempotent).
 #![no_main]
 
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::phone::PhoneNumber;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &str| {

@@ -2,7 +2,7 @@
 //! canonical user id and hashes the exact text presented.
 #![no_main]
 
-use auth_core::secrets::RefreshToken;
+use auth_core::domain::secrets::RefreshToken;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &str| {

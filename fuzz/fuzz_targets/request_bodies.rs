@@ -2,11 +2,11 @@
 //! through the parser the route hands it to. Never a panic, and a refusal never echoes a value.
 #![no_main]
 
-use auth_core::bodies::{parse, LoginBody, LogoutBody, RefreshBody, SendOtpBody};
-use auth_core::otp::OtpCode;
-use auth_core::phone::PhoneNumber;
-use auth_core::secrets::RefreshToken;
-use auth_core::session::SessionId;
+use auth_core::domain::otp::OtpCode;
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::secrets::RefreshToken;
+use auth_core::domain::session::SessionId;
+use auth_core::http::bodies::{parse, LoginBody, LogoutBody, RefreshBody, SendOtpBody};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -5,10 +5,10 @@ use crate::outcome::{Handled, Outcome};
 use crate::platform::WorkerClock;
 use auth_adapters::metrics;
 use auth_adapters::upstash::RedisError;
-use auth_core::error::ErrorCode;
+use auth_core::domain::secrets::same_secret;
+use auth_core::http::api_profile::ApiProfile;
+use auth_core::http::error::ErrorCode;
 use auth_core::ports::Clock;
-use auth_core::profile::ApiProfile;
-use auth_core::secrets::same_secret;
 
 /// The OpenAPI document of each profile: the source of truth for its clients, checked by the
 /// tests.
@@ -23,7 +23,7 @@ pub async fn jwks(ctx: &Ctx) -> Handled {
 
 /// The active profile's document.
 pub fn openapi(ctx: &Ctx) -> Handled {
-    let document = match ctx.otp()?.profile {
+    let document = match ctx.auth()?.api_profile {
         ApiProfile::Native => OPENAPI,
         ApiProfile::OtpAuthV1 => OPENAPI_OTP_AUTH_V1,
     };

@@ -1,17 +1,17 @@
 //! `GET /health`, `GET /live` (the isolate answers) and `GET /ready` (the backends answer).
 //! Natively `/health` and `/live` probe nothing; under otp-auth-v1 they answer in the Go
-//! service's bodies (`auth_core::profile::health`), `/health` with the backends' state.
+//! service's bodies (`auth_core::http::api_profile::health`), `/health` with the backends' state.
 
-use crate::config::OtpConfig;
+use crate::config::AuthConfig;
 use crate::context::Ctx;
 use crate::outcome::{log_error, Handled, Outcome};
 use crate::platform::WorkerClock;
 use crate::probes::Throttled;
-use auth_core::error::{ErrorBody, ErrorCode};
+use auth_core::http::api_profile::health::{self, Check, Facts};
+use auth_core::http::api_profile::ApiProfile;
+use auth_core::http::error::{ErrorBody, ErrorCode};
 use auth_core::ports::Clock;
-use auth_core::profile::health::{self, Check, Facts};
-use auth_core::profile::ApiProfile;
-use auth_core::readiness::{self, check_readiness, ReadinessReport};
+use auth_core::usecases::readiness::{self, check_readiness, ReadinessReport};
 use serde_json::json;
 use std::cell::Cell;
 
@@ -47,8 +47,8 @@ fn go_body(check: Check, report: Option<&ReadinessReport>) -> Handled {
 
 /// The profile: a liveness or readiness check must answer even when the OTP settings are
 /// unusable, so it is read leniently.
-fn profile(ctx: &Ctx) -> ApiProfile {
-    OtpConfig::profile(&ctx.env)
+fn api_profile(ctx: &Ctx) -> ApiProfile {
+    AuthConfig::api_profile(&ctx.env)
 }
 
 /// Every region's backends, probed at once: the report of them all, and with data regions each
@@ -90,14 +90,14 @@ fn regions_json(regions: &[(String, ReadinessReport)]) -> serde_json::Value {
 }
 
 pub fn live(ctx: &Ctx) -> Handled {
-    match profile(ctx) {
+    match api_profile(ctx) {
         ApiProfile::Native => Outcome::json(200, &json!({"status": "ok"})),
         ApiProfile::OtpAuthV1 => go_body(Check::Live, None),
     }
 }
 
 pub async fn health(ctx: &Ctx) -> Handled {
-    match profile(ctx) {
+    match api_profile(ctx) {
         ApiProfile::Native => Outcome::json(200, &json!({"status": "ok"})),
         ApiProfile::OtpAuthV1 => go_body(Check::Health, Some(&backends(ctx).await?.0)),
     }
@@ -113,7 +113,7 @@ pub async fn ready(ctx: &Ctx) -> Handled {
             .collect();
         log_error("not ready", &reasons.join("; "));
     }
-    if profile(ctx) == ApiProfile::OtpAuthV1 {
+    if api_profile(ctx) == ApiProfile::OtpAuthV1 {
         return go_body(Check::Ready, Some(&report));
     }
     if report.is_ready() {

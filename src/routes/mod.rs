@@ -1,5 +1,5 @@
-//! One way through the worker: resolve the route (`auth_core::routes::ROUTES`, the table), apply
-//! the central policies (`auth_core::policy`: body cap, JSON content type, CSRF), read the body,
+//! One way through the worker: resolve the route (`auth_core::http::routes::ROUTES`, the table), apply
+//! the central policies (`auth_core::http::policy`: body cap, JSON content type, CSRF), read the body,
 //! build the request context, run the route's handler, then add CORS, count the answer and log
 //! it. Handler modules never import each other; what they share lives in `context`, `extract`
 //! and `responses`.
@@ -13,18 +13,18 @@ mod tokens;
 mod users;
 
 use crate::access_log;
-use crate::config::{Config, OtpConfig};
+use crate::config::{AuthConfig, Config};
 use crate::context::Ctx;
 use crate::cors::Cors;
 use crate::metrics;
 use crate::outcome::{Handled, Outcome};
 use crate::request;
 use crate::request_limit;
-use auth_core::error::ErrorCode;
-use auth_core::metrics::Answered;
-use auth_core::policy::{self, Arrival};
-use auth_core::profile::{ApiProfile, CookieNames, PathPlan};
-use auth_core::routes::{self, cookies, Resolved, Route, RouteId};
+use auth_core::http::api_profile::{ApiProfile, CookieNames, PathPlan};
+use auth_core::http::error::ErrorCode;
+use auth_core::http::metrics::Answered;
+use auth_core::http::policy::{self, Arrival};
+use auth_core::http::routes::{self, cookies, Resolved, Route, RouteId};
 use worker::{Context, Env, Method, Request, Response, Result};
 
 /// Each operation's handler: one exhaustive match, so a route without a handler does not build.
@@ -63,7 +63,7 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
     if request.path() == "/__bench/sign" {
         return crate::bench::sign_route(request, &env).await;
     }
-    let profile = OtpConfig::profile(&env);
+    let profile = AuthConfig::api_profile(&env);
     let path = request.path();
     let method = request.method();
     let (path, redirect) = match profile.route_path(&path) {
@@ -151,9 +151,12 @@ async fn admit(
     env: &Env,
 ) -> std::result::Result<Ctx, Outcome> {
     // An unreadable configuration counts as cookie mode: the check then fails closed.
-    let otp = OtpConfig::from_env(env);
-    let cookie_mode = otp.as_ref().map_or(true, |otp| otp.cookies);
-    let cookie_names = otp.map_or_else(|_| CookieNames::default(), |otp| otp.profile.cookies());
+    let auth = AuthConfig::from_env(env);
+    let cookie_mode = auth.as_ref().map_or(true, |auth| auth.cookies);
+    let cookie_names = auth.map_or_else(
+        |_| CookieNames::default(),
+        |auth| auth.api_profile.cookies(),
+    );
     let header = |name| request::header(&request, name);
     let (authorization, cookie_header) = (header("authorization"), header("cookie"));
     let (csrf_header, content_length) = (header(cookies::CSRF_HEADER), header("content-length"));
@@ -187,8 +190,8 @@ async fn admit(
 /// The otp-auth-v1 request count of this client (`request_limit`), when the settings are
 /// readable and Redis answers.
 async fn counted(env: &Env, client_ip: &str) -> Option<request_limit::Counted> {
-    let (config, otp) = (Config::from_env(env).ok()?, OtpConfig::from_env(env).ok()?);
-    request_limit::count(&config, &otp, client_ip).await
+    let (config, auth) = (Config::from_env(env).ok()?, AuthConfig::from_env(env).ok()?);
+    request_limit::count(&config, &auth, client_ip).await
 }
 
 /// Gin's trailing-slash redirect (otp-auth-v1): 301 for a GET, 307 otherwise, the query kept.

@@ -7,11 +7,11 @@ use crate::outcome::{in_region, Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::responses;
 use crate::sending::{send_code, sent_answer};
-use auth_core::bodies::{LoginBody, SendOtpBody};
-use auth_core::metrics::{Event, OtpFacts};
-use auth_core::phone::PhoneNumber;
-use auth_core::regions::RegionId;
-use auth_core::settings::Settings;
+use auth_core::config::settings::Settings;
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::regions::RegionId;
+use auth_core::http::bodies::{LoginBody, SendOtpBody};
+use auth_core::http::metrics::{Event, OtpFacts};
 use auth_core::usecases::login::{login as login_use_case, LoginDeps, LoginInput};
 use serde_json::json;
 use worker::console_warn;
@@ -30,8 +30,8 @@ fn warn_about_test_numbers(settings: &Settings) {
 }
 
 pub async fn send_otp(ctx: &Ctx) -> Handled {
-    let otp = ctx.otp()?;
-    warn_about_test_numbers(&otp.settings);
+    let auth = ctx.auth()?;
+    warn_about_test_numbers(&auth.settings);
     let body: SendOtpBody = ctx.json()?;
     let phone = ctx.phone(&body.phone_number)?;
     let region = ctx.region_of_phone(&phone)?;
@@ -40,18 +40,18 @@ pub async fn send_otp(ctx: &Ctx) -> Handled {
 }
 
 async fn send(ctx: &Ctx, body: &SendOtpBody, to: (&PhoneNumber, RegionId)) -> Handled {
-    let otp = ctx.otp()?;
+    let auth = ctx.auth()?;
     let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
     let session_id = body.session_id.as_deref().or(session_cookie.as_deref());
     let sent = send_code(ctx, body, to, session_id, None).await?;
     let outcome = sent_answer(&sent)?;
-    if !otp.cookies {
+    if !auth.cookies {
         return Ok(outcome);
     }
-    let max_age = otp
-        .profile
-        .send_otp_cookie_max_age(otp.settings.refresh_token_ttl_secs);
-    let cookie = cookies::Jar::of(otp.profile).session(sent.session_id.as_str(), max_age);
+    let max_age = auth
+        .api_profile
+        .send_otp_cookie_max_age(auth.settings.refresh_token_ttl_secs);
+    let cookie = cookies::Jar::of(auth.api_profile).session(sent.session_id.as_str(), max_age);
     outcome.with_header("set-cookie", &cookie)
 }
 
@@ -77,7 +77,7 @@ async fn log_in(
     phone: &PhoneNumber,
     region: RegionId,
 ) -> Result<(Outcome, Option<String>), Outcome> {
-    let otp = ctx.otp()?;
+    let auth = ctx.auth()?;
     let session_cookie = ctx.cookie(ctx.cookie_names()?.session);
     let config = ctx.config()?;
     let regions = &config.regions;
@@ -93,8 +93,8 @@ async fn log_in(
         signer: &ctx.signer().await?,
         rng: &WebCryptoRandom,
         clock: &WorkerClock,
-        settings: &otp.settings,
-        hmac_secret: &otp.hmac_secret,
+        settings: &auth.settings,
+        hmac_secret: &auth.hmac_secret,
         region: regions.name(region),
     };
     let input = LoginInput {
@@ -104,7 +104,7 @@ async fn log_in(
         client_ip: &ctx.client_ip,
         asn: ctx.edge()?.asn,
         user_agent: ctx.user_agent.as_deref(),
-        new_user_scope: &otp.profile.new_user_scope(),
+        new_user_scope: &auth.api_profile.new_user_scope(),
     };
     let out = login_use_case(&deps, &input)
         .await
@@ -115,7 +115,7 @@ async fn log_in(
         Event::ReturningUser
     };
     let extra = json!({"is_new_user": out.is_new_user});
-    let outcome = responses::deliver("Login successful", &out.tokens, extra, &otp)?;
+    let outcome = responses::deliver("Login successful", &out.tokens, extra, &auth)?;
     let facts = OtpFacts {
         calling_code: Some(out.calling_code),
         decision: None,

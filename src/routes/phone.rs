@@ -9,9 +9,9 @@ use crate::platform::WorkerClock;
 use crate::responses::user_json;
 use crate::sending;
 use crate::sms::Sms;
-use auth_core::bodies::{LoginBody, SendOtpBody};
+use auth_core::domain::delivery::sms_text::accepted_languages;
+use auth_core::http::bodies::{LoginBody, SendOtpBody};
 use auth_core::ports::Clock;
-use auth_core::sms_text::accepted_languages;
 use auth_core::usecases::change_phone::{change_phone as change_use_case, ChangePhoneDeps, Mover};
 use auth_core::usecases::code_check::PresentedCode;
 use serde_json::json;
@@ -45,10 +45,10 @@ pub async fn change(ctx: &Ctx) -> Handled {
 }
 
 async fn move_account(ctx: &Ctx, caller: &Caller) -> Handled {
-    let otp = ctx.otp()?;
+    let auth = ctx.auth()?;
     let body: LoginBody = ctx.json()?;
     let phone = ctx.phone(&body.phone_number)?;
-    let sms = Sms::from_config(&otp.sms).map_err(|why| Outcome::misconfigured(&why))?;
+    let sms = Sms::from_config(&auth.sms).map_err(|why| Outcome::misconfigured(&why))?;
     let regions = &ctx.config()?.regions;
     let mover = Mover {
         user: &caller.user,
@@ -59,8 +59,8 @@ async fn move_account(ctx: &Ctx, caller: &Caller) -> Handled {
         store: &ctx.otp_store_in(caller.region)?,
         accounts: &ctx.accounts_in(caller.region)?,
         sms: &sms,
-        settings: &otp.settings,
-        hmac_secret: &otp.hmac_secret,
+        settings: &auth.settings,
+        hmac_secret: &auth.hmac_secret,
     };
     let presented = PresentedCode {
         phone: &phone,

@@ -4,9 +4,9 @@ use crate::context::Ctx;
 use crate::extract::{self, session_gone};
 use crate::outcome::{Handled, Outcome};
 use crate::responses::session_json;
-use auth_core::error::ErrorCode;
+use auth_core::domain::session::SessionId;
+use auth_core::http::error::ErrorCode;
 use auth_core::ports::{AccountLender, AccountStore, RevokeOutcome};
-use auth_core::session::SessionId;
 use serde_json::json;
 
 /// The caller's live sessions.

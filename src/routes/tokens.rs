@@ -10,10 +10,10 @@ use crate::extract;
 use crate::outcome::{in_region, Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::responses;
-use auth_core::bodies::{LogoutBody, RefreshBody};
-use auth_core::error::ErrorCode;
-use auth_core::profile::ApiProfile;
-use auth_core::regions::RegionId;
+use auth_core::domain::regions::RegionId;
+use auth_core::http::api_profile::ApiProfile;
+use auth_core::http::bodies::{LogoutBody, RefreshBody};
+use auth_core::http::error::ErrorCode;
 use auth_core::usecases::refresh::{logout as logout_use_case, refresh as refresh_use_case};
 use auth_core::usecases::refresh::{LogoutError, RefreshDeps, RefreshInput};
 use serde_json::json;
@@ -44,8 +44,8 @@ fn presented(ctx: &Ctx, profile: ApiProfile) -> Result<(Option<String>, Option<S
 }
 
 pub async fn refresh(ctx: &Ctx) -> Handled {
-    let otp = ctx.otp()?;
-    let (token, session) = presented(ctx, otp.profile)?;
+    let auth = ctx.auth()?;
+    let (token, session) = presented(ctx, auth.api_profile)?;
     // The token names its region; the successor names the same one, and the refresh counts
     // there.
     let region = ctx.region_of_refresh_token(token.as_deref())?;
@@ -59,13 +59,13 @@ async fn rotate(
     (token, session): (Option<String>, Option<String>),
     (region, region_name): (RegionId, Option<&str>),
 ) -> Handled {
-    let otp = ctx.otp()?;
+    let auth = ctx.auth()?;
     let deps = RefreshDeps {
         accounts: &ctx.accounts_in(region)?,
         signer: &ctx.signer().await?,
         rng: &WebCryptoRandom,
         clock: &WorkerClock,
-        settings: &otp.settings,
+        settings: &auth.settings,
         region: region_name,
     };
     let input = RefreshInput {
@@ -75,13 +75,13 @@ async fn rotate(
     let out = refresh_use_case(&deps, &input)
         .await
         .map_err(|error| Outcome::failure("refresh failed", &error.problem(), &error))?;
-    responses::deliver("Token refreshed successfully", &out, json!({}), &otp)
+    responses::deliver("Token refreshed successfully", &out, json!({}), &auth)
 }
 
 /// Logout clears whatever auth cookies the client holds on every outcome (harmless when it
 /// holds none): a client told its token is invalid or reused has no use for them either.
 pub async fn logout(ctx: &Ctx) -> Handled {
-    let profile = ctx.otp()?.profile;
+    let profile = ctx.auth()?.api_profile;
     let outcome = match end_sessions(ctx, profile).await {
         Ok(outcome) | Err(outcome) => outcome,
     };

@@ -7,12 +7,12 @@ use crate::cookies::Jar;
 use crate::extract::{self, session_gone};
 use crate::outcome::{Handled, Outcome};
 use crate::responses::{session_json, user_json};
-use auth_core::admin::UserQuery;
-use auth_core::bodies::ScopeBody;
-use auth_core::error::{ErrorBody, ErrorCode};
+use auth_core::domain::admin::UserQuery;
+use auth_core::http::api_profile::ApiProfile;
+use auth_core::http::bodies::ScopeBody;
+use auth_core::http::error::{ErrorBody, ErrorCode};
+use auth_core::http::routes::RouteId;
 use auth_core::ports::{AccountLender, AccountStore};
-use auth_core::profile::ApiProfile;
-use auth_core::routes::RouteId;
 use auth_core::usecases::admin::{
     admin as admin_use_case, admin_across, AdminAnswer, AdminRequest,
 };
@@ -23,7 +23,7 @@ pub async fn profile(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let outcome = match ctx
         .accounts_in(caller.region)?
-        .lend(async |store| store.profile(&caller.user, &caller.session).await)
+        .lend(async |store| store.user_of_session(&caller.user, &caller.session).await)
         .await
     {
         Ok(Some(user)) => Outcome::json(200, &json!({ "user": user_json(&user) }))?,
@@ -38,8 +38,8 @@ pub async fn profile(ctx: &Ctx) -> Handled {
 /// cookies are cleared once it is gone (the CSRF check of a cookie caller ran centrally).
 pub async fn delete_own_account(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
-    let otp = ctx.otp()?;
-    let max_age = otp.settings.delete_account_max_auth_age_secs;
+    let auth = ctx.auth()?;
+    let max_age = auth.settings.delete_account_max_auth_age_secs;
     let deleted = delete_own(
         &ctx.accounts_in(caller.region)?,
         &caller.user,
@@ -50,7 +50,7 @@ pub async fn delete_own_account(ctx: &Ctx) -> Handled {
     match deleted {
         Ok(()) => {
             let done = Outcome::json(200, &json!({"message": "Account deleted"}))?;
-            Jar::of(otp.profile).clear_all(done.for_caller(&caller))
+            Jar::of(auth.api_profile).clear_all(done.for_caller(&caller))
         }
         Err(error) => Ok(
             Outcome::failure("delete account failed", &error.problem(), &error).for_caller(&caller),
@@ -62,7 +62,7 @@ pub async fn delete_own_account(ctx: &Ctx) -> Handled {
 /// borrows the connections: one for the whole request in one region.
 pub async fn admin(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
-    let profile = ctx.otp()?.profile;
+    let profile = ctx.auth()?.api_profile;
     let pairs = ctx.query();
     let query = UserQuery::parse_with(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),

@@ -1,5 +1,5 @@
 //! `cargo xtask bench-search [USERS]`: what the trigram index on `users.phone` (migration 0005)
-//! costs and buys, on the bench profile's PostgreSQL with USERS users (a million by default).
+//! costs and buys, on the bench stack's PostgreSQL with USERS users (a million by default).
 //!
 //! In one run, on one database: the admin listing's real statement (the adapter's
 //! `list_users`) for a search anywhere in the number (the otp-auth-v1 profile) and for a prefix
@@ -8,9 +8,9 @@
 //! number is reported as a ratio against its counterpart measured in the same run.
 
 use crate::proc::{note, step};
-use crate::stack::{postgres, Profile};
+use crate::stack::{postgres, StackLayout};
 use auth_adapters::pg::PgAccountStore;
-use auth_core::admin::{Rules, UserQuery};
+use auth_core::domain::admin::{Rules, UserQuery};
 use auth_core::ports::AccountStore;
 use auth_ops::db::{block_on, pg_message};
 use std::time::{Duration, Instant};
@@ -38,12 +38,12 @@ const SEARCHES: [(&str, &str, Rules); 3] = [
 ];
 
 pub fn bench(users: u32) -> crate::Result<()> {
-    let profile = Profile::bench();
-    step("bench-search: the bench profile's PostgreSQL");
-    let started = postgres::start(&profile)?;
-    let result = block_on(run(&profile, users));
+    let layout = StackLayout::bench();
+    step("bench-search: the bench stack's PostgreSQL");
+    let started = postgres::start(&layout)?;
+    let result = block_on(run(&layout, users));
     if started {
-        postgres::stop(&profile);
+        postgres::stop(&layout);
     }
     let report = result?;
     println!("\n{report}");
@@ -68,11 +68,11 @@ fn insert_users(first: u32, count: u32) -> String {
     )
 }
 
-async fn run(profile: &Profile, users: u32) -> crate::Result<String> {
-    let admin = auth_ops::db::connect(&profile.database_url(), "the bench database").await?;
+async fn run(layout: &StackLayout, users: u32) -> crate::Result<String> {
+    let admin = auth_ops::db::connect(&layout.database_url(), "the bench database").await?;
     exec(&admin, &format!("DROP DATABASE IF EXISTS {DATABASE}")).await?;
     exec(&admin, &format!("CREATE DATABASE {DATABASE}")).await?;
-    let base = profile.database_url();
+    let base = layout.database_url();
     let url = format!(
         "{}/{DATABASE}",
         &base[..base.rfind('/').unwrap_or(base.len())]

@@ -46,8 +46,8 @@ fn settings_source() -> crate::Result<String> {
     [
         "src/config.rs",
         "src/routes/documents.rs",
-        "crates/core/src/settings.rs",
-        "crates/core/src/deployment.rs",
+        "crates/core/src/config/settings.rs",
+        "crates/core/src/config/deployment.rs",
         "crates/redis-rest/src/config.rs",
         "xtask/src/stack/mod.rs",
     ]

@@ -1,7 +1,7 @@
 //! `cargo xtask <command>`; see `cargo xtask help`.
 
 use std::time::Duration;
-use xtask::stack::{Profile, Stack};
+use xtask::stack::{Stack, StackLayout};
 use xtask::{build_worker, devvars, proc, tiers, toolchain};
 
 const HELP: &str = "\
@@ -34,7 +34,7 @@ cargo xtask <command>
   bench-startup [ROUNDS]
                  a cold workerd's first answer of /health and of login, beside the smallest
                  wasm worker of the same toolchain (bench/trivial-worker), median of ROUNDS (7)
-  profile ENDPOINT[,ENDPOINT..]|all [SECONDS]
+  cpu-profile ENDPOINT[,ENDPOINT..]|all [SECONDS]
                  a CPU profile of the worker on plain workerd under SECONDS (10) of load per
                  endpoint (live, jwks, send-otp, login, refresh, profile), recorded through the
                  V8 inspector: top functions by self and total time, wasm names resolved;
@@ -75,7 +75,7 @@ fn main() {
         Some("wrangler") => run_wrangler(&args[1..]),
         Some(moved @ ("migrate" | "set-scope" | "import-otp-auth" | "keygen")) => Err(format!(
             "{moved} is the operator's binary's now: DATABASE_URL={} cargo run -p auth-ops -- {moved} ...",
-            Profile::dev().database_url()
+            StackLayout::dev().database_url()
         )),
         Some("bench") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
@@ -97,12 +97,12 @@ fn main() {
             let scale = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench::pumping(scale)
         }
-        Some("profile") => match args.get(1) {
+        Some("cpu-profile") => match args.get(1) {
             Some(list) => xtask::bench::parse_endpoints(list).and_then(|endpoints| {
                 let seconds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
-                xtask::bench::profile(&endpoints, seconds)
+                xtask::bench::cpu_profile(&endpoints, seconds)
             }),
-            None => Err("usage: cargo xtask profile ENDPOINT[,ENDPOINT..]|all [SECONDS]".into()),
+            None => Err("usage: cargo xtask cpu-profile ENDPOINT[,ENDPOINT..]|all [SECONDS]".into()),
         },
         Some("bench-startup") => {
             let rounds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(7);
@@ -146,7 +146,7 @@ fn main() {
 fn fuzz_api_long(examples: u32) -> xtask::Result<()> {
     proc::catch_interrupts();
     toolchain::setup()?;
-    let mut stack = Stack::start_backends(Profile::fuzz(), devvars::random_token(24))?;
+    let mut stack = Stack::start_backends(StackLayout::fuzz(), devvars::random_token(24))?;
     let result = tiers::fuzz_api(&mut stack, examples);
     stack.shutdown();
     result
@@ -157,7 +157,7 @@ fn dev() -> xtask::Result<()> {
     toolchain::setup()?;
     let vars = devvars::ensure()?;
     let token = vars["REDIS_REST_TOKEN"].clone();
-    let mut stack = Stack::start_backends(Profile::dev(), token)?;
+    let mut stack = Stack::start_backends(StackLayout::dev(), token)?;
     build_worker::build_worker(false)?;
     let mut worker_vars = vars.clone();
     // Codes go to this console: the one place they may be printed.
@@ -165,7 +165,7 @@ fn dev() -> xtask::Result<()> {
         .entry("SMS_PROVIDER".into())
         .or_insert_with(|| "console".into());
     stack.start_worker(worker_vars, true)?;
-    let p = &stack.profile;
+    let p = &stack.layout;
     println!(
         "\nphone-auth is running at {}\n  GET {0}/health  GET {0}/ready\n  Redis REST gateway: {}\n  \
          Postgres (direct): {}\n  Postgres (PgBouncer, the Hyperdrive binding): {}\nPress Ctrl-C to stop.",

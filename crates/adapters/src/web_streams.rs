@@ -4,7 +4,7 @@
 //!
 //! Why not `worker::Socket`: it takes the stream's reader for each read and its writer for each
 //! write and releases them after, and releasing a reader rejects its `closed` promise with a new
-//! `TypeError` (a stack trace captured each time). `cargo xtask profile refresh` put those two
+//! `TypeError` (a stack trace captured each time). `cargo xtask cpu-profile refresh` put those two
 //! `releaseLock` calls at 12% of a refresh's CPU. [`WebStreamPair`] takes both once and keeps
 //! them until [`WebStreamPair::release`] (the STARTTLS upgrade) or its drop.
 //!

@@ -9,11 +9,11 @@ use auth_adapters::pg::catalogue::{
     CLAIM_PHONE, DELETE_ACCOUNT, PHONE_CHANGE_BEGIN, PHONE_CHANGE_FINISH,
 };
 use auth_adapters::pg::{migrate, PgAccountStore};
-use auth_core::account::{Scope, UserId};
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::account::{Scope, UserId};
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::secrets::RefreshSecret;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{AccountStore, DeleteOutcome, Deletion, LoginAccount, NewLogin};
-use auth_core::secrets::RefreshSecret;
-use auth_core::session::SessionId;
 use common::FreshDb;
 use tokio_postgres::types::Type;
 

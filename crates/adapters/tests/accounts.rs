@@ -7,11 +7,11 @@ mod common;
 
 use auth_adapters::pg::migrate;
 use auth_adapters::pg::PgAccountStore;
-use auth_core::account::{Scope, UserId};
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::account::{Scope, UserId};
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::secrets::{PresentedToken, RefreshSecret, RefreshToken};
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{AccountStore, LoginAccount, LogoutOutcome, NewLogin};
-use auth_core::secrets::{PresentedToken, RefreshSecret, RefreshToken};
-use auth_core::session::SessionId;
 use common::{project_migrations, FreshDb};
 
 fn login<'a>(
@@ -64,7 +64,7 @@ async fn the_postgres_store_keeps_the_contract() {
     let db = migrated("accounts_contract").await;
     let pooled = db.pooled().await;
     let store = PgAccountStore::new(&pooled);
-    auth_core::testing::contract::account_store(&store, 1, common::now()).await;
+    auth_core::ports::contract::account_store(&store, 1, common::now()).await;
 }
 
 /// The Go service's import, the same suite `InMemoryAccounts` passes, through PgBouncer in
@@ -74,7 +74,7 @@ async fn the_postgres_store_imports_as_the_contract_says() {
     let db = migrated("accounts_import").await;
     let pooled = db.pooled().await;
     let store = PgAccountStore::new(&pooled);
-    auth_core::testing::contract::legacy_import(&store, 1, common::now()).await;
+    auth_core::ports::contract::legacy_import(&store, 1, common::now()).await;
 }
 
 #[tokio::test]

@@ -9,11 +9,11 @@ mod common;
 use auth_adapters::pg::catalogue::{Routing, ALL};
 use auth_adapters::pg::migrate::{self, Migration};
 use auth_adapters::pg::PgAccountStore;
-use auth_core::account::{Scope, UserId};
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::account::{Scope, UserId};
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::secrets::RefreshSecret;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{AccountStore, NewLogin};
-use auth_core::secrets::RefreshSecret;
-use auth_core::session::SessionId;
 use tokio_postgres::types::{ToSql, Type};
 
 fn env(name: &str) -> String {
@@ -28,7 +28,7 @@ fn env(name: &str) -> String {
 async fn the_postgres_store_keeps_the_contract_on_citus() {
     let pooled = common::connect(&env("CITUS_POOLER_URL")).await;
     let store = PgAccountStore::new(&pooled);
-    auth_core::testing::contract::account_store(&store, 7, common::now()).await;
+    auth_core::ports::contract::account_store(&store, 7, common::now()).await;
 }
 
 /// The Go service's import on the coordinator, as `auth-ops import-otp-auth` runs it (a
@@ -38,7 +38,7 @@ async fn the_postgres_store_keeps_the_contract_on_citus() {
 async fn the_import_keeps_its_contract_on_citus() {
     let coordinator = common::connect(&env("CITUS_COORDINATOR_URL")).await;
     let store = PgAccountStore::new(&coordinator);
-    auth_core::testing::contract::legacy_import(&store, 7, common::now()).await;
+    auth_core::ports::contract::legacy_import(&store, 7, common::now()).await;
 }
 
 /// The operator's scope change: the phone's owner (by phone), then the user (by id).

@@ -5,12 +5,12 @@
 mod common;
 
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
-use auth_core::phone::PhoneNumber;
+use auth_core::config::settings::Settings;
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{
     Caller, IssueOutcome, IssueRequest, Limit, OtpStore, VerifyOutcome, VerifyRequest,
 };
-use auth_core::session::SessionId;
-use auth_core::settings::Settings;
 use std::time::Duration;
 
 const TOKEN: &str = "otp-store-test-token";
@@ -328,10 +328,10 @@ async fn scan_through_gateway(redis: &UpstashRedis, pattern: &str) -> Vec<String
 }
 
 /// The OTP store's contract, the same suite the in-memory double passes
-/// (`auth_core::testing::contract::otp_store`): the Lua scripts over the gateway and a real Redis.
+/// (`auth_core::ports::contract::otp_store`): the Lua scripts over the gateway and a real Redis.
 #[tokio::test]
 async fn the_upstash_store_keeps_the_contract() {
     let redis = redis().await;
     let wait = async |ms: u64| tokio::time::sleep(Duration::from_millis(ms)).await;
-    auth_core::testing::contract::otp_store(|| UpstashOtpStore::new(&redis, prefix()), wait).await;
+    auth_core::ports::contract::otp_store(|| UpstashOtpStore::new(&redis, prefix()), wait).await;
 }

@@ -14,12 +14,12 @@
 mod common;
 
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
-use auth_core::phone::PhoneNumber;
+use auth_core::config::settings::Settings;
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{
     BackendError, Caller, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome, VerifyRequest,
 };
-use auth_core::session::SessionId;
-use auth_core::settings::Settings;
 use common::cluster;
 use std::time::{Duration, Instant};
 

@@ -113,7 +113,7 @@ fn nowhere() -> String {
 async fn the_turnstile_check_keeps_the_contract() {
     let service = Turnstile::new(&siteverify(), SECRET);
     let down = Turnstile::new(&nowhere(), SECRET);
-    auth_core::testing::contract::bot_check(&service, GOOD, &down).await;
+    auth_core::ports::contract::bot_check(&service, GOOD, &down).await;
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 //! without leaking the message.
 
 use auth_adapters::sms::TwilioSms;
-use auth_core::delivery::Channel;
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::delivery::Channel;
+use auth_core::domain::phone::PhoneNumber;
 use auth_core::ports::{CodeSender, OutgoingCode};
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -193,5 +193,5 @@ async fn the_twilio_sender_keeps_the_contract() {
         TwilioSms::new(url, "AC123", "secret-token", "+15005550006")
             .with_whatsapp("+15005550007", None)
     };
-    auth_core::testing::contract::sms_sender(&sender(&accepting), &sender(&refusing)).await;
+    auth_core::ports::contract::sms_sender(&sender(&accepting), &sender(&refusing)).await;
 }

@@ -1,9 +1,9 @@
 //! Core on wasm32 under Node: the readiness use case and the error contract behave as natively.
 #![cfg(target_arch = "wasm32")]
 
-use auth_core::error::{ErrorBody, ErrorCode};
+use auth_core::http::error::{ErrorBody, ErrorCode};
 use auth_core::ports::BackendProbe;
-use auth_core::readiness::check_readiness;
+use auth_core::usecases::readiness::check_readiness;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 struct Fixed(&'static str, Result<(), String>);

@@ -2,8 +2,8 @@
 //! deliberately no API for it.
 
 use crate::db::{block_on, pg_message};
-use auth_core::account::Scope;
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::account::Scope;
+use auth_core::domain::phone::PhoneNumber;
 
 /// Sets the scope of the user with this phone; returns the user's id.
 pub fn set(database_url: &str, phone: &str, scope: &str) -> crate::Result<String> {

@@ -4,11 +4,11 @@
 //! resumed; sources and targets it must refuse.
 
 use auth_adapters::pg::PgAccountStore;
-use auth_core::account::UserId;
+use auth_core::domain::account::UserId;
+use auth_core::domain::secrets::{PresentedToken, RefreshToken};
 use auth_core::ports::{
     AccountStore, DeleteOutcome, Deletion, ImportPhase, LegacyImport, Rotation, RotationOutcome,
 };
-use auth_core::secrets::{PresentedToken, RefreshToken};
 use auth_ops::import_otp_auth::{run, source_name, Options, Summary};
 use std::io::BufRead;
 use tokio_postgres::{Client, NoTls};

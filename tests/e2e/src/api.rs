@@ -147,7 +147,7 @@ pub fn random_phone() -> String {
 /// The worker validates with libphonenumber rules; so does this check (through the core crate),
 /// so tests never trip over a number the service would refuse.
 fn auth_core_valid(phone: &str) -> bool {
-    auth_core::phone::PhoneNumber::parse(phone, None).is_ok()
+    auth_core::domain::phone::PhoneNumber::parse(phone, None).is_ok()
 }
 
 /// A documentation-range IPv4 address, random per client so limits per IP do not collide.

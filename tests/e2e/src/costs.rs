@@ -6,7 +6,7 @@ use std::time::Duration;
 /// Requests the gateway has logged so far, leaving out the metrics writes (pipelines of HINCRBY
 /// that the worker sends after answering, off the request path).
 pub fn gateway_requests() -> usize {
-    let log = std::fs::read_to_string(crate::profile().dir.join("redis-rest.log")).unwrap();
+    let log = std::fs::read_to_string(crate::stack().dir.join("redis-rest.log")).unwrap();
     log.lines()
         .filter(|l| l.contains("\"route\"") && !l.contains("\"commands\":[\"HINCRBY\""))
         .count()
@@ -14,7 +14,7 @@ pub fn gateway_requests() -> usize {
 
 /// PINGs the gateway has logged so far: the Redis half of `/ready`'s probes.
 pub fn gateway_pings() -> usize {
-    let log = std::fs::read_to_string(crate::profile().dir.join("redis-rest.log")).unwrap();
+    let log = std::fs::read_to_string(crate::stack().dir.join("redis-rest.log")).unwrap();
     log.lines()
         .filter(|l| l.contains("\"commands\":[\"PING\"]"))
         .count()
@@ -36,7 +36,7 @@ pub async fn settled_gateway_requests() -> usize {
 /// Queries PgBouncer has passed to the `auth` database so far (from its admin console, whose
 /// own SHOW STATS is not counted against `auth`).
 pub async fn pooled_queries() -> i64 {
-    pooled_queries_at(crate::profile().pgbouncer_port).await
+    pooled_queries_at(crate::stack().pgbouncer_port).await
 }
 
 /// [`pooled_queries`] of the PgBouncer on `port` (another region's).
@@ -63,7 +63,7 @@ pub async fn pooled_queries_at(port: u16) -> i64 {
 
 /// Queries since `before`, waiting up to 2 s for PgBouncer to account for them.
 pub async fn pooled_queries_since(before: i64) -> i64 {
-    pooled_queries_since_at(crate::profile().pgbouncer_port, before).await
+    pooled_queries_since_at(crate::stack().pgbouncer_port, before).await
 }
 
 /// [`pooled_queries_since`] at the PgBouncer on `port` (another region's).

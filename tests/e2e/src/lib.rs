@@ -28,7 +28,7 @@ pub mod webhook;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use xtask::stack::Profile;
+use xtask::stack::StackLayout;
 
 /// The worker's base URL, e.g. `http://127.0.0.1:8797`.
 pub fn base_url() -> String {
@@ -36,13 +36,13 @@ pub fn base_url() -> String {
         .expect("E2E_BASE_URL must point at a running worker; run the end-to-end tests with `cargo xtask test`")
 }
 
-/// The stack profile the worker runs on (its backends are the ones the fault tests stop).
-pub fn profile() -> Profile {
-    match std::env::var("E2E_PROFILE").as_deref() {
-        Ok("dev") => Profile::dev(),
+/// The stack the worker runs on (its backends are the ones the fault tests stop).
+pub fn stack() -> StackLayout {
+    match std::env::var("E2E_STACK").as_deref() {
+        Ok("dev") => StackLayout::dev(),
         // The citus tier's stack: the worker's Hyperdrive binding reaches a Citus coordinator.
-        Ok("citus") => Profile::citus(),
-        _ => Profile::test(),
+        Ok("citus") => StackLayout::citus(),
+        _ => StackLayout::test(),
     }
 }
 

@@ -93,7 +93,7 @@ impl Dice {
     fn number(&mut self, prefix: &str, digits: u32) -> String {
         loop {
             let candidate = format!("{prefix}{}", self.digits(digits));
-            if auth_core::phone::PhoneNumber::parse(&candidate, None).is_ok() {
+            if auth_core::domain::phone::PhoneNumber::parse(&candidate, None).is_ok() {
                 return candidate;
             }
         }

@@ -7,7 +7,7 @@ use xtask::stack::worker::{Instance, RunningWorker};
 
 /// Starts a worker with the main worker's settings plus `overrides`.
 pub fn start(name: &str, overrides: &[(&str, &str)]) -> RunningWorker {
-    let p = crate::profile();
+    let p = crate::stack();
     let mut vars: BTreeMap<String, String> = crate::worker_vars();
     // Counters of its own: a client address that an earlier test used on the main worker (the
     // brute-force and fault tests use thousands) must not count against this worker's limits.

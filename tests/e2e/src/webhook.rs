@@ -2,7 +2,7 @@
 //! Standard Webhooks signature and freshness the way a real receiver must, and keeps the codes
 //! it accepted so tests can log in with them.
 //!
-//! One receiver per test process, on the profile's webhook port, serving from its own threads
+//! One receiver per test process, on the stack's webhook port, serving from its own threads
 //! (each `#[tokio::test]` has its own runtime, which would take a server down with it).
 
 use base64::engine::general_purpose::STANDARD;
@@ -51,7 +51,7 @@ pub fn receiver() -> &'static Receiver {
         let secret = STANDARD
             .decode(secret)
             .expect("the webhook secret is base64");
-        let port = crate::profile().webhook_port;
+        let port = crate::stack().webhook_port;
         let listener = TcpListener::bind(("127.0.0.1", port))
             .unwrap_or_else(|e| panic!("the webhook receiver cannot listen on {port}: {e}"));
         let state = Arc::new(Mutex::new(State::default()));

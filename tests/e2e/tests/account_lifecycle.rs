@@ -5,7 +5,7 @@
 
 use e2e::api::{as_bearer, random_phone, Client};
 use e2e::webhook::receiver;
-use e2e::{profile, variants};
+use e2e::{stack, variants};
 use serde_json::Value;
 
 /// A worker without the resend cooldown, and room for more codes per number in the window:
@@ -41,7 +41,7 @@ async fn call(base: &str, method: &str, path: &str, token: &str) -> (u16, Value)
 
 async fn database() -> tokio_postgres::Client {
     let (client, connection) =
-        tokio_postgres::connect(&profile().database_url(), tokio_postgres::NoTls)
+        tokio_postgres::connect(&stack().database_url(), tokio_postgres::NoTls)
             .await
             .unwrap();
     tokio::spawn(connection);
@@ -82,7 +82,7 @@ async fn a_superadmin_blocks_unblocks_and_deletes_a_user() {
 
     let (status, body) = call(&base, "POST", &block, text(&user, "/access_token")).await;
     assert_eq!((status, text(&body, "/code")), (403, "FORBIDDEN"));
-    auth_ops::scope::set(&profile().database_url(), &admin_phone, "superadmin").unwrap();
+    auth_ops::scope::set(&stack().database_url(), &admin_phone, "superadmin").unwrap();
     let own = format!("/api/v1/users/{admin_id}/block");
     let (status, body) = call(&base, "POST", &own, admin_token).await;
     assert_eq!((status, text(&body, "/code")), (400, "INVALID_REQUEST"));

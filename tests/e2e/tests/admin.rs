@@ -2,7 +2,7 @@
 //! the database on every request; pagination and filters validated.
 
 use e2e::api::{as_bearer, random_phone, Client};
-use e2e::{base_url, profile};
+use e2e::{base_url, stack};
 use serde_json::Value;
 
 async fn get(path: &str, token: &str) -> (u16, Value) {
@@ -18,7 +18,7 @@ async fn only_a_superadmin_lists_and_reads_users_and_the_scope_applies_at_once()
     let (status, body) = get("/api/v1/users", token).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("FORBIDDEN")));
 
-    auth_ops::scope::set(&profile().database_url(), &admin_phone, "superadmin").unwrap();
+    auth_ops::scope::set(&stack().database_url(), &admin_phone, "superadmin").unwrap();
     // The same token now works: the scope is read from the database, not the token.
     let (status, body) = get("/api/v1/users?limit=2&page=1", token).await;
     assert_eq!(status, 200, "{body}");
@@ -95,11 +95,10 @@ async fn only_a_superadmin_lists_and_reads_users_and_the_scope_applies_at_once()
         );
     }
 
-    auth_ops::scope::set(&profile().database_url(), &admin_phone, "").unwrap();
-    let (db, connection) =
-        tokio_postgres::connect(&profile().database_url(), tokio_postgres::NoTls)
-            .await
-            .unwrap();
+    auth_ops::scope::set(&stack().database_url(), &admin_phone, "").unwrap();
+    let (db, connection) = tokio_postgres::connect(&stack().database_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
     tokio::spawn(connection);
     let changes: i64 = db
         .query_one(

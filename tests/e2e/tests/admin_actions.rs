@@ -3,7 +3,7 @@
 //! is refused. Blocks and deletions are in `account_lifecycle.rs`.
 
 use e2e::api::{as_bearer, random_phone, Client};
-use e2e::{base_url, profile};
+use e2e::{base_url, stack};
 use serde_json::{json, Value};
 
 async fn login(phone: &str) -> Value {
@@ -37,7 +37,7 @@ async fn a_superadmin_sets_scopes_and_reads_sessions_and_nobody_else_does() {
     assert_eq!((status, body["code"].as_str()), (403, Some("FORBIDDEN")));
     let (status, _) = call("GET", &sessions_path, admin_token, None).await;
     assert_eq!(status, 403);
-    auth_ops::scope::set(&profile().database_url(), &admin_phone, "superadmin").unwrap();
+    auth_ops::scope::set(&stack().database_url(), &admin_phone, "superadmin").unwrap();
 
     let (status, listed) = call("GET", &sessions_path, admin_token, None).await;
     assert_eq!(status, 200, "{listed}");
@@ -64,7 +64,7 @@ async fn a_superadmin_sets_scopes_and_reads_sessions_and_nobody_else_does() {
 
     // The audit trail names the acting superadmin.
     let (client, connection) =
-        tokio_postgres::connect(&profile().database_url(), tokio_postgres::NoTls)
+        tokio_postgres::connect(&stack().database_url(), tokio_postgres::NoTls)
             .await
             .unwrap();
     tokio::spawn(connection);

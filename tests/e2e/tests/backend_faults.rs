@@ -4,7 +4,7 @@
 //!
 //! The tests stop shared backends, so `cargo xtask test` runs this binary with one test thread.
 
-use e2e::{get, profile, wait_for_status};
+use e2e::{get, stack, wait_for_status};
 use std::time::Duration;
 use xtask::stack::{pgbouncer, postgres, redis};
 
@@ -37,7 +37,7 @@ async fn assert_down(name: &str, other: &str) {
 
 #[tokio::test]
 async fn stopping_pgbouncer_makes_ready_name_postgres_until_it_returns() {
-    let p = profile();
+    let p = stack();
     ready_again().await;
     pgbouncer::stop(&p);
     assert_down("postgres", "redis").await;
@@ -47,7 +47,7 @@ async fn stopping_pgbouncer_makes_ready_name_postgres_until_it_returns() {
 
 #[tokio::test]
 async fn stopping_postgres_behind_the_pooler_makes_ready_name_postgres_until_it_returns() {
-    let p = profile();
+    let p = stack();
     if p.external_database_url.is_some() {
         eprintln!("skipped: DATABASE_URL points at a PostgreSQL this test must not stop");
         return;
@@ -61,7 +61,7 @@ async fn stopping_postgres_behind_the_pooler_makes_ready_name_postgres_until_it_
 
 #[tokio::test]
 async fn stopping_redis_makes_ready_name_redis_until_it_returns() {
-    let p = profile();
+    let p = stack();
     if p.external_redis_url.is_some() {
         eprintln!("skipped: REDIS_URL points at a Redis this test must not stop");
         return;
@@ -77,7 +77,7 @@ async fn stopping_redis_makes_ready_name_redis_until_it_returns() {
 /// `/ready` 503 `not_ready` naming `redis`, `/health` 200 `unhealthy`.
 #[tokio::test]
 async fn the_go_profile_health_bodies_name_a_stopped_redis() {
-    let p = profile();
+    let p = stack();
     if p.external_redis_url.is_some() {
         eprintln!("skipped: REDIS_URL points at a Redis this test must not stop");
         return;
@@ -116,7 +116,7 @@ async fn the_go_profile_health_bodies_name_a_stopped_redis() {
 
 #[tokio::test]
 async fn a_frozen_redis_is_reported_by_the_timeout_instead_of_hanging() {
-    let p = profile();
+    let p = stack();
     if p.external_redis_url.is_some() {
         eprintln!("skipped: REDIS_URL points at a Redis this test must not freeze");
         return;
@@ -133,7 +133,7 @@ async fn a_frozen_redis_is_reported_by_the_timeout_instead_of_hanging() {
 
 #[tokio::test]
 async fn send_otp_answers_503_fast_while_redis_is_down_and_works_when_it_returns() {
-    let p = profile();
+    let p = stack();
     if p.external_redis_url.is_some() {
         eprintln!("skipped: REDIS_URL points at a Redis this test must not stop");
         return;
@@ -159,7 +159,7 @@ async fn send_otp_answers_503_fast_while_redis_is_down_and_works_when_it_returns
 
 #[tokio::test]
 async fn login_answers_503_while_the_pooler_is_down_and_writes_nothing_half() {
-    let p = profile();
+    let p = stack();
     let c = e2e::api::Client::new(&e2e::base_url());
     let phone = e2e::api::random_phone();
     let sent = c.send_otp(&phone, None).await;
@@ -193,7 +193,7 @@ async fn login_answers_503_while_the_pooler_is_down_and_writes_nothing_half() {
 
 #[tokio::test]
 async fn refresh_and_profile_answer_503_while_the_pooler_is_down() {
-    let p = profile();
+    let p = stack();
     let c = e2e::api::Client::new(&e2e::base_url());
     let phone = e2e::api::random_phone();
     let sent = c.send_otp(&phone, None).await;

@@ -1,4 +1,4 @@
-//! A Citus worker node stopped under load (citus tier only: `--ignored`, E2E_PROFILE=citus).
+//! A Citus worker node stopped under load (citus tier only: `--ignored`, E2E_STACK=citus).
 //! Requests of users whose shards live on the stopped node answer 503 within 2 s; users on the
 //! other node keep being served; everyone is served again once the node is back. The load mixes
 //! a router read (the profile) and a delegated function call (revoking a session, which
@@ -6,7 +6,7 @@
 
 use e2e::api::{random_phone, Client};
 use e2e::webhook::receiver;
-use e2e::{base_url, profile};
+use e2e::{base_url, stack};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tokio_postgres::types::Type;
@@ -75,9 +75,9 @@ async fn revoke_of(http: &reqwest::Client, token: &str) -> (u16, Duration) {
 #[tokio::test]
 #[ignore = "needs the citus tier's cluster"]
 async fn a_stopped_worker_node_fails_only_its_users_fast_and_they_recover() {
-    assert_eq!(std::env::var("E2E_PROFILE").as_deref(), Ok("citus"));
+    assert_eq!(std::env::var("E2E_STACK").as_deref(), Ok("citus"));
     let (coordinator, connection) =
-        tokio_postgres::connect(&profile().database_url(), tokio_postgres::NoTls)
+        tokio_postgres::connect(&stack().database_url(), tokio_postgres::NoTls)
             .await
             .unwrap();
     tokio::spawn(connection);
@@ -94,7 +94,7 @@ async fn a_stopped_worker_node_fails_only_its_users_fast_and_they_recover() {
             "users spread over both nodes"
         );
     }
-    let cluster = Cluster { profile: profile() };
+    let cluster = Cluster { layout: stack() };
     let stopped = *by_node.keys().next().unwrap();
     let node = usize::from(stopped - cluster.port(0));
     cluster.set_node_running(node, false).unwrap();

@@ -5,7 +5,7 @@
 //! (`xtask::compose_worker::worker_vars`).
 
 use e2e::api::{random_phone, Client};
-use e2e::{profile, worker_vars};
+use e2e::{stack, worker_vars};
 use serde_json::json;
 use std::collections::BTreeMap;
 use xtask::stack::worker::{Instance, RunningWorker};
@@ -14,7 +14,7 @@ use xtask::stack::worker::{Instance, RunningWorker};
 fn compose_environment() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(xtask::root().join("docker-compose.yml")).unwrap();
     let compose: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-    let p = profile();
+    let p = stack();
     let token = worker_vars()["REDIS_REST_TOKEN"].clone();
     compose["services"]["worker"]["environment"]
         .as_mapping()
@@ -63,7 +63,7 @@ async fn the_compose_worker_serves_send_otp_login_and_refresh() {
         name: "compose".into(),
         port: free(),
         inspector_port: free(),
-        dir: profile().dir.join("worker-compose"),
+        dir: stack().dir.join("worker-compose"),
         vars,
         hyperdrive_url: env["CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE"].clone(),
         config: None,

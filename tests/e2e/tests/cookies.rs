@@ -1,8 +1,8 @@
 //! Cookie mode with its double-submit CSRF check, and CORS for configured origins only.
 
-use auth_core::profile::CookieNames;
-use auth_core::routes::cookies::{ACCESS, CSRF, REFRESH, SESSION};
-use auth_core::routes::ROUTES;
+use auth_core::http::api_profile::CookieNames;
+use auth_core::http::routes::cookies::{ACCESS, CSRF, REFRESH, SESSION};
+use auth_core::http::routes::ROUTES;
 use e2e::api::{random_phone, Client};
 use e2e::webhook::receiver;
 use e2e::{base_url, variants};

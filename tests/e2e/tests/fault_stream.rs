@@ -11,12 +11,12 @@
 
 use e2e::api::{random_ip, random_u32};
 use e2e::webhook::receiver;
-use e2e::{base_url, profile, wait_for_status};
+use e2e::{base_url, stack, wait_for_status};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use xtask::stack::{gateway, pgbouncer, postgres, procs, redis, signal, wait_exit, Profile};
+use xtask::stack::{gateway, pgbouncer, postgres, procs, redis, signal, wait_exit, StackLayout};
 
 const DOWN_FOR: Duration = Duration::from_secs(3);
 const FAST_503: Duration = Duration::from_secs(2);
@@ -129,7 +129,7 @@ fn next_phone(counter: &mut u32) -> String {
         *counter += 1;
         let n = *counter;
         let phone = format!("+1415{:03}{:04}", 900 + (n / 10_000) % 100, n % 10_000);
-        if auth_core::phone::PhoneNumber::parse(&phone, None).is_ok() {
+        if auth_core::domain::phone::PhoneNumber::parse(&phone, None).is_ok() {
             return phone;
         }
     }
@@ -192,7 +192,7 @@ async fn stream(record: Arc<Mutex<Record>>, stop: Arc<AtomicBool>) {
     }
 }
 
-fn stop_backend(p: &Profile, backend: Backend) {
+fn stop_backend(p: &StackLayout, backend: Backend) {
     match backend {
         Backend::Redis => redis::stop(p),
         Backend::Gateway => {
@@ -208,7 +208,7 @@ fn stop_backend(p: &Profile, backend: Backend) {
     }
 }
 
-fn port_of(p: &Profile, backend: Backend) -> u16 {
+fn port_of(p: &StackLayout, backend: Backend) -> u16 {
     match backend {
         Backend::Redis => p.redis_port,
         Backend::Gateway => p.gateway_port,
@@ -219,7 +219,7 @@ fn port_of(p: &Profile, backend: Backend) -> u16 {
 
 /// Starts the backend again when dropped, unless it already runs: the later tests need it
 /// back even when this one fails half-way.
-struct BringBack<'a>(&'a Profile, Backend);
+struct BringBack<'a>(&'a StackLayout, Backend);
 
 impl Drop for BringBack<'_> {
     fn drop(&mut self) {
@@ -229,7 +229,7 @@ impl Drop for BringBack<'_> {
     }
 }
 
-fn start_backend(p: &Profile, backend: Backend) {
+fn start_backend(p: &StackLayout, backend: Backend) {
     match backend {
         Backend::Redis => redis::start(p).map(drop),
         Backend::Gateway => {
@@ -316,7 +316,7 @@ fn check_outage(events: &[Event], outage: Outage, next: Option<Instant>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_of_requests_survives_each_backend_stopping_and_returning() {
-    let p = profile();
+    let p = stack();
     wait_for_status("/ready", 200, RECOVERY).await;
     let mut backends = vec![Backend::Gateway, Backend::PgBouncer];
     if p.external_redis_url.is_none() {

@@ -98,7 +98,7 @@ async fn a_go_client_keeps_its_session_through_the_import_and_refreshes_once() {
     let report = std::env::temp_dir().join(format!("e2e-import-{}.tsv", e2e::api::random_u32()));
     let options = auth_ops::import_otp_auth::Options {
         from: source,
-        to: e2e::profile().database_url(),
+        to: e2e::stack().database_url(),
         batch: 100,
         report,
     };

@@ -117,7 +117,7 @@ async fn a_client_of_the_go_service_logs_in_refreshes_and_logs_out_with_cookies_
     assert_eq!(go.location.as_deref(), Some("/api/v1/users/?limit=500"));
     let listed = go.send("GET", "/api/v1/users/", None, &[]).await;
     assert_error(&listed, 403, "FORBIDDEN");
-    auth_ops::scope::set(&e2e::profile().database_url(), &phone, "admin").unwrap();
+    auth_ops::scope::set(&e2e::stack().database_url(), &phone, "admin").unwrap();
     let listed = go
         .send("GET", "/api/v1/users/?limit=500&page=0", None, &[])
         .await;

@@ -4,7 +4,7 @@
 use e2e::api::{random_phone, Client};
 use e2e::costs::{pooled_queries, pooled_queries_since, settled_gateway_requests};
 use e2e::webhook::receiver;
-use e2e::{base_url, profile, worker_log};
+use e2e::{base_url, stack, worker_log};
 use std::time::Duration;
 
 #[tokio::test]
@@ -66,7 +66,7 @@ async fn codes_secrets_and_tokens_never_reach_the_logs() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let vars = e2e::worker_vars();
-    let gateway_log = std::fs::read_to_string(profile().dir.join("redis-rest.log")).unwrap();
+    let gateway_log = std::fs::read_to_string(stack().dir.join("redis-rest.log")).unwrap();
     let secrets = [
         ("the code", code.clone()),
         (

@@ -178,7 +178,7 @@ async fn login_without_a_session_asks_for_one_and_the_cookie_can_carry_it() {
             body,
             Some(&format!(
                 "{}={session}",
-                auth_core::routes::cookies::SESSION
+                auth_core::http::routes::cookies::SESSION
             )),
         )
         .await;

@@ -5,7 +5,7 @@
 
 use e2e::api::{as_bearer, random_phone, Client};
 use e2e::webhook::receiver;
-use e2e::{profile, variants};
+use e2e::{stack, variants};
 use serde_json::{json, Value};
 
 async fn logged_in(c: &Client, phone: &str) -> Value {
@@ -129,10 +129,9 @@ async fn a_user_moves_to_a_new_number_with_a_code_good_for_that_alone() {
     let (_, me) = profile_of(&base, token).await;
     assert_eq!(me["user"]["phone_number"].as_str(), Some(new.as_str()));
 
-    let (db, connection) =
-        tokio_postgres::connect(&profile().database_url(), tokio_postgres::NoTls)
-            .await
-            .unwrap();
+    let (db, connection) = tokio_postgres::connect(&stack().database_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
     tokio::spawn(connection);
 
     // A session that logged in an hour ago (as a stolen token's would have) moves nothing.

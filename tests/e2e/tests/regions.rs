@@ -9,11 +9,11 @@
 use base64::Engine as _;
 use e2e::api::{as_bearer, Client};
 use e2e::costs::pooled_queries_at;
-use e2e::{base_url, get, profile};
+use e2e::{base_url, get, stack};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
-use xtask::stack::{pgbouncer, redis, Profile};
+use xtask::stack::{pgbouncer, redis, StackLayout};
 
 /// A US number of a range the e2e tier never uses (its accounts are in eu's database, where a
 /// +1 login without an account at home would find them), so nobody else in this run uses it.
@@ -21,7 +21,7 @@ fn us_phone() -> String {
     loop {
         let n = e2e::api::random_u32();
         let candidate = format!("+1312{:03}{:04}", 200 + n % 700, (n / 700) % 10_000);
-        if auth_core::phone::PhoneNumber::parse(&candidate, None).is_ok() {
+        if auth_core::domain::phone::PhoneNumber::parse(&candidate, None).is_ok() {
             return candidate;
         }
     }
@@ -32,7 +32,7 @@ fn uk_phone() -> String {
     loop {
         let n = e2e::api::random_u32() % 100_000_000;
         let candidate = format!("+4477{n:08}");
-        if auth_core::phone::PhoneNumber::parse(&candidate, None).is_ok() {
+        if auth_core::domain::phone::PhoneNumber::parse(&candidate, None).is_ok() {
             return candidate;
         }
     }
@@ -65,12 +65,12 @@ async fn rows_of(database_url: &str, phone: &str) -> i64 {
     users + phones
 }
 
-fn eu() -> Profile {
-    profile()
+fn eu() -> StackLayout {
+    stack()
 }
 
-fn us() -> Profile {
-    Profile::region_us()
+fn us() -> StackLayout {
+    StackLayout::region_us()
 }
 
 /// `/ready` is 200 again (every region's backends), from a probe made after the last change.
@@ -109,8 +109,8 @@ async fn an_account_lives_only_in_its_numbers_region_and_its_calls_reach_only_th
             refresh_token.starts_with(&format!("{home}.")),
             "{refresh_token}"
         );
-        let home_profile = if home == "eu" { eu() } else { us() };
-        assert!(rows_of(&home_profile.database_url(), &phone).await >= 2);
+        let home_stack = if home == "eu" { eu() } else { us() };
+        assert!(rows_of(&home_stack.database_url(), &phone).await >= 2);
         assert_eq!(
             rows_of(&away.database_url(), &phone).await,
             0,
@@ -119,7 +119,7 @@ async fn an_account_lives_only_in_its_numbers_region_and_its_calls_reach_only_th
 
         // Refresh, profile and sessions: queries at the home region's pooler, none at the other.
         let (home_before, away_before) = (
-            pooled_queries_at(home_profile.pgbouncer_port).await,
+            pooled_queries_at(home_stack.pgbouncer_port).await,
             pooled_queries_at(away.pgbouncer_port).await,
         );
         let refreshed = refresh(refresh_token).await;
@@ -128,7 +128,7 @@ async fn an_account_lives_only_in_its_numbers_region_and_its_calls_reach_only_th
         assert_eq!(bearer("GET", "/api/v1/users/profile", access).await.0, 200);
         assert_eq!(bearer("GET", "/api/v1/auth/sessions", access).await.0, 200);
         let home_queries =
-            e2e::costs::pooled_queries_since_at(home_profile.pgbouncer_port, home_before).await;
+            e2e::costs::pooled_queries_since_at(home_stack.pgbouncer_port, home_before).await;
         assert!(
             home_queries >= 3,
             "{home}: {home_queries} queries for three calls"

@@ -2,7 +2,7 @@
 //! `Accept-Language`), ending with the Android app hash and the origin-bound line that Safari
 //! and Chrome read to offer the code, and still one GSM-7 segment.
 
-use auth_core::sms_text::segments;
+use auth_core::domain::delivery::sms_text::segments;
 use e2e::api::{random_ip, random_phone, Client};
 use e2e::variants;
 use e2e::webhook::receiver;

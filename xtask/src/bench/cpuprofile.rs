@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Profile {
+pub struct CpuProfile {
     pub nodes: Vec<Node>,
     #[serde(default)]
     pub samples: Vec<u64>,
@@ -101,7 +101,7 @@ fn kind(frame: &CallFrame) -> Kind {
 }
 
 /// A function's name as a reader wants it: Rust paths without the symbol hash
-/// (`auth_core::otp::hash::h0123456789abcdef`), JavaScript with its file and line.
+/// (`auth_core::domain::otp::hash::h0123456789abcdef`), JavaScript with its file and line.
 fn label(frame: &CallFrame) -> String {
     let name = frame.function_name.as_str();
     match kind(frame) {
@@ -124,7 +124,7 @@ fn strip_hash(name: &str) -> &str {
     }
 }
 
-pub fn summarise(profile: &Profile) -> Summary {
+pub fn summarise(profile: &CpuProfile) -> Summary {
     let nodes: HashMap<u64, &Node> = profile.nodes.iter().map(|n| (n.id, n)).collect();
     let mut parent = HashMap::new();
     for node in &profile.nodes {
@@ -185,7 +185,7 @@ mod tests {
 
     /// root → main (JS) → handle (wasm, recursive: handle → handle) ; root → (idle) ;
     /// root → (garbage collector).
-    fn profile() -> Profile {
+    fn profile() -> CpuProfile {
         serde_json::from_value(serde_json::json!({
             "nodes": [
                 {"id": 1, "callFrame": {"functionName": "(root)", "url": ""}, "children": [2, 5, 6]},

@@ -6,7 +6,7 @@ use super::endpoints::Endpoint;
 use super::load::Sample;
 use super::{Runtime, CONNECTIONS, MODERATE_RATE};
 use crate::proc::{note, step};
-use crate::stack::{procs, Profile};
+use crate::stack::{procs, StackLayout};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -62,7 +62,7 @@ pub fn measure(
     endpoint: Endpoint,
     target: &Target,
     driver: &Driver,
-    profile: &Profile,
+    layout: &StackLayout,
     length: Duration,
 ) -> crate::Result<Row> {
     let label = format!(
@@ -82,7 +82,7 @@ pub fn measure(
     if worker_pid.is_none() {
         note("the workerd that runs the worker was not found; its CPU reads as 0");
     }
-    let roots = procs::stack_roots(profile, &tree);
+    let roots = procs::stack_roots(layout, &tree);
     let worker_cpu = || worker_pid.map_or(0.0, procs::cpu_seconds);
     let (w0, s0) = (worker_cpu(), procs::cpu_of_trees(&roots));
     let saturated = driver.saturate(CONNECTIONS, length)?;

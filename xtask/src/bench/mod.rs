@@ -23,7 +23,7 @@ mod measure;
 mod oha;
 mod peer;
 mod plot;
-mod profile;
+mod profiler;
 mod pumping;
 mod report;
 mod soak;
@@ -31,13 +31,13 @@ mod startup;
 mod workerd;
 
 pub(crate) use endpoints::bench_vars;
-pub use profile::{parse_endpoints, profile};
+pub use profiler::{cpu_profile, parse_endpoints};
 pub use pumping::pumping;
 pub use soak::soak;
 pub use startup::bench_startup;
 
 use crate::proc::{note, step};
-use crate::stack::{Profile, Stack};
+use crate::stack::{Stack, StackLayout};
 use crate::{build_worker, devvars, root, toolchain};
 use driver::Driver;
 use endpoints::Endpoint;
@@ -85,11 +85,11 @@ impl Runtime {
 /// test numbers) and the stack's addresses and gateway token, which `wrangler dev` gets from
 /// the stack instead.
 fn plain_worker_vars(
-    profile: &Profile,
+    layout: &StackLayout,
     token: &str,
 ) -> crate::Result<std::collections::BTreeMap<String, String>> {
     let mut vars = bench_vars()?;
-    vars.extend(crate::stack::worker::stack_vars(profile, token));
+    vars.extend(crate::stack::worker::stack_vars(layout, token));
     Ok(vars)
 }
 
@@ -101,9 +101,9 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
     let (wasm_raw, wasm_gz) = build_worker::bundle_sizes()?;
     note(&format!("bundle: {wasm_raw} bytes raw, {wasm_gz} gzipped"));
 
-    let profile = Profile::bench();
+    let layout = StackLayout::bench();
     let token = devvars::random_token(24);
-    let mut stack = Stack::start_backends(profile.clone(), token.clone())?;
+    let mut stack = Stack::start_backends(layout.clone(), token.clone())?;
     let started = Instant::now();
     stack.start_worker(bench_vars()?, false)?;
     let first_response = started.elapsed();
@@ -111,36 +111,36 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
         "first response {:.2} s after `wrangler dev` was started",
         first_response.as_secs_f64()
     ));
-    let vars = plain_worker_vars(&profile, &token)?;
+    let vars = plain_worker_vars(&layout, &token)?;
     let free = || {
         std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .map_err(|e| e.to_string())
     };
-    let dir = profile.dir.join("trivial");
+    let dir = layout.dir.join("trivial");
     let trivial_port = free()?;
     let trivial = floor::trivial_worker(&dir, trivial_port, free()?)?;
     step("bench: the worker and the trivial worker on plain workerd");
-    let pooler = workerd::Pooler::of(&profile);
+    let pooler = workerd::Pooler::of(&layout);
     let mf_worker = workerd::PlainWorkerd::start(
         &root().join("build/index.js"),
         free()?,
         &vars,
         Some(&pooler),
-        &profile.dir.join("workerd-worker.log"),
+        &layout.dir.join("workerd-worker.log"),
     )?;
     let mf_trivial = workerd::PlainWorkerd::start(
         &floor::trivial_script(&dir)?,
         free()?,
         &Default::default(),
         None,
-        &profile.dir.join("workerd-trivial.log"),
+        &layout.dir.join("workerd-trivial.log"),
     )?;
     let runtimes = [
         (
             Runtime::WranglerDev,
-            Target::wrangler(profile.worker_port),
+            Target::wrangler(layout.worker_port),
             Target::wrangler(trivial_port),
         ),
         (
@@ -160,7 +160,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
     ));
 
     step("bench: primitives (500 rounds each)");
-    let primitives = floor::measure(profile.gateway_port, &token, &profile.pooler_url(), 500)?;
+    let primitives = floor::measure(layout.gateway_port, &token, &layout.pooler_url(), 500)?;
     note(&format!(
         "gateway call {:.3} ms, Postgres statement {:.3} ms, pooler connection {:.3} ms",
         primitives.gateway_call, primitives.pg_statement, primitives.pg_connect
@@ -175,7 +175,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
             };
             let driver = Driver::for_endpoint(endpoint, target.port)?;
             rows.push(measure(
-                *runtime, endpoint, target, &driver, &profile, length,
+                *runtime, endpoint, target, &driver, &layout, length,
             )?);
         }
     }
@@ -187,7 +187,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
         Endpoint::Live,
         plain_worker,
         &Driver::ours(Endpoint::Live, plain_worker.port),
-        &profile,
+        &layout,
         length,
     )?;
 

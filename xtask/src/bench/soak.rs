@@ -9,7 +9,7 @@ use super::{bench_vars, load};
 use crate::proc::{note, step};
 use crate::stack::procs;
 use crate::stack::procs::{user_runtime, wrangler_tree};
-use crate::stack::{Profile, Stack};
+use crate::stack::{Stack, StackLayout};
 use crate::{build_worker, devvars, toolchain};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,7 +23,7 @@ pub fn soak(minutes: u64) -> crate::Result<()> {
     crate::proc::catch_interrupts();
     toolchain::setup()?;
     build_worker::build_worker(false)?;
-    let profile = Profile::bench();
+    let profile = StackLayout::bench();
     let token = devvars::random_token(24);
     let mut stack = Stack::start_backends(profile.clone(), token.clone())?;
     let vars = bench_vars()?;

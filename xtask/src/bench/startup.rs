@@ -8,7 +8,7 @@
 use super::endpoints::{test_number, TEST_CODE};
 use super::workerd::{PlainWorkerd, Pooler, Prepared};
 use crate::proc::{note, step};
-use crate::stack::{net, Profile, Stack};
+use crate::stack::{net, Stack, StackLayout};
 use crate::{build_worker, devvars, root, toolchain};
 use std::time::{Duration, Instant};
 
@@ -24,10 +24,10 @@ pub fn bench_startup(rounds: usize) -> crate::Result<()> {
     toolchain::setup()?;
     build_worker::build_worker(false)?;
     let trivial_script = build_worker::build_trivial_worker()?;
-    let profile = Profile::bench();
+    let layout = StackLayout::bench();
     let token = devvars::random_token(24);
-    let mut stack = Stack::start_backends(profile.clone(), token.clone())?;
-    let result = measure(&profile, &token, &trivial_script, rounds);
+    let mut stack = Stack::start_backends(layout.clone(), token.clone())?;
+    let result = measure(&layout, &token, &trivial_script, rounds);
     stack.shutdown();
     let s = result?;
     println!(
@@ -46,15 +46,15 @@ pub fn bench_startup(rounds: usize) -> crate::Result<()> {
 }
 
 fn measure(
-    profile: &Profile,
+    layout: &StackLayout,
     token: &str,
     trivial_script: &std::path::Path,
     rounds: usize,
 ) -> crate::Result<Startup> {
-    let vars = super::plain_worker_vars(profile, token)?;
-    let pooler = Pooler::of(profile);
+    let vars = super::plain_worker_vars(layout, token)?;
+    let pooler = Pooler::of(layout);
     let script = root().join("build/index.js");
-    let log = |name: &str| profile.dir.join(format!("startup-{name}.log"));
+    let log = |name: &str| layout.dir.join(format!("startup-{name}.log"));
     let [warm_port] = net::free_ports::<1>()?;
     // A warm worker of the same settings sends each round's code, so the cold worker's first
     // request is the login itself.

@@ -21,10 +21,10 @@ pub struct Pooler {
 
 impl Pooler {
     /// The stack's PgBouncer, as the worker's Hyperdrive binding reaches it.
-    pub fn of(profile: &crate::stack::Profile) -> Self {
-        let parts = crate::stack::postgres::ConnParts::parse(&profile.pooler_url());
+    pub fn of(layout: &crate::stack::StackLayout) -> Self {
+        let parts = crate::stack::postgres::ConnParts::parse(&layout.pooler_url());
         Self {
-            address: format!("127.0.0.1:{}", profile.pgbouncer_port),
+            address: format!("127.0.0.1:{}", layout.pgbouncer_port),
             database: parts.database,
             user: parts.user,
             password: parts.password,

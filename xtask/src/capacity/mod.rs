@@ -7,7 +7,7 @@ mod postgres;
 mod redis;
 
 use crate::proc::{note, step};
-use crate::stack::{Profile, Stack};
+use crate::stack::{Stack, StackLayout};
 use crate::{devvars, root};
 use auth_ops::db::{block_on, pg_message};
 
@@ -16,7 +16,7 @@ const DATABASE: &str = "auth_capacity";
 const SENDS: u32 = 5_000;
 
 pub fn capacity(users: u32) -> crate::Result<()> {
-    let profile = Profile::bench();
+    let profile = StackLayout::bench();
     let token = devvars::random_token(24);
     let mut stack = Stack::start_backends(profile.clone(), token.clone())?;
     let result = (|| -> crate::Result<String> {
@@ -40,9 +40,9 @@ pub fn capacity(users: u32) -> crate::Result<()> {
 }
 
 /// A fresh, migrated database beside the bench's own.
-fn fresh_database(profile: &Profile) -> crate::Result<String> {
+fn fresh_database(layout: &StackLayout) -> crate::Result<String> {
     step(&format!("capacity: a fresh database {DATABASE}, migrated"));
-    let admin_url = profile.database_url();
+    let admin_url = layout.database_url();
     block_on(async {
         let admin = auth_ops::db::connect(&admin_url, "the bench database").await?;
         for sql in [

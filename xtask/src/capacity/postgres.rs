@@ -5,11 +5,11 @@
 
 use super::block_on_local;
 use auth_adapters::pg::PgAccountStore;
-use auth_core::account::{Scope, UserId};
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::account::{Scope, UserId};
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::secrets::{RefreshSecret, RefreshToken};
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{AccountStore, NewLogin, Rotation, RotationOutcome};
-use auth_core::secrets::{RefreshSecret, RefreshToken};
-use auth_core::session::SessionId;
 use auth_ops::db::{connect, pg_message};
 use std::collections::BTreeMap;
 use std::time::Instant;

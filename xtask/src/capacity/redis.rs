@@ -4,12 +4,12 @@
 
 use super::block_on_local;
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
-use auth_core::phone::PhoneNumber;
+use auth_core::config::settings::Settings;
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{
     Caller, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome, VerifyRequest,
 };
-use auth_core::session::SessionId;
-use auth_core::settings::Settings;
 const PREFIX: &str = "capacity:";
 
 pub struct Memory {

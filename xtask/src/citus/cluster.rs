@@ -6,20 +6,20 @@
 use crate::proc::{self, note, step};
 use crate::root;
 use crate::stack::postgres::{as_postgres, bin_dir, daemon_dir, start_server, stop_cluster};
-use crate::stack::{net, pgbouncer, Profile};
+use crate::stack::{net, pgbouncer, StackLayout};
 use auth_ops::db::{block_on, pg_message};
 use std::time::Duration;
 
 const NODES: [&str; 3] = ["coordinator", "worker1", "worker2"];
 
 pub struct Cluster {
-    pub profile: Profile,
+    pub layout: StackLayout,
 }
 
 impl Cluster {
     /// The port of node `i` (0 is the coordinator).
     pub fn port(&self, i: usize) -> u16 {
-        self.profile.postgres_port + i as u16
+        self.layout.postgres_port + i as u16
     }
 
     /// The `auth` database on node `i`, directly.
@@ -29,14 +29,14 @@ impl Cluster {
 
     /// The coordinator through PgBouncer.
     pub fn pooler_url(&self) -> String {
-        self.profile.pooler_url()
+        self.layout.pooler_url()
     }
 
     /// Starts a fresh cluster: three nodes, Citus on each, the workers registered, the
     /// migrations and `citus/distribute.sql` applied, PgBouncer in front.
     pub fn start() -> crate::Result<Self> {
         let cluster = Self {
-            profile: Profile::citus(),
+            layout: StackLayout::citus(),
         };
         cluster.stop();
         for (i, name) in NODES.iter().enumerate() {
@@ -61,16 +61,16 @@ impl Cluster {
             Ok::<_, String>(())
         })?;
         step("citus: PgBouncer in front of the coordinator");
-        pgbouncer::start(&cluster.profile)?;
+        pgbouncer::start(&cluster.layout)?;
         Ok(cluster)
     }
 
     fn start_node(&self, i: usize, name: &str) -> crate::Result<()> {
         let dir = format!("citus-{name}");
-        if let Ok(old) = daemon_dir(&self.profile, &dir) {
+        if let Ok(old) = daemon_dir(&self.layout, &dir) {
             let _ = std::fs::remove_dir_all(old);
         }
-        let data = daemon_dir(&self.profile, &dir)?;
+        let data = daemon_dir(&self.layout, &dir)?;
         let shown = data.display().to_string();
         net::ensure_free(
             self.port(i),
@@ -150,7 +150,7 @@ impl Cluster {
 
     /// Stops a node (the fault test), or starts it again with its data.
     pub fn set_node_running(&self, i: usize, running: bool) -> crate::Result<()> {
-        let data = daemon_dir(&self.profile, &format!("citus-{}", NODES[i]))?;
+        let data = daemon_dir(&self.layout, &format!("citus-{}", NODES[i]))?;
         if running {
             return self.pg_ctl_start(i, &data);
         }
@@ -165,9 +165,9 @@ impl Cluster {
 
     /// Stops PgBouncer and every node.
     pub fn stop(&self) {
-        pgbouncer::stop(&self.profile);
+        pgbouncer::stop(&self.layout);
         for name in NODES {
-            if let Ok(data) = daemon_dir(&self.profile, &format!("citus-{name}")) {
+            if let Ok(data) = daemon_dir(&self.layout, &format!("citus-{name}")) {
                 if data.join("postmaster.pid").exists() {
                     stop_cluster(&data);
                 }
@@ -176,7 +176,7 @@ impl Cluster {
     }
 }
 
-impl Profile {
+impl StackLayout {
     /// The Citus cluster of the citus tier: the coordinator on the PostgreSQL port, its two
     /// workers on the two ports above it, PgBouncer in front of the coordinator. Its ports sit
     /// below Linux's ephemeral range (32768-60999): the tier starts after thousands of test

@@ -51,7 +51,7 @@ impl Tree {
         ];
         let mut settings = BTreeSet::new();
         let mut configuration = String::new();
-        let mut known_caps: BTreeSet<String> = auth_core::error::ErrorCode::ALL
+        let mut known_caps: BTreeSet<String> = auth_core::http::error::ErrorCode::ALL
             .iter()
             .map(|c| c.as_str().to_owned())
             .collect();

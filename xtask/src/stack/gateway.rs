@@ -1,6 +1,6 @@
 //! The Redis REST gateway as a child process, built with the speed-oriented native profile.
 
-use super::{net, Profile};
+use super::{net, StackLayout};
 use crate::proc::{self, note};
 use crate::root;
 use std::os::unix::process::CommandExt;
@@ -31,11 +31,11 @@ pub fn build() -> crate::Result<()> {
 }
 
 /// Starts the gateway and waits until it listens. Its access log goes to the profile directory.
-pub fn start(p: &Profile, token: &str) -> crate::Result<Child> {
+pub fn start(p: &StackLayout, token: &str) -> crate::Result<Child> {
     net::ensure_free(
         p.gateway_port,
         "the Redis REST gateway",
-        &Profile::port_var(p.name, "GATEWAY"),
+        &StackLayout::port_var(p.name, "GATEWAY"),
     )?;
     build()?;
     let log_path = p.dir.join("redis-rest.log");
@@ -47,7 +47,7 @@ pub fn start(p: &Profile, token: &str) -> crate::Result<Child> {
 /// Starts the already built gateway again after a fault test stopped it, appending to its log
 /// (the cost tests count requests in it). The process is not the caller's to wait for; the
 /// stack's shutdown stops whatever serves the gateway port.
-pub fn restart(p: &Profile, token: &str) -> crate::Result<()> {
+pub fn restart(p: &StackLayout, token: &str) -> crate::Result<()> {
     let log_path = p.dir.join("redis-rest.log");
     let log = std::fs::OpenOptions::new()
         .append(true)
@@ -57,7 +57,7 @@ pub fn restart(p: &Profile, token: &str) -> crate::Result<()> {
     spawn(p, token, log).map(drop)
 }
 
-fn spawn(p: &Profile, token: &str, log: std::fs::File) -> crate::Result<Child> {
+fn spawn(p: &StackLayout, token: &str, log: std::fs::File) -> crate::Result<Child> {
     let log_path = p.dir.join("redis-rest.log");
     let redis = (p.redis_url(), "single");
     launch(p.gateway_port, redis, token, log, &log_path)

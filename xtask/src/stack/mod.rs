@@ -1,10 +1,10 @@
 //! The local stack: PostgreSQL, Redis, PgBouncer (standing in for Hyperdrive), the Redis REST
 //! gateway and `wrangler dev`.
 //!
-//! PostgreSQL, Redis and PgBouncer run as daemons with their state and pid files in the profile's
+//! PostgreSQL, Redis and PgBouncer run as daemons with their state and pid files in the stack's
 //! directory, so any process (the end-to-end fault tests included) can stop and start one with
 //! the functions here. The gateway and wrangler are children of the process that started them.
-//! Two profiles (`dev`, `test`) use different directories and ports, so tests can run while the
+//! Two stacks (`dev`, `test`) use different directories and ports, so tests can run while the
 //! dev stack is up.
 
 pub mod gateway;
@@ -24,7 +24,7 @@ use std::process::Child;
 
 /// Ports and places of one stack.
 #[derive(Debug, Clone)]
-pub struct Profile {
+pub struct StackLayout {
     pub name: &'static str,
     pub dir: PathBuf,
     pub postgres_port: u16,
@@ -33,7 +33,7 @@ pub struct Profile {
     pub gateway_port: u16,
     pub worker_port: u16,
     pub inspector_port: u16,
-    /// Where the end-to-end tests' SMS webhook receiver listens (test profile).
+    /// Where the end-to-end tests' SMS webhook receiver listens (test stack).
     pub webhook_port: u16,
     /// `DATABASE_URL` when set: a PostgreSQL someone else runs. Otherwise the stack runs its own.
     pub external_database_url: Option<String>,
@@ -41,7 +41,7 @@ pub struct Profile {
     pub external_redis_url: Option<String>,
 }
 
-impl Profile {
+impl StackLayout {
     pub fn dev() -> Self {
         Self::new("dev", [55432, 56379, 56432, 8079, 8787, 9229, 8889])
     }
@@ -84,8 +84,8 @@ impl Profile {
     }
 
     /// The variable that moves a component's port, for error messages.
-    pub fn port_var(profile: &str, component: &str) -> String {
-        format!("{}_{component}_PORT", profile.to_ascii_uppercase())
+    pub fn port_var(stack: &str, component: &str) -> String {
+        format!("{}_{component}_PORT", stack.to_ascii_uppercase())
     }
 
     /// Direct connection to the database (migrations, test setup): never through the pooler.
@@ -118,7 +118,7 @@ impl Profile {
 
 /// What a running stack owns, so it can be shut down.
 pub struct Stack {
-    pub profile: Profile,
+    pub layout: StackLayout,
     pub gateway_token: String,
     children: Vec<(String, Child)>,
     started_postgres: bool,
@@ -129,18 +129,18 @@ pub struct Stack {
 impl Stack {
     /// Starts the backends (PostgreSQL, Redis, PgBouncer), migrates, and starts the gateway.
     /// `wrangler dev` comes separately ([`Stack::start_worker`]) since not every caller wants it.
-    pub fn start_backends(profile: Profile, gateway_token: String) -> crate::Result<Self> {
-        std::fs::create_dir_all(&profile.dir)
-            .map_err(|e| format!("cannot create {}: {e}", profile.dir.display()))?;
+    pub fn start_backends(layout: StackLayout, gateway_token: String) -> crate::Result<Self> {
+        std::fs::create_dir_all(&layout.dir)
+            .map_err(|e| format!("cannot create {}: {e}", layout.dir.display()))?;
         let mut stack = Stack {
-            profile,
+            layout,
             gateway_token,
             children: Vec::new(),
             started_postgres: false,
             started_redis: false,
             started_pgbouncer: false,
         };
-        let p = stack.profile.clone();
+        let p = stack.layout.clone();
         if p.external_database_url.is_none() {
             step(&format!(
                 "stack: PostgreSQL on 127.0.0.1:{} ({})",
@@ -176,7 +176,7 @@ impl Stack {
         vars: std::collections::BTreeMap<String, String>,
         inherit_output: bool,
     ) -> crate::Result<()> {
-        let p = &self.profile;
+        let p = &self.layout;
         step(&format!(
             "stack: worker under wrangler dev on {}",
             p.worker_url()
@@ -196,8 +196,8 @@ impl Stack {
         };
         let mut child = worker::start(
             &instance,
-            &Profile::port_var(p.name, "WORKER"),
-            &Profile::port_var(p.name, "INSPECTOR"),
+            &StackLayout::port_var(p.name, "WORKER"),
+            &StackLayout::port_var(p.name, "INSPECTOR"),
         )?;
         let healthy = worker::wait_healthy(&instance, &mut child);
         self.children.push(("wrangler dev".into(), child));
@@ -230,21 +230,21 @@ impl Stack {
         }
         // A gateway restarted by a fault test is not our child; whatever serves our gateway
         // port now is still ours to stop.
-        if let Some(pid) = procs::listener(self.profile.gateway_port) {
+        if let Some(pid) = procs::listener(self.layout.gateway_port) {
             signal(pid, "TERM");
             wait_exit(pid, std::time::Duration::from_secs(10));
             note("stopped the restarted redis-rest gateway");
         }
         if std::mem::take(&mut self.started_pgbouncer) {
-            pgbouncer::stop(&self.profile);
+            pgbouncer::stop(&self.layout);
             note("stopped PgBouncer");
         }
         if std::mem::take(&mut self.started_redis) {
-            redis::stop(&self.profile);
+            redis::stop(&self.layout);
             note("stopped Redis");
         }
         if std::mem::take(&mut self.started_postgres) {
-            postgres::stop(&self.profile);
+            postgres::stop(&self.layout);
             note("stopped PostgreSQL");
         }
     }

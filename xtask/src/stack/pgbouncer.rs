@@ -3,13 +3,13 @@
 //! keeps the worker honest about using unnamed statements only.
 
 use super::postgres::{as_postgres, daemon_dir, ConnParts};
-use super::{alive_pid, net, signal, wait_exit, Profile};
+use super::{alive_pid, net, signal, wait_exit, StackLayout};
 use crate::proc::{self, note};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Starts PgBouncer as a daemon unless it runs already. Returns whether this call started it.
-pub fn start(p: &Profile) -> crate::Result<bool> {
+pub fn start(p: &StackLayout) -> crate::Result<bool> {
     let dir = daemon_dir(p, "pgbouncer")?;
     let pid_file = dir.join("pgbouncer.pid");
     let server = ConnParts::parse(&p.database_url());
@@ -32,7 +32,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
     net::ensure_free(
         p.pgbouncer_port,
         "PgBouncer",
-        &Profile::port_var(p.name, "PGBOUNCER"),
+        &StackLayout::port_var(p.name, "PGBOUNCER"),
     )?;
     let ini = dir.join("pgbouncer.ini");
     let log = dir.join("pgbouncer.log");
@@ -77,7 +77,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
 }
 
 /// Stops PgBouncer and waits until it is gone.
-pub fn stop(p: &Profile) {
+pub fn stop(p: &StackLayout) {
     if let Ok(dir) = daemon_dir(p, "pgbouncer") {
         if let Some(pid) = alive_pid(&dir.join("pgbouncer.pid")) {
             signal(pid, "TERM");

@@ -1,6 +1,6 @@
 //! The stack's own PostgreSQL cluster, used when `DATABASE_URL` is not set.
 
-use super::{alive_pid, net, Profile};
+use super::{alive_pid, net, StackLayout};
 use crate::proc::{self, note};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,7 +48,7 @@ impl ConnParts {
 }
 
 /// Starts the cluster unless it already runs. Returns whether this call started it.
-pub fn start(p: &Profile) -> crate::Result<bool> {
+pub fn start(p: &StackLayout) -> crate::Result<bool> {
     let data = daemon_dir(p, "pg")?;
     let bin = bin_dir();
     if !data.join("PG_VERSION").exists() {
@@ -77,7 +77,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
     net::ensure_free(
         p.postgres_port,
         "PostgreSQL",
-        &Profile::port_var(p.name, "POSTGRES"),
+        &StackLayout::port_var(p.name, "POSTGRES"),
     )?;
     let log = data.join("postgres.log");
     start_server(&data, p.postgres_port, "", "PostgreSQL")?;
@@ -116,7 +116,7 @@ pub fn start_server(data: &Path, port: u16, extra: &str, what: &str) -> crate::R
 }
 
 /// Fast shutdown: connections are closed, nothing is lost (the cluster is a dev cluster).
-pub fn stop(p: &Profile) {
+pub fn stop(p: &StackLayout) {
     if let Ok(data) = daemon_dir(p, "pg") {
         stop_cluster(&data);
     }
@@ -139,7 +139,7 @@ pub fn stop_cluster(data: &Path) {
 }
 
 /// Creates the `auth` role and database on first start.
-fn ensure_database(p: &Profile) -> crate::Result<()> {
+fn ensure_database(p: &StackLayout) -> crate::Result<()> {
     let admin = format!("postgres://postgres@127.0.0.1:{}/postgres", p.postgres_port);
     auth_ops::db::block_on(async {
         let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
@@ -200,7 +200,7 @@ pub fn as_postgres(program: &Path) -> Command {
 /// A directory for a daemon's state. Project-local (`.stack/<profile>/<name>`) when the daemon's
 /// user can reach it; when running as root and the `postgres` user cannot enter the checkout
 /// (a private parent directory), `/var/tmp/phone-auth/<profile>-<checkout hash>/<name>` instead.
-pub fn daemon_dir(p: &Profile, name: &str) -> crate::Result<PathBuf> {
+pub fn daemon_dir(p: &StackLayout, name: &str) -> crate::Result<PathBuf> {
     let local = p.dir.join(name);
     if !proc::is_root() {
         std::fs::create_dir_all(&local)

@@ -1,7 +1,7 @@
 //! Processes of the stack as Linux shows them in /proc: who listens on a port, a process'
 //! descendants, CPU time and resident memory. Used for CPU per request and the soak's memory.
 
-use super::Profile;
+use super::StackLayout;
 use std::collections::{BTreeSet, HashMap};
 
 /// Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux x86_64).
@@ -187,7 +187,7 @@ pub fn user_runtime(tree: &BTreeSet<u32>) -> Option<u32> {
 }
 
 /// The processes of the stack an endpoint uses: the backends' trees and the worker's.
-pub fn stack_roots(p: &Profile, worker_tree: &BTreeSet<u32>) -> Vec<u32> {
+pub fn stack_roots(p: &StackLayout, worker_tree: &BTreeSet<u32>) -> Vec<u32> {
     let mut roots: Vec<u32> = [
         p.postgres_port,
         p.redis_port,

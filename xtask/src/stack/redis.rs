@@ -1,7 +1,7 @@
 //! The stack's own Redis, used when `REDIS_URL` is not set. Nothing is persisted: it holds
 //! short-lived codes and counters only.
 
-use super::{alive_pid, net, signal, wait_exit, Profile};
+use super::{alive_pid, net, signal, wait_exit, StackLayout};
 use crate::proc::{self, note};
 use std::process::Command;
 use std::time::Duration;
@@ -27,7 +27,7 @@ pub fn server(port: u16) -> Command {
 }
 
 /// Starts Redis as a daemon unless it runs already. Returns whether this call started it.
-pub fn start(p: &Profile) -> crate::Result<bool> {
+pub fn start(p: &StackLayout) -> crate::Result<bool> {
     let dir = p.dir.join("redis");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let pid_file = dir.join("redis.pid");
@@ -35,7 +35,11 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
         note("already running");
         return Ok(false);
     }
-    net::ensure_free(p.redis_port, "Redis", &Profile::port_var(p.name, "REDIS"))?;
+    net::ensure_free(
+        p.redis_port,
+        "Redis",
+        &StackLayout::port_var(p.name, "REDIS"),
+    )?;
     let log = dir.join("redis.log");
     proc::run(
         server(p.redis_port)
@@ -63,7 +67,7 @@ pub fn start(p: &Profile) -> crate::Result<bool> {
 }
 
 /// Stops the stack's Redis and waits until it is gone.
-pub fn stop(p: &Profile) {
+pub fn stop(p: &StackLayout) {
     if let Some(pid) = alive_pid(&p.dir.join("redis/redis.pid")) {
         signal(pid, "TERM");
         wait_exit(pid, Duration::from_secs(10));

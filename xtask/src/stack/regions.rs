@@ -4,7 +4,7 @@
 //! that declares a Hyperdrive binding per region (`HYPERDRIVE_EU`, `HYPERDRIVE_US`).
 
 use super::worker::with_password;
-use super::Profile;
+use super::StackLayout;
 use crate::root;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 pub const DATA_REGIONS: &str = "eu=44;us=1";
 pub const DEFAULT_REGION: &str = "eu";
 
-impl Profile {
+impl StackLayout {
     /// The second region's stack (`us`): ports and state of its own. Its ports are below the
     /// kernel's ephemeral range (32768 and up): it starts after e2e, when the machine's many
     /// short-lived connections had taken a port in that range as their own side (seen here:
@@ -30,7 +30,7 @@ impl Profile {
 /// One region as the worker sees it: its name, its pooler and its gateway.
 pub struct RegionStack<'a> {
     pub name: &'a str,
-    pub profile: &'a Profile,
+    pub layout: &'a StackLayout,
     pub gateway_token: &'a str,
 }
 
@@ -46,7 +46,7 @@ pub fn worker_vars(regions: &[RegionStack]) -> BTreeMap<String, String> {
         let upper = region.name.to_ascii_uppercase();
         vars.insert(
             format!("REDIS_REST_URL_{upper}"),
-            region.profile.gateway_url(),
+            region.layout.gateway_url(),
         );
         vars.insert(
             format!("REDIS_REST_TOKEN_{upper}"),
@@ -68,7 +68,7 @@ pub fn wrangler_config(dir: &std::path::Path, regions: &[RegionStack]) -> crate:
         toml.push_str(&format!(
             "\n[[hyperdrive]]\nbinding = \"HYPERDRIVE_{}\"\nid = \"00000000000000000000000000000000\"\nlocalConnectionString = \"{}\"\n",
             region.name.to_ascii_uppercase(),
-            with_password(&region.profile.pooler_url()),
+            with_password(&region.layout.pooler_url()),
         ));
     }
     let path = dir.join("wrangler.toml");

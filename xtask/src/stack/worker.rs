@@ -5,7 +5,7 @@
 //! map is also written to `worker-vars.json` in the instance's directory, for the end-to-end
 //! tests (they read the webhook secret and the signing key from it).
 
-use super::{net, Profile};
+use super::{net, StackLayout};
 use crate::proc::note;
 use crate::toolchain;
 use std::collections::BTreeMap;
@@ -43,7 +43,7 @@ impl Instance {
 }
 
 /// The settings that wire a worker to a stack's gateway and pooler.
-pub fn stack_vars(p: &Profile, gateway_token: &str) -> BTreeMap<String, String> {
+pub fn stack_vars(p: &StackLayout, gateway_token: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("REDIS_REST_URL".to_owned(), p.gateway_url()),
         ("REDIS_REST_TOKEN".to_owned(), gateway_token.to_owned()),

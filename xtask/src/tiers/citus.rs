@@ -6,7 +6,7 @@
 use super::{cargo, test_env, worker::e2e_worker_vars, SKIPPED};
 use crate::citus::{install, Cluster};
 use crate::proc::{self, step};
-use crate::stack::{Profile, Stack};
+use crate::stack::{Stack, StackLayout};
 use crate::{build_worker, devvars};
 
 /// The end-to-end test files that run against Citus: every endpoint and flow. The fault tests
@@ -63,24 +63,24 @@ fn adapter_tests(cluster: &Cluster) -> crate::Result<()> {
     )
 }
 
-/// Redis, the gateway and a worker of the citus profile, with the cluster's PgBouncer behind
+/// Redis, the gateway and a worker of the citus stack, with the cluster's PgBouncer behind
 /// the Hyperdrive binding; then the end-to-end flows against that worker.
 fn flows(cluster: &Cluster) -> crate::Result<()> {
     step("citus: the end-to-end flows through a worker on the cluster");
-    let mut profile = Profile::citus();
-    profile.external_database_url = Some(cluster.url(0));
+    let mut layout = StackLayout::citus();
+    layout.external_database_url = Some(cluster.url(0));
     let token = devvars::random_token(24);
-    let mut stack = Stack::start_backends(profile.clone(), token.clone())?;
+    let mut stack = Stack::start_backends(layout.clone(), token.clone())?;
     let result = (|| {
         build_worker::build_worker(false)?;
-        stack.start_worker(e2e_worker_vars(&profile)?, false)?;
+        stack.start_worker(e2e_worker_vars(&layout)?, false)?;
         let mut command = cargo(&["test", "--no-fail-fast", "-p", "e2e"]);
         for file in E2E_ON_CITUS {
             command.args(["--test", file]);
         }
         command
             .args(["--", "--test-threads=1"])
-            .envs(test_env(&profile, &token));
+            .envs(test_env(&layout, &token));
         proc::run(
             &mut command,
             "see the failing flows above and .stack/citus/worker/wrangler.log",
@@ -89,13 +89,13 @@ fn flows(cluster: &Cluster) -> crate::Result<()> {
         proc::run(
             cargo(&["test", "-p", "e2e", "--test", "citus_node_fault"])
                 .args(["--", "--ignored", "--nocapture"])
-                .envs(test_env(&profile, &token)),
+                .envs(test_env(&layout, &token)),
             "see the failing node fault test above",
         )?;
         // A region's database may be a Citus cluster: the regions tier's tests with region eu
         // on this cluster and region us on a plain PostgreSQL of its own.
         step("citus: two data regions, eu on the cluster");
-        super::regions::regions(&stack, &test_env(&profile, &token))
+        super::regions::regions(&stack, &test_env(&layout, &token))
     })();
     stack.shutdown();
     result

@@ -29,7 +29,7 @@ mod worker;
 pub use worker::fuzz_api;
 
 use crate::proc::{self, step};
-use crate::stack::{Profile, Stack};
+use crate::stack::{Stack, StackLayout};
 use crate::{devvars, root, toolchain};
 use std::process::Command;
 use std::time::Instant;
@@ -86,11 +86,11 @@ pub fn test_with(
 
     record("lint", &mut lint);
 
-    let profile = Profile::test();
+    let layout = StackLayout::test();
     let token = devvars::random_token(24);
     let stack_tiers = ["native", "wasm", "conformance", "e2e", "regions", "fuzz"];
     let stack = if stack_tiers.iter().any(|t| wanted(t)) {
-        Some(Stack::start_backends(profile.clone(), token.clone()))
+        Some(Stack::start_backends(layout.clone(), token.clone()))
     } else {
         None
     };
@@ -103,7 +103,7 @@ pub fn test_with(
             }
         }
         Some(Ok(mut stack)) => {
-            let mut env = test_env(&profile, &token);
+            let mut env = test_env(&layout, &token);
             env.extend_from_slice(extra_env);
             record("native", &mut || native(&env));
             record("wasm", &mut || wasm(&env));
@@ -146,14 +146,14 @@ pub fn test_with(
 }
 
 /// Variables the test binaries read to find the stack.
-pub(super) fn test_env(p: &Profile, token: &str) -> Vec<(String, String)> {
+pub(super) fn test_env(p: &StackLayout, token: &str) -> Vec<(String, String)> {
     vec![
         ("TEST_DATABASE_URL".into(), p.database_url()),
         ("TEST_POOLER_URL".into(), p.pooler_url()),
         ("TEST_REDIS_URL".into(), p.redis_url()),
         ("TEST_GATEWAY_URL".into(), p.gateway_url()),
         ("TEST_GATEWAY_TOKEN".into(), token.to_owned()),
-        ("E2E_PROFILE".into(), p.name.to_owned()),
+        ("E2E_STACK".into(), p.name.to_owned()),
         ("E2E_BASE_URL".into(), p.worker_url()),
         (
             "E2E_WORKER_DIR".into(),

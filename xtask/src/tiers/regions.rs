@@ -7,31 +7,31 @@ use super::{cargo, worker::e2e_worker_vars};
 use crate::proc::{self, step};
 use crate::stack::regions::{self, RegionStack};
 use crate::stack::worker::{Instance, RunningWorker};
-use crate::stack::{net, Profile, Stack};
+use crate::stack::{net, Stack, StackLayout};
 use crate::{build_worker, devvars};
 
 pub(super) fn regions(eu: &Stack, env: &[(String, String)]) -> crate::Result<()> {
     step(&format!(
         "regions: one worker, two data regions (eu: the {} stack; us: a stack of its own)",
-        eu.profile.name
+        eu.layout.name
     ));
-    let us = Stack::start_backends(Profile::region_us(), devvars::random_token(24))?;
+    let us = Stack::start_backends(StackLayout::region_us(), devvars::random_token(24))?;
     build_worker::build_worker(false)?;
     let both = [
         RegionStack {
             name: "eu",
-            profile: &eu.profile,
+            layout: &eu.layout,
             gateway_token: &eu.gateway_token,
         },
         RegionStack {
             name: "us",
-            profile: &us.profile,
+            layout: &us.layout,
             gateway_token: &us.gateway_token,
         },
     ];
-    let dir = eu.profile.dir.join("worker-regions");
+    let dir = eu.layout.dir.join("worker-regions");
     let config = regions::wrangler_config(&dir, &both)?;
-    let mut vars = e2e_worker_vars(&eu.profile)?;
+    let mut vars = e2e_worker_vars(&eu.layout)?;
     vars.extend(regions::worker_vars(&both));
     let [port, inspector_port] = net::free_ports()?;
     let worker = RunningWorker::start(Instance {
@@ -40,7 +40,7 @@ pub(super) fn regions(eu: &Stack, env: &[(String, String)]) -> crate::Result<()>
         inspector_port,
         dir: dir.clone(),
         vars,
-        hyperdrive_url: eu.profile.pooler_url(),
+        hyperdrive_url: eu.layout.pooler_url(),
         inherit_output: false,
         config: Some(config),
     })?;

@@ -3,13 +3,13 @@
 
 use super::cargo;
 use crate::proc::{self, step};
-use crate::stack::{Profile, Stack};
+use crate::stack::{Stack, StackLayout};
 use crate::{build_worker, devvars};
 
 /// The test worker's settings: fresh secrets, codes delivered to the tests' signed-webhook
 /// receiver, and a key prefix of its own so runs never share Redis state.
 pub(super) fn e2e_worker_vars(
-    p: &Profile,
+    p: &StackLayout,
 ) -> crate::Result<std::collections::BTreeMap<String, String>> {
     let mut vars = devvars::fresh()?;
     vars.insert("SMS_PROVIDER".into(), "webhook".into());
@@ -57,7 +57,7 @@ pub fn fuzz_api(stack: &mut Stack, examples: u32) -> crate::Result<()> {
     build_worker::build_worker(false)?;
     for profile in ["native", "otp-auth-v1"] {
         step(&format!("fuzz: the {profile} profile"));
-        let p = &stack.profile;
+        let p = &stack.layout;
         let mut vars = e2e_worker_vars(p)?;
         vars.insert("SMS_PROVIDER".into(), "console".into());
         vars.insert("API_PROFILE".into(), profile.into());
@@ -95,7 +95,7 @@ pub(super) fn e2e(
 ) -> crate::Result<()> {
     step("tier e2e: the worker under wrangler dev");
     build_worker::build_worker(false)?;
-    stack.start_worker(e2e_worker_vars(&stack.profile)?, false)?;
+    stack.start_worker(e2e_worker_vars(&stack.layout)?, false)?;
     // Every binary runs even after one fails (--no-fail-fast), so one run reports every broken
     // flow. One test thread: the fault tests stop shared backends, which would fail tests
     // running beside them.

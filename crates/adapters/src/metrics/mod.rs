@@ -1,6 +1,6 @@
 //! The service's counters in one Redis hash shared by every isolate, and their Prometheus text.
 //!
-//! Which counters an answer moves is the domain's (`auth_core::metrics`); this module stores
+//! Which counters an answer moves is the domain's (`auth_core::http::metrics`); this module stores
 //! them (a hash field is `name|label=value,...`, summed with HINCRBY) and renders the totals.
 //! Latency buckets are stored per bucket and made cumulative when rendered.
 
@@ -9,7 +9,7 @@ mod prometheus;
 pub use prometheus::render;
 
 use crate::upstash::{open_breakers_key, RedisError, UpstashRedis};
-use auth_core::metrics::Count;
+use auth_core::http::metrics::Count;
 use std::collections::BTreeMap;
 
 /// The hash of every counter. One hash tag: the whole hash lives in one Redis Cluster slot.

@@ -1,6 +1,6 @@
 //! The Prometheus text exposition of the stored counters.
 
-use auth_core::metrics::LATENCY_BUCKETS_MS;
+use auth_core::http::metrics::LATENCY_BUCKETS_MS;
 use std::collections::BTreeMap;
 
 /// Each family the service exposes: name, type, help.
@@ -159,9 +159,9 @@ fn braces(labels: &str) -> String {
 mod tests {
     use super::super::field;
     use super::*;
-    use auth_core::error::ErrorCode;
-    use auth_core::metrics::{counts, Answered, Event};
-    use auth_core::routes::{route_of, RouteId};
+    use auth_core::http::error::ErrorCode;
+    use auth_core::http::metrics::{counts, Answered, Event};
+    use auth_core::http::routes::{route_of, RouteId};
 
     fn stored(answers: &[Answered]) -> Vec<(String, i64)> {
         let mut all = Vec::new();

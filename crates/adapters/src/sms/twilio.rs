@@ -7,7 +7,7 @@
 //!   (`<Say language>`).
 
 use super::{describe, SEND_TIMEOUT};
-use auth_core::delivery::Channel;
+use auth_core::domain::delivery::Channel;
 use auth_core::ports::{CodeSender, OutgoingCode, SmsError};
 
 /// A form body: field names and values, in order.

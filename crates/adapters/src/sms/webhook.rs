@@ -3,8 +3,8 @@
 //! receiver can check that the message came from this service and is fresh.
 
 use super::{describe, SEND_TIMEOUT};
+use auth_core::domain::secrets::random_token;
 use auth_core::ports::{Clock, CodeSender, OutgoingCode, SecureRandom, SmsError};
-use auth_core::secrets::random_token;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};

@@ -4,7 +4,7 @@
 //! Why not reqwest in wasm too: its wasm client aborts each request's `AbortController` when the
 //! response is dropped, finished or not, and every abort builds a `DOMException` with a stack;
 //! with its timeout's `setTimeout`, that was about a tenth of a send-otp's CPU in
-//! `cargo xtask profile send-otp`. Here the deadline is `AbortSignal.timeout`, which costs
+//! `cargo xtask cpu-profile send-otp`. Here the deadline is `AbortSignal.timeout`, which costs
 //! nothing unless it fires. Both report failures in the same few words (never the URL or token).
 
 use std::time::Duration;

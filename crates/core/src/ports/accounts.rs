@@ -4,11 +4,11 @@ use super::{
     BackendError, BlockChange, DeleteOutcome, Deletion, PhoneChange, PhoneChangeOutcome,
     UnixSeconds,
 };
-use crate::account::{Scope, User, UserId};
-use crate::admin::UserQuery;
-use crate::phone::PhoneNumber;
-use crate::secrets::{PresentedToken, RefreshSecret};
-use crate::session::SessionId;
+use crate::domain::account::{Scope, User, UserId};
+use crate::domain::admin::UserQuery;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::secrets::{PresentedToken, RefreshSecret};
+use crate::domain::session::SessionId;
 use std::future::Future;
 
 /// What a successful login writes.
@@ -77,7 +77,7 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<LoginAccount, BackendError>>;
     /// The user of a live session (not revoked, not expired, not idle too long), marking the
     /// session used; `None` when the session is gone.
-    fn profile(
+    fn user_of_session(
         &self,
         user: &UserId,
         session: &SessionId,

@@ -6,9 +6,9 @@
 //! hash): the first refresh with it finds the user there, then rotates it like any of ours.
 
 use super::{BackendError, UnixSeconds};
-use crate::account::{Scope, UserId};
-use crate::phone::PhoneNumber;
-use crate::session::SessionId;
+use crate::domain::account::{Scope, UserId};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::session::SessionId;
 use std::future::Future;
 
 /// A user of the Go service, as this service will keep them.

@@ -1,9 +1,9 @@
 //! An account's life after its first login, as the account store sees it: a move to a new
 //! number, a superadmin's block, and a deletion by the user or by a superadmin.
 
-use crate::account::{User, UserId};
-use crate::phone::PhoneNumber;
-use crate::session::SessionId;
+use crate::domain::account::{User, UserId};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::session::SessionId;
 
 /// A block or unblock as done: the user as it is now, and how many live sessions the block
 /// ended (0 for an unblock, or a user already blocked).

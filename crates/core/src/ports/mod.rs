@@ -10,8 +10,13 @@ mod lender;
 mod lifecycle;
 mod otp_store;
 
-pub use crate::account::User;
-use crate::delivery::Channel;
+/// The contract suites: one behaviour per port, run against the in-memory double and the real
+/// adapter alike.
+#[cfg(any(test, feature = "testing"))]
+pub mod contract;
+
+pub use crate::domain::account::User;
+use crate::domain::delivery::Channel;
 pub use accounts::*;
 pub use bot_check::*;
 pub use legacy_import::*;
@@ -19,7 +24,7 @@ pub use lender::*;
 pub use lifecycle::*;
 pub use otp_store::*;
 
-use crate::phone::PhoneNumber;
+use crate::domain::phone::PhoneNumber;
 use std::future::Future;
 
 /// Seconds since the Unix epoch, as read by whoever owns the clock.

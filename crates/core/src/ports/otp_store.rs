@@ -1,11 +1,11 @@
 //! The OTP store: pending codes and the counters that limit them.
 
 use super::{BackendError, UnixSeconds};
-use crate::phone::PhoneNumber;
-use crate::quota::Quota;
-pub use crate::risk::judge::{CounterHit, CounterSignals};
-use crate::session::SessionId;
-use crate::settings::Settings;
+use crate::config::settings::Settings;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::quota::Quota;
+pub use crate::domain::risk::judge::{CounterHit, CounterSignals};
+use crate::domain::session::SessionId;
 use std::future::Future;
 
 /// Which limit stopped a request.
@@ -36,7 +36,7 @@ pub enum IssueOutcome {
     Issued,
     /// A limit refused it; nothing was stored or counted.
     Limited { limit: Limit, retry_after_secs: u32 },
-    /// The risk counters' signals stopped it (`crate::risk::judge`): a bot check first
+    /// The risk counters' signals stopped it (`crate::domain::risk::judge`): a bot check first
     /// (`Challenge`) or a refusal (`Refuse`); nothing was stored or counted, but a breaker this
     /// call tripped stays open.
     Risky(CounterHit),
@@ -118,7 +118,7 @@ pub type IssueRequest<'a> = CodeRequest<'a>;
 pub type VerifyRequest<'a> = CodeRequest<'a>;
 
 /// Pending codes and the counters that limit them. Implementations MUST make each call one
-/// atomic step, and keep this contract (held by `testing::contract::otp_store` for the
+/// atomic step, and keep this contract (held by `ports::contract::otp_store` for the
 /// in-memory store and the Upstash one alike):
 /// - `issue` checks, in this order, the phone's lock, its resend cooldown, its send window, its
 ///   day, then the client address's sends, the phone's country's sends (its

@@ -7,13 +7,13 @@
 
 use super::accounts::{Session, State, Token};
 use super::InMemoryAccounts;
-use crate::account::{User, UserId};
-use crate::phone::PhoneNumber;
+use crate::domain::account::{User, UserId};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::secrets::RefreshToken;
 use crate::ports::{
     BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount, NewLogin, PhoneChange,
     PhoneChangeOutcome,
 };
-use crate::secrets::RefreshToken;
 
 impl<C: Clock> InMemoryAccounts<'_, C> {
     pub(super) fn log_in(&self, l: &NewLogin<'_>) -> Result<LoginAccount, BackendError> {

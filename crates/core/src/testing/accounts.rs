@@ -6,16 +6,16 @@
 //! one behaviour.
 
 use super::admin_reads::live_sessions_of;
-use crate::account::{Scope, User, UserId};
-use crate::admin::UserQuery;
-use crate::phone::PhoneNumber;
+use crate::domain::account::{Scope, User, UserId};
+use crate::domain::admin::UserQuery;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::secrets::PresentedToken;
+use crate::domain::session::SessionId;
 use crate::ports::{
     AccountStore, BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount,
     LogoutOutcome, LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
     RotationOutcome, SessionInfo, UnixSeconds, UserPage,
 };
-use crate::secrets::PresentedToken;
-use crate::session::SessionId;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
@@ -136,7 +136,7 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
         self.log_in(l)
     }
 
-    async fn profile(
+    async fn user_of_session(
         &self,
         user: &UserId,
         session: &SessionId,

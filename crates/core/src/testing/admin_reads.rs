@@ -4,10 +4,10 @@
 
 use super::accounts::State;
 use super::InMemoryAccounts;
-use crate::account::{Scope, User, UserId};
-use crate::admin::UserQuery;
+use crate::domain::account::{Scope, User, UserId};
+use crate::domain::admin::UserQuery;
+use crate::domain::time::rfc3339;
 use crate::ports::{Clock, SessionInfo, UnixSeconds, UserPage};
-use crate::time::rfc3339;
 
 impl<C: Clock> InMemoryAccounts<'_, C> {
     /// Sets the user's scope and its update time; `None` when there is no such user.

@@ -3,7 +3,7 @@
 
 use super::accounts::{Session, Token};
 use super::InMemoryAccounts;
-use crate::account::User;
+use crate::domain::account::User;
 use crate::ports::{
     BackendError, Checkpoint, Clock, ImportPhase, ImportedToken, ImportedUser, LegacyImport,
     TokensImported, UserImport,

@@ -1,5 +1,5 @@
-//! Test doubles of the ports, for the use cases' unit tests, and the contract suites that hold
-//! a double and the real adapter to the same behaviour (`contract`). Built with the `testing`
+//! Test doubles of the ports, for the use cases' unit tests. Each double passes the same
+//! contract suite as its real adapter (`crate::ports::contract`). Built with the `testing`
 //! feature and in core's own tests; the worker never enables it.
 
 mod account_life;
@@ -12,8 +12,6 @@ mod otp_keys;
 mod otp_risk;
 mod otp_store;
 mod sms;
-
-pub mod contract;
 
 pub use accounts::InMemoryAccounts;
 pub use bot_check::FixedBotCheck;
@@ -101,6 +99,7 @@ impl TokenSigner for FixedSigner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::contract;
 
     #[test]
     fn the_in_memory_account_store_keeps_the_contract() {
@@ -146,8 +145,8 @@ mod tests {
         let clock = FixedClock::at(1_900_000_000);
         let store = InMemoryOtpStore::new(&clock);
         let s = contract::settings(&[("OTP_TTL_SECONDS", "120")]);
-        let phone = crate::phone::PhoneNumber::parse("+14155552671", None).unwrap();
-        let session = crate::session::SessionId::parse("time-session-0123456789").unwrap();
+        let phone = crate::domain::phone::PhoneNumber::parse("+14155552671", None).unwrap();
+        let session = crate::domain::session::SessionId::parse("time-session-0123456789").unwrap();
         let issue = IssueRequest {
             phone: &phone,
             session: &session,

@@ -2,11 +2,11 @@
 //! (`risk::counters`), read, tripped and counted by source as `send_scope.lua`,
 //! `send_refund.lua` and `record_login.lua` do.
 
-use crate::phone::PhoneNumber;
+use crate::config::settings::Settings;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::risk::counters::ScopeCounts;
+use crate::domain::risk::judge::RecordSignal;
 use crate::ports::{Caller, UnixSeconds};
-use crate::risk::counters::ScopeCounts;
-use crate::risk::judge::RecordSignal;
-use crate::settings::Settings;
 use std::collections::HashMap;
 
 /// The records by key (`risk:{cc44}`, `risk:{as64500}`), and what each source added to a

@@ -4,14 +4,14 @@
 
 use super::otp_keys::{Keys, Value};
 use super::otp_risk::RiskRecords;
-use crate::phone::PhoneNumber;
+use crate::config::settings::Settings;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::quota::Quota;
+use crate::domain::risk::judge::{judge, Actions, Asker};
 use crate::ports::{
     BackendError, Clock, Counted, IssueOutcome, IssueRequest, Limit, OtpStore, UnixSeconds,
     VerifyOutcome, VerifyRequest,
 };
-use crate::quota::Quota;
-use crate::risk::judge::{judge, Actions, Asker};
-use crate::settings::Settings;
 use std::cell::RefCell;
 
 pub struct InMemoryOtpStore<'c, C: Clock> {

@@ -1,7 +1,7 @@
 //! A code sender that records what it was given, and can be told to fail (on every channel, or
 //! on some).
 
-use crate::delivery::Channel;
+use crate::domain::delivery::Channel;
 use crate::ports::{CodeSender, OutgoingCode, SmsError};
 use std::cell::{Cell, RefCell};
 

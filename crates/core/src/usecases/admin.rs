@@ -6,15 +6,15 @@
 //! (and the profile's reading of it for the reads), here in core, never in SQL.
 
 use super::Problem;
-use crate::account::{Scope, User, UserId};
-use crate::admin::UserQuery;
-use crate::error::{ErrorBody, ErrorCode};
+use crate::domain::account::{Scope, User, UserId};
+use crate::domain::admin::UserQuery;
+use crate::domain::session::SessionId;
+use crate::http::api_profile::ApiProfile;
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::{
     AccountLender, AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, SessionInfo,
     UserPage,
 };
-use crate::profile::ApiProfile;
-use crate::session::SessionId;
 
 /// What the admin asks for.
 #[derive(Debug, Clone, Copy)]
@@ -95,7 +95,7 @@ pub async fn admin_across<A: AccountLender>(
     profile: ApiProfile,
 ) -> Result<AdminAnswer, AdminError> {
     let me = home
-        .lend(async |s| s.profile(caller, session).await)
+        .lend(async |s| s.user_of_session(caller, session).await)
         .await?
         .ok_or(AdminError::SessionGone)?;
     // Changing a scope and reading a user's sessions are a superadmin's, under every profile.

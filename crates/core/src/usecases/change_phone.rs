@@ -10,18 +10,18 @@
 use super::code_check::{check_code, CodeRejected, PresentedCode};
 use super::send_otp::{send_otp, SendOtpDeps, SendOtpError, SendOtpInput, SendOtpOutput};
 use super::Problem;
-use crate::account::{User, UserId};
-use crate::delivery::Channel;
-use crate::error::{ErrorBody, ErrorCode};
-use crate::otp::CodePurpose;
-use crate::phone::PhoneNumber;
+use crate::config::settings::Settings;
+use crate::domain::account::{User, UserId};
+use crate::domain::delivery::Channel;
+use crate::domain::otp::CodePurpose;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::regions::{RegionId, Regions};
+use crate::domain::session::SessionId;
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::{
     AccountLender, AccountStore, BackendError, BotCheck, Clock, CodeSender, OtpStore, OutgoingCode,
     PhoneChange, PhoneChangeOutcome, SecureRandom, SmsError,
 };
-use crate::regions::{RegionId, Regions};
-use crate::session::SessionId;
-use crate::settings::Settings;
 
 /// Who moves: the caller's user, and the data region their account lives in.
 #[derive(Clone, Copy)]

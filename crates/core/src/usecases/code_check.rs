@@ -5,16 +5,16 @@
 
 use super::send_otp::limited;
 use super::Problem;
-use crate::client_address;
-use crate::error::{ErrorBody, ErrorCode};
-use crate::otp::{purpose_mac, CodePurpose, MalformedCode, OtpCode};
-use crate::phone::PhoneNumber;
+use crate::config::settings::Settings;
+use crate::domain::client_address;
+use crate::domain::otp::{purpose_mac, CodePurpose, MalformedCode, OtpCode};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::quota::Quota;
+use crate::domain::session::{MalformedSessionId, SessionId};
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::{
     BackendError, Caller, Limit, OtpStore, UnixSeconds, VerifyOutcome, VerifyRequest,
 };
-use crate::quota::Quota;
-use crate::session::{MalformedSessionId, SessionId};
-use crate::settings::Settings;
 
 /// A code as the client presented it.
 pub struct PresentedCode<'a> {

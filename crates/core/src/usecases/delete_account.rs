@@ -4,10 +4,10 @@
 //! (a fresh code) first. The store checks both in the statement that deletes.
 
 use super::Problem;
-use crate::account::UserId;
-use crate::error::{ErrorBody, ErrorCode};
+use crate::domain::account::UserId;
+use crate::domain::session::SessionId;
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::{AccountLender, AccountStore, BackendError, DeleteOutcome, Deletion};
-use crate::session::SessionId;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeleteAccountError {

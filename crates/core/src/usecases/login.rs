@@ -11,19 +11,19 @@
 
 use super::code_check::{check_code, CodeRejected, PresentedCode};
 use super::{IssuedTokens, Problem, Signing};
-use crate::account::{Scope, UserId};
-use crate::error::{ErrorBody, ErrorCode};
-use crate::otp::CodePurpose;
-use crate::phone::PhoneNumber;
+use crate::config::settings::Settings;
+use crate::domain::account::{Scope, UserId};
+use crate::domain::otp::CodePurpose;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::quota::Quota;
+use crate::domain::secrets::{RefreshSecret, RefreshToken};
+use crate::domain::session::SessionId;
+use crate::domain::token::TokenError;
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::{
     AccountLender, AccountStore, BackendError, Clock, LoginAccount, NewLogin, OtpStore,
     SecureRandom, TokenSigner,
 };
-use crate::quota::Quota;
-use crate::secrets::{RefreshSecret, RefreshToken};
-use crate::session::SessionId;
-use crate::settings::Settings;
-use crate::token::TokenError;
 use futures::future::join_all;
 
 pub struct LoginInput<'a> {

@@ -6,18 +6,19 @@ pub mod change_phone;
 pub mod code_check;
 pub mod delete_account;
 pub mod login;
+pub mod readiness;
 pub mod refresh;
 pub mod send_otp;
 
-use crate::account::User;
-use crate::error::{ErrorBody, ErrorCode};
+use crate::config::settings::Settings;
+use crate::domain::account::User;
+use crate::domain::quota::Quota;
+use crate::domain::regions;
+use crate::domain::secrets::RefreshToken;
+use crate::domain::session::SessionId;
+use crate::domain::token::{self, TokenError};
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::{BackendError, SecureRandom, TokenSigner, UnixSeconds};
-use crate::quota::Quota;
-use crate::regions;
-use crate::secrets::RefreshToken;
-use crate::session::SessionId;
-use crate::settings::Settings;
-use crate::token::{self, TokenError};
 
 /// An error as the client will see it: the body, and for 429s the `Retry-After` seconds and
 /// the spent quota (the RateLimit header fields) when the refusing limit is the caller's.
@@ -62,7 +63,7 @@ pub(crate) fn backend_body(error: &BackendError) -> ErrorBody {
 
 /// The answer to a number that does not parse: every request that takes one parses it once, at
 /// the edge, before routing it to its region and its use case.
-pub fn invalid_phone(why: &crate::phone::PhoneError) -> Problem {
+pub fn invalid_phone(why: &crate::domain::phone::PhoneError) -> Problem {
     Problem::new(
         ErrorBody::new(ErrorCode::InvalidPhone, "invalid phone number")
             .with_details(why.to_string()),
@@ -98,7 +99,7 @@ pub(crate) struct Signing<'a, T, R> {
     pub rng: &'a R,
     pub settings: &'a Settings,
     pub now: UnixSeconds,
-    /// The user's data region, named in both tokens (`crate::regions`); `None` in a
+    /// The user's data region, named in both tokens (`crate::domain::regions`); `None` in a
     /// single-region deployment.
     pub region: Option<&'a str>,
 }

@@ -2,15 +2,15 @@
 //! statement), or end sessions with one; each on one borrowed connection.
 
 use super::{IssuedTokens, Problem, Signing};
-use crate::error::{ErrorBody, ErrorCode};
+use crate::config::settings::Settings;
+use crate::domain::secrets::{legacy_token_hash, PresentedToken, RefreshSecret, RefreshToken};
+use crate::domain::session::SessionId;
+use crate::domain::token::TokenError;
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::{
     AccountLender, AccountStore, BackendError, Clock, LogoutOutcome, LogoutScope, Rotation,
     RotationOutcome, SecureRandom, TokenSigner,
 };
-use crate::secrets::{legacy_token_hash, PresentedToken, RefreshSecret, RefreshToken};
-use crate::session::SessionId;
-use crate::settings::Settings;
-use crate::token::TokenError;
 
 pub struct RefreshInput<'a> {
     pub refresh_token: Option<&'a str>,

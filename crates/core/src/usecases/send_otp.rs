@@ -5,21 +5,21 @@
 //! It never looks at the user table, so its answer and its timing are the same whether or not
 //! the phone has an account.
 
-use crate::client_address;
-use crate::delivery::{Channel, UnknownChannel};
-use crate::edge::EdgeSignals;
-use crate::otp::{purpose_mac, CodePurpose, OtpCode};
-use crate::phone::PhoneNumber;
+use crate::config::settings::Settings;
+use crate::domain::client_address;
+use crate::domain::delivery::sms_text::{accepted_languages, is_language_tag};
+use crate::domain::delivery::{Channel, UnknownChannel};
+use crate::domain::edge::EdgeSignals;
+use crate::domain::otp::{purpose_mac, CodePurpose, OtpCode};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::quota::Quota;
+use crate::domain::risk::RiskDecision;
+use crate::domain::secrets::uniform_digits;
+use crate::domain::session::{MalformedSessionId, SessionId};
 use crate::ports::{
     BackendError, BotCheck, Caller, Clock, CodeSender, IssueOutcome, IssueRequest, Limit, OtpStore,
     SecureRandom, SmsError,
 };
-use crate::quota::Quota;
-use crate::risk::RiskDecision;
-use crate::secrets::uniform_digits;
-use crate::session::{MalformedSessionId, SessionId};
-use crate::settings::Settings;
-use crate::sms_text::{accepted_languages, is_language_tag};
 pub(crate) use answer::limited;
 use deliver::deliver;
 use gate::{after_counters, gate, with_hit, with_signals, Asked};
@@ -38,7 +38,7 @@ pub struct SendOtpInput<'a> {
     pub purpose: CodePurpose<'a>,
     /// The asked channel's name (`sms` when absent).
     pub channel: Option<&'a str>,
-    /// What the edge says about the caller (`crate::edge`).
+    /// What the edge says about the caller (`crate::domain::edge`).
     pub edge: &'a EdgeSignals,
     /// The client's bot-check token (`captcha_token`, or the `cf-turnstile-response` header).
     pub captcha_token: Option<&'a str>,

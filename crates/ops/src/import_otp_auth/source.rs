@@ -2,10 +2,10 @@
 //! recognised by its two tables, read in batches by id, and each row turned into what this
 //! service keeps, or into the reason it cannot be.
 
-use auth_core::account::{Scope, UserId};
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::account::{Scope, UserId};
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{ImportedToken, ImportedUser};
-use auth_core::session::SessionId;
 use tokio_postgres::Client;
 
 /// The Go service's schema (its migrations 001 and 002), column by column, as

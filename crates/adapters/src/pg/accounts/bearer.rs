@@ -1,5 +1,5 @@
 //! What the bearer of a live session may do: read its user, list and revoke its sessions; and
-//! the admin reads (whose caller core authorizes first, through `profile`). Each statement for
+//! the admin reads (whose caller core authorizes first, through `user_of_session`). Each statement for
 //! a bearer starts with the live-session check (`sql/live_session.sql`: `$1` user id, `$2`
 //! session id, `$3` idle timeout).
 
@@ -9,10 +9,10 @@ use crate::pg::catalogue::{
     SESSIONS, USER_SESSIONS,
 };
 use crate::pg::PgError;
-use auth_core::account::{Scope, User, UserId};
-use auth_core::admin::UserQuery;
+use auth_core::domain::account::{Scope, User, UserId};
+use auth_core::domain::admin::UserQuery;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{RevokeOutcome, SessionInfo, UserPage};
-use auth_core::session::SessionId;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Row;
 

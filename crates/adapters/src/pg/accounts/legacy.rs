@@ -18,7 +18,7 @@ use crate::pg::catalogue::{
     IMPORT_USERS_FOUND, LEGACY_TOKEN_OWNER,
 };
 use crate::pg::PgError;
-use auth_core::account::UserId;
+use auth_core::domain::account::UserId;
 use auth_core::ports::{
     BackendError, Checkpoint, ImportPhase, ImportedToken, ImportedUser, LegacyImport,
     TokensImported, UserImport,

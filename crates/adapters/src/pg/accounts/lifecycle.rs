@@ -7,8 +7,8 @@ use crate::pg::catalogue::{
     RELEASE_PHONE,
 };
 use crate::pg::PgError;
-use auth_core::account::UserId;
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::account::UserId;
+use auth_core::domain::phone::PhoneNumber;
 use auth_core::ports::{BlockChange, DeleteOutcome, Deletion, PhoneChange, PhoneChangeOutcome};
 use tokio_postgres::types::Type;
 

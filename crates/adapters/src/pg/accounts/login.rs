@@ -3,9 +3,9 @@
 use super::{malformed, user_at, PgAccountStore};
 use crate::pg::catalogue::{CLAIM_PHONE, LOGIN, PHONE_OWNER, SET_SCOPE};
 use crate::pg::PgError;
-use auth_core::account::{Scope, UserId};
+use auth_core::domain::account::{Scope, UserId};
+use auth_core::domain::secrets::RefreshToken;
 use auth_core::ports::{LoginAccount, NewLogin};
-use auth_core::secrets::RefreshToken;
 use tokio_postgres::types::Type;
 
 /// SQLSTATE of a unique violation: here, two first logins of one phone at the same instant.

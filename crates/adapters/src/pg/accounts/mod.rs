@@ -11,16 +11,16 @@ mod login;
 mod tokens;
 
 use super::PgError;
-use auth_core::account::{Scope, User, UserId};
-use auth_core::admin::UserQuery;
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::account::{Scope, User, UserId};
+use auth_core::domain::admin::UserQuery;
+use auth_core::domain::phone::PhoneNumber;
+use auth_core::domain::secrets::PresentedToken;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{
     AccountStore, BackendError, BlockChange, DeleteOutcome, Deletion, LoginAccount, LogoutOutcome,
     LogoutScope, NewLogin, PhoneChange, PhoneChangeOutcome, RevokeOutcome, Rotation,
     RotationOutcome, SessionInfo, UserPage,
 };
-use auth_core::secrets::PresentedToken;
-use auth_core::session::SessionId;
 use tokio_postgres::{Client, Row};
 
 pub struct PgAccountStore<'c> {
@@ -114,7 +114,7 @@ impl AccountStore for PgAccountStore<'_> {
         self.end_sessions(token, scope).await.map_err(backend)
     }
 
-    async fn profile(
+    async fn user_of_session(
         &self,
         user: &UserId,
         session: &SessionId,

@@ -4,9 +4,9 @@
 use super::{session_at, user_at, PgAccountStore};
 use crate::pg::catalogue::{LOGOUT, ROTATE};
 use crate::pg::PgError;
+use auth_core::domain::secrets::PresentedToken;
+use auth_core::domain::session::SessionId;
 use auth_core::ports::{LogoutOutcome, LogoutScope, Rotation, RotationOutcome};
-use auth_core::secrets::PresentedToken;
-use auth_core::session::SessionId;
 use tokio_postgres::types::Type;
 
 impl PgAccountStore<'_> {

@@ -8,8 +8,8 @@ use super::super::script_reply::{backend, limit_of, outcome_of};
 use super::scripts::{RECORD_LOGIN, VERIFY};
 use super::steps::{run_all, run_one, Eval};
 use super::UpstashOtpStore;
+use auth_core::domain::quota::Quota;
 use auth_core::ports::{BackendError, Counted, Limit, VerifyOutcome, VerifyRequest};
-use auth_core::quota::Quota;
 
 pub(super) async fn verify(
     store: &UpstashOtpStore<'_>,

@@ -17,7 +17,7 @@ mod steps;
 
 use super::script_reply::backend;
 use super::UpstashRedis;
-use auth_core::phone::PhoneNumber;
+use auth_core::domain::phone::PhoneNumber;
 use auth_core::ports::{
     BackendError, Caller, Counted, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome,
     VerifyRequest,

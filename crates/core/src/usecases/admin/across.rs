@@ -10,8 +10,8 @@
 //! filter (dates, a number prefix) narrows the list.
 
 use super::AdminError;
-use crate::account::UserId;
-use crate::admin::UserQuery;
+use crate::domain::account::UserId;
+use crate::domain::admin::UserQuery;
 use crate::ports::{AccountLender, AccountStore, UserPage};
 use futures::future::join_all;
 

@@ -1,9 +1,9 @@
 //! The admin requests over the in-memory account store: only a live superadmin is answered.
 
 use super::*;
-use crate::phone::PhoneNumber;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::secrets::RefreshSecret;
 use crate::ports::NewLogin;
-use crate::secrets::RefreshSecret;
 use crate::testing::{CountingLender, FixedClock, InMemoryAccounts};
 use futures::executor::block_on;
 
@@ -158,7 +158,7 @@ fn only_a_superadmin_sets_scopes_and_reads_a_users_sessions() {
         panic!("a superadmin sets a scope");
     };
     assert_eq!(changed.scope, Scope::parse("admin").unwrap());
-    let target_now = block_on(accounts.profile(&target, &target_session)).unwrap();
+    let target_now = block_on(accounts.user_of_session(&target, &target_session)).unwrap();
     assert_eq!(target_now.unwrap().scope, changed.scope, "at once");
     let bad = ask(set("Admin!"), ApiProfile::Native).unwrap_err();
     assert_eq!(bad, AdminError::BadScope);
@@ -210,7 +210,7 @@ fn only_a_superadmin_blocks_and_deletes_and_never_itself() {
     ] {
         assert!(matches!(ask(request), Err(AdminError::Forbidden(_))));
     }
-    assert!(block_on(accounts.profile(&target, &target_session))
+    assert!(block_on(accounts.user_of_session(&target, &target_session))
         .unwrap()
         .is_some());
 
@@ -230,7 +230,7 @@ fn only_a_superadmin_blocks_and_deletes_and_never_itself() {
         (change.user.id.clone(), change.sessions_ended),
         (target.clone(), 1)
     );
-    assert!(block_on(accounts.profile(&target, &target_session))
+    assert!(block_on(accounts.user_of_session(&target, &target_session))
         .unwrap()
         .is_none());
     let Ok(AdminAnswer::Blocked(again)) = ask(block(target.as_str(), true)) else {

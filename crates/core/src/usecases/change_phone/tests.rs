@@ -2,12 +2,12 @@
 //! account and nothing else; every other code, and a taken number, is refused.
 
 use super::*;
-use crate::account::Scope;
-use crate::edge::EdgeSignals;
-use crate::phone::PhoneNumber;
+use crate::domain::account::Scope;
+use crate::domain::edge::EdgeSignals;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::secrets::RefreshSecret;
+use crate::ports::contract::settings;
 use crate::ports::NewLogin;
-use crate::secrets::RefreshSecret;
-use crate::testing::contract::settings;
 use crate::testing::FixedBotCheck;
 use crate::testing::{FixedClock, InMemoryAccounts, InMemoryOtpStore, RecordingSms, SeededRandom};
 use futures::executor::block_on;
@@ -222,7 +222,7 @@ fn a_change_code_moves_its_users_account_and_nothing_else() {
 
 #[test]
 fn a_login_code_cannot_move_a_number_and_a_change_code_cannot_log_in() {
-    use crate::otp::{code_mac, OtpCode};
+    use crate::domain::otp::{code_mac, OtpCode};
     use crate::ports::{Caller, IssueRequest, VerifyOutcome, VerifyRequest};
     let w = World::new();
     let store = InMemoryOtpStore::new(&w.clock);

@@ -1,10 +1,10 @@
 //! A user's own deletion over the in-memory store: only from a live, recent session.
 
 use super::*;
-use crate::account::Scope;
-use crate::phone::PhoneNumber;
+use crate::domain::account::Scope;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::secrets::RefreshSecret;
 use crate::ports::{LoginAccount, NewLogin};
-use crate::secrets::RefreshSecret;
 use crate::testing::{FixedClock, InMemoryAccounts};
 use futures::executor::block_on;
 
@@ -42,7 +42,7 @@ fn a_user_deletes_their_account_from_a_recent_session_and_the_number_starts_afre
         (403, ErrorCode::ReauthenticationRequired)
     );
     assert!(
-        block_on(accounts.profile(&user, &session))
+        block_on(accounts.user_of_session(&user, &session))
             .unwrap()
             .is_some(),
         "nothing changed"
@@ -55,7 +55,7 @@ fn a_user_deletes_their_account_from_a_recent_session_and_the_number_starts_afre
         block_on(delete_own_account(&accounts, &user, &fresh, 600)),
         Ok(())
     );
-    assert!(block_on(accounts.profile(&user, &session))
+    assert!(block_on(accounts.user_of_session(&user, &session))
         .unwrap()
         .is_none());
     assert!(block_on(accounts.find_user(&user)).unwrap().is_none());

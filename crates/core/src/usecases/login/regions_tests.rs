@@ -4,10 +4,10 @@
 //! home.
 
 use super::*;
-use crate::account::Scope;
-use crate::otp::{code_mac, OtpCode};
+use crate::domain::account::Scope;
+use crate::domain::otp::{code_mac, OtpCode};
+use crate::ports::contract::settings;
 use crate::ports::{Caller, IssueOutcome, IssueRequest};
-use crate::testing::contract::settings;
 use crate::testing::{
     CountingLender, FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom,
 };
@@ -83,7 +83,7 @@ impl World {
 }
 
 fn users_in(accounts: &InMemoryAccounts<'_, FixedClock>) -> u64 {
-    let everyone = crate::admin::UserQuery::parse([]).unwrap();
+    let everyone = crate::domain::admin::UserQuery::parse([]).unwrap();
     block_on(accounts.list_users(&everyone)).unwrap().total
 }
 
@@ -121,7 +121,8 @@ fn a_blocked_account_in_another_region_stays_blocked() {
         InMemoryAccounts::new(&w.clock),
     );
     let before = w.log_in(&codes, &eu, &[], "+14155552602").unwrap();
-    let admin = crate::account::UserId::parse("00000000-0000-4000-8000-000000000001").unwrap();
+    let admin =
+        crate::domain::account::UserId::parse("00000000-0000-4000-8000-000000000001").unwrap();
     let blocked = block_on(eu.set_blocked_by(&before.tokens.user.id, true, &admin)).unwrap();
     assert!(blocked.is_some());
     let elsewhere = [("eu", eu)];

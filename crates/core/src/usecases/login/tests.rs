@@ -3,14 +3,14 @@
 //! the user once and signs a token for the session.
 
 use super::*;
-use crate::admin::UserQuery;
-use crate::error::ErrorCode;
-use crate::otp::{code_mac, OtpCode};
-use crate::phone::PhoneNumber;
+use crate::domain::admin::UserQuery;
+use crate::domain::otp::{code_mac, OtpCode};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::quota::Quota;
+use crate::http::error::ErrorCode;
+use crate::ports::contract::settings;
 use crate::ports::Limit;
 use crate::ports::{Caller, IssueOutcome, IssueRequest};
-use crate::quota::Quota;
-use crate::testing::contract::settings;
 use crate::testing::{
     CountingLender, FixedClock, FixedSigner, InMemoryAccounts, InMemoryOtpStore, SeededRandom,
 };
@@ -81,7 +81,7 @@ fn run(
         client_ip: "192.0.2.2",
         asn: None,
         user_agent: None,
-        new_user_scope: &crate::account::Scope::Unscoped,
+        new_user_scope: &crate::domain::account::Scope::Unscoped,
     };
     block_on(login(&deps, &input))
 }

@@ -2,11 +2,11 @@
 //! contract suite): each outcome and its contract code.
 
 use super::*;
-use crate::account::UserId;
-use crate::error::ErrorCode;
-use crate::phone::PhoneNumber;
+use crate::domain::account::UserId;
+use crate::domain::phone::PhoneNumber;
+use crate::http::error::ErrorCode;
+use crate::ports::contract::settings;
 use crate::ports::NewLogin;
-use crate::testing::contract::settings;
 use crate::testing::{CountingLender, FixedClock, FixedSigner, InMemoryAccounts, SeededRandom};
 use futures::executor::block_on;
 
@@ -40,7 +40,7 @@ fn logged_in(w: &World, accounts: &impl AccountStore) -> String {
         refresh_expires_at: w.clock.now() + 86_400,
         user_agent: None,
         client_ip: None,
-        new_user_scope: &crate::account::Scope::Unscoped,
+        new_user_scope: &crate::domain::account::Scope::Unscoped,
     };
     block_on(accounts.login(&login)).unwrap();
     RefreshToken::for_user(&id, &secret).token
@@ -131,7 +131,7 @@ fn in_a_region_both_tokens_name_it_and_a_tagged_token_rotates() {
     let first = logged_in(&w, &accounts);
     // A token from before the deployment had regions has no tag, and still refreshes.
     let out = refresh_in(Some("eu"), &w, &accounts, Some(&first), Some(SESSION)).unwrap();
-    let (tag, _) = crate::regions::split_tag(&out.refresh_token);
+    let (tag, _) = crate::domain::regions::split_tag(&out.refresh_token);
     assert_eq!(tag, Some("eu"));
     assert_eq!(claims_of(&out.access_token)["rgn"], "eu");
     // The tagged successor rotates in turn, and a changed tag is no other token.
@@ -142,7 +142,10 @@ fn in_a_region_both_tokens_name_it_and_a_tagged_token_rotates() {
     assert!(rotated.refresh_token.starts_with("eu."));
     // Without regions nothing is tagged and no claim is added.
     let plain = refresh_with(&w, &accounts, Some(&rotated.refresh_token), None).unwrap();
-    assert_eq!(crate::regions::split_tag(&plain.refresh_token).0, None);
+    assert_eq!(
+        crate::domain::regions::split_tag(&plain.refresh_token).0,
+        None
+    );
     assert!(claims_of(&plain.access_token).get("rgn").is_none());
 }
 
@@ -248,14 +251,14 @@ fn imported(w: &World, accounts: &InMemoryAccounts<'_, FixedClock>) -> String {
     let user = ImportedUser {
         id: id.clone(),
         phone: phone.clone(),
-        scope: crate::account::Scope::parse("user").unwrap(),
+        scope: crate::domain::account::Scope::parse("user").unwrap(),
         created_at: w.clock.now() - 86_400,
         updated_at: w.clock.now() - 86_400,
     };
     block_on(accounts.import_users(&[user], &done(ImportPhase::Users))).unwrap();
     let go_token = "Zq8xWv3tUs7rQp2oNm6lKj1iHg5fEd9c";
     let token = ImportedToken {
-        hash: crate::secrets::legacy_token_hash(go_token).unwrap(),
+        hash: crate::domain::secrets::legacy_token_hash(go_token).unwrap(),
         user: id,
         phone,
         session: SessionId::parse(&"ab".repeat(32)).unwrap(),

@@ -2,9 +2,9 @@
 //! 429 of a limit, which login shares.
 
 use super::SendOtpError;
-use crate::error::{ErrorBody, ErrorCode};
+use crate::domain::risk::RiskDecision;
+use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::Limit;
-use crate::risk::RiskDecision;
 use crate::usecases::Problem;
 
 impl SendOtpError {

@@ -2,12 +2,12 @@
 //! (`OTP_CHANNEL_FALLBACK`) while the provider refuses. Each channel has its own words: the
 //! SMS template for SMS and WhatsApp, the code read digit by digit twice for a call.
 
-use crate::delivery::Channel;
-use crate::otp::{CodePurpose, OtpCode};
-use crate::phone::PhoneNumber;
+use crate::config::settings::Settings;
+use crate::domain::delivery::voice_text;
+use crate::domain::delivery::Channel;
+use crate::domain::otp::{CodePurpose, OtpCode};
+use crate::domain::phone::PhoneNumber;
 use crate::ports::{CodeSender, OutgoingCode, SmsError};
-use crate::settings::Settings;
-use crate::voice_text;
 
 /// The channel the provider accepted the code on; the last refusal when none did.
 pub(super) async fn deliver<M: CodeSender>(

@@ -1,15 +1,15 @@
 //! The gate in front of a paid send: the risk decision from the edge's signals
-//! ([`crate::risk`]), then, when the settings ask for one, the bot check of the client's
+//! ([`crate::domain::risk`]), then, when the settings ask for one, the bot check of the client's
 //! challenge token. Nothing is counted or sent when the gate refuses. The store's risk
 //! counters may ask for the bot check later ([`after_counters`]), in the same words.
 
 use super::SendOtpError;
-use crate::edge::EdgeSignals;
-use crate::phone::PhoneNumber;
+use crate::config::settings::Settings;
+use crate::domain::edge::EdgeSignals;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::risk::counters::Scope;
+use crate::domain::risk::{Action, RiskDecision, Trip};
 use crate::ports::{BotCheck, BotVerdict, CounterHit, CounterSignals};
-use crate::risk::counters::Scope;
-use crate::risk::{Action, RiskDecision, Trip};
-use crate::settings::Settings;
 
 /// The decision a send goes ahead with, and whether its caller passed a bot check.
 pub(super) struct Passed {

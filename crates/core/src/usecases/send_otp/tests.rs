@@ -1,12 +1,12 @@
 //! Every outcome of send-otp over the in-memory store (held to the Lua scripts' behaviour by
-//! `testing::contract`), a recording SMS sender and seeded randomness, with its contract code.
+//! `ports::contract`), a recording SMS sender and seeded randomness, with its contract code.
 
 use super::*;
-use crate::edge::EdgeSignals;
-use crate::error::ErrorCode;
-use crate::otp::code_mac;
+use crate::domain::edge::EdgeSignals;
+use crate::domain::otp::code_mac;
+use crate::http::error::ErrorCode;
+use crate::ports::contract::settings;
 use crate::ports::{Caller, Counted, VerifyOutcome, VerifyRequest};
-use crate::testing::contract::settings;
 use crate::testing::FixedBotCheck;
 use crate::testing::{BrokenRandom, FixedClock, InMemoryOtpStore, RecordingSms, SeededRandom};
 use futures::executor::block_on;
@@ -305,7 +305,7 @@ fn send_on<R: SecureRandom>(
 
 #[test]
 fn a_code_goes_out_on_the_asked_channel_in_that_channels_words() {
-    use crate::delivery::Channel;
+    use crate::domain::delivery::Channel;
     let w = World::new();
     let store = InMemoryOtpStore::new(&w.clock);
     let s = settings(&[
@@ -355,7 +355,7 @@ fn a_code_goes_out_on_the_asked_channel_in_that_channels_words() {
 
 #[test]
 fn a_refused_channel_falls_back_in_order_until_every_channel_has_refused() {
-    use crate::delivery::Channel;
+    use crate::domain::delivery::Channel;
     let w = World::new();
     let store = InMemoryOtpStore::new(&w.clock);
     let s = settings(&[

@@ -3,9 +3,9 @@
 use super::super::super::script_reply::limit_of;
 use super::super::super::Reply;
 use super::super::steps::items;
+use auth_core::domain::quota::Quota;
+use auth_core::domain::risk::judge::{judge, Actions, Asker, RecordSignal};
 use auth_core::ports::{BackendError, Counted, IssueOutcome, IssueRequest, Limit};
-use auth_core::quota::Quota;
-use auth_core::risk::judge::{judge, Actions, Asker, RecordSignal};
 
 /// The phone's answer (`send_phone.lua`).
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +67,7 @@ pub(super) struct Answers {
 
 /// The send's answer, ranked as the contract ranks the limits: the phone's refusals, then the
 /// address, the calling code's budget, the service's (neither refuses a returning number),
-/// then the risk records' signals as `auth_core::risk::judge` rules. A failed step fails the
+/// then the risk records' signals as `auth_core::domain::risk::judge` rules. A failed step fails the
 /// send unless the phone already refused it. The quota is the address's, as it stands once
 /// the send is answered (its count handed back when the send does not go ahead).
 pub(super) fn decide(

@@ -3,11 +3,11 @@
 use super::super::tests::user;
 use super::super::{admin_across, AdminAnswer, AdminError, AdminRequest};
 use super::MAX_MERGED_ROWS;
-use crate::account::{Scope, User, UserId};
-use crate::admin::UserQuery;
+use crate::domain::account::{Scope, User, UserId};
+use crate::domain::admin::UserQuery;
+use crate::domain::session::SessionId;
+use crate::http::api_profile::ApiProfile;
 use crate::ports::AccountStore;
-use crate::profile::ApiProfile;
-use crate::session::SessionId;
 use crate::testing::{FixedClock, InMemoryAccounts};
 use futures::executor::block_on;
 

@@ -3,13 +3,13 @@
 //! and an outage of the check fails closed only for risky sends (by default).
 
 use super::super::{send_otp, SendOtpDeps, SendOtpError, SendOtpInput, SendOtpOutput};
-use crate::edge::EdgeSignals;
-use crate::error::ErrorCode;
-use crate::otp::CodePurpose;
-use crate::risk::counters::Scope;
-use crate::risk::{RiskReason, Trip};
-use crate::settings::Settings;
-use crate::testing::contract::settings;
+use crate::config::settings::Settings;
+use crate::domain::edge::EdgeSignals;
+use crate::domain::otp::CodePurpose;
+use crate::domain::risk::counters::Scope;
+use crate::domain::risk::{RiskReason, Trip};
+use crate::http::error::ErrorCode;
+use crate::ports::contract::settings;
 use crate::testing::{FixedBotCheck, FixedClock, InMemoryOtpStore, RecordingSms, SeededRandom};
 use futures::executor::block_on;
 
@@ -52,7 +52,7 @@ impl World {
         };
         let edge = EdgeSignals::from_raw(Some(country), Some(64_500), Some(70), None, None);
         let input = SendOtpInput {
-            phone: &crate::phone::PhoneNumber::parse(phone, None).unwrap(),
+            phone: &crate::domain::phone::PhoneNumber::parse(phone, None).unwrap(),
             session_id: None,
             client_ip: "198.51.100.7",
             locale: None,

@@ -1,0 +1,266 @@
+//! The operations of the HTTP contract, declared once: method, path template, what credential
+//! they take and whether they change state. The worker dispatches from this table (binding each
+//! [`RouteId`] to its handler in one exhaustive match), the access log and the metrics name
+//! routes by its templates, and the central policies ([`crate::http::policy`]) read its flags. A test
+//! checks that it lists exactly the operations of `openapi/openapi.yaml`.
+
+/// The methods the contract uses. Anything else is 405 on a known path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    /// The method of a request line, if the contract uses it.
+    pub fn parse(method: &str) -> Option<Self> {
+        match method {
+            "GET" => Some(Method::Get),
+            "POST" => Some(Method::Post),
+            "DELETE" => Some(Method::Delete),
+            _ => None,
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// Every operation the worker serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteId {
+    Health,
+    Live,
+    Ready,
+    SendOtp,
+    Login,
+    Refresh,
+    Logout,
+    ListSessions,
+    RevokeSession,
+    Profile,
+    ListUsers,
+    GetUser,
+    SetUserScope,
+    UserSessions,
+    BlockUser,
+    UnblockUser,
+    DeleteUser,
+    DeleteOwnAccount,
+    SendPhoneChangeOtp,
+    ChangePhone,
+    Jwks,
+    Metrics,
+    OpenApi,
+}
+
+/// What authenticates a request to a route, and so which cookie can stand in for it in cookie
+/// mode. A request that carries that cookie is cookie-authenticated, whatever else it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// Nothing (or, for login, the code itself).
+    None,
+    /// An access token: `Authorization: Bearer`, or the access-token cookie in cookie mode.
+    Bearer,
+    /// A refresh token: in the JSON body, or the refresh-token cookie in cookie mode.
+    RefreshToken,
+    /// The operator's `METRICS_TOKEN` bearer; never a cookie.
+    MetricsToken,
+}
+
+/// Cookie names of cookie mode (the native profile's; `crate::http::api_profile` has each profile's), with the prefixes their attributes allow: browsers take a
+/// `__Host-` cookie only if it is `Secure`, has `Path=/` and no `Domain` (so no sibling
+/// subdomain can set or shadow it), and a `__Secure-` cookie only if it is `Secure`. The refresh
+/// token and the session id are scoped to `/api/v1/auth`, so they can carry only `__Secure-`.
+pub mod cookies {
+    pub const ACCESS: &str = "__Host-access_token";
+    pub const REFRESH: &str = "__Secure-refresh_token";
+    pub const SESSION: &str = "__Secure-session_id";
+    pub const CSRF: &str = "__Host-csrf_token";
+    pub const CSRF_HEADER: &str = "x-csrf-token";
+}
+
+/// One operation of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub id: RouteId,
+    pub method: Method,
+    /// The path, with `{id}` standing for one path segment.
+    pub template: &'static str,
+    pub credential: Credential,
+    /// Whether the operation changes server state (a cookie-authenticated one needs the CSRF
+    /// proof).
+    pub changes_state: bool,
+    /// Whether the operation takes a JSON body (read, capped and typed centrally).
+    pub json_body: bool,
+}
+
+const fn route(id: RouteId, method: Method, template: &'static str) -> Route {
+    Route {
+        id,
+        method,
+        template,
+        credential: Credential::None,
+        changes_state: false,
+        json_body: false,
+    }
+}
+
+impl Route {
+    const fn with_credential(mut self, credential: Credential) -> Self {
+        self.credential = credential;
+        self
+    }
+
+    /// A state change with a JSON body.
+    const fn posting_json(mut self) -> Self {
+        self.changes_state = true;
+        self.json_body = true;
+        self
+    }
+
+    const fn changing_state(mut self) -> Self {
+        self.changes_state = true;
+        self
+    }
+}
+
+use Credential::{Bearer, MetricsToken, RefreshToken};
+use Method::{Delete, Get, Post};
+
+/// The route table.
+pub const ROUTES: &[Route] = &[
+    route(RouteId::Health, Get, "/health"),
+    route(RouteId::Live, Get, "/live"),
+    route(RouteId::Ready, Get, "/ready"),
+    route(RouteId::SendOtp, Post, "/api/v1/auth/send-otp").posting_json(),
+    route(RouteId::Login, Post, "/api/v1/auth/login").posting_json(),
+    route(RouteId::Refresh, Post, "/api/v1/auth/refresh")
+        .posting_json()
+        .with_credential(RefreshToken),
+    route(RouteId::Logout, Post, "/api/v1/auth/logout")
+        .posting_json()
+        .with_credential(RefreshToken),
+    route(RouteId::ListSessions, Get, "/api/v1/auth/sessions").with_credential(Bearer),
+    route(RouteId::RevokeSession, Delete, "/api/v1/auth/sessions/{id}")
+        .changing_state()
+        .with_credential(Bearer),
+    route(RouteId::Profile, Get, "/api/v1/users/profile").with_credential(Bearer),
+    route(RouteId::ListUsers, Get, "/api/v1/users").with_credential(Bearer),
+    route(RouteId::GetUser, Get, "/api/v1/users/{id}").with_credential(Bearer),
+    route(RouteId::SetUserScope, Post, "/api/v1/users/{id}/scope")
+        .posting_json()
+        .with_credential(Bearer),
+    route(RouteId::UserSessions, Get, "/api/v1/users/{id}/sessions").with_credential(Bearer),
+    route(RouteId::BlockUser, Post, "/api/v1/users/{id}/block")
+        .changing_state()
+        .with_credential(Bearer),
+    route(RouteId::UnblockUser, Delete, "/api/v1/users/{id}/block")
+        .changing_state()
+        .with_credential(Bearer),
+    route(RouteId::DeleteUser, Delete, "/api/v1/users/{id}")
+        .changing_state()
+        .with_credential(Bearer),
+    route(RouteId::DeleteOwnAccount, Delete, "/api/v1/users/me")
+        .changing_state()
+        .with_credential(Bearer),
+    route(
+        RouteId::SendPhoneChangeOtp,
+        Post,
+        "/api/v1/users/me/phone/send-otp",
+    )
+    .posting_json()
+    .with_credential(Bearer),
+    route(RouteId::ChangePhone, Post, "/api/v1/users/me/phone")
+        .posting_json()
+        .with_credential(Bearer),
+    route(RouteId::Jwks, Get, "/.well-known/jwks.json"),
+    route(RouteId::Metrics, Get, "/metrics").with_credential(MetricsToken),
+    route(RouteId::OpenApi, Get, "/openapi.yaml"),
+];
+
+/// The route label of a path that matches no template, for logs and metrics.
+pub const OTHER: &str = "other";
+
+/// Where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved<'p> {
+    /// The operation, and the `{id}` segment when its template has one.
+    Found {
+        route: &'static Route,
+        id: Option<&'p str>,
+    },
+    /// The path is the contract's, the method is not (405).
+    MethodNotAllowed { template: &'static str },
+    /// No operation has this path (404).
+    NotFound,
+}
+
+impl Resolved<'_> {
+    /// The label logs and metrics use: the template, never the concrete path (ids stay out).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Resolved::Found { route, .. } => route.template,
+            Resolved::MethodNotAllowed { template } => template,
+            Resolved::NotFound => OTHER,
+        }
+    }
+}
+
+/// Matches a template against a path: `{id}` takes exactly one non-empty segment.
+fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
+    let mut id = None;
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some(id),
+            (Some("{id}"), Some(segment)) if !segment.is_empty() => id = Some(segment),
+            (Some(a), Some(b)) if a == b => {}
+            _ => return None,
+        }
+    }
+}
+
+/// The route of a method and path (`method` as on the request line).
+pub fn resolve<'p>(method: &str, path: &'p str) -> Resolved<'p> {
+    let method = Method::parse(method);
+    let mut template_seen = None;
+    // Fixed templates win over `{id}` ones (`/api/v1/users/profile` is not a user id).
+    for fixed in [true, false] {
+        let candidates = ROUTES
+            .iter()
+            .filter(|r| r.template.contains("{id}") != fixed);
+        for route in candidates {
+            if let Some(id) = matches(route.template, path) {
+                if Some(route.method) == method {
+                    return Resolved::Found { route, id };
+                }
+                template_seen.get_or_insert(route.template);
+            }
+        }
+        if template_seen.is_some() {
+            break;
+        }
+    }
+    match template_seen {
+        Some(template) => Resolved::MethodNotAllowed { template },
+        None => Resolved::NotFound,
+    }
+}
+
+/// The table entry of an operation.
+pub fn route_of(id: RouteId) -> &'static Route {
+    ROUTES
+        .iter()
+        .find(|r| r.id == id)
+        .expect("every RouteId is in ROUTES")
+}
+
+#[cfg(test)]
+mod tests;
