@@ -14,6 +14,9 @@
 //!   the rest), the stable error codes and their statuses, the request bodies, the API profiles
 //!   and the metrics each answer counts.
 //!
+//! The domain and the ports never use the use cases or the HTTP-facing policy
+//! (`tests/layers.rs` holds that); the use cases name the HTTP error codes their errors map to.
+//!
 //! Beside them, [`config`] reads the settings with their defaults and bounds and says what a
 //! deployment must meet to serve, and `testing` (feature `testing`) holds the in-memory doubles
 //! of the ports.
