@@ -17,6 +17,10 @@ cargo xtask <command>
   bench [SECONDS] every endpoint under load on a stack of its own, against its floor (a trivial
                  worker and the primitives it needs), with CPU per request, bundle size, time to
                  first response and a latency-versus-load chart (docs/bench-latency.svg)
+  bench --compare BASE [SECONDS]
+                 the worker of commit BASE and of the working tree side by side on plain workerd,
+                 each endpoint on both in turn: CPU per request and p50, head / base; writes
+                 target/bench-compare.md
   soak [MINUTES] mixed load for MINUTES (10) with the worker's memory sampled; reports the trend
   bench-pumping [SCALE]
                  the e2e SMS pumping simulation SCALE (10) times larger, defence off and on,
@@ -77,6 +81,13 @@ fn main() {
             "{moved} is the operator's binary's now: DATABASE_URL={} cargo run -p auth-ops -- {moved} ...",
             StackLayout::dev().database_url()
         )),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--compare") => match args.get(2) {
+            Some(base) => {
+                let seconds = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
+                xtask::bench::compare(base, seconds)
+            }
+            None => Err("usage: cargo xtask bench --compare BASE [SECONDS]".into()),
+        },
         Some("bench") => {
             let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
             xtask::bench::bench(seconds)

@@ -11,6 +11,7 @@
 //! primitives the endpoint needs, measured straight from this process. Last, the signing
 //! benchmark (`bench-signing`) runs in the same command.
 
+mod compare;
 mod cpuprofile;
 mod curves;
 mod driver;
@@ -30,6 +31,7 @@ mod soak;
 mod startup;
 mod workerd;
 
+pub use compare::compare;
 pub(crate) use endpoints::bench_vars;
 pub use profiler::{cpu_profile, parse_endpoints};
 pub use pumping::pumping;
