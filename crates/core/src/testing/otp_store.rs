@@ -192,21 +192,45 @@ impl<C: Clock> InMemoryOtpStore<'_, C> {
     fn check(&self, r: &VerifyRequest<'_>) -> Result<VerifyOutcome, BackendError> {
         let (s, now) = (r.settings, self.clock.now());
         let mut keys = self.keys.borrow_mut();
-        let code = phone_key(r.phone, "");
-        let failures = phone_key(r.phone, ":fails");
         let lock = phone_key(r.phone, ":lock");
-        let locks = phone_key(r.phone, ":locks");
         let ip = ip_key(r.client_ip, ":login");
         let limited = |limit, key: &str, keys: &Keys| VerifyOutcome::Limited {
             limit,
             retry_after_secs: keys.ttl(key, now),
         };
+        // The address is counted beside the phone's check, which runs whatever the count (one
+        // pipeline in the Upstash store); the count refuses only what the check did not verify.
+        let over = keys.incr(&ip, s.ip_login_window_secs, now) > i64::from(s.ip_logins_per_window);
         if keys.exists(&lock, now) {
             return Ok(limited(Limit::Locked, &lock, &keys));
         }
-        if keys.incr(&ip, s.ip_login_window_secs, now) > i64::from(s.ip_logins_per_window) {
-            return Ok(limited(Limit::ClientIp, &ip, &keys));
-        }
+        let checked = self.check_phone(r, &mut keys)?;
+        Ok(match checked {
+            VerifyOutcome::Verified
+            | VerifyOutcome::Limited {
+                limit: Limit::Locked,
+                ..
+            } => checked,
+            _ if over => limited(Limit::ClientIp, &ip, &keys),
+            other => other,
+        })
+    }
+
+    /// The phone's own check (`verify.lua`'s), under its lock.
+    fn check_phone(
+        &self,
+        r: &VerifyRequest<'_>,
+        keys: &mut Keys,
+    ) -> Result<VerifyOutcome, BackendError> {
+        let (s, now) = (r.settings, self.clock.now());
+        let code = phone_key(r.phone, "");
+        let failures = phone_key(r.phone, ":fails");
+        let lock = phone_key(r.phone, ":lock");
+        let locks = phone_key(r.phone, ":locks");
+        let limited = |limit, key: &str, keys: &Keys| VerifyOutcome::Limited {
+            limit,
+            retry_after_secs: keys.ttl(key, now),
+        };
         let guesses = phone_key(r.phone, ":guesses");
         let own_session = matches!(keys.live(&code, now), Some(Value::Code { session, .. }) if session == r.session.as_str());
         if !own_session {
@@ -214,7 +238,7 @@ impl<C: Clock> InMemoryOtpStore<'_, C> {
             if keys.incr(&guesses, s.phone_guess_window_secs, now)
                 > i64::from(s.phone_guesses_per_window)
             {
-                return Ok(limited(Limit::PhoneGuesses, &guesses, &keys));
+                return Ok(limited(Limit::PhoneGuesses, &guesses, keys));
             }
             return Ok(VerifyOutcome::NotFound);
         }

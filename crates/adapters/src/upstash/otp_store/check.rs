@@ -1,12 +1,18 @@
-//! A check of a code: the client's address is counted first (its own slot), and the phone's
-//! script (`verify.lua`, the phone's slot) runs only while the address is within its limit, so
-//! an address over its limit can neither guess nor burn anyone's code. A verified code then
-//! counts as a login in the risk records (their slots). Two round trips for a refusal-free
-//! check, three for a success.
+//! A check of a code in one round trip: the client's address is counted (its own slot) and the
+//! phone's script (`verify.lua`, the phone's slot) checks the code, in one pipeline. A
+//! pipeline cannot make one step wait for another's answer, so the phone's check runs whatever
+//! the address's count; the answer then puts them together: a wrong or missing code from an
+//! address over its limit is refused with the address's limit (its attempt counted against the
+//! code, as any wrong guess of the code's own session), and the right code from the session it
+//! was sent to is never refused by it. Only that session can use or burn a code, so what an
+//! address can guess is bounded by the codes it could have sent (its send limit, times
+//! `OTP_MAX_ATTEMPTS`), not by this limit (docs/redis-cluster.md). A verified code then counts
+//! as a login in the risk records (their slots), a second call.
 
 use super::super::script_reply::{backend, limit_of, outcome_of};
+use super::super::Reply;
 use super::scripts::{RECORD_LOGIN, VERIFY};
-use super::steps::{run_all, run_one, Eval};
+use super::steps::{items, run_after, run_all, Eval};
 use super::UpstashOtpStore;
 use auth_core::domain::quota::Quota;
 use auth_core::ports::{BackendError, Counted, Limit, VerifyOutcome, VerifyRequest};
@@ -16,25 +22,54 @@ pub(super) async fn verify(
     r: &VerifyRequest<'_>,
 ) -> Result<Counted<VerifyOutcome>, BackendError> {
     let s = r.settings;
-    let (from_address, reset_secs) = count_address(store, r).await?;
-    let address = |remaining: u32| {
-        Some(Quota {
-            limit: s.ip_logins_per_window,
-            window_secs: s.ip_login_window_secs,
-            remaining,
-            reset_secs,
-        })
-    };
-    if from_address > u64::from(s.ip_logins_per_window) {
-        let outcome = VerifyOutcome::Limited {
+    let address_key = store.ip_key(r.client_ip, ":login");
+    let window = s.ip_login_window_secs.to_string();
+    let address_commands = [
+        vec!["INCR", address_key.as_str()],
+        vec!["EXPIRE", address_key.as_str(), window.as_str(), "NX"],
+        vec!["TTL", address_key.as_str()],
+    ];
+    let (counted, checked) =
+        run_after(store.redis(), &address_commands, &[verify_step(store, r)]).await?;
+    let (from_address, reset_secs) = address_count(counted)?;
+    let checked = checked
+        .into_iter()
+        .next()
+        .ok_or_else(|| BackendError::Failed("the code's check answered nothing".into()))?
+        .map_err(backend)?;
+    let phone = phone_outcome(&items(checked)?)?;
+    let over = from_address > u64::from(s.ip_logins_per_window);
+    let remaining = u64::from(s.ip_logins_per_window).saturating_sub(from_address) as u32;
+    let address = Some(Quota {
+        limit: s.ip_logins_per_window,
+        window_secs: s.ip_login_window_secs,
+        remaining,
+        reset_secs,
+    });
+    let outcome = match phone {
+        // A locked phone's answer says nothing of the address.
+        locked @ VerifyOutcome::Limited {
+            limit: Limit::Locked,
+            ..
+        } => return Ok(Counted::new(locked, None)),
+        VerifyOutcome::Verified => {
+            record_login(store, r).await;
+            VerifyOutcome::Verified
+        }
+        _ if over => VerifyOutcome::Limited {
             limit: Limit::ClientIp,
             retry_after_secs: reset_secs,
-        };
-        return Ok(Counted::new(outcome, address(0)));
-    }
-    let remaining = s.ip_logins_per_window - from_address as u32;
+        },
+        other => other,
+    };
+    Ok(Counted::new(outcome, address))
+}
+
+/// The phone's step: `verify.lua` over the phone's keys (one slot).
+fn verify_step(store: &UpstashOtpStore<'_>, r: &VerifyRequest<'_>) -> Eval {
+    let s = r.settings;
     let phone_key = |suffix: &str| store.phone_key(r.phone, suffix);
-    let step = Eval::new(
+    Eval::new(
         &VERIFY,
         vec![
             phone_key(""),
@@ -54,50 +89,27 @@ pub(super) async fn verify(
             s.phone_guess_window_secs.to_string(),
             s.risk.counters.returning_secs.to_string(),
         ],
-    );
-    let items = run_one(store.redis(), &step).await?;
-    let (outcome, n) = outcome_of(&items)?;
-    let outcome = match outcome {
+    )
+}
+
+/// `verify.lua`'s answer as an outcome.
+fn phone_outcome(items: &[Reply]) -> Result<VerifyOutcome, BackendError> {
+    let (outcome, n) = outcome_of(items)?;
+    Ok(match outcome {
         "verified" => VerifyOutcome::Verified,
         "missing" => VerifyOutcome::NotFound,
         "mismatch" => VerifyOutcome::Mismatch { attempts_left: n },
         "burned" => VerifyOutcome::Burned,
-        // A locked phone's answer says nothing of the address, as before the address counted.
-        "locked" => {
-            let outcome = VerifyOutcome::Limited {
-                limit: Limit::Locked,
-                retry_after_secs: n,
-            };
-            return Ok(Counted::new(outcome, None));
-        }
         other => VerifyOutcome::Limited {
             limit: limit_of(other)?,
             retry_after_secs: n,
         },
-    };
-    if outcome == VerifyOutcome::Verified {
-        record_login(store, r).await;
-    }
-    Ok(Counted::new(outcome, address(remaining)))
+    })
 }
 
-/// Counts the attempt against the client's address; answers the count and the seconds left in
-/// its window. `EXPIRE ... NX`: only the window's first attempt sets its lifetime.
-async fn count_address(
-    store: &UpstashOtpStore<'_>,
-    r: &VerifyRequest<'_>,
-) -> Result<(u64, u32), BackendError> {
-    let key = store.ip_key(r.client_ip, ":login");
-    let window = r.settings.ip_login_window_secs.to_string();
-    let replies = store
-        .redis()
-        .pipeline(&[
-            vec!["INCR", key.as_str()],
-            vec!["EXPIRE", key.as_str(), window.as_str(), "NX"],
-            vec!["TTL", key.as_str()],
-        ])
-        .await
-        .map_err(backend)?;
+/// The address's count and the seconds left in its window, from `INCR`, `EXPIRE ... NX` (only
+/// the window's first attempt sets its lifetime) and `TTL`.
+fn address_count(replies: super::steps::Replies) -> Result<(u64, u32), BackendError> {
     let mut numbers = replies.into_iter().map(|reply| reply.map_err(backend));
     let count = numbers.next().transpose()?.and_then(|c| c.as_u64());
     let _expire = numbers.next().transpose()?;

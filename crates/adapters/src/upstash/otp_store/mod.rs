@@ -6,9 +6,10 @@
 //! many phones live in slots of their own: the client address's counters (`{198.51.100.7}`),
 //! the calling code's budget and risk record (`{cc44}`), the service's budget (`{global}`),
 //! the network's risk record (`{as64500}`). A send runs all its steps in one pipeline and hands
-//! back what was counted when one step refuses (`send.rs`); a check counts the address first
-//! and runs the phone's script only within the address's limit (`check.rs`). ARCHITECTURE.md
-//! states what the split lets a race through.
+//! back what was counted when one step refuses (`send.rs`); a check counts the address and
+//! runs the phone's script in one pipeline, and the address's limit refuses only what the
+//! script did not verify (`check.rs`). docs/redis-cluster.md states what the split lets a race
+//! through.
 
 mod check;
 mod scripts;

@@ -106,23 +106,44 @@ pub(super) async fn run_all(
     redis: &UpstashRedis,
     steps: &[Eval],
 ) -> Result<Vec<Result<Reply, RedisError>>, BackendError> {
-    let by_sha: Vec<Vec<&str>> = steps.iter().map(|s| s.words(false)).collect();
-    let mut replies = redis.pipeline(&by_sha).await.map_err(backend)?;
-    let unknown: Vec<usize> = (0..replies.len())
+    Ok(run_after(redis, &[], steps).await?.1)
+}
+
+/// Plain `commands`, then the `steps`, in one pipeline: the commands' replies and the steps'.
+/// Only a step answered `NOSCRIPT` is sent again (with its source); a command never is.
+pub(super) async fn run_after(
+    redis: &UpstashRedis,
+    commands: &[Vec<&str>],
+    steps: &[Eval],
+) -> Result<(Replies, Replies), BackendError> {
+    let mut words: Vec<Vec<&str>> = commands.to_vec();
+    words.extend(steps.iter().map(|s| s.words(false)));
+    let mut replies = redis.pipeline(&words).await.map_err(backend)?;
+    if replies.len() != words.len() {
+        return Err(BackendError::Failed(format!(
+            "the pipeline of {} answered {}",
+            words.len(),
+            replies.len()
+        )));
+    }
+    let mut answered = replies.split_off(commands.len());
+    let unknown: Vec<usize> = (0..answered.len())
         .filter(
-            |&i| matches!(&replies[i], Err(RedisError::Command(m)) if m.starts_with("NOSCRIPT")),
+            |&i| matches!(&answered[i], Err(RedisError::Command(m)) if m.starts_with("NOSCRIPT")),
         )
         .collect();
-    if unknown.is_empty() {
-        return Ok(replies);
+    if !unknown.is_empty() {
+        let with_source: Vec<Vec<&str>> = unknown.iter().map(|&i| steps[i].words(true)).collect();
+        let again = redis.pipeline(&with_source).await.map_err(backend)?;
+        for (i, reply) in unknown.into_iter().zip(again) {
+            answered[i] = reply;
+        }
     }
-    let with_source: Vec<Vec<&str>> = unknown.iter().map(|&i| steps[i].words(true)).collect();
-    let again = redis.pipeline(&with_source).await.map_err(backend)?;
-    for (i, reply) in unknown.into_iter().zip(again) {
-        replies[i] = reply;
-    }
-    Ok(replies)
+    Ok((replies, answered))
 }
+
+/// Each command's or step's own reply, in order.
+pub(super) type Replies = Vec<Result<Reply, RedisError>>;
 
 /// Runs one step alone; its reply.
 pub(super) async fn run_single(redis: &UpstashRedis, step: &Eval) -> Result<Reply, BackendError> {
@@ -132,11 +153,6 @@ pub(super) async fn run_single(redis: &UpstashRedis, step: &Eval) -> Result<Repl
         .next()
         .ok_or_else(|| BackendError::Failed("the pipeline answered nothing".to_owned()))?;
     reply.map_err(backend)
-}
-
-/// Runs one step alone and answers the items of its array reply.
-pub(super) async fn run_one(redis: &UpstashRedis, step: &Eval) -> Result<Vec<Reply>, BackendError> {
-    items(run_single(redis, step).await?)
 }
 
 /// The items of a script's array reply.

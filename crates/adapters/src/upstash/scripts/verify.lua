@@ -1,7 +1,7 @@
 -- Check one login attempt against the phone's code; count it; consume the code on success.
 -- One atomic step, so two racing requests with the right code cannot both succeed and every
--- wrong guess is counted. Every key is the phone's: one cluster slot. The client's address was
--- counted before this step, which runs only when the address is within its limit, and a
+-- wrong guess is counted. Every key is the phone's: one cluster slot. The client's address is
+-- counted in the same pipeline (otp_store/check.rs puts the two answers together), and a
 -- success is counted in the risk records after it (record_login.lua).
 -- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 locks so far, 5 the phone's
 --       counter of logins without the code's session, 6 the returning mark (send_phone.lua
@@ -23,7 +23,7 @@ local stored = redis.call('HMGET', KEYS[1], 'mac', 'sid')
 if not stored[1] or stored[2] ~= ARGV[2] then
   -- Not the session the code was sent to: a stranger (who cannot know that session) or a
   -- client that lost its state. It must not be able to burn the code or lock the phone, so
-  -- neither moves; it counts against the address (before) and a per-phone budget that only a
+  -- neither moves; it counts against the address (beside) and a per-phone budget that only a
   -- flood reaches. No code and another session's code take this same path, so a stranger
   -- cannot tell them apart.
   local guesses = redis.call('INCR', KEYS[5])

@@ -18,6 +18,7 @@ use crate::ports::{
 
 use super::settings;
 use limits::{
+    an_address_over_its_login_limit_never_refuses_the_right_code,
     consecutive_failures_lock_the_phone, locks_double_and_only_a_success_resets_the_failures,
     logins_are_limited_per_address, sends_stop_at_the_country_and_service_budgets,
     strangers_neither_burn_the_code_nor_lock_the_phone,
@@ -133,6 +134,7 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     a_withdrawn_code_is_gone_and_frees_the_cooldown(&fresh()).await;
     consecutive_failures_lock_the_phone(&fresh()).await;
     logins_are_limited_per_address(&fresh()).await;
+    an_address_over_its_login_limit_never_refuses_the_right_code(&fresh()).await;
     locks_double_and_only_a_success_resets_the_failures(&fresh(), &wait).await;
     strangers_neither_burn_the_code_nor_lock_the_phone(&fresh()).await;
     sends_stop_at_the_country_and_service_budgets(&fresh()).await;
