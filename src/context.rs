@@ -11,6 +11,7 @@ use crate::accounts::HyperdriveAccounts;
 use crate::config::{AuthConfig, Config};
 use crate::edge;
 use crate::keyring::Keyring;
+use crate::metrics;
 use crate::outcome::Outcome;
 use crate::request;
 use crate::signer::WebCryptoSigner;
@@ -165,7 +166,8 @@ impl Ctx {
     /// The OTP store of a region: the codes of its numbers.
     pub fn otp_store_in(&self, region: RegionId) -> Result<UpstashOtpStore<'_>, Outcome> {
         let prefix = self.config()?.redis_key_prefix.clone();
-        Ok(UpstashOtpStore::new(self.redis_in(region)?, prefix))
+        Ok(UpstashOtpStore::new(self.redis_in(region)?, prefix)
+            .with_later(metrics::later_in(region)))
     }
 
     /// The account store of a region, lent one Hyperdrive connection per borrow.

@@ -84,6 +84,67 @@ async fn concurrent_verifies_of_the_right_code_succeed_exactly_once() {
         .all(|o| matches!(o.outcome, VerifyOutcome::Verified | VerifyOutcome::NotFound)));
 }
 
+/// The worker's store hands a verified login's count in the risk records to `with_later`
+/// instead of sending it: the login's request makes one gateway call, and the handed commands,
+/// sent afterwards in another pipeline (the worker's metrics write), count the login.
+#[tokio::test]
+async fn a_verified_logins_count_waits_for_later_and_counts_when_sent() {
+    let redis = redis().await;
+    let prefix = prefix();
+    let handed = std::cell::RefCell::new(Vec::new());
+    let store = UpstashOtpStore::new(&redis, prefix.clone())
+        .with_later(|commands| handed.borrow_mut().extend(commands));
+    let s = settings(&[]);
+    let (phone, sid) = (phone(), session("later"));
+    let issue = IssueRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "right",
+        client_ip: "192.0.2.40",
+        caller: Caller::default(),
+        settings: &s,
+    };
+    assert_eq!(store.issue(&issue).await.unwrap(), IssueOutcome::Issued);
+    let record = format!("{prefix}risk:{{cc1}}");
+    let logins = || async {
+        let reply = redis.command(&["HGET", &record, "l"]).await.unwrap();
+        reply.as_str().map_or(0, |n| n.parse::<u64>().unwrap())
+    };
+    let verify = VerifyRequest {
+        phone: &phone,
+        session: &sid,
+        mac: "wrong",
+        client_ip: "192.0.2.40",
+        caller: Caller::default(),
+        settings: &s,
+    };
+    store.verify(&verify).await.unwrap();
+    assert!(handed.borrow().is_empty(), "a wrong code hands nothing");
+    let verify = VerifyRequest {
+        mac: "right",
+        ..verify
+    };
+    assert_eq!(
+        store.verify(&verify).await.unwrap().outcome,
+        VerifyOutcome::Verified
+    );
+    assert_eq!(
+        handed.borrow().len(),
+        1,
+        "the calling code's record (no network known)"
+    );
+    assert_eq!(
+        logins().await,
+        0,
+        "not counted before the handed commands are sent"
+    );
+    let commands = handed.take();
+    for reply in redis.pipeline(&commands).await.unwrap() {
+        reply.unwrap();
+    }
+    assert_eq!(logins().await, 1);
+}
+
 #[tokio::test]
 async fn wrong_guesses_count_down_then_burn_and_a_new_code_starts_afresh() {
     let redis = redis().await;

@@ -12,6 +12,15 @@ pub fn gateway_requests() -> usize {
         .count()
 }
 
+/// The worker's after-answer writes (a metrics pipeline of HINCRBY) that also carried script
+/// calls: a verified login's count in the risk records rides them.
+pub fn after_answer_writes_with_scripts() -> usize {
+    let log = std::fs::read_to_string(crate::stack().dir.join("redis-rest.log")).unwrap();
+    log.lines()
+        .filter(|l| l.contains("\"commands\":[\"HINCRBY\"") && l.contains("\"EVAL\""))
+        .count()
+}
+
 /// PINGs the gateway has logged so far: the Redis half of `/ready`'s probes.
 pub fn gateway_pings() -> usize {
     let log = std::fs::read_to_string(crate::stack().dir.join("redis-rest.log")).unwrap();

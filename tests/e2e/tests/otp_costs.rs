@@ -2,14 +2,16 @@
 //! gateway's access log, and queries in PgBouncer's statistics. And what must never be logged.
 
 use e2e::api::{random_phone, Client};
-use e2e::costs::{pooled_queries, pooled_queries_since, settled_gateway_requests};
+use e2e::costs::{
+    after_answer_writes_with_scripts, pooled_queries, pooled_queries_since,
+    settled_gateway_requests,
+};
 use e2e::webhook::receiver;
 use e2e::{base_url, stack, worker_log};
 use std::time::Duration;
 
 #[tokio::test]
-async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_call_to_check_and_one_to_count()
-{
+async fn send_otp_and_login_each_cost_one_gateway_call_and_the_login_is_counted_after_the_answer() {
     let c = Client::new(&base_url());
     let phone = random_phone();
 
@@ -32,6 +34,7 @@ async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_call_to_check
     let session = sent.body["session_id"].as_str().unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let before = settled_gateway_requests().await;
+    let deferred_at_wrong = after_answer_writes_with_scripts();
     let refused = c.login(&phone, wrong, session).await;
     assert_eq!(refused.status, 401, "{:?}", refused.body);
     // The address counted and the code checked in one pipeline (docs/redis-cluster.md).
@@ -40,16 +43,35 @@ async fn send_otp_costs_one_gateway_call_and_one_sms_and_login_one_call_to_check
         1,
         "a wrong code: gateway calls"
     );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        after_answer_writes_with_scripts(),
+        deferred_at_wrong,
+        "a wrong code counts no login"
+    );
 
     let before = settled_gateway_requests().await;
+    let deferred_before = after_answer_writes_with_scripts();
     let queries_before = pooled_queries().await;
     let login = c.login(&phone, &code, session).await;
     assert_eq!(login.status, 200, "{:?}", login.body);
-    // The same pipeline, then the login counted in the risk records (their own slots).
+    // The same pipeline; the login's count in the risk records (their own slots) waits for
+    // the isolate's metrics write after the answer.
     assert_eq!(
         settled_gateway_requests().await - before,
-        2,
+        1,
         "login: gateway calls"
+    );
+    let waited = std::time::Instant::now();
+    while after_answer_writes_with_scripts() == deferred_before
+        && waited.elapsed() < Duration::from_secs(3)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        after_answer_writes_with_scripts() - deferred_before,
+        1,
+        "the login is counted in the risk records by the metrics write after the answer"
     );
     // The phone's claim (routed by phone), then the account write (routed by user id).
     let queries = pooled_queries_since(queries_before).await;

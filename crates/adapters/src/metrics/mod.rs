@@ -40,11 +40,23 @@ impl Batch {
 
     /// Writes the batch with one pipeline of HINCRBY (one round trip).
     pub async fn write(self, redis: &UpstashRedis, key: &str) -> Result<(), RedisError> {
-        let commands: Vec<Vec<String>> = self
+        self.write_with(redis, key, Vec::new()).await
+    }
+
+    /// Writes the batch, then `others` (writes that waited for the same round trip), in one
+    /// pipeline; the increments go first.
+    pub async fn write_with(
+        self,
+        redis: &UpstashRedis,
+        key: &str,
+        others: Vec<Vec<String>>,
+    ) -> Result<(), RedisError> {
+        let mut commands: Vec<Vec<String>> = self
             .0
             .into_iter()
             .map(|(f, by)| vec!["HINCRBY".to_owned(), key.to_owned(), f, by.to_string()])
             .collect();
+        commands.extend(others);
         if commands.is_empty() {
             return Ok(());
         }

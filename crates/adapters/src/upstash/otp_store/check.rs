@@ -7,7 +7,8 @@
 //! was sent to is never refused by it. Only that session can use or burn a code, so what an
 //! address can guess is bounded by the codes it could have sent (its send limit, times
 //! `OTP_MAX_ATTEMPTS`), not by this limit (docs/redis-cluster.md). A verified code then counts
-//! as a login in the risk records (their slots), a second call.
+//! as a login in the risk records (their slots), after the answer in the worker (with its
+//! isolate's metrics write, `UpstashOtpStore::with_later`), else in a second call.
 
 use super::super::script_reply::{backend, limit_of, outcome_of};
 use super::super::Reply;
@@ -122,9 +123,10 @@ fn address_count(replies: super::steps::Replies) -> Result<(u64, u32), BackendEr
     }
 }
 
-/// Counts a verified code as a login in the risk records, by source. The code is consumed
-/// already, so a failure here must not fail the login: the records then miss one login, which
-/// can only make a breaker trip sooner, never later.
+/// Counts a verified code as a login in the risk records, by source: after the answer when
+/// the store has somewhere to put such writes, else now. The code is consumed already, so a
+/// failure here must not fail the login: the records then miss one login, which can only make
+/// a breaker trip sooner, never later.
 async fn record_login(store: &UpstashOtpStore<'_>, r: &VerifyRequest<'_>) {
     let policy = &r.settings.risk.counters;
     let (calling_code, network) = store.risk_records(r.phone, r.client_ip, &r.caller);
@@ -143,5 +145,10 @@ async fn record_login(store: &UpstashOtpStore<'_>, r: &VerifyRequest<'_>) {
             )
         })
         .collect();
-    let _ = run_all(store.redis(), &steps).await;
+    match store.later() {
+        Some(later) => later(steps.iter().map(Eval::with_source).collect()),
+        None => {
+            let _ = run_all(store.redis(), &steps).await;
+        }
+    }
 }

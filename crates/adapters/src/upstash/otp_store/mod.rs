@@ -34,14 +34,34 @@ pub struct UpstashOtpStore<'a> {
     redis: &'a UpstashRedis,
     /// Prepended to every key: lets tests (and shared Redis instances) keep apart.
     prefix: String,
+    /// Where the writes that may wait until after the answer go (a verified login's count in
+    /// the risk records); without it the store sends them at once.
+    later: Option<Box<Later<'a>>>,
 }
+
+/// Takes whole commands to send after the answer.
+pub type Later<'a> = dyn Fn(Vec<Vec<String>>) + 'a;
 
 impl<'a> UpstashOtpStore<'a> {
     pub fn new(redis: &'a UpstashRedis, prefix: impl Into<String>) -> Self {
         Self {
             redis,
             prefix: prefix.into(),
+            later: None,
         }
+    }
+
+    /// Hands the writes that may wait (whole commands, each script with its source) to
+    /// `later`, which sends them after the answer with other such writes: a login then costs
+    /// the request one gateway call. A write lost there (the isolate gone first) is a login
+    /// missing from the risk records, which can only make a breaker trip sooner.
+    pub fn with_later(mut self, later: impl Fn(Vec<Vec<String>>) + 'a) -> Self {
+        self.later = Some(Box::new(later));
+        self
+    }
+
+    pub(super) fn later(&self) -> Option<&Later<'a>> {
+        self.later.as_deref()
     }
 
     pub(super) fn phone_key(&self, phone: &PhoneNumber, suffix: &str) -> String {

@@ -81,6 +81,12 @@ impl Eval {
         )
     }
 
+    /// The call with the script's source, as a whole command of its own (for a pipeline that
+    /// is not this module's, where a `NOSCRIPT` could not be retried).
+    pub(super) fn with_source(&self) -> Vec<String> {
+        self.words(true).into_iter().map(str::to_owned).collect()
+    }
+
     /// The call by SHA-1, or with the script's source.
     fn words(&self, with_source: bool) -> Vec<&str> {
         let mut words = Vec::with_capacity(3 + self.keys.len() + self.args.len());
