@@ -13,23 +13,13 @@ use super::driver::Driver;
 use super::endpoints::Endpoint;
 use super::measure::{measure, Row, Target};
 use super::workerd::{PlainWorkerd, Pooler};
-use super::{plain_worker_vars, Runtime};
+use super::{plain_worker_vars, Runtime, ENDPOINTS};
 use crate::proc::{self, note, step};
 use crate::stack::{Stack, StackLayout};
 use crate::{build_worker, devvars, root, toolchain};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-
-/// The endpoints compared: every one of the bench's with the worker's own code behind it.
-const COMPARED: [Endpoint; 6] = [
-    Endpoint::Live,
-    Endpoint::Jwks,
-    Endpoint::SendOtp,
-    Endpoint::Login,
-    Endpoint::Refresh,
-    Endpoint::Profile,
-];
 
 /// Runs per side and endpoint, interleaved with the other side's.
 const ROUNDS: usize = 2;
@@ -127,7 +117,8 @@ fn run(
     let workers = [start(&scripts[0], "base")?, start(&scripts[1], "head")?];
     let targets = workers.each_ref().map(Target::plain);
     let mut rows = Vec::new();
-    for endpoint in COMPARED {
+    // Every endpoint of the bench with the worker's own code behind it.
+    for endpoint in ENDPOINTS.into_iter().filter(|e| *e != Endpoint::TrivialWorker) {
         let mut sides: [Vec<Row>; 2] = [Vec::new(), Vec::new()];
         for round in 0..ROUNDS {
             for (side, target) in targets.iter().enumerate() {
