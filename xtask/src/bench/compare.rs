@@ -30,6 +30,20 @@ pub fn compare(base: &str, seconds: u64) -> crate::Result<()> {
     build_worker::build_worker(false)?;
     let base_script = build_base(base)?;
     let head_script = root().join("build/index.js");
+    // The stack's gateway must let both workers' scripts run (a script's SHA-1 changes with
+    // its text): the stack's child processes inherit this.
+    let both = [root(), base_dir(&base_script)]
+        .iter()
+        .flat_map(|dir| service_scripts(dir))
+        .collect::<std::collections::BTreeSet<_>>();
+    note(&format!(
+        "the gateway allows both workers' {} scripts",
+        both.len()
+    ));
+    std::env::set_var(
+        "REDIS_REST_SCRIPTS",
+        both.into_iter().collect::<Vec<_>>().join(","),
+    );
     let layout = StackLayout::bench();
     let token = devvars::random_token(24);
     let mut stack = Stack::start_backends(layout.clone(), token.clone())?;
@@ -99,6 +113,30 @@ fn build_base(base: &str) -> crate::Result<PathBuf> {
     Ok(script)
 }
 
+/// The checkout a bundle was built in (`DIR/build/index.js`).
+fn base_dir(script: &Path) -> PathBuf {
+    script
+        .parent()
+        .and_then(Path::parent)
+        .map_or_else(root, Path::to_path_buf)
+}
+
+/// The SHA-1s a checkout's gateway allows by default (`SERVICE_SCRIPTS`), read from its source;
+/// none for a checkout from before the allow-list, whose scripts the gateway then refuses (the
+/// report counts the errors).
+fn service_scripts(checkout: &Path) -> Vec<String> {
+    let source = std::fs::read_to_string(checkout.join("crates/redis-rest/src/scripts.rs"))
+        .unwrap_or_default();
+    let Some(list) = source.split("SERVICE_SCRIPTS").nth(1) else {
+        return Vec::new();
+    };
+    let list = list.split("];").next().unwrap_or_default();
+    list.split('"')
+        .filter(|s| s.len() == 40 && s.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Both workers up, then each endpoint on each in turn; the report.
 fn run(
     base: &str,
@@ -118,7 +156,10 @@ fn run(
     let targets = workers.each_ref().map(Target::plain);
     let mut rows = Vec::new();
     // Every endpoint of the bench with the worker's own code behind it.
-    for endpoint in ENDPOINTS.into_iter().filter(|e| *e != Endpoint::TrivialWorker) {
+    for endpoint in ENDPOINTS
+        .into_iter()
+        .filter(|e| *e != Endpoint::TrivialWorker)
+    {
         let mut sides: [Vec<Row>; 2] = [Vec::new(), Vec::new()];
         for round in 0..ROUNDS {
             for (side, target) in targets.iter().enumerate() {
@@ -208,6 +249,14 @@ fn ratio(new: f64, old: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::ratio;
+
+    #[test]
+    fn the_allowed_scripts_are_read_from_a_checkouts_gateway() {
+        let ours = super::service_scripts(&crate::root());
+        assert!(ours.len() >= 8, "{ours:?}");
+        assert!(ours.iter().all(|sha| sha.len() == 40));
+        assert!(super::service_scripts(std::path::Path::new("/nonexistent")).is_empty());
+    }
 
     #[test]
     fn a_ratio_reads_head_over_base_and_a_zero_base_gives_none() {
