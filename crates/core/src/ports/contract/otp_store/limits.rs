@@ -73,49 +73,6 @@ pub(super) async fn logins_are_limited_per_address(store: &impl OtpStore) {
     ));
 }
 
-/// The address is counted beside the code's check, not before it: past its limit a wrong code
-/// is refused with the address's limit and still counts against the code, and the right code
-/// from the session it was sent to is never refused by the address's limit.
-pub(super) async fn an_address_over_its_login_limit_never_refuses_the_right_code(
-    store: &impl OtpStore,
-) {
-    let s = settings(&[("IP_LOGINS_PER_WINDOW", "1")]);
-    let a = Actor {
-        phone: phone(15),
-        session: session("over"),
-        ip: "192.0.2.15",
-        settings: &s,
-    };
-    a.issue(store, "right").await;
-    assert_eq!(
-        a.verify(store, "bad").await,
-        VerifyOutcome::Mismatch { attempts_left: 4 }
-    );
-    assert!(matches!(
-        a.verify(store, "bad").await,
-        VerifyOutcome::Limited {
-            limit: Limit::ClientIp,
-            ..
-        }
-    ));
-    let elsewhere = Actor {
-        phone: phone(15),
-        session: session("over"),
-        ip: "192.0.2.16",
-        settings: &s,
-    };
-    assert_eq!(
-        elsewhere.verify(store, "bad").await,
-        VerifyOutcome::Mismatch { attempts_left: 2 },
-        "the refused guess counted against the code"
-    );
-    assert_eq!(
-        a.verify(store, "right").await,
-        VerifyOutcome::Verified,
-        "the address over its limit, the right code still logs in"
-    );
-}
-
 pub(super) async fn locks_double_and_only_a_success_resets_the_failures(
     store: &impl OtpStore,
     wait: &impl AsyncFn(u64),

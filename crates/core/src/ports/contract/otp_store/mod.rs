@@ -1,8 +1,10 @@
 //! The OTP store's contract. Each scenario takes a fresh, empty store. Here: codes and sends;
 //! `limits.rs`: what limits logins (locks, addresses, strangers) and sends (budgets);
+//! `address.rs`: the address's login limit beside the code's check, and the attack on it;
 //! `refusals.rs`: a refused send leaves no trace; `risk.rs`: the breakers; `defences.rs`: the
 //! breakers and budgets against an attacker who aims at them.
 
+mod address;
 mod defences;
 mod limits;
 mod quota;
@@ -17,8 +19,11 @@ use crate::ports::{
 };
 
 use super::settings;
-use limits::{
+use address::{
     an_address_over_its_login_limit_never_refuses_the_right_code,
+    past_the_login_limit_a_guesser_gets_only_the_codes_attempts,
+};
+use limits::{
     consecutive_failures_lock_the_phone, locks_double_and_only_a_success_resets_the_failures,
     logins_are_limited_per_address, sends_stop_at_the_country_and_service_budgets,
     strangers_neither_burn_the_code_nor_lock_the_phone,
@@ -135,6 +140,7 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     consecutive_failures_lock_the_phone(&fresh()).await;
     logins_are_limited_per_address(&fresh()).await;
     an_address_over_its_login_limit_never_refuses_the_right_code(&fresh()).await;
+    past_the_login_limit_a_guesser_gets_only_the_codes_attempts(&fresh()).await;
     locks_double_and_only_a_success_resets_the_failures(&fresh(), &wait).await;
     strangers_neither_burn_the_code_nor_lock_the_phone(&fresh()).await;
     sends_stop_at_the_country_and_service_budgets(&fresh()).await;
