@@ -29,6 +29,7 @@ fn login<'a>(
         user_agent: Some("tests"),
         client_ip: Some("192.0.2.1"),
         new_user_scope: &Scope::Unscoped,
+        known_account: None,
     }
 }
 

@@ -58,6 +58,7 @@ async fn the_scope_command_works_on_citus() {
         user_agent: None,
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
+        known_account: None,
     };
     let user = store.login(&login).await.unwrap().into_user();
     let changed = store

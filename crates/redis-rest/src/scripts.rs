@@ -26,7 +26,7 @@ pub const SERVICE_SCRIPTS: &[&str] = &[
     // record_login.lua
     "6ab53d2dc07ddb0c522ca40af808e06ae8913edb",
     // verify.lua
-    "f92ebbd1b66441093189f887de4be80cb3ff5513",
+    "76bcc3d618b6aac32cdc0c652f1e50a70e258bde",
     // send_refund.lua
     "fac2d86b5448a063df4c4a23bb5f9ca60d9d38fa",
 ];

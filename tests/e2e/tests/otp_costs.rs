@@ -7,7 +7,7 @@ use e2e::costs::{
     settled_gateway_requests,
 };
 use e2e::webhook::receiver;
-use e2e::{base_url, stack, worker_log};
+use e2e::{base_url, stack, variants, worker_log};
 use std::time::Duration;
 
 #[tokio::test]
@@ -73,9 +73,54 @@ async fn send_otp_and_login_each_cost_one_gateway_call_and_the_login_is_counted_
         1,
         "the login is counted in the risk records by the metrics write after the answer"
     );
-    // The phone's claim (routed by phone), then the account write (routed by user id).
+    // A new number: the phone's claim (routed by phone), then the account write (by user id).
     let queries = pooled_queries_since(queries_before).await;
-    assert_eq!(queries, 2, "login: Postgres statements");
+    assert_eq!(queries, 2, "a new number's login: Postgres statements");
+}
+
+/// The store remembers the account a number's login reached (written with the metrics after
+/// the answer) and hands it back with the number's next verified code: the account write alone
+/// signs the number in, one statement instead of two, into the same account.
+#[tokio::test]
+async fn a_returning_numbers_login_is_one_statement_into_the_same_account() {
+    // No resend cooldown: the number logs in twice in a second.
+    let worker = variants::start("returning", &[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let c = Client::new(&worker.instance.url());
+    let phone = random_phone();
+    let log_in = async || {
+        let seen = receiver().count(&phone);
+        let sent = c.send_otp(&phone, None).await;
+        assert_eq!(sent.status, 200, "{:?}", sent.body);
+        let code = receiver().code_after(&phone, seen);
+        let session = sent.body["session_id"].as_str().unwrap().to_owned();
+        let gateway_before = settled_gateway_requests().await;
+        let queries_before = pooled_queries().await;
+        let deferred_before = after_answer_writes_with_scripts();
+        let login = c.login(&phone, &code, &session).await;
+        assert_eq!(login.status, 200, "{:?}", login.body);
+        let calls = settled_gateway_requests().await - gateway_before;
+        let queries = pooled_queries_since(queries_before).await;
+        // The account it reached is remembered by the metrics write after the answer.
+        let waited = std::time::Instant::now();
+        while after_answer_writes_with_scripts() == deferred_before
+            && waited.elapsed() < Duration::from_secs(3)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let user = login.body["user"]["id"].as_str().unwrap().to_owned();
+        (user, calls, queries)
+    };
+    // (Its gateway calls may include a NOSCRIPT retry: the first check of a code on a fresh
+    // Redis. The test above counts a new number's calls.)
+    let (first, _, queries) = log_in().await;
+    assert_eq!(queries, 2, "a new number: statements");
+    let (again, calls, queries) = log_in().await;
+    assert_eq!(again, first, "the same account");
+    assert_eq!(
+        (calls, queries),
+        (1, 1),
+        "a returning number: gateway calls, statements"
+    );
 }
 
 #[tokio::test]

@@ -121,6 +121,7 @@ async fn write(store: &PgAccountStore<'_>, n: u32, step: Step) -> crate::Result<
         user_agent: Some("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) MyApp/4.2"),
         client_ip: Some("198.51.100.23"),
         new_user_scope: &Scope::Unscoped,
+        known_account: None,
     };
     store.login(&login).await.map_err(failed)?;
     Ok(())

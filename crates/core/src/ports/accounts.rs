@@ -27,6 +27,11 @@ pub struct NewLogin<'a> {
     pub client_ip: Option<&'a str>,
     /// The scope a user this login creates gets (an existing user keeps theirs).
     pub new_user_scope: &'a Scope,
+    /// The account the number's last login reached, as the OTP store remembers it: a store
+    /// may try it first and skip the phone's claim. A hint, never an authority: the login
+    /// MUST reach the account the phone's claim names whatever the hint says (a hint naming a
+    /// deleted user, one who moved to another number, or none at all is worth nothing).
+    pub known_account: Option<&'a UserId>,
 }
 
 /// The account a login ended in.

@@ -2,6 +2,7 @@
 
 use super::{BackendError, UnixSeconds};
 use crate::config::settings::Settings;
+use crate::domain::account::UserId;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::quota::Quota;
 pub use crate::domain::risk::judge::{CounterHit, CounterSignals};
@@ -45,11 +46,16 @@ pub enum IssueOutcome {
 /// A store's answer, with the facts the edges report beside it: the caller's address quota
 /// (for the RateLimit header fields), and on a send that went ahead the risk counters'
 /// signals that fired without stopping it (for the log and the metrics).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Counted<T> {
     pub outcome: T,
     pub quota: Option<Quota>,
     pub signals: CounterSignals,
+    /// On a verified code, the account the number's last login reached, as
+    /// [`OtpStore::remember_account`] left it: a hint that saves a returning number's login
+    /// the phone's claim, which the account store checks and never trusts (a stale one costs
+    /// the claim it would have saved). `None` otherwise.
+    pub account: Option<UserId>,
 }
 
 impl<T> Counted<T> {
@@ -59,6 +65,7 @@ impl<T> Counted<T> {
             outcome,
             quota,
             signals: CounterSignals::default(),
+            account: None,
         }
     }
 }
@@ -161,6 +168,10 @@ pub type VerifyRequest<'a> = CodeRequest<'a>;
 ///   MAC, and then takes its send back out of the calling code's and the caller's network's
 ///   risk records: a code no SMS carried is not a send the breakers judge (a provider's
 ///   outage must not trip them).
+/// - `remember_account` keeps the account a login of the number reached for
+///   [`ACCOUNT_HINT_SECS`], replacing the one before; a `Verified` answer carries the one kept
+///   then ([`Counted::account`]), every other answer none. Best effort: a failure to keep it is
+///   not an error (the next login pays the claim).
 /// - Two concurrent `verify` calls with the right code MUST NOT both see `Verified`.
 pub trait OtpStore {
     fn issue(
@@ -177,4 +188,10 @@ pub trait OtpStore {
         &self,
         request: &VerifyRequest<'_>,
     ) -> impl Future<Output = Result<Counted<VerifyOutcome>, BackendError>>;
+    /// Remembers the account a login of `phone` reached, for the number's next verified code.
+    fn remember_account(&self, phone: &PhoneNumber, account: &UserId) -> impl Future<Output = ()>;
 }
+
+/// How long the account a number's login reached is remembered: a number that logs in less
+/// often pays the phone's claim again (one statement more), nothing else.
+pub const ACCOUNT_HINT_SECS: u32 = 30 * 86_400;

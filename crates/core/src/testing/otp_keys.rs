@@ -8,6 +8,8 @@ use std::collections::HashMap;
 pub(super) enum Value {
     Counter(i64),
     Flag,
+    /// The account a number's last login reached (`remember_account`).
+    Account(crate::domain::account::UserId),
     Code {
         mac: String,
         session: String,

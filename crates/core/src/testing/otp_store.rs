@@ -5,12 +5,13 @@
 use super::otp_keys::{Keys, Value};
 use super::otp_risk::RiskRecords;
 use crate::config::settings::Settings;
+use crate::domain::account::UserId;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::quota::Quota;
 use crate::domain::risk::judge::{judge, Actions, Asker};
 use crate::ports::{
     BackendError, Clock, Counted, IssueOutcome, IssueRequest, Limit, OtpStore, UnixSeconds,
-    VerifyOutcome, VerifyRequest,
+    VerifyOutcome, VerifyRequest, ACCOUNT_HINT_SECS,
 };
 use std::cell::RefCell;
 
@@ -146,6 +147,7 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
             outcome: IssueOutcome::Issued,
             quota: address_quota(&mut keys, &ip, s, now),
             signals,
+            account: None,
         })
     }
 
@@ -183,7 +185,24 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
                 })
             }
         };
-        Ok(Counted::new(outcome, quota))
+        let mut counted = Counted::new(outcome, quota);
+        if outcome == VerifyOutcome::Verified {
+            let key = phone_key(r.phone, ":account");
+            counted.account = match self.keys.borrow_mut().live(&key, self.clock.now()) {
+                Some(Value::Account(id)) => Some(id.clone()),
+                _ => None,
+            };
+        }
+        Ok(counted)
+    }
+
+    async fn remember_account(&self, phone: &PhoneNumber, account: &UserId) {
+        let key = phone_key(phone, ":account");
+        let now = self.clock.now();
+        let value = Value::Account(account.clone());
+        self.keys
+            .borrow_mut()
+            .set(&key, value, ACCOUNT_HINT_SECS, now);
     }
 }
 

@@ -6,6 +6,7 @@
 use super::send_otp::limited;
 use super::Problem;
 use crate::config::settings::Settings;
+use crate::domain::account::UserId;
 use crate::domain::client_address;
 use crate::domain::otp::{purpose_mac, CodePurpose, MalformedCode, OtpCode};
 use crate::domain::phone::PhoneNumber;
@@ -56,10 +57,12 @@ pub enum CodeRejected {
     Backend(BackendError),
 }
 
-/// A spent code: the caller's login quota after it.
+/// A spent code: the caller's login quota after it, and the account the number's last login
+/// reached, when the store remembers it (a hint for the account store, `Counted::account`).
 #[derive(Debug)]
 pub struct Checked {
     pub quota: Option<Quota>,
+    pub account: Option<UserId>,
 }
 
 /// Checks and spends the code; answers the phone it was sent to.
@@ -98,6 +101,7 @@ pub async fn check_code<S: OtpStore>(
     match counted.outcome {
         VerifyOutcome::Verified => Ok(Checked {
             quota: counted.quota,
+            account: counted.account,
         }),
         VerifyOutcome::NotFound | VerifyOutcome::Mismatch { .. } => Err(CodeRejected::InvalidOtp),
         VerifyOutcome::Burned => Err(CodeRejected::TooManyAttempts),

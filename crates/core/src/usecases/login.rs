@@ -1,6 +1,8 @@
 //! `POST /api/v1/auth/login`: check phone + session + code in one atomic step, then create the
 //! user if new, start a new session (under an id the server mints) with its refresh token (one
-//! write), and sign an access token.
+//! write), and sign an access token. The OTP store remembers the account a number's login
+//! reached and hands it back with the next verified code, so a returning number's login is
+//! one statement (the account write), not two (the phone's claim first).
 //!
 //! With data regions, a number's account lives in its home region, except one made before its
 //! region was where it is now: before `DATA_REGIONS` was turned on, before its calling code
@@ -130,6 +132,12 @@ where
         user_agent: input.user_agent,
         client_ip: Some(input.client_ip),
         new_user_scope: input.new_user_scope,
+        // With data regions the hint is not used: an account in another region must be
+        // found there, and a home store that does not know the hinted user would claim anew.
+        known_account: checked
+            .account
+            .as_ref()
+            .filter(|_| deps.elsewhere.is_empty()),
     };
     // One connection at home for the whole login; another region's only when it holds the
     // number's account.
@@ -155,6 +163,12 @@ where
         LoginAccount::Found(_) => false,
     };
     let user = account.into_user();
+    // The number's next login may then skip the phone's claim (the store sends this after the
+    // answer, with the metrics, where it can). Kept fresh by every login, so a number that
+    // logs in at least monthly never pays the claim again.
+    if deps.elsewhere.is_empty() {
+        deps.store.remember_account(phone, &user.id).await;
+    }
     // The store kept this token's hash; the user id it names comes from the store.
     let refresh = RefreshToken::for_user(&user.id, &refresh_secret);
     let signing = Signing {

@@ -14,7 +14,8 @@ const UNIQUE_VIOLATION: &str = "23505";
 /// What the account write of a login came to.
 enum Written {
     Account(LoginAccount),
-    /// The claim is stale (its user is deleted, or has another number): nothing was written.
+    /// The claim (or the hint) is stale: its user is deleted, has another number, or (a
+    /// hint's only) does not exist here. Nothing was written.
     Stale,
 }
 
@@ -25,7 +26,22 @@ impl PgAccountStore<'_> {
     /// A stale claim is released and the phone claimed anew, once: this login then makes a new
     /// user. A claim is stale when it names a deleted user (a deletion stopped before releasing
     /// it, or ran beside this login) or a user who moved to another number.
+    ///
+    /// A login that brings the account its number's last login reached (`known_account`, the
+    /// OTP store's hint) tries that account first, in one statement that creates nothing: it
+    /// signs in only a live user who has this number, else answers, unwritten, why not
+    /// ('deleted', 'moved', 'unknown'), and the login takes the claim's path as if it had
+    /// no hint. Since a user has a number only while its claim names them, a hint can save a
+    /// statement but never reach another account than the claim would.
     pub(super) async fn log_in(&self, login: &NewLogin<'_>) -> Result<LoginAccount, PgError> {
+        if let Some(known) = login.known_account {
+            let token = RefreshToken::for_user(known, login.refresh_secret);
+            if let Written::Account(account) =
+                self.write_account(login, known, &token.hash, None).await?
+            {
+                return Ok(account);
+            }
+        }
         let user_id = self.claim(login).await?;
         match self.account_of(login, &user_id).await? {
             Written::Account(account) => Ok(account),
@@ -59,23 +75,26 @@ impl PgAccountStore<'_> {
 
     async fn account_of(&self, login: &NewLogin<'_>, user_id: &UserId) -> Result<Written, PgError> {
         let token = RefreshToken::for_user(user_id, login.refresh_secret);
-        match self.write_account(login, user_id, &token.hash).await {
+        let scope = Some(login.new_user_scope.as_str());
+        match self.write_account(login, user_id, &token.hash, scope).await {
             // A first login of this phone running beside this one made the user; now it is found.
             Err(PgError::Server { code, .. }) if code == UNIQUE_VIOLATION => {
-                self.write_account(login, user_id, &token.hash).await
+                self.write_account(login, user_id, &token.hash, scope).await
             }
             other => other,
         }
     }
 
+    /// The account write; `new_user_scope` `None` creates no user (a hint's try).
     async fn write_account(
         &self,
         l: &NewLogin<'_>,
         user_id: &UserId,
         token_hash: &[u8; 32],
+        new_user_scope: Option<&str>,
     ) -> Result<Written, PgError> {
         let (phone, user_id) = (l.phone.as_e164(), user_id.as_str());
-        let scope = l.new_user_scope.as_str();
+        let scope = new_user_scope;
         let row = LOGIN
             .row(
                 self.client,
@@ -92,7 +111,7 @@ impl PgAccountStore<'_> {
             )
             .await?;
         let refusal: Option<&str> = row.get(6);
-        if matches!(refusal, Some("deleted" | "moved")) {
+        if matches!(refusal, Some("deleted" | "moved" | "unknown")) {
             return Ok(Written::Stale);
         }
         let user = user_at(&row, 0)?;

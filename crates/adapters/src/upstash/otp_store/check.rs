@@ -14,7 +14,8 @@ use super::super::script_reply::{backend, limit_of, outcome_of};
 use super::super::Reply;
 use super::scripts::{RECORD_LOGIN, VERIFY};
 use super::steps::{items, run_after, run_all, Eval};
-use super::UpstashOtpStore;
+use super::{UpstashOtpStore, ACCOUNT_SUFFIX};
+use auth_core::domain::account::UserId;
 use auth_core::domain::quota::Quota;
 use auth_core::ports::{BackendError, Counted, Limit, VerifyOutcome, VerifyRequest};
 
@@ -38,7 +39,8 @@ pub(super) async fn verify(
         .next()
         .ok_or_else(|| BackendError::Failed("the code's check answered nothing".into()))?
         .map_err(backend)?;
-    let phone = phone_outcome(&items(checked)?)?;
+    let checked = items(checked)?;
+    let phone = phone_outcome(&checked)?;
     let over = from_address > u64::from(s.ip_logins_per_window);
     let remaining = u64::from(s.ip_logins_per_window).saturating_sub(from_address) as u32;
     let address = Some(Quota {
@@ -55,7 +57,9 @@ pub(super) async fn verify(
         } => return Ok(Counted::new(locked, None)),
         VerifyOutcome::Verified => {
             record_login(store, r).await;
-            VerifyOutcome::Verified
+            let mut verified = Counted::new(VerifyOutcome::Verified, address);
+            verified.account = remembered_account(&checked);
+            return Ok(verified);
         }
         _ if over => VerifyOutcome::Limited {
             limit: Limit::ClientIp,
@@ -79,6 +83,7 @@ fn verify_step(store: &UpstashOtpStore<'_>, r: &VerifyRequest<'_>) -> Eval {
             phone_key(":locks"),
             phone_key(":guesses"),
             phone_key(":known"),
+            phone_key(ACCOUNT_SUFFIX),
         ],
         vec![
             r.mac.to_owned(),
@@ -106,6 +111,15 @@ fn phone_outcome(items: &[Reply]) -> Result<VerifyOutcome, BackendError> {
             retry_after_secs: n,
         },
     })
+}
+
+/// The account `verify.lua` handed back beside `verified`; a value that is not an account id
+/// (none, or one this release cannot read) is no hint.
+fn remembered_account(items: &[Reply]) -> Option<UserId> {
+    items
+        .get(2)
+        .and_then(Reply::as_str)
+        .and_then(|id| UserId::parse(id).ok())
 }
 
 /// The address's count and the seconds left in its window, from `INCR`, `EXPIRE ... NX` (only

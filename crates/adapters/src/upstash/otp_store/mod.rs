@@ -18,14 +18,18 @@ mod steps;
 
 use super::script_reply::backend;
 use super::UpstashRedis;
+use auth_core::domain::account::UserId;
 use auth_core::domain::phone::PhoneNumber;
 use auth_core::ports::{
     BackendError, Caller, Counted, IssueOutcome, IssueRequest, OtpStore, VerifyOutcome,
-    VerifyRequest,
+    VerifyRequest, ACCOUNT_HINT_SECS,
 };
 pub use scripts::script_shas;
 use scripts::WITHDRAW;
 use steps::Eval;
+
+/// The phone's key that names the account its last login reached.
+const ACCOUNT_SUFFIX: &str = ":account";
 
 /// Longest client bucket kept in a key (an IPv6 address is at most 45 characters, then `/64`).
 const MAX_IP_LEN: usize = 49;
@@ -176,6 +180,25 @@ impl OtpStore for UpstashOtpStore<'_> {
 
     async fn verify(&self, r: &VerifyRequest<'_>) -> Result<Counted<VerifyOutcome>, BackendError> {
         check::verify(self, r).await
+    }
+
+    /// In the phone's slot, where `verify.lua` reads it; after the answer with the metrics
+    /// where the store can, else at once. Lost with the isolate, or refused, it costs the
+    /// number's next login the phone's claim, nothing else.
+    async fn remember_account(&self, phone: &PhoneNumber, account: &UserId) {
+        let set = vec![
+            "SET".to_owned(),
+            self.phone_key(phone, ACCOUNT_SUFFIX),
+            account.as_str().to_owned(),
+            "EX".to_owned(),
+            ACCOUNT_HINT_SECS.to_string(),
+        ];
+        match self.later() {
+            Some(later) => later(vec![set]),
+            None => {
+                let _ = self.redis.command(&set).await;
+            }
+        }
     }
 }
 

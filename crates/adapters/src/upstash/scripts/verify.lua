@@ -5,12 +5,13 @@
 -- success is counted in the risk records after it (record_login.lua).
 -- KEYS: 1 code hash, 2 consecutive failures counter, 3 lock, 4 locks so far, 5 the phone's
 --       counter of logins without the code's session, 6 the returning mark (send_phone.lua
---       reads it)
+--       reads it), 7 the account the number's last login reached (the login sets it)
 -- ARGV: 1 code MAC, 2 session id, 3 max attempts per code, 4 failures before lock,
 --       5 first lock seconds, 6 such logins per phone per window, 7 their window seconds,
 --       8 how long a login marks the number returning (0: never)
--- Returns {outcome, number}: verified; missing; mismatch with attempts left; burned;
--- locked or guesses with the seconds to wait.
+-- Returns {outcome, number}: verified (with the remembered account as a third item, false
+-- when there is none); missing; mismatch with attempts left; burned; locked or guesses with
+-- the seconds to wait.
 local function limited(outcome, key)
   local ttl = redis.call('TTL', key)
   if ttl < 1 then ttl = 1 end
@@ -37,7 +38,7 @@ if stored[1] == ARGV[1] then
   -- Only a success forgets the failures and the locks.
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
   if tonumber(ARGV[8]) > 0 then redis.call('SET', KEYS[6], '1', 'EX', ARGV[8]) end
-  return {'verified', 0}
+  return {'verified', 0, redis.call('GET', KEYS[7])}
 end
 
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)

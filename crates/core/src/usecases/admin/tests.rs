@@ -20,6 +20,7 @@ pub(super) fn user(accounts: &impl AccountStore, n: u32) -> (UserId, SessionId) 
         user_agent: None,
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
+        known_account: None,
     };
     block_on(accounts.login(&login)).unwrap();
     (id, session)

@@ -64,6 +64,7 @@ impl World {
             user_agent: None,
             client_ip: None,
             new_user_scope: &Scope::Unscoped,
+            known_account: None,
         };
         (
             block_on(accounts.login(&login)).unwrap().into_user(),

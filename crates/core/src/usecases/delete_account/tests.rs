@@ -22,6 +22,7 @@ fn log_in(accounts: &impl AccountStore, n: u8) -> (LoginAccount, SessionId) {
         user_agent: Some("test agent"),
         client_ip: Some("198.51.100.7"),
         new_user_scope: &Scope::Unscoped,
+        known_account: None,
     };
     (block_on(accounts.login(&login)).unwrap(), session)
 }

@@ -41,6 +41,7 @@ fn logged_in(w: &World, accounts: &impl AccountStore) -> String {
         user_agent: None,
         client_ip: None,
         new_user_scope: &crate::domain::account::Scope::Unscoped,
+        known_account: None,
     };
     block_on(accounts.login(&login)).unwrap();
     RefreshToken::for_user(&id, &secret).token

@@ -2,6 +2,7 @@
 //! `ports::contract`), a recording SMS sender and seeded randomness, with its contract code.
 
 use super::*;
+use crate::domain::account::UserId;
 use crate::domain::edge::EdgeSignals;
 use crate::domain::otp::code_mac;
 use crate::http::error::ErrorCode;
@@ -228,6 +229,7 @@ impl OtpStore for DownStore {
     async fn verify(&self, _: &VerifyRequest<'_>) -> Result<Counted<VerifyOutcome>, BackendError> {
         Err(BackendError::Unavailable("connection refused".into()))
     }
+    async fn remember_account(&self, _: &crate::domain::phone::PhoneNumber, _: &UserId) {}
 }
 
 #[test]

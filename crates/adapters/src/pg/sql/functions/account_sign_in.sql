@@ -9,10 +9,12 @@
 -- session the login made. A claim is stale when its user has another number and no pending
 -- change to this one.
 -- $1 user id, $2 phone, $3 session id, $4 token hash, $5 expiry (unix s), $6 user agent, $7 ip,
--- $8 the scope a user created here gets (an existing user keeps theirs)
+-- $8 the scope a user created here gets (an existing user keeps theirs); NULL creates no user:
+-- a login that tries the account the OTP store remembers for the number, before any claim
 -- Answers one row: the user and whether this login created it, and `refusal`: NULL, 'blocked'
 -- (the user is named, nothing written but the audit row), 'deleted' (no user: the claim names a
--- deleted account) or 'moved' (the claim is stale; nothing written).
+-- deleted account), 'moved' (the claim is stale; nothing written) or 'unknown' (no such user
+-- and $8 NULL; nothing written).
 CREATE OR REPLACE FUNCTION account_sign_in(uuid, text, text, bytea, float8, text, text, text)
 RETURNS TABLE (user_id text, phone text, scope text, created_at int8, updated_at int8,
                is_new boolean, refusal text)
@@ -22,9 +24,11 @@ AS $$
 DECLARE
     v_user record;
     v_deleted uuid;
+    v_exists boolean;
     v_created boolean;
 BEGIN
     SELECT u.blocked_at, u.phone, u.pending_phone INTO v_user FROM users u WHERE u.id = $1::uuid FOR SHARE;
+    v_exists := FOUND;
     SELECT d.id INTO v_deleted FROM deleted_users d WHERE d.id = $1::uuid;
     IF v_deleted IS NOT NULL THEN
         RETURN QUERY SELECT NULL::text, NULL::text, NULL::text, NULL::int8, NULL::int8,
@@ -37,6 +41,11 @@ BEGIN
                             false, 'moved'::text;
         RETURN;
     END IF;
+    IF NOT v_exists AND $8 IS NULL THEN
+        RETURN QUERY SELECT NULL::text, NULL::text, NULL::text, NULL::int8, NULL::int8,
+                            false, 'unknown'::text;
+        RETURN;
+    END IF;
     IF v_user.blocked_at IS NOT NULL THEN
         INSERT INTO audit_events (user_id, event, ip, user_agent, detail)
         VALUES ($1::uuid, 'login_refused', $7, $6, 'the user is blocked');
@@ -47,8 +56,14 @@ BEGIN
         FROM users u WHERE u.id = $1::uuid;
         RETURN;
     END IF;
-    INSERT INTO users (id, phone, scope) VALUES ($1::uuid, $2, $8) ON CONFLICT (id) DO NOTHING;
-    v_created := FOUND;
+    -- Only where there was no user: $8 may be NULL otherwise, and NOT NULL is checked before
+    -- ON CONFLICT. A first login of the phone running beside this one is still met by the
+    -- conflict.
+    v_created := false;
+    IF NOT v_exists THEN
+        INSERT INTO users (id, phone, scope) VALUES ($1::uuid, $2, $8) ON CONFLICT (id) DO NOTHING;
+        v_created := FOUND;
+    END IF;
     INSERT INTO sessions (id, user_id, expires_at, user_agent, ip)
     VALUES ($3, $1::uuid, to_timestamp($5), $6, $7);
     INSERT INTO refresh_tokens (token_hash, user_id, session_id, expires_at)

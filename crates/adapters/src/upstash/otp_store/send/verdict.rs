@@ -131,6 +131,7 @@ pub(super) fn decide(
             outcome: IssueOutcome::Issued,
             quota: quota(true),
             signals,
+            account: None,
         }),
     }
 }

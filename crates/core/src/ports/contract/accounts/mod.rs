@@ -3,6 +3,7 @@
 //! Time is the store's own (the database's `now()`): `now` only places expiries in the future.
 
 mod bearer;
+mod hint;
 mod lifecycle;
 
 use crate::domain::account::{Scope, UserId};
@@ -50,6 +51,7 @@ impl Names {
             user_agent: Some("contract/1.0"),
             client_ip: Some("192.0.2.1"),
             new_user_scope: &Scope::Unscoped,
+            known_account: None,
         };
         store.login(&login).await.expect("the store answers")
     }
@@ -103,6 +105,8 @@ pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSecond
     lifecycle::a_blocked_user_gets_no_session_until_unblocked(store, &names(9)).await;
     lifecycle::a_deleted_user_is_gone_and_its_number_starts_afresh(store, &names(9)).await;
     lifecycle::a_user_moves_to_a_new_number_and_the_old_one_is_free(store, &names(9)).await;
+    // On phones 81-90 of the same names.
+    hint::a_remembered_account_never_changes_whom_a_login_reaches(store, &names(9)).await;
 }
 
 async fn the_first_login_creates_the_user_and_later_ones_find_it(
@@ -128,6 +132,7 @@ async fn the_first_login_creates_the_user_and_later_ones_find_it(
         client_ip: None,
         // An existing user keeps their scope whatever a new one would get.
         new_user_scope: &Scope::Superadmin,
+        known_account: None,
     };
     let second = store.login(&again).await.unwrap();
     assert_eq!(
@@ -142,6 +147,7 @@ async fn the_first_login_creates_the_user_and_later_ones_find_it(
         new_user_id: &n.id(3),
         session: &n.session(30),
         new_user_scope: &scoped,
+        known_account: None,
         ..again
     };
     let created = store.login(&first_of_three).await.unwrap();
@@ -253,6 +259,7 @@ async fn a_session_id_is_never_revived(store: &impl AccountStore, n: &Names) {
         user_agent: None,
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
+        known_account: None,
     };
     assert!(
         store.login(&again).await.is_err(),

@@ -67,6 +67,7 @@ async fn imported_users_log_in_as_themselves(
         user_agent: None,
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
+        known_account: None,
     };
     match store.login(&login).await.unwrap() {
         LoginAccount::Found(found) => assert_eq!(found.id, n.id(2)),
@@ -85,6 +86,7 @@ async fn nothing_here_is_overwritten(store: &(impl AccountStore + LegacyImport),
         user_agent: None,
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
+        known_account: None,
     };
     store.login(&login).await.unwrap();
     let batch = [

@@ -2,8 +2,10 @@
 //! `limits.rs`: what limits logins (locks, addresses, strangers) and sends (budgets);
 //! `address.rs`: the address's login limit beside the code's check, and the attack on it;
 //! `refusals.rs`: a refused send leaves no trace; `risk.rs`: the breakers; `defences.rs`: the
-//! breakers and budgets against an attacker who aims at them.
+//! breakers and budgets against an attacker who aims at them; `account.rs`: the account a
+//! number's last login reached, handed back with its next code.
 
+mod account;
 mod address;
 mod defences;
 mod limits;
@@ -157,6 +159,7 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     defences::a_returning_number_passes_open_breakers_and_spent_budgets(&fresh()).await;
     refusals::a_send_refused_by_a_shared_limit_leaves_the_phone_as_it_was(&fresh()).await;
     refusals::a_refused_send_spends_no_shared_budget(&fresh()).await;
+    account::a_verified_code_hands_back_the_account_the_numbers_last_login_reached(&fresh()).await;
 }
 
 async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {
