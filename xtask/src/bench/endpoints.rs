@@ -2,6 +2,7 @@
 //! (its own test number, its tokens), and the measured part of each step.
 
 use super::http::{Connection, Request, Response};
+use super::primitives::Primitive;
 use crate::devvars;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -36,6 +37,8 @@ pub enum Endpoint {
     Profile,
     /// The soak's mix, in turn: profile, refresh, JWKS, send-otp + login.
     Mixed,
+    /// One primitive of the primitives worker (`primitives.rs`): an endpoint's CPU floor.
+    Primitive(Primitive),
 }
 
 impl Endpoint {
@@ -49,6 +52,7 @@ impl Endpoint {
             Endpoint::Refresh => "refresh",
             Endpoint::Profile => "profile",
             Endpoint::Mixed => "mixed",
+            Endpoint::Primitive(p) => p.name(),
         }
     }
 }
@@ -130,6 +134,10 @@ impl Actor {
                     .header("authorization", format!("Bearer {}", self.access));
                 self.timed(req, 200).await.map(|(d, _)| d)
             }
+            Endpoint::Primitive(p) => self
+                .timed(Request::get(p.path()), 200)
+                .await
+                .map(|(d, _)| d),
             Endpoint::Mixed => unreachable!("the mix picks a single endpoint"),
         }
     }

@@ -24,8 +24,10 @@ mod measure;
 mod oha;
 mod peer;
 mod plot;
+mod primitives;
 mod profiler;
 mod pumping;
+mod relay;
 mod report;
 mod soak;
 mod startup;
@@ -181,6 +183,29 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
             )?);
         }
     }
+    // The CPU floor each endpoint's primitives set, on plain workerd, same stack, same run.
+    step("bench: the primitives worker on plain workerd (a fetch, a socket, a sign, a verify)");
+    let primitives_worker = primitives::start(
+        &layout.dir.join("primitives"),
+        free()?,
+        &layout.gateway_url(),
+        &token,
+    )?;
+    let primitives_target = Target::plain(&primitives_worker);
+    let mut primitive_rows = Vec::new();
+    for primitive in primitives::PRIMITIVES {
+        let endpoint = Endpoint::Primitive(primitive);
+        let driver = Driver::for_endpoint(endpoint, primitives_target.port)?;
+        primitive_rows.push(measure(
+            Runtime::PlainWorkerd,
+            endpoint,
+            &primitives_target,
+            &driver,
+            &layout,
+            length,
+        )?);
+    }
+    drop(primitives_worker);
     // The same endpoint under our generator, beside oha's row: the two must agree for our
     // numbers of the stateful flows to stand next to oha's.
     let (_, plain_worker, _) = &runtimes[1];
@@ -211,6 +236,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
     report::print(&report::Run {
         rows: &rows,
         primitives: &primitives,
+        primitive_rows: &primitive_rows,
         wasm_raw,
         wasm_gz,
         first_response,
@@ -223,6 +249,7 @@ pub fn bench(seconds: u64) -> crate::Result<()> {
     crate::bench_signing::bench(30)?;
     let errors: usize = rows
         .iter()
+        .chain(&primitive_rows)
         .chain([&cross_check])
         .map(|r| r.saturated.errors + r.moderate.errors)
         .sum();

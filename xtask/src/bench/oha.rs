@@ -36,6 +36,7 @@ impl FixedRequest {
             Endpoint::Live => "/live",
             Endpoint::Jwks => "/.well-known/jwks.json",
             Endpoint::Profile => "/api/v1/users/profile",
+            Endpoint::Primitive(p) => p.path(),
             Endpoint::SendOtp | Endpoint::Login | Endpoint::Refresh | Endpoint::Mixed => {
                 return Ok(None)
             }

@@ -8,10 +8,16 @@
 //!
 //! The inspector and the sampling cost something themselves: shares are what to read here;
 //! `cargo xtask bench` (no inspector) measures the CPU per request.
+//!
+//! The worker reaches Postgres and the gateway through counting relays ([`Relay`]), so each
+//! report also says what a request costs at the backends: connections, the turns of the
+//! Postgres conversation, and gateway calls (issue 32, point 2). A summary table of those
+//! follows the last endpoint.
 
 use super::cpuprofile::{self, Summary};
 use super::endpoints::Endpoint;
 use super::inspector::Inspector;
+use super::relay::{Relay, Tally};
 use super::workerd::{PlainWorkerd, Pooler};
 use super::{load, plain_worker_vars, CONNECTIONS, ENDPOINTS};
 use crate::proc::{note, step};
@@ -68,8 +74,15 @@ fn record_all(
     layout: &StackLayout,
     token: &str,
 ) -> crate::Result<()> {
-    let vars = plain_worker_vars(layout, token)?;
-    let pooler = Pooler::of(layout);
+    let mut vars = plain_worker_vars(layout, token)?;
+    let mut pooler = Pooler::of(layout);
+    let postgres = Relay::start(&pooler.address)?;
+    pooler.address = postgres.address.to_string();
+    let gateway = Relay::start(&format!("127.0.0.1:{}", layout.gateway_port))?;
+    vars.insert(
+        "REDIS_REST_URL".into(),
+        format!("http://{}", gateway.address),
+    );
     let [port, inspector_port] = net::free_ports::<2>()?;
     step("cpu-profile: the worker on plain workerd with the inspector");
     let worker = PlainWorkerd::prepare(
@@ -91,6 +104,7 @@ fn record_all(
     let out_dir = root().join("target/profiles");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     let length = Duration::from_secs(seconds);
+    let mut summary = Vec::new();
     for &endpoint in endpoints {
         let name = endpoint.name();
         step(&format!(
@@ -102,7 +116,13 @@ fn record_all(
             "cpu-profile: {name} — recording, {CONNECTIONS} connections, {seconds} s"
         ));
         inspector.call("Profiler.start", json!({}))?;
+        let before = (postgres.tally(), gateway.tally());
         let load = load::saturate(endpoint, worker.port, CONNECTIONS, length);
+        let costs = Costs {
+            requests: load.as_ref().map_or(0, |l| l.requests()),
+            postgres: postgres.tally().since(before.0),
+            gateway: gateway.tally().since(before.1),
+        };
         let mut stopped = inspector.call("Profiler.stop", json!({}))?;
         let load = load?;
         if load.errors > 0 {
@@ -118,12 +138,14 @@ fn record_all(
         std::fs::write(&file, raw.to_string()).map_err(|e| format!("{}: {e}", file.display()))?;
         let parsed: cpuprofile::CpuProfile = serde_json::from_value(raw)
             .map_err(|e| format!("the profile of {name} does not parse: {e}"))?;
-        let report = report(
+        let mut report = report(
             name,
             seconds,
             load.requests(),
             &cpuprofile::summarise(&parsed),
         );
+        report.push_str(&costs.table());
+        summary.push((name, costs));
         let md = file.with_extension("md");
         std::fs::write(&md, &report).map_err(|e| format!("{}: {e}", md.display()))?;
         println!("\n{report}");
@@ -131,7 +153,63 @@ fn record_all(
     }
     drop(inspector);
     drop(worker);
+    println!("\n{}", summary_table(&summary));
     Ok(())
+}
+
+/// What a run's requests cost at the backends, counted by the relays.
+struct Costs {
+    requests: usize,
+    postgres: Tally,
+    gateway: Tally,
+}
+
+const COST_HEADER: &str = "| Postgres connections | Postgres writes | Postgres answers \
+     | round trips after the connection | gateway calls |";
+
+impl Costs {
+    /// Per request: connections, the worker's writes and Postgres's answers (turns of the
+    /// conversation), the answers after the connection's first (a round trip each), and the
+    /// HTTP requests to the gateway.
+    fn per_request(&self) -> [f64; 5] {
+        let n = self.requests.max(1) as f64;
+        let p = &self.postgres;
+        let after_connection = p.answers.saturating_sub(p.connections);
+        [
+            p.connections as f64 / n,
+            p.writes as f64 / n,
+            p.answers as f64 / n,
+            after_connection as f64 / n,
+            self.gateway.writes as f64 / n,
+        ]
+    }
+
+    fn row(&self) -> String {
+        let cells: Vec<String> = self
+            .per_request()
+            .iter()
+            .map(|v| format!("{v:.2}"))
+            .collect();
+        format!("| {} |", cells.join(" | "))
+    }
+
+    fn table(&self) -> String {
+        format!(
+            "\nper request at the backends (counted by the relays)\n\n{COST_HEADER}\n\
+             |---:|---:|---:|---:|---:|\n{}\n",
+            self.row()
+        )
+    }
+}
+
+fn summary_table(rows: &[(&str, Costs)]) -> String {
+    let mut out = format!(
+        "== per request at the backends\n\n| endpoint {COST_HEADER}\n|---|---:|---:|---:|---:|---:|\n"
+    );
+    for (name, costs) in rows {
+        let _ = writeln!(out, "| {name} {}", costs.row());
+    }
+    out
 }
 
 /// The Markdown report of one endpoint's profile; times per request, shares of busy time.
@@ -216,5 +294,26 @@ mod tests {
         assert_eq!(parse_endpoints("all").unwrap().len(), PROFILED.len());
         let err = parse_endpoints("logn").unwrap_err();
         assert!(err.contains("send-otp"), "{err}");
+    }
+
+    #[test]
+    fn a_round_trip_is_an_answer_after_the_connections_first() {
+        // 100 refreshes: each a connection (startup answered), one statement, a Terminate;
+        // 2 of them also reached the gateway.
+        let costs = Costs {
+            requests: 100,
+            postgres: Tally {
+                connections: 100,
+                writes: 300,
+                answers: 200,
+            },
+            gateway: Tally {
+                connections: 1,
+                writes: 2,
+                answers: 2,
+            },
+        };
+        assert_eq!(costs.per_request(), [1.0, 3.0, 2.0, 1.0, 0.02]);
+        assert_eq!(costs.row(), "| 1.00 | 3.00 | 2.00 | 1.00 | 0.02 |");
     }
 }
