@@ -124,7 +124,13 @@ async fn logins_racing_a_deletion_leave_the_deleted_user_no_live_session() {
             },
             log_in(&racer, &phone, base + 1)
         );
-        assert_eq!(deleted.unwrap(), DeleteOutcome::Deleted, "round {round}");
+        assert_eq!(
+            deleted.unwrap(),
+            DeleteOutcome::Deleted {
+                freed: PhoneNumber::parse(&phone, None).unwrap()
+            },
+            "round {round}"
+        );
         let live: i64 = common::value(
             &direct,
             &format!(

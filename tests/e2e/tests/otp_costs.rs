@@ -1,7 +1,7 @@
 //! What each request costs in round trips, counted outside the worker: requests in the
 //! gateway's access log, and queries in PgBouncer's statistics. And what must never be logged.
 
-use e2e::api::{random_phone, Client};
+use e2e::api::{as_bearer, random_phone, Client};
 use e2e::costs::{
     after_answer_writes_with_scripts, pooled_queries, pooled_queries_since,
     settled_gateway_requests,
@@ -78,6 +78,44 @@ async fn send_otp_and_login_each_cost_one_gateway_call_and_the_login_is_counted_
     assert_eq!(queries, 2, "a new number's login: Postgres statements");
 }
 
+/// A login of `phone` from a code sent now, and what it cost: its gateway calls and Postgres
+/// statements. Returns once the after-answer write that remembers its account is in.
+struct CountedLogin {
+    user: String,
+    access_token: String,
+    calls: usize,
+    queries: i64,
+}
+
+async fn counted_login(c: &Client, phone: &str) -> CountedLogin {
+    let seen = receiver().count(phone);
+    let sent = c.send_otp(phone, None).await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    let code = receiver().code_after(phone, seen);
+    let session = sent.body["session_id"].as_str().unwrap().to_owned();
+    let gateway_before = settled_gateway_requests().await;
+    let queries_before = pooled_queries().await;
+    let deferred_before = after_answer_writes_with_scripts();
+    let login = c.login(phone, &code, &session).await;
+    assert_eq!(login.status, 200, "{:?}", login.body);
+    let calls = settled_gateway_requests().await - gateway_before;
+    let queries = pooled_queries_since(queries_before).await;
+    // The account it reached is remembered by the metrics write after the answer.
+    let waited = std::time::Instant::now();
+    while after_answer_writes_with_scripts() == deferred_before
+        && waited.elapsed() < Duration::from_secs(3)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = |pointer: &str| login.body.pointer(pointer).unwrap().as_str().unwrap().to_owned();
+    CountedLogin {
+        user: text("/user/id"),
+        access_token: text("/access_token"),
+        calls,
+        queries,
+    }
+}
+
 /// The store remembers the account a number's login reached (written with the metrics after
 /// the answer) and hands it back with the number's next verified code: the account write alone
 /// signs the number in, one statement instead of two, into the same account.
@@ -87,40 +125,48 @@ async fn a_returning_numbers_login_is_one_statement_into_the_same_account() {
     let worker = variants::start("returning", &[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
     let c = Client::new(&worker.instance.url());
     let phone = random_phone();
-    let log_in = async || {
-        let seen = receiver().count(&phone);
-        let sent = c.send_otp(&phone, None).await;
-        assert_eq!(sent.status, 200, "{:?}", sent.body);
-        let code = receiver().code_after(&phone, seen);
-        let session = sent.body["session_id"].as_str().unwrap().to_owned();
-        let gateway_before = settled_gateway_requests().await;
-        let queries_before = pooled_queries().await;
-        let deferred_before = after_answer_writes_with_scripts();
-        let login = c.login(&phone, &code, &session).await;
-        assert_eq!(login.status, 200, "{:?}", login.body);
-        let calls = settled_gateway_requests().await - gateway_before;
-        let queries = pooled_queries_since(queries_before).await;
-        // The account it reached is remembered by the metrics write after the answer.
-        let waited = std::time::Instant::now();
-        while after_answer_writes_with_scripts() == deferred_before
-            && waited.elapsed() < Duration::from_secs(3)
-        {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let user = login.body["user"]["id"].as_str().unwrap().to_owned();
-        (user, calls, queries)
-    };
     // (Its gateway calls may include a NOSCRIPT retry: the first check of a code on a fresh
     // Redis. The test above counts a new number's calls.)
-    let (first, _, queries) = log_in().await;
-    assert_eq!(queries, 2, "a new number: statements");
-    let (again, calls, queries) = log_in().await;
-    assert_eq!(again, first, "the same account");
+    let first = counted_login(&c, &phone).await;
+    assert_eq!(first.queries, 2, "a new number: statements");
+    let again = counted_login(&c, &phone).await;
+    assert_eq!(again.user, first.user, "the same account");
     assert_eq!(
-        (calls, queries),
+        (again.calls, again.queries),
         (1, 1),
         "a returning number: gateway calls, statements"
     );
+}
+
+/// A deletion, the user's own or a superadmin's, makes the OTP store forget the account the
+/// number's logins reached: nothing links the freed number to the deleted id, and the number's
+/// next login is a new number's two statements (a remembered deleted id cost a third, refused).
+#[tokio::test]
+async fn a_deleted_accounts_number_is_forgotten_and_logs_in_as_a_new_number() {
+    let worker = variants::start("forgotten", &[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let base = worker.instance.url();
+    let c = Client::new(&base);
+    let (own_phone, deleted_phone, admin_phone) = (random_phone(), random_phone(), random_phone());
+
+    let own = counted_login(&c, &own_phone).await;
+    let (status, body) = as_bearer(&base, "DELETE", "/api/v1/users/me", &own.access_token, None).await;
+    assert_eq!(status, 200, "{body}");
+
+    let admin = counted_login(&c, &admin_phone).await;
+    auth_ops::scope::set(&stack().database_url(), &admin_phone, "superadmin").unwrap();
+    let user = counted_login(&c, &deleted_phone).await;
+    let path = format!("/api/v1/users/{}", user.user);
+    let (status, body) = as_bearer(&base, "DELETE", &path, &admin.access_token, None).await;
+    assert_eq!(status, 200, "{body}");
+
+    for (phone, gone, how) in [
+        (&own_phone, &own.user, "deleted by its user"),
+        (&deleted_phone, &user.user, "deleted by a superadmin"),
+    ] {
+        let next = counted_login(&c, phone).await;
+        assert_ne!(&next.user, gone, "{how}: a new account");
+        assert_eq!(next.queries, 2, "{how}: the number's next login, statements");
+    }
 }
 
 #[tokio::test]

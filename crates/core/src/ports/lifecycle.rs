@@ -27,11 +27,12 @@ pub enum Deletion<'a> {
 }
 
 /// What a deletion came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeleteOutcome {
     /// The user, its sessions and tokens are gone, the phone is free, the audit rows keep the id
-    /// alone.
-    Deleted,
+    /// alone. `freed` is the number the user had: what else remembers it (the OTP store's
+    /// account hint) forgets it next.
+    Deleted { freed: PhoneNumber },
     /// `Deletion::Own`: the session is not live. Nothing changed.
     SessionGone,
     /// `Deletion::Own`: the session logged in too long ago. Nothing changed.

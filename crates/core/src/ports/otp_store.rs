@@ -172,6 +172,9 @@ pub type VerifyRequest<'a> = CodeRequest<'a>;
 ///   [`ACCOUNT_HINT_SECS`], replacing the one before; a `Verified` answer carries the one kept
 ///   then ([`Counted::account`]), every other answer none. Best effort: a failure to keep it is
 ///   not an error (the next login pays the claim).
+/// - `forget_account` deletes that hint: a deleted account's number is not linked to its id
+///   any more, in the store either. Its error is the caller's to report; a hint left behind is
+///   refused by the account store ('deleted') and expires with [`ACCOUNT_HINT_SECS`].
 /// - Two concurrent `verify` calls with the right code MUST NOT both see `Verified`.
 pub trait OtpStore {
     fn issue(
@@ -190,6 +193,9 @@ pub trait OtpStore {
     ) -> impl Future<Output = Result<Counted<VerifyOutcome>, BackendError>>;
     /// Remembers the account a login of `phone` reached, for the number's next verified code.
     fn remember_account(&self, phone: &PhoneNumber, account: &UserId) -> impl Future<Output = ()>;
+    /// Forgets the account a login of `phone` reached: its account was deleted.
+    fn forget_account(&self, phone: &PhoneNumber)
+        -> impl Future<Output = Result<(), BackendError>>;
 }
 
 /// How long the account a number's login reached is remembered: a number that logs in less

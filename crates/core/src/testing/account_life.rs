@@ -162,7 +162,8 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
         if st.phones.get(&gone.phone) == Some(user) {
             st.phones.remove(&gone.phone);
         }
-        DeleteOutcome::Deleted
+        let freed = PhoneNumber::parse(&gone.phone, None).expect("the store keeps E.164 numbers");
+        DeleteOutcome::Deleted { freed }
     }
 }
 

@@ -204,6 +204,11 @@ impl<C: Clock> OtpStore for InMemoryOtpStore<'_, C> {
             .borrow_mut()
             .set(&key, value, ACCOUNT_HINT_SECS, now);
     }
+
+    async fn forget_account(&self, phone: &PhoneNumber) -> Result<(), BackendError> {
+        self.keys.borrow_mut().del(&phone_key(phone, ":account"));
+        Ok(())
+    }
 }
 
 impl<C: Clock> InMemoryOtpStore<'_, C> {

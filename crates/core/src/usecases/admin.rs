@@ -8,6 +8,7 @@
 use super::Problem;
 use crate::domain::account::{Scope, User, UserId};
 use crate::domain::admin::UserQuery;
+use crate::domain::phone::PhoneNumber;
 use crate::domain::session::SessionId;
 use crate::http::api_profile::ApiProfile;
 use crate::http::error::{ErrorBody, ErrorCode};
@@ -44,7 +45,8 @@ pub enum AdminAnswer {
     Page(UserPage),
     Sessions(Vec<SessionInfo>),
     Blocked(BlockChange),
-    Deleted,
+    /// The user is gone; the number it had, for the OTP store to forget.
+    Deleted { freed: PhoneNumber },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,7 +145,7 @@ pub async fn admin_across<A: AccountLender>(
                 .lend(async |s| s.delete_account(&id, by).await)
                 .await?
             {
-                DeleteOutcome::Deleted => Ok(AdminAnswer::Deleted),
+                DeleteOutcome::Deleted { freed } => Ok(AdminAnswer::Deleted { freed }),
                 // Own-session outcomes cannot come from an admin's deletion.
                 DeleteOutcome::NoSuchUser
                 | DeleteOutcome::SessionGone

@@ -1,10 +1,12 @@
 //! `DELETE /api/v1/users/me`: a user deletes their own account. The session must be live and
 //! must have logged in recently (`DELETE_ACCOUNT_MAX_AUTH_AGE_SECONDS`): a stolen access token
 //! of an old session cannot erase an account, and a user whose session is older logs in again
-//! (a fresh code) first. The store checks both in the statement that deletes.
+//! (a fresh code) first. The store checks both in the statement that deletes. The answer is the
+//! number the account had, for the OTP store to forget (`src/routes/users.rs`).
 
 use super::Problem;
 use crate::domain::account::UserId;
+use crate::domain::phone::PhoneNumber;
 use crate::domain::session::SessionId;
 use crate::http::error::{ErrorBody, ErrorCode};
 use crate::ports::{AccountLender, AccountStore, BackendError, DeleteOutcome, Deletion};
@@ -24,7 +26,7 @@ pub async fn delete_own_account<A: AccountLender>(
     user: &UserId,
     session: &SessionId,
     max_auth_age_secs: u32,
-) -> Result<(), DeleteAccountError> {
+) -> Result<PhoneNumber, DeleteAccountError> {
     let by = Deletion::Own {
         session,
         max_auth_age_secs,
@@ -34,7 +36,7 @@ pub async fn delete_own_account<A: AccountLender>(
         .await
         .map_err(DeleteAccountError::Backend)?
     {
-        DeleteOutcome::Deleted => Ok(()),
+        DeleteOutcome::Deleted { freed } => Ok(freed),
         // A live session whose user is gone cannot be; either way the caller is nobody now.
         DeleteOutcome::SessionGone | DeleteOutcome::NoSuchUser => {
             Err(DeleteAccountError::SessionGone)

@@ -139,7 +139,8 @@ impl PgAccountStore<'_> {
         Ok(match (outcome, phone) {
             ("deleted", Some(phone)) => {
                 self.release_phone(phone, user).await?;
-                DeleteOutcome::Deleted
+                let freed = PhoneNumber::parse(phone, None).map_err(|e| malformed(&e))?;
+                DeleteOutcome::Deleted { freed }
             }
             ("session_gone", _) => DeleteOutcome::SessionGone,
             ("not_recent", _) => DeleteOutcome::NotRecent,

@@ -200,6 +200,12 @@ impl OtpStore for UpstashOtpStore<'_> {
             }
         }
     }
+
+    /// At once, not after the answer: the deletion's answer says the number is forgotten.
+    async fn forget_account(&self, phone: &PhoneNumber) -> Result<(), BackendError> {
+        let del = ["DEL".to_owned(), self.phone_key(phone, ACCOUNT_SUFFIX)];
+        self.redis.command(&del).await.map(drop).map_err(backend)
+    }
 }
 
 #[cfg(test)]

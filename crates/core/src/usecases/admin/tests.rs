@@ -245,7 +245,9 @@ fn only_a_superadmin_blocks_and_deletes_and_never_itself() {
 
     assert_eq!(
         ask(AdminRequest::Delete(target.as_str())),
-        Ok(AdminAnswer::Deleted)
+        Ok(AdminAnswer::Deleted {
+            freed: PhoneNumber::parse("+14155552622", None).unwrap()
+        })
     );
     let nobody = [
         block(target.as_str(), true),

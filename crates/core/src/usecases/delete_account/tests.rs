@@ -54,7 +54,8 @@ fn a_user_deletes_their_account_from_a_recent_session_and_the_number_starts_afre
     assert_eq!(again, LoginAccount::Found(again.user().clone()));
     assert_eq!(
         block_on(delete_own_account(&accounts, &user, &fresh, 600)),
-        Ok(())
+        Ok(PhoneNumber::parse(PHONE, None).unwrap()),
+        "the answer is the number the account freed"
     );
     assert!(block_on(accounts.user_of_session(&user, &session))
         .unwrap()

@@ -90,7 +90,7 @@ pub(super) async fn a_remembered_account_never_changes_whom_a_login_reaches(
     };
     assert_eq!(
         store.delete_account(&b.id, own).await.unwrap(),
-        DeleteOutcome::Deleted
+        DeleteOutcome::Deleted { freed: n.phone(82) }
     );
     assert_eq!(login_with(store, n, 82, 87, &b.id).await, (n.id(87), true));
     assert_eq!(store.find_user(&b.id).await.unwrap(), None);

@@ -101,7 +101,8 @@ pub(super) async fn a_deleted_user_is_gone_and_its_number_starts_afresh(
     };
     assert_eq!(
         store.delete_account(&user.id, own).await.unwrap(),
-        DeleteOutcome::Deleted
+        DeleteOutcome::Deleted { freed: n.phone(65) },
+        "the deletion names the number it freed"
     );
     assert_eq!(
         store
@@ -150,7 +151,7 @@ pub(super) async fn a_deleted_user_is_gone_and_its_number_starts_afresh(
     let admin = Deletion::ByAdmin(&fresh);
     assert_eq!(
         store.delete_account(&other.id, admin).await.unwrap(),
-        DeleteOutcome::Deleted
+        DeleteOutcome::Deleted { freed: n.phone(66) }
     );
     let revive = NewLogin {
         phone: &n.phone(66),

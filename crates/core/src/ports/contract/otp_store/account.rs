@@ -1,6 +1,7 @@
 //! The account a number's last login reached (`OtpStore::remember_account`), handed back with
 //! the number's next verified code and with no other answer: the hint that saves a returning
-//! number's login the phone's claim.
+//! number's login the phone's claim. And forgotten when the account is deleted
+//! (`OtpStore::forget_account`).
 
 use super::{phone, session, settings, Actor};
 use crate::domain::account::UserId;
@@ -70,4 +71,42 @@ pub(super) async fn a_verified_code_hands_back_the_account_the_numbers_last_logi
         (VerifyOutcome::Verified, Some(user(2))),
         "the latest login's account replaces the one before"
     );
+}
+
+pub(super) async fn a_forgotten_account_is_never_handed_back(store: &impl OtpStore) {
+    let s = settings(&[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
+    let a = Actor {
+        phone: phone(42),
+        session: session("forgotten"),
+        ip: "192.0.2.142",
+        settings: &s,
+    };
+    let neighbour = Actor {
+        phone: phone(43),
+        session: session("kept"),
+        ip: "192.0.2.143",
+        settings: &s,
+    };
+    store.remember_account(&a.phone, &user(3)).await;
+    store.remember_account(&neighbour.phone, &user(4)).await;
+    store
+        .forget_account(&a.phone)
+        .await
+        .expect("the store forgets");
+    assert_eq!(a.issue(store, "mac-5").await, IssueOutcome::Issued);
+    assert_eq!(
+        check(store, &a, "mac-5").await,
+        (VerifyOutcome::Verified, None),
+        "a deleted account's number is linked to nobody"
+    );
+    assert_eq!(neighbour.issue(store, "mac-6").await, IssueOutcome::Issued);
+    assert_eq!(
+        check(store, &neighbour, "mac-6").await,
+        (VerifyOutcome::Verified, Some(user(4))),
+        "forgetting one number keeps another's"
+    );
+    store
+        .forget_account(&a.phone)
+        .await
+        .expect("forgetting a number with no account is no error");
 }

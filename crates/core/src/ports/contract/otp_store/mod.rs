@@ -160,6 +160,7 @@ pub async fn otp_store<S: OtpStore>(fresh: impl Fn() -> S, wait: impl AsyncFn(u6
     refusals::a_send_refused_by_a_shared_limit_leaves_the_phone_as_it_was(&fresh()).await;
     refusals::a_refused_send_spends_no_shared_budget(&fresh()).await;
     account::a_verified_code_hands_back_the_account_the_numbers_last_login_reached(&fresh()).await;
+    account::a_forgotten_account_is_never_handed_back(&fresh()).await;
 }
 
 async fn a_code_verifies_once_with_its_own_session(store: &impl OtpStore) {
