@@ -5,9 +5,13 @@
 //! head / base for each. A ratio above 1 is a regression.
 //!
 //! BASE is built once, in a git worktree under `target/compare/` (kept for the next run), with
-//! the same target directory as the working tree's bundle, so only the project's own crates
-//! compile again. Both workers run against the working tree's schema: a BASE from before a
-//! migration its statements depend on answers errors, and the report says so.
+//! a target directory of its own (`target/compare/target`). Sharing the working tree's made
+//! cargo record BASE's sources as the project's crates' inputs, and the working tree's next
+//! build then reused BASE's code as fresh: the tiers tested the old worker. The first compare
+//! therefore builds the dependencies once more; later ones only the project's crates. After
+//! the run, the working tree's bundle is built again and must be the one measured. Both workers
+//! run against the working tree's schema: a BASE from before a migration its statements depend
+//! on answers errors, and the report says so.
 
 use super::driver::Driver;
 use super::endpoints::Endpoint;
@@ -28,6 +32,7 @@ pub fn compare(base: &str, seconds: u64) -> crate::Result<()> {
     crate::proc::catch_interrupts();
     toolchain::setup()?;
     build_worker::build_worker(false)?;
+    let measured = head_bundle()?;
     let base_script = build_base(base)?;
     let head_script = root().join("build/index.js");
     // The stack's gateway must let both workers' scripts run (a script's SHA-1 changes with
@@ -56,6 +61,14 @@ pub fn compare(base: &str, seconds: u64) -> crate::Result<()> {
     );
     stack.shutdown();
     let report = result?;
+    build_worker::build_worker(false)?;
+    if head_bundle()? != measured {
+        return Err(
+            "after the compare the working tree's worker built differently from the one \
+                    measured: BASE's build reached the working tree's target directory"
+                .into(),
+        );
+    }
     println!("\n{report}");
     let path = root().join("target/bench-compare.md");
     std::fs::write(&path, &report).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -105,12 +118,24 @@ fn build_base(base: &str) -> crate::Result<PathBuf> {
     let mut cmd = Command::new(toolchain::cargo_bin("worker-build"));
     cmd.arg("--release")
         .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", root().join("target"));
+        .env("CARGO_TARGET_DIR", base_target_dir());
     for (name, value) in toolchain::worker_build_env() {
         cmd.env(name, value);
     }
     proc::run(&mut cmd, "the base commit's worker does not build")?;
     Ok(script)
+}
+
+/// Where BASE's crates compile: never the working tree's target directory (see the module's
+/// note), and kept for the next compare.
+fn base_target_dir() -> PathBuf {
+    root().join("target/compare/target")
+}
+
+/// The working tree's wasm bundle as built now.
+fn head_bundle() -> crate::Result<Vec<u8>> {
+    let wasm = root().join("build/index_bg.wasm");
+    std::fs::read(&wasm).map_err(|e| format!("{}: {e}", wasm.display()))
 }
 
 /// The checkout a bundle was built in (`DIR/build/index.js`).
@@ -256,6 +281,17 @@ mod tests {
         assert!(ours.len() >= 8, "{ours:?}");
         assert!(ours.iter().all(|sha| sha.len() == 40));
         assert!(super::service_scripts(std::path::Path::new("/nonexistent")).is_empty());
+    }
+
+    #[test]
+    fn the_base_compiles_outside_the_working_trees_target_directory() {
+        let ours = crate::root().join("target");
+        let base = super::base_target_dir();
+        assert!(
+            !ours.starts_with(&base) && base != ours,
+            "{}",
+            base.display()
+        );
     }
 
     #[test]
