@@ -21,6 +21,7 @@ use auth_core::domain::phone::PhoneNumber;
 use auth_core::domain::regions::{self, RegionId};
 use auth_core::http::api_profile::CookieNames;
 use auth_core::http::bodies;
+use auth_core::http::oauth;
 use auth_core::http::policy;
 use auth_core::http::routes::Route;
 use auth_core::usecases::invalid_phone;
@@ -91,6 +92,16 @@ impl Ctx {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The service's own origin as this request reached it (`https://auth.example.com`).
+    pub fn origin(&self) -> Option<String> {
+        request::own_origin(&self.request)
+    }
+
+    /// The form body of an OAuth route as its type (`auth_core::http::oauth`), or the 400.
+    pub fn form<T: DeserializeOwned>(&self) -> Result<T, Outcome> {
+        oauth::parse_form(&self.body).map_err(Outcome::error)
     }
 
     /// The JSON body as the route's type (`auth_core::http::bodies`), or the 400 to answer.

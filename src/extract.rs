@@ -82,6 +82,41 @@ pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
     }
 }
 
+/// A genuine, unexpired access token of ours, as the OAuth endpoints take it from a form.
+pub struct Verified {
+    pub claims: token::Claims,
+    pub user: UserId,
+    pub session: SessionId,
+    pub region: RegionId,
+}
+
+/// `token` verified as every bearer route verifies it; `None` when it is not a live token of
+/// ours (forged, expired, another audience, or naming no user, session or region of ours).
+/// `Err` is the 503 of a misconfigured deployment.
+pub async fn verified(ctx: &Ctx, token: &str) -> Result<Option<Verified>, Outcome> {
+    let auth = ctx.auth()?;
+    let ring = ctx.keyring().await?;
+    let Ok(claims) = token::verify(&*ring, &auth.settings, token, WorkerClock.now()).await else {
+        return Ok(None);
+    };
+    let region = ctx.config()?.regions.of_tag(claims.rgn.as_deref());
+    Ok(
+        match (
+            UserId::parse(&claims.sub),
+            SessionId::parse(&claims.sid),
+            region,
+        ) {
+            (Ok(user), Ok(session), Some(region)) => Some(Verified {
+                claims,
+                user,
+                session,
+                region,
+            }),
+            _ => None,
+        },
+    )
+}
+
 /// The 401 of a genuine token whose session was revoked or has expired.
 pub fn session_gone() -> Outcome {
     Outcome::code(ErrorCode::Unauthorized, "session is no longer active")

@@ -6,6 +6,7 @@ use auth_core::domain::quota::Quota;
 use auth_core::http::api_profile::go_error;
 use auth_core::http::error::{ErrorBody, ErrorCode};
 use auth_core::http::metrics::{Event, OtpFacts};
+use auth_core::http::oauth::oauth_body;
 use auth_core::http::routes::{Credential, Route};
 use auth_core::usecases::Problem;
 use serde::Serialize;
@@ -95,6 +96,24 @@ impl Outcome {
         match Response::from_json(&json) {
             Ok(response) => Outcome {
                 response: response.with_status(go.status).with_headers(headers),
+                ..self
+            },
+            Err(_) => self,
+        }
+    }
+
+    /// The error as an OAuth endpoint answers it (`auth_core::http::oauth::oauth_body`): RFC
+    /// 6749's `error` and `error_description`, the contract's `code` beside them, the status and
+    /// every header kept. Anything but an error is unchanged.
+    pub fn into_oauth(self) -> Outcome {
+        let Some(body) = &self.error else {
+            return self;
+        };
+        let headers = self.response.headers().clone();
+        let status = self.response.status_code();
+        match Response::from_json(&oauth_body(body)) {
+            Ok(response) => Outcome {
+                response: response.with_status(status).with_headers(headers),
                 ..self
             },
             Err(_) => self,

@@ -41,3 +41,11 @@ pub async fn body(request: &mut Request) -> Result<Vec<u8>, ErrorBody> {
     }
     Ok(body.into_bytes())
 }
+
+/// The API's own origin, as the browser spells it (`https://auth.example.com`).
+pub fn own_origin(request: &Request) -> Option<String> {
+    request
+        .url()
+        .ok()
+        .map(|url| url.origin().ascii_serialization())
+}

@@ -1,11 +1,12 @@
 //! One way through the worker: resolve the route (`auth_core::http::routes::ROUTES`, the table), apply
-//! the central policies (`auth_core::http::policy`: body cap, JSON content type, CSRF), read the body,
+//! the central policies (`auth_core::http::policy`: body cap, JSON or form content type, CSRF), read the body,
 //! build the request context, run the route's handler, then add CORS, count the answer and log
 //! it. Handler modules never import each other; what they share lives in `context`, `extract`
 //! and `responses`.
 
 mod documents;
 mod health;
+mod oauth;
 mod otp;
 mod phone;
 mod sessions;
@@ -53,6 +54,9 @@ async fn run(route: RouteId, ctx: &Ctx) -> Handled {
         RouteId::Jwks => documents::jwks(ctx).await,
         RouteId::OpenApi => documents::openapi(ctx),
         RouteId::Metrics => documents::metrics(ctx).await,
+        RouteId::OAuthMetadata => oauth::metadata(ctx),
+        RouteId::RevokeToken => oauth::revoke(ctx).await,
+        RouteId::IntrospectToken => oauth::introspect(ctx).await,
     }
 }
 
@@ -95,13 +99,13 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
         };
         cors.decorate(origin.as_deref(), outcome)
     };
-    // Under otp-auth-v1 every error is answered in the Go service's codes and statuses.
-    let outcome = match profile {
-        ApiProfile::OtpAuthV1 => outcome.into_go(match resolved {
-            Resolved::Found { route, .. } => Some(route),
-            _ => None,
-        }),
-        ApiProfile::Native => outcome,
+    // Under otp-auth-v1 every error is answered in the Go service's codes and statuses; the
+    // OAuth endpoints answer theirs as RFC 6749 spells them, under every profile.
+    let outcome = match (profile, resolved) {
+        (_, Resolved::Found { route, .. }) if route.form_body => outcome.into_oauth(),
+        (ApiProfile::OtpAuthV1, Resolved::Found { route, .. }) => outcome.into_go(Some(route)),
+        (ApiProfile::OtpAuthV1, _) => outcome.into_go(None),
+        (ApiProfile::Native, _) => outcome,
     };
     let route = match resolved {
         Resolved::Found { route, .. } if method != Method::Options => Some(route.id),
@@ -163,7 +167,7 @@ async fn admit(
     let content_type = header("content-type");
     let (origin, fetch_site) = (header("origin"), header("sec-fetch-site"));
     let origin_allowed = origin.as_deref().is_some_and(|o| {
-        own_origin(&request).as_deref() == Some(o) || Cors::from_env(env).allows(o)
+        request::own_origin(&request).as_deref() == Some(o) || Cors::from_env(env).allows(o)
     });
     let arrival = Arrival {
         cookie_mode,
@@ -177,9 +181,13 @@ async fn admit(
         fetch_site: fetch_site.as_deref(),
     };
     policy::admit(route, &arrival)?;
-    let body = if route.json_body {
+    let body = if route.json_body || route.form_body {
         let body = request::body(&mut request).await?;
-        policy::json_content(content_type.as_deref(), &body)?;
+        if route.form_body {
+            policy::form_content(content_type.as_deref(), &body)?;
+        } else {
+            policy::json_content(content_type.as_deref(), &body)?;
+        }
         body
     } else {
         Vec::new()
@@ -213,12 +221,4 @@ fn redirect_to(request: &Request, to: &str, method: &Method) -> Outcome {
     match redirected {
         Ok(outcome) | Err(outcome) => outcome,
     }
-}
-
-/// The API's own origin, as the browser spells it (`https://auth.example.com`).
-fn own_origin(request: &Request) -> Option<String> {
-    request
-        .url()
-        .ok()
-        .map(|url| url.origin().ascii_serialization())
 }

@@ -18,6 +18,7 @@ pub const REQUIRED: &[&str] = &[
     "JWT_SIGNING_KEY",
     "JWT_SIGNING_KID",
     "METRICS_TOKEN",
+    "INTROSPECTION_TOKENS",
 ];
 
 /// Reads `.dev.vars`, adding any missing key with a fresh value, and returns all of them.

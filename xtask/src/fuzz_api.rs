@@ -44,12 +44,27 @@ pub fn ensure_installed() -> crate::Result<()> {
 /// Runs the fuzzer against the worker on `port` with `examples` cases per operation and phase.
 /// Deleting the caller's own account comes last, in a pass of its own: its first success
 /// deletes the test number's user, and every other operation would meet a dead token after it.
-pub fn run(port: u16, examples: u32) -> crate::Result<()> {
+/// Introspection takes a resource server's bearer (`introspection`), not a user's: it gets a
+/// pass of its own with that one, after the user's pass has met its 401s.
+pub fn run(port: u16, examples: u32, introspection: &str) -> crate::Result<()> {
     step(&format!("fuzz: schemathesis against http://127.0.0.1:{port}/openapi.yaml, {examples} examples per operation"));
     ensure_installed()?;
     let token = login(port)?;
     note("logged in with the test number; authenticated operations use its token");
     schemathesis(port, examples, &token, &["--exclude-path", OWN_ACCOUNT])?;
+    note("introspection, as a resource server (its token not shown)");
+    schemathesis(
+        port,
+        examples,
+        introspection,
+        // No links lead to it either.
+        &[
+            "--include-path",
+            INTROSPECT,
+            "--phases",
+            "examples,coverage,fuzzing",
+        ],
+    )?;
     // The first pass may have ended that session (the sessions list links to revoking one):
     // the deletion gets a session of its own, so its first case can succeed.
     let token = login(port)?;
@@ -66,6 +81,9 @@ pub fn run(port: u16, examples: u32) -> crate::Result<()> {
 
 /// The operation that ends the fuzzer's own account.
 const OWN_ACCOUNT: &str = "/api/v1/users/me";
+
+/// The operation a resource server calls.
+const INTROSPECT: &str = "/oauth/introspect";
 
 fn schemathesis(port: u16, examples: u32, token: &str, filter: &[&str]) -> crate::Result<()> {
     proc::run_as(

@@ -11,6 +11,7 @@
 //! - [`browser`]: headless Chromium through chromedriver, for the hostile-page tests.
 //! - [`variants`]: extra workers with other settings, for limits the defaults reach slowly.
 //! - [`costs`]: round trips counted outside the worker (gateway log, PgBouncer statistics).
+//! - [`jwt`]: access tokens signed and read outside the worker.
 //! - [`pumping`]: an SMS pumping attack beside ordinary users.
 //! - [`denial`]: an attack on the pumping defence itself, aimed at locking real users out.
 
@@ -19,6 +20,7 @@ pub mod browser;
 pub mod costs;
 pub mod denial;
 pub mod go_client;
+pub mod jwt;
 pub mod openapi;
 pub mod pumping;
 pub mod turnstile;

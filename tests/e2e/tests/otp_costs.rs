@@ -107,7 +107,15 @@ async fn counted_login(c: &Client, phone: &str) -> CountedLogin {
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let text = |pointer: &str| login.body.pointer(pointer).unwrap().as_str().unwrap().to_owned();
+    let text = |pointer: &str| {
+        login
+            .body
+            .pointer(pointer)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     CountedLogin {
         user: text("/user/id"),
         access_token: text("/access_token"),
@@ -149,7 +157,8 @@ async fn a_deleted_accounts_number_is_forgotten_and_logs_in_as_a_new_number() {
     let (own_phone, deleted_phone, admin_phone) = (random_phone(), random_phone(), random_phone());
 
     let own = counted_login(&c, &own_phone).await;
-    let (status, body) = as_bearer(&base, "DELETE", "/api/v1/users/me", &own.access_token, None).await;
+    let (status, body) =
+        as_bearer(&base, "DELETE", "/api/v1/users/me", &own.access_token, None).await;
     assert_eq!(status, 200, "{body}");
 
     let admin = counted_login(&c, &admin_phone).await;
@@ -165,7 +174,10 @@ async fn a_deleted_accounts_number_is_forgotten_and_logs_in_as_a_new_number() {
     ] {
         let next = counted_login(&c, phone).await;
         assert_ne!(&next.user, gone, "{how}: a new account");
-        assert_eq!(next.queries, 2, "{how}: the number's next login, statements");
+        assert_eq!(
+            next.queries, 2,
+            "{how}: the number's next login, statements"
+        );
     }
 }
 

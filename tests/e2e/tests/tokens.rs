@@ -4,9 +4,9 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use e2e::api::{random_phone, Client};
+use e2e::jwt::{claims_of, sign};
 use e2e::webhook::receiver;
 use e2e::{base_url, variants, worker_vars};
-use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::DecodePrivateKey;
 use serde_json::{json, Value};
 
@@ -31,28 +31,6 @@ async fn get(base: &str, path: &str, bearer: Option<&str>) -> (u16, Value) {
     let body = response.json().await.unwrap_or(Value::Null);
     e2e::openapi::check("GET", path, status, &body);
     (status, body)
-}
-
-/// Signs header and claims with `pem` (ES256), like the worker would, or like a forger who has a
-/// key would.
-fn sign(pem: &str, header: &Value, claims: &Value) -> String {
-    let key = p256::ecdsa::SigningKey::from_pkcs8_pem(pem).unwrap();
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    let signature: p256::ecdsa::Signature = key.sign(input.as_bytes());
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
-}
-
-fn claims_of(token: &str) -> Value {
-    serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(token.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap()
 }
 
 #[tokio::test]

@@ -83,7 +83,8 @@ pub fn fuzz_api(stack: &mut Stack, examples: u32) -> crate::Result<()> {
             inherit_output: false,
             config: None,
         })?;
-        crate::fuzz_api::run(worker.instance.port, examples)?;
+        let introspection = worker.instance.vars["INTROSPECTION_TOKENS"].clone();
+        crate::fuzz_api::run(worker.instance.port, examples, &introspection)?;
     }
     Ok(())
 }

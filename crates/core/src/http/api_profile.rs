@@ -46,7 +46,7 @@ impl CookieNames {
         match credential {
             Credential::Bearer => Some(self.access),
             Credential::RefreshToken => Some(self.refresh),
-            Credential::None | Credential::MetricsToken => None,
+            Credential::None | Credential::MetricsToken | Credential::IntrospectionToken => None,
         }
     }
 }

@@ -9,10 +9,12 @@
 //! - [`api_profile`]: which contract the worker speaks (`API_PROFILE`: this service's, or the
 //!   Go service's), with its cookie names, health body and RateLimit fields.
 //! - [`metrics`]: which counters each answered request increments.
+//! - [`oauth`]: the OAuth endpoints' form bodies, error shape and metadata document.
 
 pub mod api_profile;
 pub mod bodies;
 pub mod error;
 pub mod metrics;
+pub mod oauth;
 pub mod policy;
 pub mod routes;

@@ -1,6 +1,6 @@
 //! The policies every request passes before its handler, decided from the route table alone:
-//! the body cap, the JSON content-type rule, the cross-site refusal and the double-submit CSRF
-//! check. The worker applies
+//! the body cap, the JSON (or, for the OAuth endpoints, form) content-type rule, the cross-site
+//! refusal and the double-submit CSRF check. The worker applies
 //! them in one place (`src/routes/mod.rs`), so no handler can forget one.
 
 use crate::domain::secrets::same_secret;
@@ -77,7 +77,7 @@ impl Arrival<'_> {
 /// Admits a request to its route's handler, or gives the error to answer instead. Runs before
 /// the body is read: a declared length over the cap is refused unread.
 pub fn admit(route: &Route, arrival: &Arrival<'_>) -> Result<(), ErrorBody> {
-    if route.json_body {
+    if route.json_body || route.form_body {
         let declared = arrival
             .content_length
             .and_then(|v| v.trim().parse::<u64>().ok());
@@ -122,6 +122,24 @@ pub fn json_content(content_type: Option<&str>, body: &[u8]) -> Result<(), Error
         Err(
             ErrorBody::new(ErrorCode::UnsupportedMediaType, "unsupported media type")
                 .with_details("send the body as application/json"),
+        )
+    }
+}
+
+/// The form content-type rule of the OAuth endpoints, once the body is read: RFC 7009 and
+/// RFC 7662 take `application/x-www-form-urlencoded`, and nothing else (an empty body too: it
+/// lacks the token, which the handler says).
+pub fn form_content(content_type: Option<&str>, body: &[u8]) -> Result<(), ErrorBody> {
+    let essence = content_type
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if body.is_empty() || essence == "application/x-www-form-urlencoded" {
+        Ok(())
+    } else {
+        Err(
+            ErrorBody::new(ErrorCode::UnsupportedMediaType, "unsupported media type")
+                .with_details("send the body as application/x-www-form-urlencoded"),
         )
     }
 }

@@ -58,6 +58,12 @@ pub enum RouteId {
     Jwks,
     Metrics,
     OpenApi,
+    /// RFC 8414: the authorization server's metadata.
+    OAuthMetadata,
+    /// RFC 7009: a client revokes a refresh or access token.
+    RevokeToken,
+    /// RFC 7662: a resource server asks whether an access token is active.
+    IntrospectToken,
 }
 
 /// What authenticates a request to a route, and so which cookie can stand in for it in cookie
@@ -72,6 +78,8 @@ pub enum Credential {
     RefreshToken,
     /// The operator's `METRICS_TOKEN` bearer; never a cookie.
     MetricsToken,
+    /// A resource server's bearer from `INTROSPECTION_TOKENS`; never a cookie.
+    IntrospectionToken,
 }
 
 /// Cookie names of cookie mode (the native profile's; `crate::http::api_profile` has each profile's), with the prefixes their attributes allow: browsers take a
@@ -99,6 +107,10 @@ pub struct Route {
     pub changes_state: bool,
     /// Whether the operation takes a JSON body (read, capped and typed centrally).
     pub json_body: bool,
+    /// Whether the operation takes an `application/x-www-form-urlencoded` body, as the OAuth
+    /// endpoints do (read, capped and typed centrally too); its errors are OAuth's
+    /// (`crate::http::oauth`).
+    pub form_body: bool,
 }
 
 const fn route(id: RouteId, method: Method, template: &'static str) -> Route {
@@ -109,6 +121,7 @@ const fn route(id: RouteId, method: Method, template: &'static str) -> Route {
         credential: Credential::None,
         changes_state: false,
         json_body: false,
+        form_body: false,
     }
 }
 
@@ -125,13 +138,20 @@ impl Route {
         self
     }
 
+    /// An OAuth operation's form body; `changes_state` as given.
+    const fn posting_form(mut self, changes_state: bool) -> Self {
+        self.changes_state = changes_state;
+        self.form_body = true;
+        self
+    }
+
     const fn changing_state(mut self) -> Self {
         self.changes_state = true;
         self
     }
 }
 
-use Credential::{Bearer, MetricsToken, RefreshToken};
+use Credential::{Bearer, IntrospectionToken, MetricsToken, RefreshToken};
 use Method::{Delete, Get, Post};
 
 /// The route table.
@@ -183,6 +203,16 @@ pub const ROUTES: &[Route] = &[
     route(RouteId::Jwks, Get, "/.well-known/jwks.json"),
     route(RouteId::Metrics, Get, "/metrics").with_credential(MetricsToken),
     route(RouteId::OpenApi, Get, "/openapi.yaml"),
+    route(
+        RouteId::OAuthMetadata,
+        Get,
+        "/.well-known/oauth-authorization-server",
+    ),
+    // The token is in the body: no cookie stands in for it, so there is no CSRF proof to ask.
+    route(RouteId::RevokeToken, Post, "/oauth/revoke").posting_form(true),
+    route(RouteId::IntrospectToken, Post, "/oauth/introspect")
+        .posting_form(false)
+        .with_credential(IntrospectionToken),
 ];
 
 /// The route label of a path that matches no template, for logs and metrics.

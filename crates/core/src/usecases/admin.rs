@@ -46,7 +46,9 @@ pub enum AdminAnswer {
     Sessions(Vec<SessionInfo>),
     Blocked(BlockChange),
     /// The user is gone; the number it had, for the OTP store to forget.
-    Deleted { freed: PhoneNumber },
+    Deleted {
+        freed: PhoneNumber,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,6 +6,7 @@ pub mod change_phone;
 pub mod code_check;
 pub mod delete_account;
 pub mod login;
+pub mod oauth;
 pub mod readiness;
 pub mod refresh;
 pub mod send_otp;

@@ -247,3 +247,33 @@ fn the_go_profile_guards_cookie_state_changes_by_origin_not_by_token() {
         }
     }
 }
+
+#[test]
+fn an_oauth_form_must_say_it_is_a_form_and_is_capped_like_json() {
+    assert!(form_content(Some("application/x-www-form-urlencoded"), b"token=t").is_ok());
+    assert!(form_content(
+        Some("Application/X-WWW-Form-Urlencoded; charset=UTF-8"),
+        b"token=t"
+    )
+    .is_ok());
+    assert!(
+        form_content(None, b"").is_ok(),
+        "an empty body lacks the token, said later"
+    );
+    for wrong in [None, Some("application/json"), Some("text/plain")] {
+        assert_eq!(
+            form_content(wrong, b"token=t").unwrap_err().code,
+            ErrorCode::UnsupportedMediaType,
+            "{wrong:?}"
+        );
+    }
+    let revoke = crate::http::routes::route_of(crate::http::routes::RouteId::RevokeToken);
+    let arrival = Arrival {
+        content_length: Some("999999"),
+        ..Arrival::default()
+    };
+    assert_eq!(
+        admit(revoke, &arrival).unwrap_err().code,
+        ErrorCode::PayloadTooLarge
+    );
+}

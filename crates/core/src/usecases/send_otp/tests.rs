@@ -230,7 +230,10 @@ impl OtpStore for DownStore {
         Err(BackendError::Unavailable("connection refused".into()))
     }
     async fn remember_account(&self, _: &crate::domain::phone::PhoneNumber, _: &UserId) {}
-    async fn forget_account(&self, _: &crate::domain::phone::PhoneNumber) -> Result<(), BackendError> {
+    async fn forget_account(
+        &self,
+        _: &crate::domain::phone::PhoneNumber,
+    ) -> Result<(), BackendError> {
         Err(BackendError::Unavailable("connection refused".into()))
     }
 }

@@ -28,7 +28,10 @@ pub(super) async fn what_was_ended_here_stays_ended_when_the_import_runs_again(
         .delete_account(&n.id(1), Deletion::ByAdmin(&admin))
         .await
         .unwrap();
-    assert!(matches!(deleted, DeleteOutcome::Deleted { .. }), "{deleted:?}");
+    assert!(
+        matches!(deleted, DeleteOutcome::Deleted { .. }),
+        "{deleted:?}"
+    );
     let blocked = store.set_blocked_by(&n.id(2), true, &admin).await.unwrap();
     assert!(blocked.is_some(), "user 2 is blocked");
     let rotate = |user: u32, token: u32, successor: u8| {
