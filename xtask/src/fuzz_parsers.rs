@@ -10,12 +10,13 @@ use crate::proc::{self, note, step};
 use crate::root;
 use std::process::Command;
 
-const TARGETS: [&str; 5] = [
+const TARGETS: [&str; 6] = [
     "phone_number",
     "access_token",
     "refresh_token",
     "request_bodies",
     "admin_query",
+    "dpop_proof",
 ];
 
 fn cargo_fuzz_installed() -> bool {

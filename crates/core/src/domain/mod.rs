@@ -6,7 +6,8 @@
 //!   region that holds a number's account).
 //! - Secrets: [`otp`] (a code's format and the MAC that is all the server keeps), [`secrets`]
 //!   (codes, ids and refresh tokens from secure randomness), [`token`] (access-token claims and
-//!   their compact JWS form).
+//!   their compact JWS form), [`dpop`] (RFC 9449 proofs: parsed, held to the request, and the
+//!   key's thumbprint a bound token names).
 //! - Sending: [`delivery`] (channels and their fallback, with `delivery::sms_text` and
 //!   `delivery::voice_text`, what a message says per language), [`edge`] (what the edge says
 //!   about a caller), [`client_address`] (the address a limit counts against), [`risk`] (the
@@ -18,6 +19,7 @@ pub mod account;
 pub mod admin;
 pub mod client_address;
 pub mod delivery;
+pub mod dpop;
 pub mod edge;
 pub mod otp;
 pub mod phone;
