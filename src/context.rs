@@ -12,7 +12,7 @@ use crate::config::{AuthConfig, Config};
 use crate::edge;
 use crate::keyring::Keyring;
 use crate::metrics;
-use crate::outcome::Outcome;
+use crate::outcome::{log_error, Outcome};
 use crate::request;
 use crate::signer::WebCryptoSigner;
 use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
@@ -24,6 +24,7 @@ use auth_core::http::bodies;
 use auth_core::http::oauth;
 use auth_core::http::policy;
 use auth_core::http::routes::Route;
+use auth_core::ports::OtpStore;
 use auth_core::usecases::invalid_phone;
 use serde::de::DeserializeOwned;
 use std::cell::OnceCell;
@@ -179,6 +180,24 @@ impl Ctx {
         let prefix = self.config()?.redis_key_prefix.clone();
         Ok(UpstashOtpStore::new(self.redis_in(region)?, prefix)
             .with_later(metrics::later_in(region)))
+    }
+
+    /// A number no account has any more (a deletion freed it, or its user moved to another):
+    /// the OTP store of its region forgets the account its logins reached, so nothing links
+    /// the number to that id. Both deletions and the number change end here. The change stands
+    /// if this fails (the account store refuses a stale hint, 'deleted' or 'moved', and it
+    /// expires): operators see one error line, the caller its answer.
+    pub async fn forget_number(&self, phone: &PhoneNumber) {
+        let store = match self
+            .region_of_phone(phone)
+            .and_then(|r| self.otp_store_in(r))
+        {
+            Ok(store) => store,
+            Err(_) => return log_error("a freed number's account hint kept", &"no OTP store"),
+        };
+        if let Err(error) = store.forget_account(phone).await {
+            log_error("a freed number's account hint kept", &error);
+        }
     }
 
     /// The account store of a region, lent one Hyperdrive connection per borrow.

@@ -48,8 +48,6 @@ pub fn for_caller(caller: &Caller, handled: Handled) -> Handled {
 /// The caller of the request's valid access token: `Authorization: Bearer`, or in cookie mode
 /// the access-token cookie. `Err` is the 401 (or the 503 of a misconfigured deployment).
 pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
-    let auth = ctx.auth()?;
-    let ring = ctx.keyring().await?;
     let token = match ctx.header("authorization") {
         Some(header) => header
             .strip_prefix("Bearer ")
@@ -60,29 +58,21 @@ pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
             .mode_cookie(ctx.cookie_names()?.access)?
             .ok_or_else(|| unauthorized("missing bearer token"))?,
     };
-    let claims = token::verify(&*ring, &auth.settings, token.trim(), WorkerClock.now())
-        .await
-        .map_err(|_| unauthorized("invalid or expired access token"))?;
     // A genuine token always names a user and session we made, in a region of ours (a token
-    // without `rgn` predates regions: the default region's); anything else has no session.
-    let regions = &ctx.config()?.regions;
-    let region = regions.of_tag(claims.rgn.as_deref());
-    match (
-        UserId::parse(&claims.sub),
-        SessionId::parse(&claims.sid),
-        region,
-    ) {
-        (Ok(user), Ok(session), Some(region)) => Ok(Caller {
-            user,
-            session,
-            region,
-            region_name: regions.name(region).map(str::to_owned),
-        }),
-        _ => Err(session_gone()),
-    }
+    // without `rgn` predates regions: the default region's); anything else is refused alike.
+    let v = verified(ctx, token.trim())
+        .await?
+        .ok_or_else(|| unauthorized("invalid or expired access token"))?;
+    Ok(Caller {
+        region_name: ctx.region_name(v.region)?,
+        user: v.user,
+        session: v.session,
+        region: v.region,
+    })
 }
 
-/// A genuine, unexpired access token of ours, as the OAuth endpoints take it from a form.
+/// A genuine, unexpired access token of ours: a bearer route's, or one an OAuth endpoint takes
+/// from a form.
 pub struct Verified {
     pub claims: token::Claims,
     pub user: UserId,

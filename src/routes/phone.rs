@@ -77,6 +77,7 @@ async fn move_account(ctx: &Ctx, caller: &Caller) -> Handled {
     let moved = change_use_case(&deps, &mover, &caller.session, &presented, &languages)
         .await
         .map_err(|error| Outcome::failure("phone change failed", &error.problem(), &error))?;
+    ctx.forget_number(&moved.left).await;
     if let Err(error) = &moved.notice {
         // The move stands; operators see the old number was not told (the reason names no
         // number and no text).

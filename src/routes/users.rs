@@ -5,15 +5,14 @@
 use crate::context::Ctx;
 use crate::cookies::Jar;
 use crate::extract::{self, session_gone};
-use crate::outcome::{log_error, Handled, Outcome};
+use crate::outcome::{Handled, Outcome};
 use crate::responses::{session_json, user_json};
 use auth_core::domain::admin::UserQuery;
-use auth_core::domain::phone::PhoneNumber;
 use auth_core::http::api_profile::ApiProfile;
 use auth_core::http::bodies::ScopeBody;
 use auth_core::http::error::{ErrorBody, ErrorCode};
 use auth_core::http::routes::RouteId;
-use auth_core::ports::{AccountLender, AccountStore, OtpStore};
+use auth_core::ports::{AccountLender, AccountStore};
 use auth_core::usecases::admin::{
     admin as admin_use_case, admin_across, AdminAnswer, AdminRequest,
 };
@@ -50,7 +49,7 @@ pub async fn delete_own_account(ctx: &Ctx) -> Handled {
     .await;
     match deleted {
         Ok(freed) => {
-            forget_freed_number(ctx, &freed).await;
+            ctx.forget_number(&freed).await;
             let done = Outcome::json(200, &json!({"message": "Account deleted"}))?;
             Jar::of(auth.api_profile).clear_all(done.for_caller(&caller))
         }
@@ -116,7 +115,7 @@ pub async fn admin(ctx: &Ctx) -> Handled {
             }),
         )?,
         Ok(AdminAnswer::Deleted { freed }) => {
-            forget_freed_number(ctx, &freed).await;
+            ctx.forget_number(&freed).await;
             Outcome::json(200, &json!({"message": "User deleted"}))?
         }
         Ok(AdminAnswer::Sessions(sessions)) => Outcome::json(
@@ -140,18 +139,4 @@ pub async fn admin(ctx: &Ctx) -> Handled {
         Err(error) => Outcome::failure("admin request failed", &error.problem(), &error),
     };
     Ok(outcome.for_caller(&caller))
-}
-
-/// Every deletion, the user's own or a superadmin's, ends here: the OTP store of the number's
-/// region forgets the account its logins reached, so nothing links the freed number to the
-/// deleted id any more. The deletion stands if this fails (the account store refuses the stale
-/// hint, and it expires): operators see one error line, the caller its 200.
-async fn forget_freed_number(ctx: &Ctx, freed: &PhoneNumber) {
-    let store = match ctx.region_of_phone(freed).and_then(|r| ctx.otp_store_in(r)) {
-        Ok(store) => store,
-        Err(_) => return log_error("deleted account's number not forgotten", &"no OTP store"),
-    };
-    if let Err(error) = store.forget_account(freed).await {
-        log_error("deleted account's number not forgotten", &error);
-    }
 }

@@ -8,6 +8,7 @@ use e2e::costs::{
 };
 use e2e::webhook::receiver;
 use e2e::{base_url, stack, variants, worker_log};
+use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
@@ -146,15 +147,17 @@ async fn a_returning_numbers_login_is_one_statement_into_the_same_account() {
     );
 }
 
-/// A deletion, the user's own or a superadmin's, makes the OTP store forget the account the
-/// number's logins reached: nothing links the freed number to the deleted id, and the number's
-/// next login is a new number's two statements (a remembered deleted id cost a third, refused).
+/// A deletion, the user's own or a superadmin's, and a move to another number make the OTP
+/// store forget the account the freed number's logins reached: nothing links the number to that
+/// id, and its next login is a new number's two statements (a remembered hint cost a third,
+/// refused as 'deleted' or 'moved').
 #[tokio::test]
-async fn a_deleted_accounts_number_is_forgotten_and_logs_in_as_a_new_number() {
+async fn a_freed_number_is_forgotten_and_logs_in_as_a_new_number() {
     let worker = variants::start("forgotten", &[("OTP_RESEND_COOLDOWN_SECONDS", "0")]);
     let base = worker.instance.url();
     let c = Client::new(&base);
     let (own_phone, deleted_phone, admin_phone) = (random_phone(), random_phone(), random_phone());
+    let (left_phone, new_phone) = (random_phone(), random_phone());
 
     let own = counted_login(&c, &own_phone).await;
     let (status, body) =
@@ -168,9 +171,26 @@ async fn a_deleted_accounts_number_is_forgotten_and_logs_in_as_a_new_number() {
     let (status, body) = as_bearer(&base, "DELETE", &path, &admin.access_token, None).await;
     assert_eq!(status, 200, "{body}");
 
+    let mover = counted_login(&c, &left_phone).await;
+    let (status, sent) = as_bearer(
+        &base,
+        "POST",
+        "/api/v1/users/me/phone/send-otp",
+        &mover.access_token,
+        Some(json!({"phone_number": new_phone})),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    let confirm = json!({"phone_number": new_phone, "otp": receiver().latest(&new_phone),
+                         "session_id": sent["session_id"]});
+    let path = "/api/v1/users/me/phone";
+    let (status, body) = as_bearer(&base, "POST", path, &mover.access_token, Some(confirm)).await;
+    assert_eq!(status, 200, "{body}");
+
     for (phone, gone, how) in [
         (&own_phone, &own.user, "deleted by its user"),
         (&deleted_phone, &user.user, "deleted by a superadmin"),
+        (&left_phone, &mover.user, "left by its user"),
     ] {
         let next = counted_login(&c, phone).await;
         assert_ne!(&next.user, gone, "{how}: a new account");

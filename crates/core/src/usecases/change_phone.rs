@@ -80,10 +80,12 @@ pub struct ChangePhoneDeps<'a, S, A, M> {
     pub hmac_secret: &'a [u8],
 }
 
-/// A move made: the user on its new number, and whether the number it left was told.
+/// A move made: the user on its new number, the number it left (free now, for the OTP store to
+/// forget), and whether that number was told.
 #[derive(Debug)]
 pub struct Moved {
     pub user: User,
+    pub left: PhoneNumber,
     /// The notice to the number it left; a refusal of the provider leaves the move made (the
     /// caller logs it).
     pub notice: Result<(), SmsError>,
@@ -151,7 +153,11 @@ pub async fn change_phone<S: OtpStore, A: AccountLender, M: CodeSender>(
                 voice_locale: None,
             };
             let notice = deps.sms.send(&notice).await;
-            Ok(Moved { user, notice })
+            Ok(Moved {
+                user,
+                left: previous,
+                notice,
+            })
         }
         PhoneChangeOutcome::PhoneTaken => Err(ChangePhoneError::PhoneTaken),
         PhoneChangeOutcome::SessionGone => Err(ChangePhoneError::SessionGone),

@@ -2,7 +2,7 @@
 //! must have logged in recently (`DELETE_ACCOUNT_MAX_AUTH_AGE_SECONDS`): a stolen access token
 //! of an old session cannot erase an account, and a user whose session is older logs in again
 //! (a fresh code) first. The store checks both in the statement that deletes. The answer is the
-//! number the account had, for the OTP store to forget (`src/routes/users.rs`).
+//! number the account had, for the OTP store to forget (`Ctx::forget_number` in the worker).
 
 use super::Problem;
 use crate::domain::account::UserId;

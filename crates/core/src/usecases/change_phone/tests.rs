@@ -330,6 +330,11 @@ fn the_number_the_account_left_is_told_with_no_code_in_the_callers_language() {
     ))
     .unwrap();
     assert_eq!(moved.notice, Ok(()));
+    assert_eq!(
+        moved.left.as_e164(),
+        OLD,
+        "the number it left, to be forgotten"
+    );
     let notice = w.sms.sent().last().unwrap().clone();
     assert_eq!(
         (notice.to.as_str(), notice.code.as_deref()),
