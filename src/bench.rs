@@ -41,6 +41,7 @@ fn claims(i: usize) -> Claims {
         exp: 1_800_000_900,
         jti: format!("jti-{i}"),
         rgn: None,
+        cnf: None,
     }
 }
 

@@ -95,6 +95,14 @@ impl Ctx {
             .unwrap_or_default()
     }
 
+    /// The request's URL as the worker received it (what a DPoP proof's `htu` names).
+    pub fn url(&self) -> String {
+        self.request
+            .url()
+            .map(|url| url.to_string())
+            .unwrap_or_default()
+    }
+
     /// The service's own origin as this request reached it (`https://auth.example.com`).
     pub fn origin(&self) -> Option<String> {
         request::own_origin(&self.request)

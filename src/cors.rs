@@ -7,12 +7,13 @@ use auth_core::http::error::ErrorCode;
 use worker::{Env, Response};
 
 const METHODS: &str = "GET, POST, DELETE, OPTIONS";
-const HEADERS: &str = "authorization, content-type, x-csrf-token, cf-turnstile-response";
+const HEADERS: &str = "authorization, content-type, x-csrf-token, cf-turnstile-response, dpop";
 /// Answer headers a page on an allowed origin may read beyond the CORS-safelisted ones: when to
 /// retry after a 429, the caller's quota (the IETF RateLimit fields), and otp-auth-v1's
-/// request-limit standing.
+/// request-limit standing; and DPoP's nonce and challenge (RFC 9449 §8).
 const EXPOSED: &str = "retry-after, ratelimit-policy, ratelimit, x-ratelimit-limit, \
-                       x-ratelimit-remaining, x-ratelimit-reset, x-ratelimit-window";
+                       x-ratelimit-remaining, x-ratelimit-reset, x-ratelimit-window, \
+                       dpop-nonce, www-authenticate";
 
 pub struct Cors {
     allowed: Vec<String>,

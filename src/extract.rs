@@ -2,6 +2,7 @@
 //! route, and the refresh token of a refresh or logout.
 
 use crate::context::Ctx;
+use crate::dpop::{self, Replay};
 use crate::outcome::{Handled, Outcome};
 use crate::platform::WorkerClock;
 use auth_core::domain::account::UserId;
@@ -45,24 +46,69 @@ pub fn for_caller(caller: &Caller, handled: Handled) -> Handled {
     }
 }
 
-/// The caller of the request's valid access token: `Authorization: Bearer`, or in cookie mode
-/// the access-token cookie. `Err` is the 401 (or the 503 of a misconfigured deployment).
-pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
-    let token = match ctx.header("authorization") {
-        Some(header) => header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::to_owned)
-            .ok_or_else(|| unauthorized("missing bearer token"))?,
-        None => ctx
+/// How the access token came: `Authorization: Bearer`, `Authorization: DPoP` (RFC 9449 §7.1),
+/// or in cookie mode the access-token cookie.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Bearer,
+    DPoP,
+    Cookie,
+}
+
+/// The request's access token and how it came; `Err` is the 401 of none.
+fn presented_token(ctx: &Ctx) -> Result<(String, Scheme), Outcome> {
+    let Some(header) = ctx.header("authorization") else {
+        return ctx
             .mode_cookie(ctx.cookie_names()?.access)?
-            .ok_or_else(|| unauthorized("missing bearer token"))?,
+            .map(|token| (token, Scheme::Cookie))
+            .ok_or_else(|| unauthorized("missing bearer token"));
     };
+    let (scheme, token) = header
+        .split_once(' ')
+        .ok_or_else(|| unauthorized("missing bearer token"))?;
+    // Schemes are case-insensitive (RFC 9110 §11.1).
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "bearer" => Scheme::Bearer,
+        "dpop" => Scheme::DPoP,
+        _ => return Err(unauthorized("missing bearer token")),
+    };
+    Ok((token.trim().to_owned(), scheme))
+}
+
+/// The caller of the request's valid access token: `Authorization: Bearer`, or in cookie mode
+/// the access-token cookie; a token bound to a DPoP key, only with `Authorization: DPoP` (or
+/// the cookie) and a proof by that key. `Err` is the 401 (or the 503 of a misconfigured
+/// deployment, or of a replay store that did not answer).
+pub async fn caller(ctx: &Ctx) -> Result<Caller, Outcome> {
+    let (token, scheme) = presented_token(ctx)?;
     // A genuine token always names a user and session we made, in a region of ours (a token
     // without `rgn` predates regions: the default region's); anything else is refused alike.
-    let v = verified(ctx, token.trim())
+    let v = verified(ctx, &token)
         .await?
         .ok_or_else(|| unauthorized("invalid or expired access token"))?;
+    match (v.claims.jkt(), scheme) {
+        // A bound token presented as a bearer token, or a bearer token as a bound one: the
+        // client has the scheme wrong, and the token proves nothing alone.
+        (Some(_), Scheme::Bearer) | (None, Scheme::DPoP) => {
+            let refused = Outcome::code(
+                ErrorCode::Unauthorized,
+                "the token's scheme is not the one it was issued for",
+            );
+            return Err(dpop::challenge(refused, "invalid_token"));
+        }
+        (Some(jkt), _) => {
+            let proved =
+                dpop::proved_key(ctx, Some((&token, jkt)), Replay::TakeIn(v.region)).await?;
+            if proved.is_none() {
+                let refused = Outcome::code(
+                    ErrorCode::InvalidDpopProof,
+                    "a DPoP proof is required with this token",
+                );
+                return Err(dpop::challenge(refused, "invalid_dpop_proof"));
+            }
+        }
+        (None, _) => {}
+    }
     Ok(Caller {
         region_name: ctx.region_name(v.region)?,
         user: v.user,

@@ -5,13 +5,12 @@
 //! signing and verification keys only: a next key verifies nothing until it signs. Built once
 //! per isolate and rebuilt when the configuration changes.
 
-use crate::webcrypto::{self, fingerprint, object, p256};
+use crate::webcrypto::{self, fingerprint, import_public};
 use auth_core::domain::token::TokenVerifier;
 use serde::Deserialize;
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::CryptoKey;
 
@@ -121,22 +120,7 @@ impl TokenVerifier for Keyring {
         let Some(key) = self.keys.iter().find(|k| k.kid == kid && k.verifies) else {
             return false;
         };
-        let Ok(subtle) = webcrypto::subtle() else {
-            return false;
-        };
-        let Ok(promise) = subtle.verify_with_object_and_u8_array_and_u8_array(
-            &webcrypto::es256(),
-            &key.key,
-            signature,
-            signing_input,
-        ) else {
-            return false;
-        };
-        JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false)
+        webcrypto::verify_es256(&key.key, signature, signing_input).await
     }
 }
 
@@ -157,22 +141,4 @@ async fn public_coordinates(pem: &str) -> Result<(String, String), String> {
             .ok_or("no public key".to_owned())
     };
     Ok((field("x")?, field("y")?))
-}
-
-async fn import_public(x: &str, y: &str) -> Result<CryptoKey, String> {
-    let jwk = object(&[
-        ("kty", "EC".into()),
-        ("crv", "P-256".into()),
-        ("x", x.into()),
-        ("y", y.into()),
-    ]);
-    let usages = js_sys::Array::of1(&"verify".into());
-    let promise = webcrypto::subtle()?
-        .import_key_with_object("jwk", &jwk, &p256(), true, &usages)
-        .map_err(|_| "crypto.subtle.importKey refused a public key".to_owned())?;
-    JsFuture::from(promise)
-        .await
-        .map_err(|_| "a verification key is not a P-256 public key".to_owned())?
-        .dyn_into::<CryptoKey>()
-        .map_err(|_| "importKey returned no CryptoKey".to_owned())
 }

@@ -39,6 +39,7 @@ mod config;
 mod context;
 mod cookies;
 mod cors;
+mod dpop;
 mod edge;
 mod extract;
 mod keyring;

@@ -45,7 +45,7 @@ pub fn deliver(
         "message": message,
         "access_token": tokens.access_token,
         "refresh_token": tokens.refresh_token,
-        "token_type": "Bearer",
+        "token_type": tokens.token_type,
         "expires_in": tokens.expires_in,
         "expires_at": rfc3339(tokens.expires_at),
         "refresh_expires_at": rfc3339(tokens.refresh_expires_at),

@@ -64,6 +64,43 @@ pub async fn import_private(pem: &str, extractable: bool) -> Result<CryptoKey, S
         .map_err(|_| "importKey returned no CryptoKey".to_owned())
 }
 
+/// Imports a P-256 public key from its JWK coordinates (base64url), for verifying.
+pub async fn import_public(x: &str, y: &str) -> Result<CryptoKey, String> {
+    let jwk = object(&[
+        ("kty", "EC".into()),
+        ("crv", "P-256".into()),
+        ("x", x.into()),
+        ("y", y.into()),
+    ]);
+    let usages = js_sys::Array::of1(&"verify".into());
+    let promise = subtle()?
+        .import_key_with_object("jwk", &jwk, &p256(), true, &usages)
+        .map_err(|_| "crypto.subtle.importKey refused a public key".to_owned())?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|_| "not a P-256 public key".to_owned())?
+        .dyn_into::<CryptoKey>()
+        .map_err(|_| "importKey returned no CryptoKey".to_owned())
+}
+
+/// Whether `signature` (raw r || s) is `key`'s ES256 signature of `signed`; `false` for any
+/// failure of the runtime as well.
+pub async fn verify_es256(key: &CryptoKey, signature: &[u8], signed: &[u8]) -> bool {
+    let Ok(subtle) = subtle() else {
+        return false;
+    };
+    let Ok(promise) =
+        subtle.verify_with_object_and_u8_array_and_u8_array(&es256(), key, signature, signed)
+    else {
+        return false;
+    };
+    JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
 /// FNV-1a of some configuration text: enough to notice a changed secret without keeping it.
 pub fn fingerprint(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {

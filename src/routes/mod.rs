@@ -17,6 +17,7 @@ use crate::access_log;
 use crate::config::{AuthConfig, Config};
 use crate::context::Ctx;
 use crate::cors::Cors;
+use crate::dpop;
 use crate::metrics;
 use crate::outcome::{Handled, Outcome};
 use crate::request;
@@ -77,6 +78,7 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
     let resolved = routes::resolve(method.as_ref(), &path);
     let entry = access_log::Entry::begin(&request, resolved.label());
     let origin = request::header(&request, "origin");
+    let proved = request::header(&request, "dpop").is_some();
     let cors = Cors::from_env(&env);
     let outcome = if let Some(to) = redirect {
         redirect_to(&request, to, &method)
@@ -97,6 +99,8 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Result<Response
             Some(counted) => counted.decorate(outcome),
             None => outcome,
         };
+        let auth = AuthConfig::from_env(&env).ok();
+        let outcome = dpop::offer_nonce(auth.as_ref().map(|a| &a.hmac_secret[..]), proved, outcome);
         cors.decorate(origin.as_deref(), outcome)
     };
     // Under otp-auth-v1 every error is answered in the Go service's codes and statuses; the

@@ -4,6 +4,7 @@
 //! centrally); what a token means is decided in `auth_core::usecases::oauth`.
 
 use crate::context::Ctx;
+use crate::dpop::{self, Replay};
 use crate::extract;
 use crate::outcome::{Handled, Outcome};
 use crate::platform::WorkerClock;
@@ -41,6 +42,7 @@ pub async fn revoke(ctx: &Ctx) -> Handled {
             Presented::Access {
                 user: &v.user,
                 session: &v.session,
+                bound_to: v.claims.jkt(),
             },
             v.region,
         ),
@@ -50,7 +52,10 @@ pub async fn revoke(ctx: &Ctx) -> Handled {
             ctx.region_of_refresh_token(Some(token))?,
         ),
     };
-    let revoked = revoke_use_case(&ctx.accounts_in(region)?, presented).await;
+    // A bound token revokes only with a proof by its key (RFC 7009 has no word on DPoP; a
+    // thief must not be able to log the owner out).
+    let binding = dpop::proved_key(ctx, None, Replay::TakeIn(region)).await?;
+    let revoked = revoke_use_case(&ctx.accounts_in(region)?, presented, binding.as_deref()).await;
     revoked.map_err(|error| Outcome::unavailable("revocation failed", &error))?;
     Outcome::json(200, &json!({}))?.with_header("cache-control", "no-store")
 }

@@ -3,6 +3,7 @@
 
 use crate::context::Ctx;
 use crate::cookies;
+use crate::dpop::{self, Replay};
 use crate::outcome::{in_region, Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
 use crate::responses;
@@ -97,6 +98,8 @@ async fn log_in(
         hmac_secret: &auth.hmac_secret,
         region: regions.name(region),
     };
+    // A proof binds the pair to its key; its `jti` is not taken, the code is (`dpop::Replay`).
+    let binding = dpop::proved_key(ctx, None, Replay::CodeTakenOnce).await?;
     let input = LoginInput {
         phone,
         otp: &body.otp,
@@ -105,6 +108,7 @@ async fn log_in(
         asn: ctx.edge()?.asn,
         user_agent: ctx.user_agent.as_deref(),
         new_user_scope: &auth.api_profile.new_user_scope(),
+        binding: binding.as_deref(),
     };
     let out = login_use_case(&deps, &input)
         .await

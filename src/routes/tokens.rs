@@ -6,6 +6,7 @@
 
 use crate::context::Ctx;
 use crate::cookies::Jar;
+use crate::dpop::{self, Replay};
 use crate::extract;
 use crate::outcome::{in_region, Handled, Outcome};
 use crate::platform::{WebCryptoRandom, WorkerClock};
@@ -68,9 +69,11 @@ async fn rotate(
         settings: &auth.settings,
         region: region_name,
     };
+    let binding = dpop::proved_key(ctx, None, Replay::TakeIn(region)).await?;
     let input = RefreshInput {
         refresh_token: token.as_deref(),
         session_id: session.as_deref(),
+        binding: binding.as_deref(),
     };
     let out = refresh_use_case(&deps, &input)
         .await
@@ -109,7 +112,14 @@ async fn end(
     (token, scope): (Option<String>, Option<String>),
 ) -> Handled {
     let accounts = ctx.accounts_in(region)?;
-    match logout_use_case(&accounts, token.as_deref(), scope.as_deref()).await {
+    let binding = dpop::proved_key(ctx, None, Replay::TakeIn(region)).await?;
+    let ended = logout_use_case(
+        &accounts,
+        token.as_deref(),
+        scope.as_deref(),
+        binding.as_deref(),
+    );
+    match ended.await {
         Ok(()) => {}
         Err(error) if profile == ApiProfile::Native || matches!(error, LogoutError::Backend(_)) => {
             return Err(Outcome::failure("logout failed", &error.problem(), &error));

@@ -39,6 +39,7 @@ async fn log_in(store: &PgAccountStore<'_>, phone: &str, n: u32) -> LoginAccount
         client_ip: Some("192.0.2.9"),
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     store.login(&login).await.expect("the store answers")
 }

@@ -30,6 +30,7 @@ fn login<'a>(
         client_ip: Some("192.0.2.1"),
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     }
 }
 

@@ -59,6 +59,7 @@ async fn the_scope_command_works_on_citus() {
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     let user = store.login(&login).await.unwrap().into_user();
     let changed = store

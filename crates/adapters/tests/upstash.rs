@@ -135,3 +135,17 @@ fn the_gateway_allows_exactly_the_stores_scripts() {
         wanted.join("\n")
     );
 }
+
+/// The once-store that takes DPoP proofs' `jti`s, held to the contract the in-memory double
+/// keeps: first claim only, racing claims included, forgotten after its time, and a gateway
+/// that cannot be reached is an error, never a grant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_once_store_keeps_the_contract_against_real_redis() {
+    use auth_adapters::upstash::UpstashOnce;
+    let redis = UpstashRedis::new(gateway().await, TOKEN);
+    let store = UpstashOnce::new(&redis, prefix());
+    let nowhere = UpstashRedis::new("http://127.0.0.1:1", TOKEN);
+    let down = UpstashOnce::new(&nowhere, prefix());
+    let wait = async |ms: u64| tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    auth_core::ports::contract::once_store(&store, &down, wait).await;
+}

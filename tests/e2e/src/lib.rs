@@ -12,6 +12,7 @@
 //! - [`variants`]: extra workers with other settings, for limits the defaults reach slowly.
 //! - [`costs`]: round trips counted outside the worker (gateway log, PgBouncer statistics).
 //! - [`jwt`]: access tokens signed and read outside the worker.
+//! - [`dpop`]: a DPoP client: its key, its proofs (well made or tampered), requests with them.
 //! - [`pumping`]: an SMS pumping attack beside ordinary users.
 //! - [`denial`]: an attack on the pumping defence itself, aimed at locking real users out.
 
@@ -19,6 +20,7 @@ pub mod api;
 pub mod browser;
 pub mod costs;
 pub mod denial;
+pub mod dpop;
 pub mod go_client;
 pub mod jwt;
 pub mod openapi;

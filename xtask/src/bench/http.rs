@@ -41,6 +41,8 @@ impl Request {
 pub struct Response {
     pub status: u16,
     pub body: Vec<u8>,
+    /// `DPoP-Nonce`, when the answer carries one.
+    pub dpop_nonce: Option<String>,
 }
 
 impl Response {
@@ -107,6 +109,7 @@ async fn exchange(
             io::Error::new(io::ErrorKind::InvalidData, format!("status line {line:?}"))
         })?;
     let (mut length, mut chunked, mut keep_alive) = (None, false, true);
+    let mut dpop_nonce = None;
     loop {
         line.clear();
         if stream.read_line(&mut line).await? == 0 {
@@ -124,6 +127,7 @@ async fn exchange(
             "content-length" => length = value.parse::<usize>().ok(),
             "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
             "connection" => keep_alive = !value.eq_ignore_ascii_case("close"),
+            "dpop-nonce" => dpop_nonce = Some(value.to_owned()),
             _ => {}
         }
     }
@@ -149,5 +153,10 @@ async fn exchange(
         stream.read_to_end(&mut body).await?;
         keep_alive = false;
     }
-    Ok((Response { status, body }, keep_alive))
+    let response = Response {
+        status,
+        body,
+        dpop_nonce,
+    };
+    Ok((response, keep_alive))
 }

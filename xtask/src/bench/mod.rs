@@ -14,6 +14,7 @@
 mod compare;
 mod cpuprofile;
 mod curves;
+mod dpop;
 mod driver;
 mod endpoints;
 mod floor;
@@ -56,7 +57,7 @@ const MAX_CONNECTIONS: usize = 32;
 /// (login, the slowest, saturates at about 60/s here).
 const MODERATE_RATE: f64 = 20.0;
 
-const ENDPOINTS: [Endpoint; 7] = [
+const ENDPOINTS: [Endpoint; 9] = [
     Endpoint::TrivialWorker,
     Endpoint::Live,
     Endpoint::Jwks,
@@ -64,6 +65,8 @@ const ENDPOINTS: [Endpoint; 7] = [
     Endpoint::Login,
     Endpoint::Refresh,
     Endpoint::Profile,
+    Endpoint::DpopRefresh,
+    Endpoint::DpopProfile,
 ];
 
 /// Where a worker runs for a measurement.

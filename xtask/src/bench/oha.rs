@@ -37,9 +37,12 @@ impl FixedRequest {
             Endpoint::Jwks => "/.well-known/jwks.json",
             Endpoint::Profile => "/api/v1/users/profile",
             Endpoint::Primitive(p) => p.path(),
-            Endpoint::SendOtp | Endpoint::Login | Endpoint::Refresh | Endpoint::Mixed => {
-                return Ok(None)
-            }
+            Endpoint::SendOtp
+            | Endpoint::Login
+            | Endpoint::Refresh
+            | Endpoint::Mixed
+            | Endpoint::DpopRefresh
+            | Endpoint::DpopProfile => return Ok(None),
         };
         let mut headers = Vec::new();
         if endpoint == Endpoint::Profile {

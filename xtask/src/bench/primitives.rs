@@ -64,6 +64,9 @@ pub fn needs(endpoint: Endpoint) -> &'static [Primitive] {
         Endpoint::Login => &[Fetch, Socket, Sign],
         Endpoint::Refresh => &[Socket, Sign],
         Endpoint::Profile => &[Verify, Socket],
+        // A proof's check is an import of its key and a verify; its `jti` one gateway call.
+        Endpoint::DpopRefresh => &[Verify, Fetch, Socket, Sign],
+        Endpoint::DpopProfile => &[Verify, Verify, Fetch, Socket],
         Endpoint::TrivialWorker
         | Endpoint::Live
         | Endpoint::Jwks

@@ -41,6 +41,11 @@ fn floor_ms(endpoint: Endpoint, trivial_p50: f64, p: &floor::Primitives) -> (f64
             trivial_p50 + connect_and(1.0),
             "runtime + connection + 1 statement",
         ),
+        // The proof's `jti` taken in Redis, then the bearer form's work.
+        Endpoint::DpopRefresh | Endpoint::DpopProfile => (
+            trivial_p50 + p.gateway_call + connect_and(1.0),
+            "runtime + 1 gateway call + connection + 1 statement",
+        ),
     }
 }
 
@@ -140,6 +145,7 @@ pub fn print(run: &Run) {
     );
     print_peer(run);
     print_cross_check(run);
+    print_dpop_cost(run);
     let plain: Vec<&Row> = run
         .rows
         .iter()
@@ -168,6 +174,48 @@ pub fn print(run: &Run) {
         );
     }
     primitives::print_cpu_goals(&own);
+}
+
+/// What binding the pair to a DPoP key costs each request: the bound flow's worker CPU and p50
+/// over the bearer flow's, same runtime, same run (issue 31, point 5).
+fn print_dpop_cost(run: &Run) {
+    println!(
+        "\nDPoP over the bearer form, same run (worker CPU ms/req and p50 ms; the bound form \
+         verifies a proof with WebCrypto and takes its `jti` in Redis):\n\n\
+         | runtime | flow | CPU bearer | CPU DPoP | added | ratio | p50 bearer | p50 DPoP | ratio |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for runtime in [Runtime::WranglerDev, Runtime::PlainWorkerd] {
+        let row = |e: Endpoint| {
+            run.rows
+                .iter()
+                .find(|r| r.runtime == runtime && r.endpoint == e)
+        };
+        for (bearer, bound) in [
+            (Endpoint::Refresh, Endpoint::DpopRefresh),
+            (Endpoint::Profile, Endpoint::DpopProfile),
+        ] {
+            let (Some(b), Some(d)) = (row(bearer), row(bound)) else {
+                continue;
+            };
+            let (b50, d50) = (
+                b.moderate.percentile_ms(50.0),
+                d.moderate.percentile_ms(50.0),
+            );
+            println!(
+                "| {} | {} | {:.3} | {:.3} | {:.3} | {:.2}x | {} | {} | {:.2}x |",
+                runtime.name(),
+                bearer.name(),
+                b.worker_cpu_ms,
+                d.worker_cpu_ms,
+                d.worker_cpu_ms - b.worker_cpu_ms,
+                d.worker_cpu_ms / b.worker_cpu_ms,
+                ms(b50),
+                ms(d50),
+                d50 / b50
+            );
+        }
+    }
 }
 
 pub(super) fn met(yes: bool) -> &'static str {

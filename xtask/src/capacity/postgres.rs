@@ -122,6 +122,7 @@ async fn write(store: &PgAccountStore<'_>, n: u32, step: Step) -> crate::Result<
         client_ip: Some("198.51.100.23"),
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     store.login(&login).await.map_err(failed)?;
     Ok(())

@@ -6,6 +6,7 @@
 //! the real gateway.
 
 mod client;
+mod once;
 mod otp_store;
 mod reply;
 mod request_counter;
@@ -13,6 +14,7 @@ mod script_reply;
 mod transport;
 
 pub use client::{RedisError, UpstashRedis};
+pub use once::UpstashOnce;
 pub use otp_store::{open_breakers_key, script_shas, UpstashOtpStore};
 pub use reply::Reply;
 pub use request_counter::count_request;

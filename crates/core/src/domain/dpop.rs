@@ -13,6 +13,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+pub mod nonce;
+
 /// The proof's `typ`.
 pub const PROOF_TYPE: &str = "dpop+jwt";
 /// The one algorithm offered (`dpop_signing_alg_values_supported`).
@@ -207,6 +209,21 @@ fn target_of(url: &str) -> Option<String> {
     ))
 }
 
+/// The key under which a proof's `jti` is taken once (`crate::ports::OnceStore`): the key's
+/// thumbprint and the `jti`, hashed, so a client's `jti` of any shape makes a key of fixed size
+/// and one client's `jti` can never spend another's.
+pub fn replay_key(jkt: &str, jti: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(jkt.as_bytes());
+    digest.update([0]);
+    digest.update(jti.as_bytes());
+    format!("dpop:{}", URL_SAFE_NO_PAD.encode(digest.finalize()))
+}
+
+/// How long a taken `jti` is remembered: as long as its proof's `iat` stays in the window,
+/// either way.
+pub const REPLAY_TTL_SECS: u32 = 2 * PROOF_WINDOW_SECS as u32;
+
 /// `ath`: base64url of the access token's SHA-256.
 pub fn access_token_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
@@ -258,4 +275,4 @@ impl Proof {
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests;
+pub(crate) mod tests;

@@ -83,6 +83,17 @@ impl RefreshToken {
         Self { token, hash }
     }
 
+    /// The token bound to a DPoP key (RFC 9449 §5), when `jkt` names one: the server keeps the
+    /// hash of the token *and* the key's thumbprint, so the token is worth nothing without a
+    /// proof by that key. Presented without it (or with another key) its hash matches no row:
+    /// refused as an unknown token, with nothing rotated, revoked or ended. Unbound: unchanged.
+    pub fn bound_to(self, jkt: Option<&str>) -> Self {
+        Self {
+            hash: bound_hash(self.hash, jkt),
+            ..self
+        }
+    }
+
     /// Splits a token as this service makes them; anything else is refused without a database
     /// round trip. A region tag in front (`crate::domain::regions::tagged`) has routed the request
     /// already and is not part of the token.
@@ -122,6 +133,29 @@ const LEGACY_TOKEN_LEN: usize = 32;
 pub fn same_secret(presented: &[u8], expected: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     presented.ct_eq(expected).into()
+}
+
+impl PresentedToken {
+    /// The presented token as the server keeps it when the request proves `jkt`'s key
+    /// ([`RefreshToken::bound_to`]).
+    pub fn bound_to(self, jkt: Option<&str>) -> Self {
+        Self {
+            hash: bound_hash(self.hash, jkt),
+            ..self
+        }
+    }
+}
+
+fn bound_hash(hash: [u8; 32], jkt: Option<&str>) -> [u8; 32] {
+    match jkt {
+        None => hash,
+        Some(jkt) => {
+            let mut bound = Sha256::new();
+            bound.update(hash);
+            bound.update(jkt.as_bytes());
+            bound.finalize().into()
+        }
+    }
 }
 
 /// The 16 bytes of a hyphenated UUID (any case); `None` for anything else.
@@ -283,6 +317,22 @@ mod tests {
             RefreshToken::parse(&a.token).unwrap().user_id,
             RefreshToken::parse(&b.token).unwrap().user_id
         );
+    }
+
+    #[test]
+    fn a_bound_token_matches_only_when_presented_with_its_key() {
+        let id = UserId::parse("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f").unwrap();
+        let kept = RefreshToken::for_user(&id, &RefreshSecret([3; 32])).bound_to(Some("jkt-a"));
+        let presented = || RefreshToken::parse(&kept.token).unwrap();
+        assert_eq!(presented().bound_to(Some("jkt-a")).hash, kept.hash);
+        assert_ne!(presented().bound_to(Some("jkt-b")).hash, kept.hash);
+        assert_ne!(
+            presented().bound_to(None).hash,
+            kept.hash,
+            "without a proof"
+        );
+        let unbound = RefreshToken::for_user(&id, &RefreshSecret([3; 32])).bound_to(None);
+        assert_eq!(presented().bound_to(None).hash, unbound.hash);
     }
 
     #[test]

@@ -32,6 +32,31 @@ pub struct Claims {
     /// lookup. Absent in a single-region deployment, so its tokens are as they always were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rgn: Option<String>,
+    /// The DPoP key the token is bound to (RFC 9449 §6): every use must come with a proof by
+    /// that key. Absent on a bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// RFC 7800's confirmation claim, as RFC 9449 fills it: the key's RFC 7638 thumbprint.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Confirmation {
+    pub jkt: String,
+}
+
+impl Claims {
+    /// The thumbprint of the key the token is bound to, if it is bound.
+    pub fn jkt(&self) -> Option<&str> {
+        self.cnf.as_ref().map(|c| c.jkt.as_str())
+    }
+}
+
+/// The `token_type` of a pair: `DPoP` when bound to a key, `Bearer` otherwise.
+pub fn type_of(binding: Option<&str>) -> &'static str {
+    match binding {
+        Some(_) => "DPoP",
+        None => "Bearer",
+    }
 }
 
 /// Why no token was made.
@@ -64,26 +89,9 @@ impl Claims {
             exp: now + i64::from(settings.access_token_ttl_secs),
             jti: random_token(rng, 16).map_err(|_| TokenError::Random)?,
             rgn: None,
+            cnf: None,
         })
     }
-}
-
-/// An access token for a user's session issued at `now`: claims with a fresh `jti`, signed.
-/// Returns the token and its expiry.
-/// `region` names the user's data region (`rgn`), in a deployment with regions.
-pub async fn issue(
-    signer: &impl TokenSigner,
-    settings: &Settings,
-    user: &crate::domain::account::User,
-    session: &crate::domain::session::SessionId,
-    region: Option<&str>,
-    now: UnixSeconds,
-    rng: &impl SecureRandom,
-) -> Result<(String, UnixSeconds), TokenError> {
-    let (id, scope) = (user.id.as_str(), user.scope.as_str());
-    let mut claims = Claims::new(settings, id, session.as_str(), scope, now, rng)?;
-    claims.rgn = region.map(str::to_owned);
-    Ok((sign(signer, &claims).await?, claims.exp))
 }
 
 /// Signs `claims` as a compact JWS: base64url(header).base64url(claims).base64url(signature).

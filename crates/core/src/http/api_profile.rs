@@ -185,11 +185,10 @@ pub fn go_error(code: ErrorCode, route: Option<RouteId>, credential: Credential)
         InvalidRequest | SessionRequired | PayloadTooLarge | UnsupportedMediaType => {
             go("VALIDATION_ERROR", 400)
         }
-        Unauthorized if bearer => go("UNAUTHORIZED", 401),
+        Unauthorized | InvalidDpopProof | UseDpopNonce if bearer => go("UNAUTHORIZED", 401),
         Forbidden | ReauthenticationRequired if bearer => go("FORBIDDEN", 403),
-        InvalidOtp | InvalidRefreshToken | RefreshTokenReused | Unauthorized => {
-            go("UNAUTHORIZED_ERROR", 401)
-        }
+        InvalidOtp | InvalidRefreshToken | RefreshTokenReused | Unauthorized | InvalidDpopProof
+        | UseDpopNonce => go("UNAUTHORIZED_ERROR", 401),
         Forbidden
         | UserBlocked
         | ReauthenticationRequired

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     InvalidRefreshToken,
     RefreshTokenReused,
     Unauthorized,
+    InvalidDpopProof,
+    UseDpopNonce,
     Forbidden,
     UserBlocked,
     ReauthenticationRequired,
@@ -36,7 +38,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and exhaustive tests.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidPhone,
         ErrorCode::SessionRequired,
@@ -46,6 +48,8 @@ impl ErrorCode {
         ErrorCode::InvalidRefreshToken,
         ErrorCode::RefreshTokenReused,
         ErrorCode::Unauthorized,
+        ErrorCode::InvalidDpopProof,
+        ErrorCode::UseDpopNonce,
         ErrorCode::Forbidden,
         ErrorCode::UserBlocked,
         ErrorCode::ReauthenticationRequired,
@@ -66,7 +70,11 @@ impl ErrorCode {
     pub const fn http_status(self) -> u16 {
         match self {
             ErrorCode::InvalidRequest | ErrorCode::InvalidPhone | ErrorCode::SessionRequired => 400,
-            ErrorCode::InvalidOtp | ErrorCode::InvalidRefreshToken | ErrorCode::Unauthorized => 401,
+            ErrorCode::InvalidOtp
+            | ErrorCode::InvalidRefreshToken
+            | ErrorCode::Unauthorized
+            | ErrorCode::InvalidDpopProof
+            | ErrorCode::UseDpopNonce => 401,
             ErrorCode::RefreshTokenReused
             | ErrorCode::Forbidden
             | ErrorCode::UserBlocked
@@ -98,6 +106,8 @@ impl ErrorCode {
             ErrorCode::InvalidRefreshToken => "INVALID_REFRESH_TOKEN",
             ErrorCode::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
             ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::InvalidDpopProof => "INVALID_DPOP_PROOF",
+            ErrorCode::UseDpopNonce => "USE_DPOP_NONCE",
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::UserBlocked => "USER_BLOCKED",
             ErrorCode::ReauthenticationRequired => "REAUTHENTICATION_REQUIRED",

@@ -94,6 +94,8 @@ pub fn introspection_allowed(configured: Option<&str>, authorization: Option<&st
 pub fn oauth_error(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::Unauthorized => "invalid_client",
+        ErrorCode::InvalidDpopProof => "invalid_dpop_proof",
+        ErrorCode::UseDpopNonce => "use_dpop_nonce",
         ErrorCode::ServiceUnavailable => "temporarily_unavailable",
         ErrorCode::Internal => "server_error",
         _ => "invalid_request",
@@ -132,6 +134,8 @@ pub fn metadata(settings: &Settings, base: &str) -> Value {
         "phone_otp_send_endpoint": format!("{base}/api/v1/auth/send-otp"),
         "phone_otp_login_endpoint": format!("{base}/api/v1/auth/login"),
         "refresh_endpoint": format!("{base}/api/v1/auth/refresh"),
+        // DPoP (RFC 9449): proofs by a P-256 key, with a server nonce (`DPoP-Nonce`).
+        "dpop_signing_alg_values_supported": [crate::domain::dpop::PROOF_ALGORITHM],
     })
 }
 

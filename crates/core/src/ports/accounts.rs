@@ -7,7 +7,7 @@ use super::{
 use crate::domain::account::{Scope, User, UserId};
 use crate::domain::admin::UserQuery;
 use crate::domain::phone::PhoneNumber;
-use crate::domain::secrets::{PresentedToken, RefreshSecret};
+use crate::domain::secrets::{PresentedToken, RefreshSecret, RefreshToken};
 use crate::domain::session::SessionId;
 use std::future::Future;
 
@@ -32,6 +32,17 @@ pub struct NewLogin<'a> {
     /// MUST reach the account the phone's claim names whatever the hint says (a hint naming a
     /// deleted user, one who moved to another number, or none at all is worth nothing).
     pub known_account: Option<&'a UserId>,
+    /// The thumbprint of the DPoP key the login proved (`cnf.jkt`), if any: the session's
+    /// refresh tokens are bound to it ([`RefreshToken::bound_to`]).
+    pub binding: Option<&'a str>,
+}
+
+impl NewLogin<'_> {
+    /// The session's first refresh token, once the account is known: the store keeps its hash,
+    /// the client gets its text. One place makes it, so the two always agree.
+    pub fn refresh_token(&self, account: &UserId) -> RefreshToken {
+        RefreshToken::for_user(account, self.refresh_secret).bound_to(self.binding)
+    }
 }
 
 /// The account a login ended in.

@@ -8,6 +8,7 @@ mod bot_check;
 mod legacy_import;
 mod lender;
 mod lifecycle;
+mod once;
 mod otp_store;
 
 /// The contract suites: one behaviour per port, run against the in-memory double and the real
@@ -22,6 +23,7 @@ pub use bot_check::*;
 pub use legacy_import::*;
 pub use lender::*;
 pub use lifecycle::*;
+pub use once::*;
 pub use otp_store::*;
 
 use crate::domain::phone::PhoneNumber;

@@ -9,7 +9,6 @@ use super::accounts::{Session, State, Token};
 use super::InMemoryAccounts;
 use crate::domain::account::{User, UserId};
 use crate::domain::phone::PhoneNumber;
-use crate::domain::secrets::RefreshToken;
 use crate::ports::{
     BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount, NewLogin, PhoneChange,
     PhoneChangeOutcome,
@@ -66,7 +65,7 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
             ip: l.client_ip.map(str::to_owned),
         };
         st.sessions.insert((id.clone(), l.session.clone()), session);
-        let hash = RefreshToken::for_user(&id, l.refresh_secret).hash;
+        let hash = l.refresh_token(&id).hash;
         let token = Token {
             session: l.session.clone(),
             expires_at: l.refresh_expires_at,

@@ -8,6 +8,7 @@ mod admin_reads;
 mod bot_check;
 mod legacy_import;
 mod lender;
+mod once;
 mod otp_keys;
 mod otp_risk;
 mod otp_store;
@@ -16,6 +17,7 @@ mod sms;
 pub use accounts::InMemoryAccounts;
 pub use bot_check::FixedBotCheck;
 pub use lender::CountingLender;
+pub use once::InMemoryOnce;
 pub use otp_store::InMemoryOtpStore;
 pub use sms::RecordingSms;
 
@@ -121,6 +123,15 @@ mod tests {
         let down = FixedBotCheck::accepting(&["a-passed-challenge"]);
         down.go_down();
         futures::executor::block_on(contract::bot_check(&service, "a-passed-challenge", &down));
+    }
+
+    #[test]
+    fn the_in_memory_once_store_keeps_the_contract() {
+        let clock = FixedClock::at(1_900_000_000);
+        let (store, down) = (InMemoryOnce::new(&clock), InMemoryOnce::new(&clock));
+        down.go_down();
+        let wait = async |ms: u64| clock.advance(ms.div_ceil(1000) as i64);
+        futures::executor::block_on(contract::once_store(&store, &down, wait));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::domain::account::{Scope, UserId};
 use crate::domain::otp::CodePurpose;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::quota::Quota;
-use crate::domain::secrets::{RefreshSecret, RefreshToken};
+use crate::domain::secrets::RefreshSecret;
 use crate::domain::session::SessionId;
 use crate::domain::token::TokenError;
 use crate::http::error::{ErrorBody, ErrorCode};
@@ -39,6 +39,9 @@ pub struct LoginInput<'a> {
     pub user_agent: Option<&'a str>,
     /// The scope a user created by this login gets (`ApiProfile::new_user_scope`).
     pub new_user_scope: &'a Scope,
+    /// The thumbprint of the DPoP key the request proved (its proof checked at the edge,
+    /// `crate::usecases::dpop`): the token pair is bound to it.
+    pub binding: Option<&'a str>,
 }
 
 /// The tokens of a successful login, and whether it created the user.
@@ -138,6 +141,7 @@ where
             .account
             .as_ref()
             .filter(|_| deps.elsewhere.is_empty()),
+        binding: input.binding,
     };
     // One connection at home for the whole login; another region's only when it holds the
     // number's account.
@@ -170,13 +174,14 @@ where
         deps.store.remember_account(phone, &user.id).await;
     }
     // The store kept this token's hash; the user id it names comes from the store.
-    let refresh = RefreshToken::for_user(&user.id, &refresh_secret);
+    let refresh = new_login.refresh_token(&user.id);
     let signing = Signing {
         signer: deps.signer,
         rng: deps.rng,
         settings,
         now,
         region,
+        binding: input.binding,
     };
     let tokens = IssuedTokens::sign(signing, user, started, refresh, refresh_expires_at)
         .await

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod change_phone;
 pub mod code_check;
 pub mod delete_account;
+pub mod dpop;
 pub mod login;
 pub mod oauth;
 pub mod readiness;
@@ -92,6 +93,8 @@ pub struct IssuedTokens {
     pub refresh_expires_at: UnixSeconds,
     pub user: User,
     pub session: SessionId,
+    /// `Bearer`, or `DPoP` for a pair bound to a key.
+    pub token_type: &'static str,
 }
 
 /// Everything that signs the access token of an [`IssuedTokens`].
@@ -103,6 +106,9 @@ pub(crate) struct Signing<'a, T, R> {
     /// The user's data region, named in both tokens (`crate::domain::regions`); `None` in a
     /// single-region deployment.
     pub region: Option<&'a str>,
+    /// The DPoP key the pair is bound to (its thumbprint), if any: the access token carries it
+    /// as `cnf.jkt`, and its type is `DPoP`.
+    pub binding: Option<&'a str>,
 }
 
 impl IssuedTokens {
@@ -114,16 +120,21 @@ impl IssuedTokens {
         refresh: RefreshToken,
         refresh_expires_at: UnixSeconds,
     ) -> Result<Self, TokenError> {
-        let (access_token, expires_at) = token::issue(
-            with.signer,
+        let (id, scope) = (user.id.as_str(), user.scope.as_str());
+        let mut claims = token::Claims::new(
             with.settings,
-            &user,
-            &session,
-            with.region,
+            id,
+            session.as_str(),
+            scope,
             with.now,
             with.rng,
-        )
-        .await?;
+        )?;
+        claims.rgn = with.region.map(str::to_owned);
+        claims.cnf = with.binding.map(|jkt| token::Confirmation {
+            jkt: jkt.to_owned(),
+        });
+        let access_token = token::sign(with.signer, &claims).await?;
+        let expires_at = claims.exp;
         Ok(Self {
             access_token,
             refresh_token: regions::tagged(with.region, refresh.token),
@@ -132,6 +143,7 @@ impl IssuedTokens {
             refresh_expires_at,
             user,
             session,
+            token_type: token::type_of(with.binding),
         })
     }
 }

@@ -13,10 +13,12 @@ use serde_json::{json, Value};
 /// A token as presented to revocation, once the worker looked at it.
 #[derive(Debug, Clone, Copy)]
 pub enum Presented<'a> {
-    /// A genuine access token, not expired: its user and session.
+    /// A genuine access token, not expired: its user and session, and the DPoP key it is bound
+    /// to, if any.
     Access {
         user: &'a UserId,
         session: &'a SessionId,
+        bound_to: Option<&'a str>,
     },
     /// A refresh token, ours or one the Go service issued (or anything not shaped as a JWT).
     Refresh(&'a str),
@@ -35,16 +37,20 @@ pub fn looks_like_access_token(token: &str) -> bool {
 /// Ends the session behind the token. RFC 7009 §2.2: an unknown, invalid or already revoked
 /// token is answered as revoked; only a backend's failure is an error. A refresh token that
 /// was already rotated revokes its whole session, as its reuse on the refresh path does.
+/// A token bound to a DPoP key revokes nothing unless `binding` is that key (the request
+/// proved it): whoever stole a bound token cannot log its owner out with it either.
 pub async fn revoke<A: AccountLender>(
     accounts: &A,
     presented: Presented<'_>,
+    binding: Option<&str>,
 ) -> Result<(), BackendError> {
     match presented {
-        Presented::Access { user, session } => accounts
+        Presented::Access { bound_to, .. } if bound_to.is_some() && bound_to != binding => Ok(()),
+        Presented::Access { user, session, .. } => accounts
             .lend(async |s| s.revoke_session(user, session, session).await)
             .await
             .map(drop),
-        Presented::Refresh(token) => match logout(accounts, Some(token), None).await {
+        Presented::Refresh(token) => match logout(accounts, Some(token), None, binding).await {
             Err(LogoutError::Backend(error)) => Err(error),
             Ok(()) | Err(_) => Ok(()),
         },
@@ -99,7 +105,7 @@ impl Introspection {
                 "active": true,
                 "scope": user.scope.as_str(),
                 "client_id": claims.client_id,
-                "token_type": "Bearer",
+                "token_type": crate::domain::token::type_of(claims.jkt()),
                 "exp": claims.exp,
                 "iat": claims.iat,
                 "sub": claims.sub,
@@ -108,6 +114,11 @@ impl Introspection {
                 "jti": claims.jti,
                 "sid": claims.sid,
                 });
+                // RFC 9449 §6.2: a bound token's key, for the resource server to hold the
+                // caller's proof to.
+                if let Some(jkt) = claims.jkt() {
+                    body["cnf"] = json!({ "jkt": jkt });
+                }
                 // RFC 7662's `scope` lists scopes; an unscoped user has none to list.
                 if user.scope.as_str().is_empty() {
                     body.as_object_mut().map(|b| b.remove("scope"));

@@ -15,6 +15,9 @@ use crate::ports::{
 pub struct RefreshInput<'a> {
     pub refresh_token: Option<&'a str>,
     pub session_id: Option<&'a str>,
+    /// The thumbprint of the DPoP key the request proved, if any: a bound token is found only
+    /// with its own key, and its successor is bound to the same key.
+    pub binding: Option<&'a str>,
 }
 
 /// A refresh hands out the rotated pair.
@@ -75,9 +78,11 @@ where
         .lend(async |accounts| {
             let presented = present(accounts, presented)
                 .await?
-                .ok_or(RefreshError::Invalid)?;
-            // The successor names the same user: a session never changes hands.
-            let successor = RefreshToken::for_user(&presented.user_id, &secret);
+                .ok_or(RefreshError::Invalid)?
+                .bound_to(input.binding);
+            // The successor names the same user and key: a session never changes hands.
+            let successor =
+                RefreshToken::for_user(&presented.user_id, &secret).bound_to(input.binding);
             let rotation = Rotation {
                 presented: &presented,
                 successor_hash: &successor.hash,
@@ -105,6 +110,7 @@ where
         settings,
         now,
         region: deps.region,
+        binding: input.binding,
     };
     IssuedTokens::sign(signing, user, session, successor, refresh_expires_at)
         .await
@@ -145,11 +151,13 @@ pub enum LogoutError {
     Backend(#[from] BackendError),
 }
 
-/// Ends the presented token's session, the user's other sessions, or all of them.
+/// Ends the presented token's session, the user's other sessions, or all of them. A token
+/// bound to a DPoP key ends nothing unless `binding` is that key's (the request proved it).
 pub async fn logout<A: AccountLender>(
     accounts: &A,
     refresh_token: Option<&str>,
     scope: Option<&str>,
+    binding: Option<&str>,
 ) -> Result<(), LogoutError> {
     let presented = refresh_token
         .filter(|t| !t.is_empty())
@@ -164,7 +172,8 @@ pub async fn logout<A: AccountLender>(
         .lend(async |accounts| {
             let presented = present(accounts, presented)
                 .await?
-                .ok_or(LogoutError::Invalid)?;
+                .ok_or(LogoutError::Invalid)?
+                .bound_to(binding);
             match accounts.logout(&presented, scope).await? {
                 LogoutOutcome::Ended => Ok(()),
                 LogoutOutcome::NotLive => Err(LogoutError::Invalid),

@@ -4,7 +4,6 @@ use super::{malformed, user_at, PgAccountStore};
 use crate::pg::catalogue::{CLAIM_PHONE, LOGIN, PHONE_OWNER, SET_SCOPE};
 use crate::pg::PgError;
 use auth_core::domain::account::{Scope, UserId};
-use auth_core::domain::secrets::RefreshToken;
 use auth_core::ports::{LoginAccount, NewLogin};
 use tokio_postgres::types::Type;
 
@@ -35,7 +34,7 @@ impl PgAccountStore<'_> {
     /// statement but never reach another account than the claim would.
     pub(super) async fn log_in(&self, login: &NewLogin<'_>) -> Result<LoginAccount, PgError> {
         if let Some(known) = login.known_account {
-            let token = RefreshToken::for_user(known, login.refresh_secret);
+            let token = login.refresh_token(known);
             if let Written::Account(account) =
                 self.write_account(login, known, &token.hash, None).await?
             {
@@ -74,7 +73,7 @@ impl PgAccountStore<'_> {
     }
 
     async fn account_of(&self, login: &NewLogin<'_>, user_id: &UserId) -> Result<Written, PgError> {
-        let token = RefreshToken::for_user(user_id, login.refresh_secret);
+        let token = login.refresh_token(user_id);
         let scope = Some(login.new_user_scope.as_str());
         match self.write_account(login, user_id, &token.hash, scope).await {
             // A first login of this phone running beside this one made the user; now it is found.

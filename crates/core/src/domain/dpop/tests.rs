@@ -10,7 +10,7 @@ const NOW: i64 = 1_900_000_000;
 const URL: &str = "https://auth.example.com/api/v1/auth/refresh";
 
 /// p256's check, as WebCrypto's would be.
-struct P256;
+pub(crate) struct P256;
 
 impl ProofVerifier for P256 {
     async fn verify(&self, key: &ProofKey, input: &[u8], signature: &[u8]) -> bool {
@@ -27,7 +27,7 @@ impl ProofVerifier for P256 {
     }
 }
 
-fn key(seed: u8) -> SigningKey {
+pub(crate) fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap()
 }
 
@@ -42,7 +42,7 @@ fn claims() -> Value {
     json!({"jti": "e1j3V_bKic8-LAEB", "htm": "POST", "htu": URL, "iat": NOW})
 }
 
-fn sign_with(key: &SigningKey, header: &Value, claims: &Value) -> String {
+pub(crate) fn sign_with(key: &SigningKey, header: &Value, claims: &Value) -> String {
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -52,7 +52,7 @@ fn sign_with(key: &SigningKey, header: &Value, claims: &Value) -> String {
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }
 
-fn header(key: &SigningKey) -> Value {
+pub(crate) fn header(key: &SigningKey) -> Value {
     json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk(key)})
 }
 

@@ -5,12 +5,14 @@
 mod accounts;
 mod bot_check;
 mod legacy_import;
+mod once;
 mod otp_store;
 mod sms;
 
 pub use accounts::account_store;
 pub use bot_check::bot_check;
 pub use legacy_import::legacy_import;
+pub use once::once_store;
 pub use otp_store::otp_store;
 pub use sms::sms_sender;
 

@@ -21,6 +21,7 @@ pub(super) fn user(accounts: &impl AccountStore, n: u32) -> (UserId, SessionId) 
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     block_on(accounts.login(&login)).unwrap();
     (id, session)

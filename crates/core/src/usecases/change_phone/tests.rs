@@ -65,6 +65,7 @@ impl World {
             client_ip: None,
             new_user_scope: &Scope::Unscoped,
             known_account: None,
+            binding: None,
         };
         (
             block_on(accounts.login(&login)).unwrap().into_user(),

@@ -23,6 +23,7 @@ fn log_in(accounts: &impl AccountStore, n: u8) -> (LoginAccount, SessionId) {
         client_ip: Some("198.51.100.7"),
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     (block_on(accounts.login(&login)).unwrap(), session)
 }

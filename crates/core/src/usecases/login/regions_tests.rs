@@ -77,6 +77,7 @@ impl World {
             asn: None,
             user_agent: None,
             new_user_scope: &Scope::Unscoped,
+            binding: None,
         };
         block_on(login(&deps, &input))
     }

@@ -7,6 +7,7 @@ use crate::domain::admin::UserQuery;
 use crate::domain::otp::{code_mac, OtpCode};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::quota::Quota;
+use crate::domain::secrets::RefreshToken;
 use crate::http::error::ErrorCode;
 use crate::ports::contract::settings;
 use crate::ports::Limit;
@@ -82,6 +83,7 @@ fn run(
         asn: None,
         user_agent: None,
         new_user_scope: &crate::domain::account::Scope::Unscoped,
+        binding: None,
     };
     block_on(login(&deps, &input))
 }

@@ -25,6 +25,7 @@ fn log_in(accounts: &impl AccountStore, n: u8) -> (UserId, SessionId, String) {
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     let account = block_on(accounts.login(&login)).unwrap();
     assert!(matches!(account, LoginAccount::Created(_)));
@@ -44,6 +45,7 @@ fn claims(user: &UserId, session: &SessionId) -> Claims {
         exp: NOW + 900,
         jti: "jti-1".into(),
         rgn: None,
+        cnf: None,
     }
 }
 
@@ -62,12 +64,47 @@ fn an_access_token_ends_its_own_session_and_no_other() {
     let presented = Presented::Access {
         user: &user,
         session: &session,
+        bound_to: None,
     };
-    block_on(revoke(&accounts, presented)).unwrap();
+    block_on(revoke(&accounts, presented, None)).unwrap();
     assert!(!live(&accounts, &user, &session));
     assert!(live(&accounts, &other, &other_session));
     // Revoked twice, or a session long gone: still an answer, not an error (RFC 7009 §2.2).
-    block_on(revoke(&accounts, presented)).unwrap();
+    block_on(revoke(&accounts, presented, None)).unwrap();
+}
+
+#[test]
+fn a_bound_access_token_revokes_only_with_its_key() {
+    let clock = FixedClock::at(NOW);
+    let accounts = InMemoryAccounts::new(&clock);
+    let (user, session, _) = log_in(&accounts, 8);
+    let presented = Presented::Access {
+        user: &user,
+        session: &session,
+        bound_to: Some("key-a"),
+    };
+    for thief in [None, Some("key-b")] {
+        block_on(revoke(&accounts, presented, thief)).unwrap();
+        assert!(live(&accounts, &user, &session), "{thief:?}");
+    }
+    block_on(revoke(&accounts, presented, Some("key-a"))).unwrap();
+    assert!(!live(&accounts, &user, &session));
+}
+
+#[test]
+fn a_bound_tokens_introspection_names_its_key() {
+    let clock = FixedClock::at(NOW);
+    let accounts = InMemoryAccounts::new(&clock);
+    let (user, session, _) = log_in(&accounts, 9);
+    let mut bound = claims(&user, &session);
+    bound.cnf = Some(crate::domain::token::Confirmation {
+        jkt: "key-a".into(),
+    });
+    let body = block_on(introspect(&accounts, Some(bound))).unwrap().body();
+    assert_eq!(
+        (&body["token_type"], &body["cnf"]["jkt"]),
+        (&json!("DPoP"), &json!("key-a"))
+    );
 }
 
 #[test]
@@ -75,7 +112,7 @@ fn a_refresh_token_ends_its_session_and_a_rotated_one_ends_it_too() {
     let clock = FixedClock::at(NOW);
     let accounts = InMemoryAccounts::new(&clock);
     let (user, session, token) = log_in(&accounts, 3);
-    block_on(revoke(&accounts, Presented::Refresh(&token))).unwrap();
+    block_on(revoke(&accounts, Presented::Refresh(&token), None)).unwrap();
     assert!(!live(&accounts, &user, &session));
 
     // An attacker revoking with a token the client already rotated: the session ends, as a
@@ -95,7 +132,7 @@ fn a_refresh_token_ends_its_session_and_a_rotated_one_ends_it_too() {
         RotationOutcome::Rotated { .. }
     ));
     clock.advance(5);
-    block_on(revoke(&accounts, Presented::Refresh(&token))).unwrap();
+    block_on(revoke(&accounts, Presented::Refresh(&token), None)).unwrap();
     assert!(!live(&accounts, &user, &session));
 }
 
@@ -105,9 +142,9 @@ fn an_unknown_or_unusable_token_is_answered_and_changes_nothing() {
     let accounts = InMemoryAccounts::new(&clock);
     let (user, session, _) = log_in(&accounts, 5);
     for junk in ["", "not-a-token", "a.b", "v1.0000.zzzz"] {
-        block_on(revoke(&accounts, Presented::Refresh(junk))).unwrap();
+        block_on(revoke(&accounts, Presented::Refresh(junk), None)).unwrap();
     }
-    block_on(revoke(&accounts, Presented::Unusable)).unwrap();
+    block_on(revoke(&accounts, Presented::Unusable, None)).unwrap();
     assert!(live(&accounts, &user, &session));
 }
 
@@ -166,7 +203,9 @@ fn introspection_is_active_only_while_the_session_is_live() {
         Presented::Access {
             user: &user,
             session: &session,
+            bound_to: None,
         },
+        None,
     ))
     .unwrap();
     let after = block_on(introspect(&accounts, Some(verified))).unwrap();

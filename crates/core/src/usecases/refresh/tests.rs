@@ -30,6 +30,11 @@ fn world(overrides: &[(&str, &str)]) -> World {
 
 /// Logs a user in directly at the store; returns their first refresh token.
 fn logged_in(w: &World, accounts: &impl AccountStore) -> String {
+    logged_in_bound(w, accounts, None)
+}
+
+/// A login whose pair is bound to the DPoP key `binding` names, when it names one.
+fn logged_in_bound(w: &World, accounts: &impl AccountStore, binding: Option<&str>) -> String {
     let id = UserId::parse("7f3c2a9e-3b1d-4f6a-8c2e-1a2b3c4d5e6f").unwrap();
     let secret = RefreshSecret([1; 32]);
     let login = NewLogin {
@@ -42,9 +47,10 @@ fn logged_in(w: &World, accounts: &impl AccountStore) -> String {
         client_ip: None,
         new_user_scope: &crate::domain::account::Scope::Unscoped,
         known_account: None,
+        binding,
     };
     block_on(accounts.login(&login)).unwrap();
-    RefreshToken::for_user(&id, &secret).token
+    login.refresh_token(&id).token
 }
 
 fn refresh_with(
@@ -54,6 +60,29 @@ fn refresh_with(
     session: Option<&str>,
 ) -> Result<RefreshOutput, RefreshError> {
     refresh_in(None, w, accounts, token, session)
+}
+
+/// A refresh whose request proved the DPoP key `binding` names, if it names one.
+fn refresh_bound(
+    w: &World,
+    accounts: &impl AccountLender,
+    token: &str,
+    binding: Option<&str>,
+) -> Result<RefreshOutput, RefreshError> {
+    let deps = RefreshDeps {
+        accounts,
+        signer: &w.signer,
+        rng: &w.rng,
+        clock: &w.clock,
+        settings: &w.settings,
+        region: None,
+    };
+    let input = RefreshInput {
+        refresh_token: Some(token),
+        session_id: None,
+        binding,
+    };
+    block_on(refresh(&deps, &input))
 }
 
 /// A refresh by a worker serving the data region `region`.
@@ -75,6 +104,7 @@ fn refresh_in(
     let input = RefreshInput {
         refresh_token: token,
         session_id: session,
+        binding: None,
     };
     block_on(refresh(&deps, &input))
 }
@@ -113,6 +143,50 @@ fn a_refresh_rotates_and_the_old_token_then_revokes_the_session() {
         "the whole session was revoked"
     );
     assert_eq!(after.problem().body.http_status(), 401);
+}
+
+#[test]
+fn a_bound_token_rotates_only_with_its_key_and_a_thief_without_it_changes_nothing() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let first = logged_in_bound(&w, &accounts, Some("key-a"));
+    // The thief has the token but not the key: as unknown a token as any, and the session
+    // neither rotates nor is revoked, so the owner's next refresh works.
+    for thief in [None, Some("key-b")] {
+        let refused = refresh_bound(&w, &accounts, &first, thief).unwrap_err();
+        assert_eq!(refused, RefreshError::Invalid, "{thief:?}");
+    }
+    let out = refresh_bound(&w, &accounts, &first, Some("key-a")).unwrap();
+    assert_eq!(out.token_type, "DPoP");
+    assert_eq!(claims_of(&out.access_token)["cnf"]["jkt"], "key-a");
+    // The successor is bound to the same key.
+    let stolen = refresh_bound(&w, &accounts, &out.refresh_token, None).unwrap_err();
+    assert_eq!(stolen, RefreshError::Invalid);
+    let next = refresh_bound(&w, &accounts, &out.refresh_token, Some("key-a")).unwrap();
+    assert_eq!(claims_of(&next.access_token)["cnf"]["jkt"], "key-a");
+    // A bound token ends its session only with its key, too.
+    let ended = block_on(logout(&accounts, Some(&next.refresh_token), None, None));
+    assert_eq!(ended, Err(LogoutError::Invalid));
+    let ended = block_on(logout(
+        &accounts,
+        Some(&next.refresh_token),
+        None,
+        Some("key-a"),
+    ));
+    assert_eq!(ended, Ok(()));
+}
+
+#[test]
+fn a_bearer_pair_stays_a_bearer_pair() {
+    let w = world(&[]);
+    let accounts = InMemoryAccounts::new(&w.clock);
+    let first = logged_in(&w, &accounts);
+    let out = refresh_bound(&w, &accounts, &first, None).unwrap();
+    assert_eq!(out.token_type, "Bearer");
+    assert!(claims_of(&out.access_token).get("cnf").is_none());
+    // A proof cannot bind a session that was not bound at login: its token is not found.
+    let late = refresh_bound(&w, &accounts, &out.refresh_token, Some("key-a")).unwrap_err();
+    assert_eq!(late, RefreshError::Invalid);
 }
 
 /// The claims of an access token, read without checking its signature.
@@ -198,15 +272,18 @@ fn logout_takes_a_scope_and_a_live_token() {
     let w = world(&[]);
     let accounts = InMemoryAccounts::new(&w.clock);
     let token = logged_in(&w, &accounts);
-    let bad_scope = block_on(logout(&accounts, Some(&token), Some("everyone"))).unwrap_err();
+    let bad_scope = block_on(logout(&accounts, Some(&token), Some("everyone"), None)).unwrap_err();
     assert_eq!(bad_scope, LogoutError::BadScope);
     assert_eq!(bad_scope.problem().body.code, ErrorCode::InvalidRequest);
     assert_eq!(
-        block_on(logout(&accounts, None, None)).unwrap_err(),
+        block_on(logout(&accounts, None, None, None)).unwrap_err(),
         LogoutError::Missing
     );
-    assert_eq!(block_on(logout(&accounts, Some(&token), None)), Ok(()));
-    let again = block_on(logout(&accounts, Some(&token), Some("global"))).unwrap_err();
+    assert_eq!(
+        block_on(logout(&accounts, Some(&token), None, None)),
+        Ok(())
+    );
+    let again = block_on(logout(&accounts, Some(&token), Some("global"), None)).unwrap_err();
     assert_eq!(again, LogoutError::Invalid);
     assert_eq!(again.problem().body.code, ErrorCode::InvalidRefreshToken);
     assert_eq!(
@@ -222,7 +299,7 @@ fn logout_with_a_rotated_token_is_a_reuse_that_revokes_the_session() {
     let accounts = InMemoryAccounts::new(&w.clock);
     let first = logged_in(&w, &accounts);
     let rotated = refresh_with(&w, &accounts, Some(&first), None).unwrap();
-    let reused = block_on(logout(&accounts, Some(&first), Some("local"))).unwrap_err();
+    let reused = block_on(logout(&accounts, Some(&first), Some("local"), None)).unwrap_err();
     assert_eq!(reused, LogoutError::Reused);
     assert_eq!(
         (
@@ -298,7 +375,7 @@ fn a_go_token_logs_its_session_out() {
     let w = world(&[]);
     let accounts = InMemoryAccounts::new(&w.clock);
     let go = imported(&w, &accounts);
-    assert_eq!(block_on(logout(&accounts, Some(&go), None)), Ok(()));
+    assert_eq!(block_on(logout(&accounts, Some(&go), None, None)), Ok(()));
     assert_eq!(
         refresh_with(&w, &accounts, Some(&go), None).unwrap_err(),
         RefreshError::Invalid,
@@ -320,7 +397,7 @@ fn a_refresh_and_a_logout_each_borrow_one_connection_even_for_a_go_token() {
     refresh_with(&w, &lender, Some(&go), None).unwrap();
     assert_eq!(lender.lends(), 2);
     assert_eq!(
-        block_on(logout(&lender, Some(&rotated.refresh_token), None)),
+        block_on(logout(&lender, Some(&rotated.refresh_token), None, None)),
         Ok(())
     );
     assert_eq!(lender.lends(), 3);

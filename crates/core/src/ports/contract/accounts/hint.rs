@@ -31,6 +31,7 @@ async fn login_with(
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: Some(hint),
+        binding: None,
     };
     match store.login(&login).await.expect("the store answers") {
         LoginAccount::Created(user) => (user.id, true),

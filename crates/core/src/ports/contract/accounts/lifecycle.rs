@@ -139,6 +139,7 @@ pub(super) async fn a_deleted_user_is_gone_and_its_number_starts_afresh(
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     let next = store.login(&relogin).await.unwrap();
     assert!(
@@ -240,6 +241,7 @@ pub(super) async fn a_user_moves_to_a_new_number_and_the_old_one_is_free(
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     let reused = store.login(&fresh).await.unwrap();
     assert!(

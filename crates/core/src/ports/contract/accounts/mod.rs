@@ -52,6 +52,7 @@ impl Names {
             client_ip: Some("192.0.2.1"),
             new_user_scope: &Scope::Unscoped,
             known_account: None,
+            binding: None,
         };
         store.login(&login).await.expect("the store answers")
     }
@@ -133,6 +134,7 @@ async fn the_first_login_creates_the_user_and_later_ones_find_it(
         // An existing user keeps their scope whatever a new one would get.
         new_user_scope: &Scope::Superadmin,
         known_account: None,
+        binding: None,
     };
     let second = store.login(&again).await.unwrap();
     assert_eq!(
@@ -148,6 +150,7 @@ async fn the_first_login_creates_the_user_and_later_ones_find_it(
         session: &n.session(30),
         new_user_scope: &scoped,
         known_account: None,
+        binding: None,
         ..again
     };
     let created = store.login(&first_of_three).await.unwrap();
@@ -260,6 +263,7 @@ async fn a_session_id_is_never_revived(store: &impl AccountStore, n: &Names) {
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     assert!(
         store.login(&again).await.is_err(),

@@ -68,6 +68,7 @@ async fn imported_users_log_in_as_themselves(
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     match store.login(&login).await.unwrap() {
         LoginAccount::Found(found) => assert_eq!(found.id, n.id(2)),
@@ -87,6 +88,7 @@ async fn nothing_here_is_overwritten(store: &(impl AccountStore + LegacyImport),
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     store.login(&login).await.unwrap();
     let batch = [

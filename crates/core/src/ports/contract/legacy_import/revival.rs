@@ -93,6 +93,7 @@ pub(super) async fn what_was_ended_here_stays_ended_when_the_import_runs_again(
         client_ip: None,
         new_user_scope: &Scope::Unscoped,
         known_account: None,
+        binding: None,
     };
     match store.login(&login).await.unwrap() {
         LoginAccount::Created(user) => assert_eq!(user.id, n.id(11)),
