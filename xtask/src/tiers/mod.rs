@@ -1,8 +1,9 @@
 //! `cargo xtask test`: every test tier, against a real stack, with a summary at the end.
 //!
 //! Tiers, in order:
-//! 1. lint: `cargo fmt --check`, clippy with `-D warnings` on native and wasm32, the compose
-//!    file and the documents checked against the tree;
+//! 1. lint: `cargo fmt --check`, clippy with `-D warnings` on native and wasm32, the fuzz
+//!    targets built (`cargo check`), the compose file and the documents checked against the
+//!    tree;
 //! 2. native: unit tests and the integration tests of the adapters and the gateway against the
 //!    test stack's PostgreSQL, PgBouncer and Redis (each test makes its own database or key prefix);
 //! 3. wasm: core and adapters compiled to wasm32 and run under Node by wasm-bindgen-test;
@@ -169,7 +170,7 @@ fn cargo(args: &[&str]) -> Command {
 }
 
 fn lint() -> crate::Result<()> {
-    step("tier lint: rustfmt, clippy (native and wasm32), the compose file, the documents");
+    step("tier lint: rustfmt, clippy (native and wasm32), the fuzz targets, the compose file, the documents");
     proc::run(
         &mut cargo(&["fmt", "--all", "--", "--check"]),
         "run `cargo fmt --all`",
@@ -220,6 +221,22 @@ fn lint() -> crate::Result<()> {
             &format!("fix the clippy findings above{what}"),
         )?;
     }
+    // The cargo-fuzz targets are a workspace of their own, which no other run builds: a change
+    // to a parser's signature would break them unseen until someone fuzzes. Checked (not
+    // instrumented) in a target directory of their own, so the product's builds are untouched.
+    let fuzz_target = root().join("target").join("fuzz-check");
+    proc::run(
+        cargo(&[
+            "check",
+            "--locked",
+            "--manifest-path",
+            "fuzz/Cargo.toml",
+            "--bins",
+        ])
+        .arg("--target-dir")
+        .arg(&fuzz_target),
+        "fix the fuzz targets (fuzz/fuzz_targets/): a parser they call has changed",
+    )?;
     crate::compose::check()?;
     crate::docs_check::check()
 }
