@@ -10,13 +10,14 @@ use crate::proc::{self, note, step};
 use crate::root;
 use std::process::Command;
 
-const TARGETS: [&str; 6] = [
+const TARGETS: [&str; 7] = [
     "phone_number",
     "access_token",
     "refresh_token",
     "request_bodies",
     "admin_query",
     "dpop_proof",
+    "webauthn",
 ];
 
 fn cargo_fuzz_installed() -> bool {

@@ -7,7 +7,9 @@
 //! - Secrets: [`otp`] (a code's format and the MAC that is all the server keeps), [`secrets`]
 //!   (codes, ids and refresh tokens from secure randomness), [`token`] (access-token claims and
 //!   their compact JWS form), [`dpop`] (RFC 9449 proofs: parsed, held to the request, and the
-//!   key's thumbprint a bound token names).
+//!   key's thumbprint a bound token names), [`webauthn`] (passkeys: the client data, the
+//!   authenticator data, the attestation object, COSE keys and DER signatures, parsed and held
+//!   to what the server asked; no route uses it yet).
 //! - Sending: [`delivery`] (channels and their fallback, with `delivery::sms_text` and
 //!   `delivery::voice_text`, what a message says per language), [`edge`] (what the edge says
 //!   about a caller), [`client_address`] (the address a limit counts against), [`risk`] (the
@@ -30,3 +32,4 @@ pub mod secrets;
 pub mod session;
 pub mod time;
 pub mod token;
+pub mod webauthn;
