@@ -78,13 +78,7 @@ impl Client {
             .await
             .unwrap_or_else(|e| panic!("POST {path}: no answer: {e}"));
         let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| header_of(&response, name);
         let retry_after = header("retry-after").and_then(|v| v.parse().ok());
         let set_cookie = header("set-cookie");
         let rate_limit = header("ratelimit-policy").zip(header("ratelimit"));
@@ -130,6 +124,15 @@ impl Client {
         )
         .await
     }
+}
+
+/// A response header's value, when it is text.
+pub fn header_of(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// A valid US number nobody else in this run uses (+1 415 555 XXXX with a random suffix, plus a

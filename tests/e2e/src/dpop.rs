@@ -113,17 +113,10 @@ pub async fn send(
         request = request.json(&body);
     }
     let response = request.send().await.expect("the worker answers");
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
     let (status, nonce, challenge) = (
         response.status().as_u16(),
-        header("dpop-nonce"),
-        header("www-authenticate"),
+        crate::api::header_of(&response, "dpop-nonce"),
+        crate::api::header_of(&response, "www-authenticate"),
     );
     let body = response.json().await.unwrap_or(Value::Null);
     crate::openapi::check(method, path, status, &body);

@@ -27,13 +27,7 @@ async fn post_form(path: &str, form: &str, content_type: &str, bearer: Option<&s
         request = request.header("authorization", format!("Bearer {token}"));
     }
     let response = request.send().await.unwrap();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| e2e::api::header_of(&response, name);
     let (status, cache, challenge) = (
         response.status().as_u16(),
         header("cache-control"),

@@ -69,20 +69,7 @@ fn refresh_bound(
     token: &str,
     binding: Option<&str>,
 ) -> Result<RefreshOutput, RefreshError> {
-    let deps = RefreshDeps {
-        accounts,
-        signer: &w.signer,
-        rng: &w.rng,
-        clock: &w.clock,
-        settings: &w.settings,
-        region: None,
-    };
-    let input = RefreshInput {
-        refresh_token: Some(token),
-        session_id: None,
-        binding,
-    };
-    block_on(refresh(&deps, &input))
+    refresh_as(None, w, accounts, (Some(token), None), binding)
 }
 
 /// A refresh by a worker serving the data region `region`.
@@ -92,6 +79,17 @@ fn refresh_in(
     accounts: &impl AccountLender,
     token: Option<&str>,
     session: Option<&str>,
+) -> Result<RefreshOutput, RefreshError> {
+    refresh_as(region, w, accounts, (token, session), None)
+}
+
+/// A refresh of (token, session) in `region`, by a request that proved `binding`'s key.
+fn refresh_as(
+    region: Option<&str>,
+    w: &World,
+    accounts: &impl AccountLender,
+    (token, session): (Option<&str>, Option<&str>),
+    binding: Option<&str>,
 ) -> Result<RefreshOutput, RefreshError> {
     let deps = RefreshDeps {
         accounts,
@@ -104,7 +102,7 @@ fn refresh_in(
     let input = RefreshInput {
         refresh_token: token,
         session_id: session,
-        binding: None,
+        binding,
     };
     block_on(refresh(&deps, &input))
 }
