@@ -32,14 +32,15 @@ mod relay;
 mod report;
 mod soak;
 mod startup;
+mod worker_vars;
 mod workerd;
 
 pub use compare::compare;
-pub(crate) use endpoints::bench_vars;
 pub use profiler::{cpu_profile, parse_endpoints};
 pub use pumping::pumping;
 pub use soak::soak;
 pub use startup::bench_startup;
+pub(crate) use worker_vars::bench_vars;
 
 use crate::proc::{note, step};
 use crate::stack::{Stack, StackLayout};

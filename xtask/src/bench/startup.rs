@@ -5,7 +5,7 @@
 //! smallest wasm worker of the same toolchain (`bench/trivial-worker`). Plain workerd, on the
 //! bench's stack; the median of ROUNDS cold starts of each.
 
-use super::endpoints::{test_number, TEST_CODE};
+use super::worker_vars::{test_number, TEST_CODE};
 use super::workerd::{PlainWorkerd, Pooler, Prepared};
 use crate::proc::{note, step};
 use crate::stack::{net, Stack, StackLayout};
