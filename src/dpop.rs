@@ -99,13 +99,17 @@ pub fn challenge(outcome: Outcome, error: &str) -> Outcome {
 /// Adds the current server nonce to the answer of a request that came with a proof, or that
 /// was told to make one: the client's next proof carries it (RFC 9449 §8.2).
 pub fn offer_nonce(ctx_secret: Option<&[u8]>, proved: bool, outcome: Outcome) -> Outcome {
-    let challenged = outcome
-        .response
-        .headers()
-        .get("www-authenticate")
-        .ok()
-        .flatten()
-        .is_some_and(|v| v.starts_with("DPoP"));
+    // Only a 401 can carry a DPoP challenge: every other answer skips the header lookup (a
+    // call into the runtime on every request otherwise).
+    let challenged = !proved
+        && outcome.response.status_code() == 401
+        && outcome
+            .response
+            .headers()
+            .get("www-authenticate")
+            .ok()
+            .flatten()
+            .is_some_and(|v| v.starts_with("DPoP"));
     match ctx_secret {
         Some(secret) if proved || challenged => {
             let current = nonce::current(secret, WorkerClock.now());

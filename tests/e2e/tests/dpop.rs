@@ -158,6 +158,10 @@ async fn stolen_bound_tokens_are_worthless_without_the_key_and_cannot_hurt_the_o
     )
     .await;
     refused_as(&as_bearer, "UNAUTHORIZED", "invalid_token");
+    assert!(
+        as_bearer.nonce.is_some(),
+        "a DPoP challenge hands out the nonce to use"
+    );
     refused_as(
         &profile_with(access, None).await,
         "INVALID_DPOP_PROOF",
