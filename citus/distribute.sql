@@ -8,8 +8,10 @@
 --
 -- Distribution columns, chosen so every hot-path statement routes to one shard
 -- (docs/citus.md; checked statement by statement by the adapters' routing test):
---   users, sessions, refresh_tokens, audit_events  by the user id, co-located, so a login's
---     account write, a refresh, a logout and a session check each stay on the user's shard;
+--   users, sessions, refresh_tokens, audit_events, deleted_users, passkeys  by the user id,
+--     co-located, so a login's account write, a refresh, a logout, a session check and a
+--     passkey's sign-in (found under the user its assertion's user handle names) each stay on
+--     the user's shard;
 --   user_phones  by the phone: the one statement that starts from a phone number (the claim);
 --   legacy_refresh_tokens  by the token hash: an imported Go token names no user, so its first
 --     refresh starts from the hash (migration 0006).
@@ -27,6 +29,8 @@ SELECT create_distributed_table('audit_events', 'user_id', colocate_with => 'use
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'audit_events'::regclass);
 SELECT create_distributed_table('deleted_users', 'id', colocate_with => 'users')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'deleted_users'::regclass);
+SELECT create_distributed_table('passkeys', 'user_id', colocate_with => 'users')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'passkeys'::regclass);
 SELECT create_distributed_table('user_phones', 'phone')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'user_phones'::regclass);
 SELECT create_distributed_table('legacy_refresh_tokens', 'token_hash')
@@ -49,3 +53,6 @@ SELECT create_distributed_function('account_delete(uuid, text, float8, float8, u
 SELECT create_distributed_function('account_admin_user_sessions(uuid, uuid)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_begin_phone_change(uuid, text, float8, text, float8)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_finish_phone_change(uuid, text, text, boolean, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_add_passkey(uuid, text, float8, float8, bytea, bytea, int8, int8, text, text, int8, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_passkey_sign_in(uuid, bytea, int8, text, bytea, float8, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_remove_passkey(uuid, text, float8, bytea, text, text)', '$1', colocate_with => 'users');

@@ -98,6 +98,7 @@ async fn the_script_distributes_every_table_and_account_function() {
             "audit_events by user_id with audit_events",
             "deleted_users by id with audit_events",
             "legacy_refresh_tokens by token_hash with legacy_refresh_tokens",
+            "passkeys by user_id with audit_events",
             "refresh_tokens by user_id with audit_events",
             "sessions by user_id with audit_events",
             "user_phones by phone with user_phones",

@@ -29,6 +29,9 @@ async fn seed(client: &tokio_postgres::Client) {
              (decode(repeat('04', 32), 'hex'), '{USER}', '{SESSION}', now() + interval '1 day');
          INSERT INTO legacy_refresh_tokens (token_hash, user_id, expires_at)
          VALUES (decode(repeat('03', 32), 'hex'), '{USER}', now() + interval '1 day');
+         INSERT INTO passkeys (user_id, credential_id, public_key, algorithm, sign_count, name)
+         VALUES ('{USER}', decode(repeat('08', 32), 'hex'), '\\xa5', -7, 0, 'one'),
+                ('{USER}', decode(repeat('0a', 32), 'hex'), '\\xa5', -7, 0, 'two');
          INSERT INTO legacy_import_progress (source, phase, last_id)
          VALUES ('explain', 'users', '{USER}');"
     );

@@ -129,6 +129,11 @@ statement!(
     Delegated("$1"),
     "phone_change_finish.sql"
 );
+statement!(ADD_PASSKEY, Delegated("$1"), "add_passkey.sql");
+statement!(PASSKEY_KEY, Shard("$1"), "passkey_key.sql");
+statement!(PASSKEY_SIGN_IN, Delegated("$1"), "passkey_sign_in.sql");
+statement!(PASSKEYS, Shard("$1"), "live_session.sql", "passkeys.sql");
+statement!(REMOVE_PASSKEY, Delegated("$1"), "remove_passkey.sql");
 statement!(LIST_USERS, FansOut, "list_users.sql");
 statement!(SCHEMA_VERSION, Coordinator, "schema_version.sql");
 statement!(LEGACY_TOKEN_OWNER, Shard("$1"), "legacy_token_owner.sql");
@@ -170,6 +175,11 @@ pub const ALL: &[&Statement] = &[
     &RELEASE_PHONE,
     &PHONE_CHANGE_BEGIN,
     &PHONE_CHANGE_FINISH,
+    &ADD_PASSKEY,
+    &PASSKEY_KEY,
+    &PASSKEY_SIGN_IN,
+    &PASSKEYS,
+    &REMOVE_PASSKEY,
     &LIST_USERS,
     &SCHEMA_VERSION,
     &LEGACY_TOKEN_OWNER,

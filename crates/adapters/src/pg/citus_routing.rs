@@ -393,6 +393,7 @@ fn the_script_distributes_the_account_tables_by_user_and_the_lookups_by_their_ke
                 "token_hash",
                 "legacy_refresh_tokens"
             ),
+            ("passkeys", "user_id", "users"),
             ("refresh_tokens", "user_id", "users"),
             ("sessions", "user_id", "users"),
             ("user_phones", "phone", "user_phones"),

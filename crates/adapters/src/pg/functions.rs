@@ -1,5 +1,6 @@
 //! The account functions: the writes that change several rows (a login, a rotation, a logout, a
-//! revocation, a block, a deletion, a number change) as PL/pgSQL functions, one round trip and
+//! revocation, a block, a deletion, a number change, a passkey's registration, sign-in and
+//! removal) as PL/pgSQL functions, one round trip and
 //! one transaction each, and on Citus a call delegated whole to the worker that holds the user
 //! (docs/citus.md). Each function's current body is one file,
 //! `sql/functions/NAME.sql` (`CREATE OR REPLACE FUNCTION`), beside the statement that calls it
@@ -31,6 +32,7 @@ macro_rules! function {
 
 /// Every account function, by name.
 pub const FUNCTIONS: &[Function] = &[
+    function!("account_add_passkey"),
     function!("account_admin_set_blocked"),
     function!("account_admin_set_scope"),
     function!("account_admin_user_sessions"),
@@ -38,6 +40,8 @@ pub const FUNCTIONS: &[Function] = &[
     function!("account_delete"),
     function!("account_finish_phone_change"),
     function!("account_logout"),
+    function!("account_passkey_sign_in"),
+    function!("account_remove_passkey"),
     function!("account_revoke_own_session"),
     function!("account_revoke_session"),
     function!("account_rotate"),

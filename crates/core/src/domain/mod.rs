@@ -9,7 +9,8 @@
 //!   their compact JWS form), [`dpop`] (RFC 9449 proofs: parsed, held to the request, and the
 //!   key's thumbprint a bound token names), [`webauthn`] (passkeys: the client data, the
 //!   authenticator data, the attestation object, COSE keys and DER signatures, parsed and held
-//!   to what the server asked; no route uses it yet).
+//!   to what the server asked; no route uses it yet), [`passkey`] (a passkey as the account
+//!   keeps it: its credential id, its name, how many a user may have).
 //! - Sending: [`delivery`] (channels and their fallback, with `delivery::sms_text` and
 //!   `delivery::voice_text`, what a message says per language), [`edge`] (what the edge says
 //!   about a caller), [`client_address`] (the address a limit counts against), [`risk`] (the
@@ -24,6 +25,7 @@ pub mod delivery;
 pub mod dpop;
 pub mod edge;
 pub mod otp;
+pub mod passkey;
 pub mod phone;
 pub mod quota;
 pub mod regions;

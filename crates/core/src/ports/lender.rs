@@ -4,7 +4,7 @@
 //! accounts (a wrong code) opens none. A store already connected (a native tool's, a test's
 //! double) lends itself.
 
-use super::{AccountStore, BackendError};
+use super::{AccountStore, BackendError, PasskeyStore};
 use std::future::Future;
 
 /// Lends an account store for the length of `work`. Implementations MUST give `work` a store
@@ -12,7 +12,7 @@ use std::future::Future;
 /// cannot be had (a connection refused or too slow) is `BackendError::Unavailable`, and `work`
 /// does not run.
 pub trait AccountLender {
-    type Store<'c>: AccountStore;
+    type Store<'c>: AccountStore + PasskeyStore;
 
     fn lend<T, E: From<BackendError>>(
         &self,
@@ -21,7 +21,7 @@ pub trait AccountLender {
 }
 
 /// A connected store lends itself: its calls already share its connection.
-impl<S: AccountStore> AccountLender for S {
+impl<S: AccountStore + PasskeyStore> AccountLender for S {
     type Store<'c> = S;
 
     async fn lend<T, E: From<BackendError>>(

@@ -10,6 +10,7 @@ mod lender;
 mod lifecycle;
 mod once;
 mod otp_store;
+mod passkeys;
 
 /// The contract suites: one behaviour per port, run against the in-memory double and the real
 /// adapter alike.
@@ -25,6 +26,7 @@ pub use lender::*;
 pub use lifecycle::*;
 pub use once::*;
 pub use otp_store::*;
+pub use passkeys::*;
 
 use crate::domain::phone::PhoneNumber;
 use std::future::Future;

@@ -166,9 +166,11 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
     }
 }
 
-/// What the foreign keys' cascade removes with the user's row.
+/// What goes with the user's row: what the foreign keys' cascade removes, and the passkeys
+/// (`account_delete` deletes those itself).
 fn erase(st: &mut State, user: &UserId) {
     st.sessions.retain(|(u, _), _| u != user);
     st.tokens.retain(|(u, _), _| u != user);
+    st.passkeys.retain(|(u, _), _| u != user);
     st.blocked.remove(user);
 }

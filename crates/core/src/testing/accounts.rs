@@ -2,12 +2,14 @@
 //! (`auth_adapters`' `pg/sql/`): the phone's claim, the login write, rotation with reuse
 //! detection and a grace window, logout scopes, the live-session check (with idle expiry) that
 //! every bearer call makes; a login, a block and a deletion are in `account_life.rs`, the admin
-//! reads in `admin_reads.rs`. `contract::account_store` holds the double and the real store to
+//! reads in `admin_reads.rs`, the passkeys in `passkeys.rs`. `contract::account_store` holds the double and the real store to
 //! one behaviour.
 
 use super::admin_reads::live_sessions_of;
+use super::passkeys::Passkey;
 use crate::domain::account::{Scope, User, UserId};
 use crate::domain::admin::UserQuery;
+use crate::domain::passkey::CredentialId;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::secrets::PresentedToken;
 use crate::domain::session::SessionId;
@@ -50,6 +52,8 @@ pub(super) struct State {
     /// Blocked users (`users.blocked_at`) and the tombstones of deleted ones (`deleted_users`).
     pub(super) blocked: HashSet<UserId>,
     pub(super) deleted: HashSet<UserId>,
+    /// Each user's passkeys (`passkeys`), by credential id.
+    pub(super) passkeys: HashMap<(UserId, CredentialId), Passkey>,
 }
 
 impl State {

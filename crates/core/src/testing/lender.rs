@@ -1,7 +1,7 @@
 //! A lender that counts its borrows, for the tests that hold a use case to one connection per
 //! request (the worker's lender opens one per borrow).
 
-use crate::ports::{AccountLender, AccountStore, BackendError};
+use crate::ports::{AccountLender, AccountStore, BackendError, PasskeyStore};
 use std::cell::Cell;
 
 pub struct CountingLender<'s, S> {
@@ -23,7 +23,7 @@ impl<'s, S> CountingLender<'s, S> {
     }
 }
 
-impl<S: AccountStore> AccountLender for CountingLender<'_, S> {
+impl<S: AccountStore + PasskeyStore> AccountLender for CountingLender<'_, S> {
     type Store<'c> = S;
 
     async fn lend<T, E: From<BackendError>>(

@@ -12,6 +12,7 @@ mod once;
 mod otp_keys;
 mod otp_risk;
 mod otp_store;
+mod passkeys;
 mod sms;
 
 pub use accounts::InMemoryAccounts;

@@ -42,7 +42,7 @@ fn sessions_in(row: &Row) -> Result<Option<Vec<SessionInfo>>, PgError> {
 
 impl PgAccountStore<'_> {
     /// Runs a statement for the caller's live session, with `more` parameters from `$4` on.
-    async fn for_live_session(
+    pub(super) async fn for_live_session(
         &self,
         statement: &Statement,
         user: &UserId,

@@ -2,12 +2,15 @@
 //! and each routes to one Citus shard (`catalogue.rs`, proven by `citus_routing.rs`). One file
 //! per flow: `login.rs` (the phone's claim and the account write, the operator's scope change),
 //! `tokens.rs` (rotation and logout), `bearer.rs` (what a bearer of a live session may do),
-//! `legacy.rs` (the Go service's imported tokens, and the import's batches).
+//! `legacy.rs` (the Go service's imported tokens, and the import's batches), `lifecycle.rs` (a
+//! number change, a block, a deletion), `passkeys.rs` (a passkey's registration, sign-in, list
+//! and removal).
 
 mod bearer;
 mod legacy;
 mod lifecycle;
 mod login;
+mod passkeys;
 mod tokens;
 
 use super::PgError;

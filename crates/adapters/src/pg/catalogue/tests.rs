@@ -90,7 +90,7 @@ fn no_statement_is_sent_from_outside_the_catalogue() {
 /// the very same words.
 #[test]
 fn statements_of_a_bearer_share_the_one_live_session_check() {
-    for statement in [&PROFILE, &SESSIONS] {
+    for statement in [&PROFILE, &SESSIONS, &PASSKEYS] {
         assert_eq!(statement.files[0], "live_session.sql", "{}", statement.name);
     }
     let predicate = "AND ($3::float8 = 0 OR last_used_at > now()";
@@ -122,8 +122,10 @@ fn statements_of_a_bearer_share_the_one_live_session_check() {
     assert_eq!(
         places,
         [
+            "account_add_passkey.sql#1",
             "account_begin_phone_change.sql#1",
             "account_delete.sql#1",
+            "account_remove_passkey.sql#1",
             "account_revoke_own_session.sql#1",
             "account_revoke_session.sql#1",
             "live_session.sql#1",

@@ -7,7 +7,7 @@ use crate::domain::edge::EdgeSignals;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::secrets::RefreshSecret;
 use crate::ports::contract::settings;
-use crate::ports::NewLogin;
+use crate::ports::{NewLogin, PasskeyStore};
 use crate::testing::FixedBotCheck;
 use crate::testing::{FixedClock, InMemoryAccounts, InMemoryOtpStore, RecordingSms, SeededRandom};
 use futures::executor::block_on;
@@ -74,7 +74,7 @@ impl World {
     }
 
     /// The number change's parts: the stores given and this world's settings.
-    fn deps<'a, A: AccountStore>(
+    fn deps<'a, A: AccountStore + PasskeyStore>(
         &'a self,
         store: &'a InMemoryOtpStore<'a, FixedClock>,
         accounts: &'a A,
@@ -128,7 +128,7 @@ impl World {
 type Deps<'a, A> = ChangePhoneDeps<'a, InMemoryOtpStore<'a, FixedClock>, A, RecordingSms>;
 
 /// The change, from a request with no language; the user when it is made (its notice sent).
-fn change<A: AccountStore>(
+fn change<A: AccountStore + PasskeyStore>(
     deps: &Deps<'_, A>,
     user: &UserId,
     session: &SessionId,

@@ -1,4 +1,4 @@
--- Deletes a user ($1): by the user, from a live session ($2, with the live-session check's
+-- Deletes a user ($1), with their passkeys: by the user, from a live session ($2, with the live-session check's
 -- words; $3 the idle timeout in seconds, 0: off) that logged in at most $4 seconds ago; or by a
 -- superadmin ($2 NULL, $5 the admin, authorized by the caller). Answers one row: `outcome`
 -- ('deleted', 'session_gone', 'not_recent' or 'no_user') and, when deleted, the phone whose
@@ -33,6 +33,8 @@ BEGIN
         RETURN QUERY SELECT 'no_user'::text, NULL::text;
         RETURN;
     END IF;
+    -- Passkeys have no foreign key to cascade (migration 0011): removed here.
+    DELETE FROM passkeys WHERE user_id = $1::uuid;
     UPDATE audit_events SET ip = NULL, user_agent = NULL
     WHERE user_id = $1::uuid AND (ip IS NOT NULL OR user_agent IS NOT NULL);
     INSERT INTO deleted_users (id) VALUES ($1::uuid) ON CONFLICT (id) DO NOTHING;

@@ -5,14 +5,15 @@
 mod bearer;
 mod hint;
 mod lifecycle;
+mod passkeys;
 
 use crate::domain::account::{Scope, UserId};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::secrets::{PresentedToken, RefreshSecret, RefreshToken};
 use crate::domain::session::SessionId;
 use crate::ports::{
-    AccountStore, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, Rotation, RotationOutcome,
-    UnixSeconds,
+    AccountStore, LoginAccount, LogoutOutcome, LogoutScope, NewLogin, PasskeyStore, Rotation,
+    RotationOutcome, UnixSeconds,
 };
 
 /// One scenario's names: phones `+1415555{run}{n}`, ids and sessions that no other run uses.
@@ -85,7 +86,7 @@ pub(super) async fn rotate(
 
 /// Runs every scenario of the account store's contract on `store`. `run` (0-99) keeps this
 /// run's phones and ids apart from any other's in a shared database; `now` is the current time.
-pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSeconds) {
+pub async fn account_store<S: AccountStore + PasskeyStore>(store: &S, run: u32, now: UnixSeconds) {
     let names = |k: u32| Names {
         run: run * 10 + k,
         expires: now + 30 * 86_400,
@@ -108,6 +109,12 @@ pub async fn account_store<S: AccountStore>(store: &S, run: u32, now: UnixSecond
     lifecycle::a_user_moves_to_a_new_number_and_the_old_one_is_free(store, &names(9)).await;
     // On phones 81-90 of the same names.
     hint::a_remembered_account_never_changes_whom_a_login_reaches(store, &names(9)).await;
+    // On phones 41-49 of the same names.
+    passkeys::a_passkey_is_registered_listed_and_removed_by_its_user_only(store, &names(9)).await;
+    passkeys::a_sign_in_starts_a_session_and_the_sign_count_only_moves_forward(store, &names(9))
+        .await;
+    passkeys::a_blocked_user_cannot_sign_in_and_a_deleted_ones_passkeys_are_gone(store, &names(9))
+        .await;
 }
 
 async fn the_first_login_creates_the_user_and_later_ones_find_it(

@@ -7,11 +7,11 @@ use crate::domain::account::{Scope, User, UserId};
 use crate::domain::admin::UserQuery;
 use crate::domain::session::SessionId;
 use crate::http::api_profile::ApiProfile;
-use crate::ports::AccountStore;
+use crate::ports::{AccountStore, PasskeyStore};
 use crate::testing::{FixedClock, InMemoryAccounts};
 use futures::executor::block_on;
 
-fn ask<A: AccountStore>(
+fn ask<A: AccountStore + PasskeyStore>(
     home: &A,
     all: &[&A],
     admin: &(UserId, SessionId),
