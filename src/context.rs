@@ -15,7 +15,7 @@ use crate::metrics;
 use crate::outcome::{log_error, Outcome};
 use crate::request;
 use crate::signer::WebCryptoSigner;
-use auth_adapters::upstash::{UpstashOtpStore, UpstashRedis};
+use auth_adapters::upstash::{UpstashOnce, UpstashOtpStore, UpstashRedis};
 use auth_core::domain::edge::EdgeSignals;
 use auth_core::domain::phone::PhoneNumber;
 use auth_core::domain::regions::{self, RegionId};
@@ -172,6 +172,18 @@ impl Ctx {
     /// The region's name, as its tokens carry it (`None` without regions).
     pub fn region_name(&self, region: RegionId) -> Result<Option<String>, Outcome> {
         Ok(self.config()?.regions.name(region).map(str::to_owned))
+    }
+
+    /// A region's keys taken once (`SET NX EX`): DPoP proofs' `jti`s, passkey challenges.
+    pub fn once_store_in(&self, region: RegionId) -> Result<UpstashOnce<'_>, Outcome> {
+        let prefix = self.config()?.redis_key_prefix.clone();
+        Ok(UpstashOnce::new(self.redis_in(region)?, prefix))
+    }
+
+    /// The region a user handle's or a refresh token's tag names; `None` for a tag this
+    /// deployment does not have.
+    pub fn region_of_tag(&self, tag: Option<&str>) -> Result<Option<RegionId>, Outcome> {
+        Ok(self.config()?.regions.of_tag(tag))
     }
 
     /// A region's Redis REST client, made on first use.

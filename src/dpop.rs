@@ -6,7 +6,6 @@ use crate::context::Ctx;
 use crate::outcome::Outcome;
 use crate::platform::WorkerClock;
 use crate::webcrypto;
-use auth_adapters::upstash::UpstashOnce;
 use auth_core::domain::dpop::{nonce, ProofKey, ProofVerifier, PROOF_ALGORITHM};
 use auth_core::domain::regions::RegionId;
 use auth_core::ports::Clock;
@@ -50,12 +49,8 @@ pub async fn proved_key(
         return Ok(None);
     };
     let auth = ctx.auth()?;
-    let config = ctx.config()?;
     let once = match replay {
-        Replay::TakeIn(region) => Some(UpstashOnce::new(
-            ctx.redis_in(region)?,
-            config.redis_key_prefix.clone(),
-        )),
+        Replay::TakeIn(region) => Some(ctx.once_store_in(region)?),
         Replay::CodeTakenOnce => None,
     };
     let deps = ProofDeps {

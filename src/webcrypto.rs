@@ -1,7 +1,8 @@
-//! Small helpers over the runtime's WebCrypto (`crypto.subtle`), shared by the signer and the
-//! keyring. Errors never quote key material.
+//! Small helpers over the runtime's WebCrypto (`crypto.subtle`), shared by the signer, the
+//! keyring, DPoP proofs and passkeys. Errors never quote key material.
 
-use base64::engine::general_purpose::STANDARD;
+use auth_core::domain::webauthn::cose::CredentialKey;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -95,6 +96,67 @@ pub async fn verify_es256(key: &CryptoKey, signature: &[u8], signed: &[u8]) -> b
         return false;
     };
     JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// Whether `signature` is `key`'s over `signed`, for a passkey: ES256 (raw r || s), Ed25519
+/// or RS256 (RSASSA-PKCS1-v1_5 with SHA-256), each imported as WebCrypto takes it. `false` for
+/// any failure (a key the runtime will not import is no key).
+pub async fn verify_credential(key: &CredentialKey, signed: &[u8], signature: &[u8]) -> bool {
+    let b64 = |bytes: &[u8]| JsValue::from(URL_SAFE_NO_PAD.encode(bytes));
+    let (format, data, import_as, verify_as): (&str, js_sys::Object, _, _) = match key {
+        CredentialKey::Es256 { x, y } => {
+            let jwk = object(&[
+                ("kty", "EC".into()),
+                ("crv", "P-256".into()),
+                ("x", b64(x)),
+                ("y", b64(y)),
+            ]);
+            ("jwk", jwk, p256(), es256())
+        }
+        CredentialKey::Ed25519 { x } => {
+            let ed25519 = || object(&[("name", "Ed25519".into())]);
+            (
+                "raw",
+                js_sys::Uint8Array::from(&x[..]).into(),
+                ed25519(),
+                ed25519(),
+            )
+        }
+        CredentialKey::Rs256 { n, e } => {
+            let jwk = object(&[("kty", "RSA".into()), ("n", b64(n)), ("e", b64(e))]);
+            let pkcs1 = object(&[
+                ("name", "RSASSA-PKCS1-v1_5".into()),
+                ("hash", "SHA-256".into()),
+            ]);
+            let verify = object(&[("name", "RSASSA-PKCS1-v1_5".into())]);
+            ("jwk", jwk, pkcs1, verify)
+        }
+    };
+    let Ok(subtle) = subtle() else {
+        return false;
+    };
+    let usages = js_sys::Array::of1(&"verify".into());
+    let Ok(imported) = subtle.import_key_with_object(format, &data, &import_as, false, &usages)
+    else {
+        return false;
+    };
+    let Some(key) = JsFuture::from(imported)
+        .await
+        .ok()
+        .and_then(|k| k.dyn_into::<CryptoKey>().ok())
+    else {
+        return false;
+    };
+    let Ok(verified) =
+        subtle.verify_with_object_and_u8_array_and_u8_array(&verify_as, &key, signature, signed)
+    else {
+        return false;
+    };
+    JsFuture::from(verified)
         .await
         .ok()
         .and_then(|v| v.as_bool())

@@ -8,6 +8,7 @@ mod documents;
 mod health;
 mod oauth;
 mod otp;
+mod passkeys;
 mod phone;
 mod sessions;
 mod tokens;
@@ -58,6 +59,14 @@ async fn run(route: RouteId, ctx: &Ctx) -> Handled {
         RouteId::OAuthMetadata => oauth::metadata(ctx),
         RouteId::RevokeToken => oauth::revoke(ctx).await,
         RouteId::IntrospectToken => oauth::introspect(ctx).await,
+        RouteId::PasskeyRegisterOptions => passkeys::register_options(ctx).await,
+        RouteId::PasskeyRegister => passkeys::register(ctx).await,
+        RouteId::PasskeyLoginOptions => passkeys::login_options(ctx).await,
+        RouteId::PasskeyLogin => passkeys::login(ctx).await,
+        RouteId::ListPasskeys => passkeys::list(ctx).await,
+        RouteId::DeletePasskey => passkeys::delete(ctx).await,
+        RouteId::AssetLinks => passkeys::asset_links(ctx),
+        RouteId::AppleAppSiteAssociation => passkeys::apple_app_site_association(ctx),
     }
 }
 

@@ -29,6 +29,7 @@ pub fn worker_vars(
     ] {
         vars.insert(key.to_owned(), value.to_owned());
     }
+    vars.extend(devvars::local_passkeys("http://localhost:8787"));
     Ok(vars)
 }
 

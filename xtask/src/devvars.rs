@@ -47,6 +47,15 @@ pub fn ensure() -> crate::Result<BTreeMap<String, String>> {
     Ok(vars)
 }
 
+/// Passkeys on for a local worker: the RP id `localhost` (browsers treat http://localhost as a
+/// secure context) and the one origin its pages are served from.
+pub fn local_passkeys(origin: &str) -> [(String, String); 2] {
+    [
+        ("PASSKEY_RP_ID".to_owned(), "localhost".to_owned()),
+        ("PASSKEY_ORIGINS".to_owned(), origin.to_owned()),
+    ]
+}
+
 /// A fresh value for every required key: the test stack's secrets, new each run.
 pub fn fresh() -> crate::Result<BTreeMap<String, String>> {
     REQUIRED

@@ -175,6 +175,10 @@ fn dev() -> xtask::Result<()> {
     worker_vars
         .entry("SMS_PROVIDER".into())
         .or_insert_with(|| "console".into());
+    let origin = stack.layout.worker_url().replace("127.0.0.1", "localhost");
+    for (key, value) in devvars::local_passkeys(&origin) {
+        worker_vars.entry(key).or_insert(value);
+    }
     stack.start_worker(worker_vars, true)?;
     let p = &stack.layout;
     println!(

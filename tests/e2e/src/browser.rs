@@ -66,3 +66,67 @@ pub async fn screenshot(page: &fantoccini::Client, name: &str) -> Option<PathBuf
     std::fs::write(&path, png).ok()?;
     Some(path)
 }
+
+/// Serves `page` (HTML) on a free port of localhost until the process ends; returns its origin
+/// (`http://localhost:PORT`: a secure context for the browser, as WebAuthn needs).
+pub fn serve_page(page: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    format!("http://localhost:{port}")
+}
+
+/// A POST to a WebDriver extension command of the session (`/session/{id}/PATH`).
+#[derive(Debug)]
+struct SessionPost {
+    path: &'static str,
+    body: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for SessionPost {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("/session/{session}/{}", self.path))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+/// Gives the page a virtual authenticator (WebDriver's WebAuthn extension, which chromedriver
+/// implements): a platform authenticator with resident keys that verifies its user on every
+/// use, with no one at the keyboard. Answers its id.
+pub async fn add_virtual_authenticator(page: &fantoccini::Client) -> String {
+    let added = page
+        .issue_cmd(SessionPost {
+            path: "webauthn/authenticator",
+            body: json!({
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": true,
+                "hasUserVerification": true,
+                "isUserConsenting": true,
+                "isUserVerified": true,
+            }),
+        })
+        .await
+        .expect("chromedriver adds a virtual authenticator");
+    added.as_str().unwrap_or_default().to_owned()
+}

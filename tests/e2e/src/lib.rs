@@ -13,6 +13,8 @@
 //! - [`costs`]: round trips counted outside the worker (gateway log, PgBouncer statistics).
 //! - [`jwt`]: access tokens signed and read outside the worker.
 //! - [`dpop`]: a DPoP client: its key, its proofs (well made or tampered), requests with them.
+//! - [`passkey`]: a passkey authenticator in software: registrations and assertions, made
+//!   right or wrong on purpose.
 //! - [`pumping`]: an SMS pumping attack beside ordinary users.
 //! - [`denial`]: an attack on the pumping defence itself, aimed at locking real users out.
 
@@ -24,6 +26,7 @@ pub mod dpop;
 pub mod go_client;
 pub mod jwt;
 pub mod openapi;
+pub mod passkey;
 pub mod pumping;
 pub mod turnstile;
 pub mod variants;

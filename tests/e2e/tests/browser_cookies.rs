@@ -7,8 +7,6 @@ use e2e::api::random_phone;
 use e2e::variants;
 use e2e::webhook::receiver;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::TcpListener;
 
 /// The page: each step is one `fetch` with `credentials: "include"`; the CSRF token comes from
 /// the login and refresh bodies (the API's cookies are another origin's, unreadable here).
@@ -29,25 +27,6 @@ async function call(api, method, path, body) {
 }
 </script>"#;
 
-/// Serves `PAGE` on a free port of localhost until the test ends; returns its origin.
-fn serve_page() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf);
-            let answer = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{PAGE}",
-                PAGE.len()
-            );
-            let _ = stream.write_all(answer.as_bytes());
-        }
-    });
-    format!("http://localhost:{port}")
-}
-
 /// Runs one `call(...)` of the page and returns `{status, body}`.
 async fn step(
     page: &fantoccini::Client,
@@ -65,7 +44,7 @@ async fn step(
 
 #[tokio::test]
 async fn a_page_on_another_origin_logs_in_refreshes_and_logs_out_with_cookies_only() {
-    let page_origin = serve_page();
+    let page_origin = e2e::browser::serve_page(PAGE);
     let worker = variants::start(
         "browser",
         &[

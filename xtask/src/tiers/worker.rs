@@ -6,6 +6,10 @@ use crate::proc::{self, step};
 use crate::stack::{Stack, StackLayout};
 use crate::{build_worker, devvars};
 
+/// The signing certificate fingerprint of the test worker's Android app: any 32 bytes do.
+const TEST_APP_FINGERPRINT: &str =
+    "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5";
+
 /// The test worker's settings: fresh secrets, codes delivered to the tests' signed-webhook
 /// receiver, and a key prefix of its own so runs never share Redis state.
 pub(super) fn e2e_worker_vars(
@@ -28,6 +32,17 @@ pub(super) fn e2e_worker_vars(
     // Hundreds of tests send codes nobody types in: the breakers' minimum is out of their reach
     // (the breakers still judge every send; the pumping test's worker sets its own).
     vars.insert("RISK_BREAKER_MIN_SENDS".into(), "1000000".into());
+    // Passkeys for localhost: the software authenticator of `e2e::passkey` answers as a page of
+    // http://localhost would; one Android and one iOS app for the association files.
+    vars.extend(devvars::local_passkeys("http://localhost"));
+    vars.insert(
+        "PASSKEY_ANDROID_APPS".into(),
+        format!("com.example.phoneauth={}", TEST_APP_FINGERPRINT),
+    );
+    vars.insert(
+        "PASSKEY_APPLE_APP_IDS".into(),
+        "ABCDE12345.com.example.phoneauth".into(),
+    );
     // One fixed test number, for the fuzzer's login (e2e never uses it).
     vars.insert(
         "OTP_TEST_NUMBERS".into(),

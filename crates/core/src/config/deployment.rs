@@ -72,6 +72,9 @@ pub fn refusals(get: &impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
     if plain("TURNSTILE_VERIFY_URL") {
         problems.push("TURNSTILE_VERIFY_URL must use https");
     }
+    if get("PASSKEY_ORIGINS").is_some_and(|list| list.split(',').any(|o| !is_https(o.trim()))) {
+        problems.push("PASSKEY_ORIGINS names an http origin (development only)");
+    }
     if get("EDGE_SIGNALS").is_some_and(|v| v.trim() == "headers") {
         problems.push("EDGE_SIGNALS=headers (any client could send its own country and bot score)");
     }

@@ -2,6 +2,7 @@
 //!
 //! Parsing lives here, not in the worker, so every default and bound is tested natively.
 
+use super::passkeys::PasskeyPolicy;
 use crate::domain::delivery::sms_text::SmsText;
 use crate::domain::delivery::ChannelPolicy;
 use crate::domain::edge::EdgeSource;
@@ -79,6 +80,8 @@ pub struct Settings {
     pub issuer: String,
     pub audience: String,
     pub client_id: String,
+    /// The passkeys' relying party and apps; `None` (passkeys off) without `PASSKEY_RP_ID`.
+    pub passkeys: Option<PasskeyPolicy>,
 }
 
 /// A whole-number setting within `range`, `default` when unset or empty; an error naming the
@@ -217,6 +220,7 @@ impl Settings {
             issuer: text("JWT_ISSUER", "phone-auth"),
             audience: text("JWT_AUDIENCE", "phone-auth-clients"),
             client_id: text("JWT_CLIENT_ID", "phone-auth"),
+            passkeys: PasskeyPolicy::from_lookup(&get)?,
         })
     }
 

@@ -7,9 +7,13 @@
 //! credential_id)`), and a sign-in looks it up under the user its assertion names (the user
 //! handle). Another user registering the same id changes nothing for the first.
 
+pub mod challenge;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+use crate::domain::account::UserId;
+use crate::domain::regions;
 use crate::domain::webauthn::authenticator_data::MAX_CREDENTIAL_ID_BYTES;
 
 /// The most passkeys one user may have: each is a row and a key to check, and no one needs
@@ -81,9 +85,39 @@ impl PasskeyName {
     }
 }
 
+/// The user handle a passkey carries for its user (WebAuthn's `user.id`, set at registration
+/// and handed back by every sign-in): the user id, with its data region in front as a refresh
+/// token has it (`regions::tagged`). A sign-in starts from it: the region's database, and in
+/// it the user's Citus shard. No number or name is in it (WebAuthn §14.6.1).
+pub fn user_handle(region: Option<&str>, user: &UserId) -> Vec<u8> {
+    regions::tagged(region, user.as_str().to_owned()).into_bytes()
+}
+
+/// The region tag and the user of a user handle; `None` for one this service did not set.
+pub fn user_of_handle(handle: &[u8]) -> Option<(Option<&str>, UserId)> {
+    let text = std::str::from_utf8(handle).ok()?;
+    let (region, id) = regions::split_tag(text);
+    Some((region, UserId::parse(id).ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_handle_names_the_user_and_its_region_and_nothing_else_passes() {
+        let user = UserId::parse("7f3c2a9e-3b1d-4f6a-8c2e-000000000001").unwrap();
+        let handle = user_handle(Some("eu"), &user);
+        assert_eq!(handle, b"eu.7f3c2a9e-3b1d-4f6a-8c2e-000000000001");
+        assert_eq!(user_of_handle(&handle), Some((Some("eu"), user.clone())));
+        assert_eq!(
+            user_of_handle(&user_handle(None, &user)),
+            Some((None, user))
+        );
+        for bad in [&b""[..], b"eu.", b"not-a-user", b"\xff\xfe", b"eu.7f3c2a9e"] {
+            assert_eq!(user_of_handle(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_credential_id_is_one_to_1023_bytes_of_strict_base64url() {

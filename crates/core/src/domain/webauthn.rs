@@ -1,7 +1,7 @@
 //! WebAuthn (passkeys) as a relying party reads it, issue 30's first step: what a browser or a
 //! native app sends when it registers a passkey or signs in with one, taken apart and held to
-//! what the server asked. Parsing only: the signature check goes through WebCrypto in the
-//! worker, and no route uses this yet.
+//! what the server asked. The signature check ([`check_signature`]) goes through a
+//! [`SignatureVerifier`]: WebCrypto in the worker.
 //! - [`ClientData`]: the JSON the client signed over (`type`, `challenge`, `origin`);
 //! - [`authenticator_data`]: the authenticator's bytes (the RP id's hash, the flags, the sign
 //!   count, and at registration the credential and its COSE public key);
@@ -16,7 +16,9 @@ pub mod authenticator_data;
 pub mod cose;
 
 use crate::domain::secrets::same_secret;
+use cose::CredentialKey;
 use serde::Deserialize;
+use sha2::Digest as _;
 
 /// Why a registration or an assertion was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +47,47 @@ pub enum WebauthnError {
     Algorithm,
     #[error("malformed signature")]
     Signature,
+    #[error("the signature is not the credential's")]
+    SignatureMismatch,
+}
+
+/// Checks a signature with a credential's key: WebCrypto in the worker, an independent
+/// implementation in tests. `signature` is in the form WebCrypto verifies (raw r || s for
+/// ES256; as sent for Ed25519 and RS256). Implementations MUST answer `false` for a bad
+/// signature and for any failure of their own (a key the runtime will not import).
+pub trait SignatureVerifier {
+    fn verify(
+        &self,
+        key: &CredentialKey,
+        signed: &[u8],
+        signature: &[u8],
+    ) -> impl std::future::Future<Output = bool>;
+}
+
+/// Whether `signature` is `key`'s over what an authenticator signs (WebAuthn §6.3.3: the
+/// authenticator data, then the SHA-256 of the client data JSON), as sent: DER for ES256.
+pub async fn check_signature(
+    verifier: &impl SignatureVerifier,
+    key: &CredentialKey,
+    auth_data: &[u8],
+    client_data_json: &[u8],
+    signature: &[u8],
+) -> Result<(), WebauthnError> {
+    let mut signed = Vec::with_capacity(auth_data.len() + 32);
+    signed.extend_from_slice(auth_data);
+    signed.extend_from_slice(&sha2::Sha256::digest(client_data_json));
+    let raw;
+    let signature = match key {
+        CredentialKey::Es256 { .. } => {
+            raw = der_signature_to_raw(signature)?;
+            &raw[..]
+        }
+        CredentialKey::Ed25519 { .. } | CredentialKey::Rs256 { .. } => signature,
+    };
+    match verifier.verify(key, &signed, signature).await {
+        true => Ok(()),
+        false => Err(WebauthnError::SignatureMismatch),
+    }
 }
 
 /// Which ceremony the client data must be for.
@@ -155,5 +198,7 @@ fn der_integer(bytes: &[u8]) -> Result<(&[u8], &[u8]), WebauthnError> {
     Ok((magnitude, rest))
 }
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) mod soft_authenticator;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

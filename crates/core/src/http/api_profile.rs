@@ -179,6 +179,16 @@ pub fn go_error(code: ErrorCode, route: Option<RouteId>, credential: Credential)
     match code {
         // The Go service had no number change; a taken number is a request it cannot honour.
         InvalidPhone | PhoneTaken => go("VALIDATION_ERROR", 400),
+        // The Go service had no passkeys: a refusal of what was sent is a validation error, a
+        // passkey that signs no one in an unauthorized login.
+        InvalidPasskeyResponse
+        | PasskeyChallengeInvalid
+        | PasskeyOriginMismatch
+        | PasskeyUserNotVerified
+        | PasskeyAlreadyRegistered
+        | PasskeyLimitReached => go("VALIDATION_ERROR", 400),
+        PasskeyNotRecognized | PasskeySignCountRollback => go("UNAUTHORIZED_ERROR", 401),
+        PasskeysDisabled => go("NOT_FOUND_ERROR", 404),
         InvalidRequest | SessionRequired | InvalidOtp if route == Some(RouteId::Login) => {
             go("UNAUTHORIZED_ERROR", 401)
         }

@@ -34,11 +34,20 @@ pub enum ErrorCode {
     ServiceUnavailable,
     SmsDeliveryFailed,
     Internal,
+    PasskeysDisabled,
+    InvalidPasskeyResponse,
+    PasskeyChallengeInvalid,
+    PasskeyOriginMismatch,
+    PasskeyUserNotVerified,
+    PasskeyNotRecognized,
+    PasskeySignCountRollback,
+    PasskeyAlreadyRegistered,
+    PasskeyLimitReached,
 }
 
 impl ErrorCode {
     /// Every code, for documentation and exhaustive tests.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidPhone,
         ErrorCode::SessionRequired,
@@ -64,12 +73,28 @@ impl ErrorCode {
         ErrorCode::ServiceUnavailable,
         ErrorCode::SmsDeliveryFailed,
         ErrorCode::Internal,
+        ErrorCode::PasskeysDisabled,
+        ErrorCode::InvalidPasskeyResponse,
+        ErrorCode::PasskeyChallengeInvalid,
+        ErrorCode::PasskeyOriginMismatch,
+        ErrorCode::PasskeyUserNotVerified,
+        ErrorCode::PasskeyNotRecognized,
+        ErrorCode::PasskeySignCountRollback,
+        ErrorCode::PasskeyAlreadyRegistered,
+        ErrorCode::PasskeyLimitReached,
     ];
 
     /// The HTTP status this code is always sent with.
     pub const fn http_status(self) -> u16 {
         match self {
-            ErrorCode::InvalidRequest | ErrorCode::InvalidPhone | ErrorCode::SessionRequired => 400,
+            ErrorCode::InvalidRequest
+            | ErrorCode::InvalidPhone
+            | ErrorCode::SessionRequired
+            | ErrorCode::InvalidPasskeyResponse
+            | ErrorCode::PasskeyChallengeInvalid
+            | ErrorCode::PasskeyOriginMismatch
+            | ErrorCode::PasskeyUserNotVerified => 400,
+            ErrorCode::PasskeyNotRecognized | ErrorCode::PasskeySignCountRollback => 401,
             ErrorCode::InvalidOtp
             | ErrorCode::InvalidRefreshToken
             | ErrorCode::Unauthorized
@@ -82,8 +107,10 @@ impl ErrorCode {
             | ErrorCode::CaptchaRequired
             | ErrorCode::CaptchaFailed
             | ErrorCode::SendRefused => 403,
-            ErrorCode::NotFound => 404,
-            ErrorCode::PhoneTaken => 409,
+            ErrorCode::NotFound | ErrorCode::PasskeysDisabled => 404,
+            ErrorCode::PhoneTaken
+            | ErrorCode::PasskeyAlreadyRegistered
+            | ErrorCode::PasskeyLimitReached => 409,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -122,6 +149,15 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             ErrorCode::SmsDeliveryFailed => "SMS_DELIVERY_FAILED",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::PasskeysDisabled => "PASSKEYS_DISABLED",
+            ErrorCode::InvalidPasskeyResponse => "INVALID_PASSKEY_RESPONSE",
+            ErrorCode::PasskeyChallengeInvalid => "PASSKEY_CHALLENGE_INVALID",
+            ErrorCode::PasskeyOriginMismatch => "PASSKEY_ORIGIN_MISMATCH",
+            ErrorCode::PasskeyUserNotVerified => "PASSKEY_USER_NOT_VERIFIED",
+            ErrorCode::PasskeyNotRecognized => "PASSKEY_NOT_RECOGNIZED",
+            ErrorCode::PasskeySignCountRollback => "PASSKEY_SIGN_COUNT_ROLLBACK",
+            ErrorCode::PasskeyAlreadyRegistered => "PASSKEY_ALREADY_REGISTERED",
+            ErrorCode::PasskeyLimitReached => "PASSKEY_LIMIT_REACHED",
         }
     }
 }

@@ -10,11 +10,13 @@
 //!   Go service's), with its cookie names, health body and RateLimit fields.
 //! - [`metrics`]: which counters each answered request increments.
 //! - [`oauth`]: the OAuth endpoints' form bodies, error shape and metadata document.
+//! - [`passkey_bodies`]: the passkey routes' bodies (WebAuthn's JSON forms), decoded to bytes.
 
 pub mod api_profile;
 pub mod bodies;
 pub mod error;
 pub mod metrics;
 pub mod oauth;
+pub mod passkey_bodies;
 pub mod policy;
 pub mod routes;

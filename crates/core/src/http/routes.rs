@@ -64,6 +64,18 @@ pub enum RouteId {
     RevokeToken,
     /// RFC 7662: a resource server asks whether an access token is active.
     IntrospectToken,
+    /// Passkeys: creation options for the caller, and the registration itself.
+    PasskeyRegisterOptions,
+    PasskeyRegister,
+    /// Passkeys: request options of a discoverable sign-in, and the sign-in itself.
+    PasskeyLoginOptions,
+    PasskeyLogin,
+    ListPasskeys,
+    DeletePasskey,
+    /// The app association files passkeys need (Android's Digital Asset Links, Apple's
+    /// associated domains), from the passkey settings.
+    AssetLinks,
+    AppleAppSiteAssociation,
 }
 
 /// What authenticates a request to a route, and so which cookie can stand in for it in cookie
@@ -213,6 +225,32 @@ pub const ROUTES: &[Route] = &[
     route(RouteId::IntrospectToken, Post, "/oauth/introspect")
         .posting_form(false)
         .with_credential(IntrospectionToken),
+    // Options change nothing: their challenge is stored nowhere until it is answered.
+    route(
+        RouteId::PasskeyRegisterOptions,
+        Post,
+        "/api/v1/passkeys/register/options",
+    )
+    .with_credential(Bearer),
+    route(RouteId::PasskeyRegister, Post, "/api/v1/passkeys/register")
+        .posting_json()
+        .with_credential(Bearer),
+    route(
+        RouteId::PasskeyLoginOptions,
+        Post,
+        "/api/v1/passkeys/login/options",
+    ),
+    route(RouteId::PasskeyLogin, Post, "/api/v1/passkeys/login").posting_json(),
+    route(RouteId::ListPasskeys, Get, "/api/v1/passkeys").with_credential(Bearer),
+    route(RouteId::DeletePasskey, Delete, "/api/v1/passkeys/{id}")
+        .changing_state()
+        .with_credential(Bearer),
+    route(RouteId::AssetLinks, Get, "/.well-known/assetlinks.json"),
+    route(
+        RouteId::AppleAppSiteAssociation,
+        Get,
+        "/.well-known/apple-app-site-association",
+    ),
 ];
 
 /// The route label of a path that matches no template, for logs and metrics.

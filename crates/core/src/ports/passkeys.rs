@@ -53,6 +53,14 @@ pub struct PasskeyInfo {
     pub last_used_at: Option<UnixSeconds>,
 }
 
+/// The caller's passkeys, and the number their account has (the name a registration gives the
+/// passkey's user, which the device shows in its account picker).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyList {
+    pub phone: String,
+    pub passkeys: Vec<PasskeyInfo>,
+}
+
 /// What a sign-in's signature is checked with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredKey {
@@ -130,7 +138,7 @@ pub trait PasskeyStore {
         &self,
         user: &UserId,
         session: &SessionId,
-    ) -> impl Future<Output = Result<Option<Vec<PasskeyInfo>>, BackendError>>;
+    ) -> impl Future<Output = Result<Option<PasskeyList>, BackendError>>;
     fn remove_passkey(
         &self,
         user: &UserId,

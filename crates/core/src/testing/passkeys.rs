@@ -10,8 +10,8 @@ use crate::domain::account::UserId;
 use crate::domain::passkey::CredentialId;
 use crate::domain::session::SessionId;
 use crate::ports::{
-    BackendError, Clock, NewPasskey, PasskeyAdded, PasskeyInfo, PasskeyRemoval, PasskeySignIn,
-    PasskeySignInOutcome, PasskeyStore, StoredKey,
+    BackendError, Clock, NewPasskey, PasskeyAdded, PasskeyInfo, PasskeyList, PasskeyRemoval,
+    PasskeySignIn, PasskeySignInOutcome, PasskeyStore, StoredKey,
 };
 
 /// One stored passkey (a row of `passkeys`).
@@ -122,12 +122,13 @@ impl<C: Clock> PasskeyStore for InMemoryAccounts<'_, C> {
         &self,
         user: &UserId,
         session: &SessionId,
-    ) -> Result<Option<Vec<PasskeyInfo>>, BackendError> {
+    ) -> Result<Option<PasskeyList>, BackendError> {
         let now = self.clock.now();
         let mut st = self.state.borrow_mut();
         if !st.touch_live(user, session, now, self.idle_secs) {
             return Ok(None);
         }
+        let phone = st.users[user].phone.clone();
         let mut listed: Vec<PasskeyInfo> = st
             .passkeys
             .iter()
@@ -137,7 +138,10 @@ impl<C: Clock> PasskeyStore for InMemoryAccounts<'_, C> {
         listed.sort_by(|a, b| {
             (a.created_at, a.credential.as_bytes()).cmp(&(b.created_at, b.credential.as_bytes()))
         });
-        Ok(Some(listed))
+        Ok(Some(PasskeyList {
+            phone,
+            passkeys: listed,
+        }))
     }
 
     async fn remove_passkey(

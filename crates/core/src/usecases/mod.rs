@@ -8,6 +8,7 @@ pub mod delete_account;
 pub mod dpop;
 pub mod login;
 pub mod oauth;
+pub mod passkeys;
 pub mod readiness;
 pub mod refresh;
 pub mod send_otp;

@@ -10,8 +10,8 @@ use auth_core::domain::account::UserId;
 use auth_core::domain::passkey::CredentialId;
 use auth_core::domain::session::SessionId;
 use auth_core::ports::{
-    BackendError, NewPasskey, PasskeyAdded, PasskeyInfo, PasskeyRemoval, PasskeySignIn,
-    PasskeySignInOutcome, PasskeyStore, StoredKey,
+    BackendError, NewPasskey, PasskeyAdded, PasskeyInfo, PasskeyList, PasskeyRemoval,
+    PasskeySignIn, PasskeySignInOutcome, PasskeyStore, StoredKey,
 };
 use tokio_postgres::types::Type;
 use tokio_postgres::Row;
@@ -34,19 +34,23 @@ fn count_at(value: i64) -> Result<u32, PgError> {
     u32::try_from(value).map_err(|e| malformed(&e))
 }
 
-/// The list, answered as one row: `live`, then arrays in step (credential id, name,
-/// transports, created, last used), NULL when there is nothing to list.
-fn passkeys_in(row: &Row) -> Result<Option<Vec<PasskeyInfo>>, PgError> {
-    if row.get::<_, i64>(0) == 0 {
+/// The list, answered as one row: `live`, the user's number, then arrays in step (credential
+/// id, name, transports, created, last used), NULL when there is nothing to list.
+fn passkeys_in(row: &Row) -> Result<Option<PasskeyList>, PgError> {
+    let (live, phone): (i64, Option<String>) = (row.get(0), row.get(1));
+    let Some(phone) = phone.filter(|_| live > 0) else {
         return Ok(None);
-    }
-    let Some(ids) = row.get::<_, Option<Vec<Vec<u8>>>>(1) else {
-        return Ok(Some(Vec::new()));
     };
-    let names: Vec<String> = row.get(2);
-    let transports: Vec<String> = row.get(3);
-    let created: Vec<i64> = row.get(4);
-    let used: Vec<Option<i64>> = row.get(5);
+    let Some(ids) = row.get::<_, Option<Vec<Vec<u8>>>>(2) else {
+        return Ok(Some(PasskeyList {
+            phone,
+            passkeys: Vec::new(),
+        }));
+    };
+    let names: Vec<String> = row.get(3);
+    let transports: Vec<String> = row.get(4);
+    let created: Vec<i64> = row.get(5);
+    let used: Vec<Option<i64>> = row.get(6);
     let mut listed = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         listed.push(PasskeyInfo {
@@ -57,7 +61,10 @@ fn passkeys_in(row: &Row) -> Result<Option<Vec<PasskeyInfo>>, PgError> {
             last_used_at: used[i],
         });
     }
-    Ok(Some(listed))
+    Ok(Some(PasskeyList {
+        phone,
+        passkeys: listed,
+    }))
 }
 
 impl PgAccountStore<'_> {
@@ -159,7 +166,7 @@ impl PgAccountStore<'_> {
         &self,
         user: &UserId,
         session: &SessionId,
-    ) -> Result<Option<Vec<PasskeyInfo>>, PgError> {
+    ) -> Result<Option<PasskeyList>, PgError> {
         let rows = self.for_live_session(&PASSKEYS, user, session, &[]).await?;
         rows.first().map_or(Ok(None), passkeys_in)
     }
@@ -218,7 +225,7 @@ impl PasskeyStore for PgAccountStore<'_> {
         &self,
         user: &UserId,
         session: &SessionId,
-    ) -> Result<Option<Vec<PasskeyInfo>>, BackendError> {
+    ) -> Result<Option<PasskeyList>, BackendError> {
         self.listed(user, session).await.map_err(backend)
     }
 

@@ -32,6 +32,8 @@ pub struct AttestedCredential {
     pub aaguid: [u8; 16],
     pub id: Vec<u8>,
     pub key: CredentialKey,
+    /// The COSE_Key's bytes as the authenticator sent them: what the account keeps.
+    pub cose_key: Vec<u8>,
 }
 
 impl AuthenticatorData {
@@ -53,13 +55,16 @@ impl AuthenticatorData {
             if len == 0 || len > MAX_CREDENTIAL_ID_BYTES {
                 return Err(bad);
             }
-            let (id, mut after) = after.split_at_checked(len).ok_or(bad)?;
+            let (id, key_start) = after.split_at_checked(len).ok_or(bad)?;
+            let mut after = key_start;
             let key: Value = ciborium::de::from_reader(&mut after).map_err(|_| bad)?;
+            let cose_key = key_start[..key_start.len() - after.len()].to_vec();
             rest = after;
             Some(AttestedCredential {
                 aaguid: aaguid.try_into().map_err(|_| bad)?,
                 id: id.to_vec(),
                 key: CredentialKey::from_cose(key)?,
+                cose_key,
             })
         } else {
             None

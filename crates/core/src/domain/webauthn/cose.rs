@@ -30,6 +30,18 @@ impl CredentialKey {
         }
     }
 
+    /// The key of a COSE_Key's bytes (as an authenticator sent them, and the account keeps
+    /// them): one CBOR item and nothing after it.
+    pub fn from_cose_bytes(bytes: &[u8]) -> Result<Self, WebauthnError> {
+        let mut reader = bytes;
+        let value: Value =
+            ciborium::de::from_reader(&mut reader).map_err(|_| WebauthnError::Algorithm)?;
+        if !reader.is_empty() {
+            return Err(WebauthnError::Algorithm);
+        }
+        Self::from_cose(value)
+    }
+
     /// The key a COSE_Key value describes, if it is one of ours: its `alg` must be offered,
     /// and its type, curve and parameters must be that algorithm's. A private member (`d`) is
     /// refused: an authenticator never sends one.

@@ -4,59 +4,16 @@
 use super::attestation::Attestation;
 use super::authenticator_data::AuthenticatorData;
 use super::cose::CredentialKey;
+use super::soft_authenticator::{attestation_object, auth_data, es256_key};
 use super::*;
 use coset::cbor::value::Value;
 use coset::{iana, CborSerializable, CoseKeyBuilder};
 use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::{Signature, SigningKey};
-use sha2::{Digest, Sha256};
+use p256::ecdsa::Signature;
 
 const RP_ID: &str = "auth.example.com";
 const ORIGIN: &str = "https://auth.example.com";
 const APP: &str = "android:apk-key-hash:Sjt8X1QYe8-Pv5XD3G4nSDfNLdy6K8A5aYk6YBhjrrU";
-
-fn es256_key(seed: u8) -> (SigningKey, Vec<u8>) {
-    let key = SigningKey::from_slice(&[seed; 32]).unwrap();
-    let point = key.verifying_key().to_encoded_point(false);
-    let cose = CoseKeyBuilder::new_ec2_pub_key(
-        iana::EllipticCurve::P_256,
-        point.x().unwrap().to_vec(),
-        point.y().unwrap().to_vec(),
-    )
-    .algorithm(iana::Algorithm::ES256)
-    .build()
-    .to_vec()
-    .unwrap();
-    (key, cose)
-}
-
-/// Authenticator data for `rp_id` with `flags`, the count, and the credential when given.
-fn auth_data(rp_id: &str, flags: u8, count: u32, credential: Option<(&[u8], &[u8])>) -> Vec<u8> {
-    let mut out = Sha256::digest(rp_id.as_bytes()).to_vec();
-    out.push(flags);
-    out.extend_from_slice(&count.to_be_bytes());
-    if let Some((id, cose)) = credential {
-        out.extend_from_slice(&[7; 16]);
-        out.extend_from_slice(&(id.len() as u16).to_be_bytes());
-        out.extend_from_slice(id);
-        out.extend_from_slice(cose);
-    }
-    out
-}
-
-fn cbor(value: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    ciborium::ser::into_writer(value, &mut out).unwrap();
-    out
-}
-
-fn attestation_object(fmt: &str, statement: Vec<(Value, Value)>, auth: &[u8]) -> Vec<u8> {
-    cbor(&Value::Map(vec![
-        (Value::from("fmt"), Value::from(fmt)),
-        (Value::from("attStmt"), Value::Map(statement)),
-        (Value::from("authData"), Value::Bytes(auth.to_vec())),
-    ]))
-}
 
 #[test]
 fn client_data_holds_only_for_its_ceremony_challenge_and_an_allowed_origin() {

@@ -38,6 +38,8 @@ fn every_cookie_authenticated_state_change_needs_the_csrf_proof() {
             RouteId::DeleteOwnAccount,
             RouteId::SendPhoneChangeOtp,
             RouteId::ChangePhone,
+            RouteId::PasskeyRegister,
+            RouteId::DeletePasskey,
         ],
         "the state changes a cookie can authenticate"
     );

@@ -119,7 +119,12 @@ pub(super) async fn a_passkey_is_registered_listed_and_removed_by_its_user_only<
         PasskeyAdded::TooMany
     );
 
-    let listed = store.passkeys(&user.id, &mine).await.unwrap().unwrap();
+    let list = store.passkeys(&user.id, &mine).await.unwrap().unwrap();
+    assert_eq!(
+        list.phone, user.phone,
+        "the number names the passkey's user"
+    );
+    let listed = list.passkeys;
     let ids: Vec<CredentialId> = listed.iter().map(|p| p.credential.clone()).collect();
     assert_eq!(
         ids,
@@ -134,7 +139,11 @@ pub(super) async fn a_passkey_is_registered_listed_and_removed_by_its_user_only<
     );
     let none_yet = n.login(store, 43, 43, 43).await.into_user();
     assert_eq!(
-        store.passkeys(&none_yet.id, &n.session(43)).await.unwrap(),
+        store
+            .passkeys(&none_yet.id, &n.session(43))
+            .await
+            .unwrap()
+            .map(|list| list.passkeys),
         Some(vec![]),
         "a live session without passkeys lists none"
     );
@@ -241,7 +250,12 @@ pub(super) async fn a_sign_in_starts_a_session_and_the_sign_count_only_moves_for
         PasskeySignInOutcome::Rollback { stored: 9 },
         "the count moved on with the sign-in"
     );
-    let listed = store.passkeys(&user.id, &mine).await.unwrap().unwrap();
+    let listed = store
+        .passkeys(&user.id, &mine)
+        .await
+        .unwrap()
+        .unwrap()
+        .passkeys;
     assert!(listed[0].last_used_at.is_some(), "{listed:?}");
 
     // An authenticator without a counter sends 0 every time, and that is accepted while the
