@@ -339,9 +339,10 @@ async fn no_cookie_authenticated_state_change_reaches_its_handler_without_the_cs
         .collect();
     assert_eq!(
         guarded.len(),
-        10,
+        12,
         "refresh, logout, session revoke, an admin's scope change, block, unblock and \
-         deletion, the user's own deletion, and the two steps of a number change"
+         deletion, the user's own deletion, the two steps of a number change, and a passkey's \
+         registration and removal"
     );
     for route in guarded {
         let path = route.template.replace("{id}", "s-0123456789abcdef");
