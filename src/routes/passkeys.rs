@@ -183,14 +183,11 @@ pub async fn list(ctx: &Ctx) -> Handled {
 pub async fn delete(ctx: &Ctx) -> Handled {
     let caller = extract::caller(ctx).await?;
     let id = ctx.id.as_deref().unwrap_or_default();
-    manage::remove(
-        &ctx.accounts_in(caller.region)?,
-        &caller.user,
-        &caller.session,
-        id,
-    )
-    .await
-    .map_err(|e| refused("passkey removal failed", &e).for_caller(&caller))?;
+    let auth = ctx.auth()?;
+    let accounts = ctx.accounts_in(caller.region)?;
+    manage::remove(&accounts, &auth.settings, &caller.user, &caller.session, id)
+        .await
+        .map_err(|e| refused("passkey removal failed", &e).for_caller(&caller))?;
     Ok(Outcome::json(200, &json!({"message": "Passkey removed"}))?.for_caller(&caller))
 }
 

@@ -171,10 +171,11 @@ async fn racing_registrations_never_pass_the_limit() {
     assert_eq!(stored, 5);
 }
 
-/// A registration needs a session that logged in recently, as a number change does: a stolen
-/// access token of an old session cannot add the thief's passkey.
+/// A registration and a removal need a session that logged in recently, as a number change
+/// does: a stolen access token of an old session can neither add the thief's passkey nor strip
+/// the user's own.
 #[tokio::test]
-async fn an_old_session_registers_nothing_and_each_change_is_audited_with_its_client() {
+async fn an_old_session_adds_or_removes_nothing_and_each_change_is_audited_with_its_client() {
     let db = migrated("passkeys_audit").await;
     let pooled = db.pooled().await;
     let store = PgAccountStore::new(&pooled).for_client(Some("192.0.2.44"), Some("audit/1.0"));
@@ -201,8 +202,18 @@ async fn an_old_session_registers_nothing_and_each_change_is_audited_with_its_cl
         sign_in(&store, 3, 0, 1).await,
         PasskeySignInOutcome::SignedIn(_)
     ));
+    // Nor does an old session remove one: a thief cannot push the user back to SMS codes.
+    let age = |sql: &'static str| direct.batch_execute(sql);
+    age("UPDATE sessions SET created_at = now() - interval '1 hour' WHERE id LIKE '%-0-%'")
+        .await
+        .unwrap();
+    let old = store
+        .remove_passkey(&user(), &session(0), 600, &credential(3))
+        .await;
+    assert_eq!(old.unwrap(), PasskeyRemoval::NotRecent);
+    age("UPDATE sessions SET created_at = now()").await.unwrap();
     let removed = store
-        .remove_passkey(&user(), &session(0), &credential(3))
+        .remove_passkey(&user(), &session(0), 600, &credential(3))
         .await;
     assert_eq!(removed.unwrap(), PasskeyRemoval::Removed);
 

@@ -125,6 +125,7 @@ pub fn sample_params(statement: &Statement) -> Vec<(Box<dyn ToSql + Sync>, Type)
             text(user),
             text(session),
             float(0.0),
+            float(600.0),
             bytes(8),
             null(),
             null(),

@@ -105,6 +105,8 @@ pub enum PasskeyRemoval {
     NotFound,
     /// The caller's session is not live.
     SessionGone,
+    /// The caller's session logged in too long ago. Nothing changed.
+    NotRecent,
 }
 
 /// The passkeys of users. Implementations MUST:
@@ -139,10 +141,13 @@ pub trait PasskeyStore {
         user: &UserId,
         session: &SessionId,
     ) -> impl Future<Output = Result<Option<PasskeyList>, BackendError>>;
+    /// Removes one of the caller's passkeys, from a session that logged in at most
+    /// `max_auth_age_secs` ago (as a registration needs).
     fn remove_passkey(
         &self,
         user: &UserId,
         session: &SessionId,
+        max_auth_age_secs: u32,
         credential: &CredentialId,
     ) -> impl Future<Output = Result<PasskeyRemoval, BackendError>>;
 }

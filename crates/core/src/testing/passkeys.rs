@@ -148,12 +148,17 @@ impl<C: Clock> PasskeyStore for InMemoryAccounts<'_, C> {
         &self,
         user: &UserId,
         session: &SessionId,
+        max_auth_age_secs: u32,
         credential: &CredentialId,
     ) -> Result<PasskeyRemoval, BackendError> {
         let now = self.clock.now();
         let mut st = self.state.borrow_mut();
         if !st.touch_live(user, session, now, self.idle_secs) {
             return Ok(PasskeyRemoval::SessionGone);
+        }
+        let login = st.sessions[&(user.clone(), session.clone())].created_at;
+        if login < now - i64::from(max_auth_age_secs) {
+            return Ok(PasskeyRemoval::NotRecent);
         }
         let key = (user.clone(), credential.clone());
         Ok(match st.passkeys.remove(&key) {

@@ -117,7 +117,7 @@ impl PasskeyError {
             PasskeyError::SessionGone => session_gone(),
             PasskeyError::NotRecent => body(
                 ReauthenticationRequired,
-                "log in again to register a passkey: the session logged in too long ago",
+                "log in again to add or remove a passkey: the session logged in too long ago",
             ),
             PasskeyError::AlreadyRegistered => body(
                 PasskeyAlreadyRegistered,

@@ -175,8 +175,10 @@ impl PgAccountStore<'_> {
         &self,
         user: &UserId,
         session: &SessionId,
+        max_auth_age_secs: u32,
         credential: &CredentialId,
     ) -> Result<PasskeyRemoval, PgError> {
+        let max_age = f64::from(max_auth_age_secs);
         let credential = credential.as_bytes();
         let (ip, agent) = (self.client_ip.as_deref(), self.user_agent.as_deref());
         let rows = self
@@ -185,6 +187,7 @@ impl PgAccountStore<'_> {
                 user,
                 session,
                 &[
+                    (&max_age, Type::FLOAT8),
                     (&credential, Type::BYTEA),
                     (&ip, Type::TEXT),
                     (&agent, Type::TEXT),
@@ -196,6 +199,7 @@ impl PgAccountStore<'_> {
             Some("removed") => PasskeyRemoval::Removed,
             Some("not_found") => PasskeyRemoval::NotFound,
             Some("session_gone") => PasskeyRemoval::SessionGone,
+            Some("not_recent") => PasskeyRemoval::NotRecent,
             other => return Err(malformed(&format!("removal outcome {other:?}"))),
         })
     }
@@ -233,9 +237,10 @@ impl PasskeyStore for PgAccountStore<'_> {
         &self,
         user: &UserId,
         session: &SessionId,
+        max_auth_age_secs: u32,
         credential: &CredentialId,
     ) -> Result<PasskeyRemoval, BackendError> {
-        self.remove(user, session, credential)
+        self.remove(user, session, max_auth_age_secs, credential)
             .await
             .map_err(backend)
     }

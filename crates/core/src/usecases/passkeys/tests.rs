@@ -422,6 +422,18 @@ fn an_old_session_a_blocked_user_or_no_rp_id_is_refused() {
         ErrorCode::ReauthenticationRequired,
         "a stolen access token of an old session adds no passkey"
     );
+    let id = URL_SAFE_NO_PAD.encode(&passkey.credential_id);
+    assert_eq!(
+        code(block_on(manage::remove(
+            &b.accounts,
+            &w.settings,
+            &user,
+            &session,
+            &id
+        ))),
+        ErrorCode::ReauthenticationRequired,
+        "nor strips the user's own"
+    );
 
     block_on(b.accounts.set_blocked_by(&user, true, &admin)).unwrap();
     let blocked = passkey.get(RP, ORIGIN, &b.sign_in_challenge(), 1);

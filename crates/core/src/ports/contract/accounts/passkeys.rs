@@ -158,28 +158,28 @@ pub(super) async fn a_passkey_is_registered_listed_and_removed_by_its_user_only<
     // Only its own user removes a passkey, from a live session.
     assert_eq!(
         store
-            .remove_passkey(&other.id, &theirs, &credential(2))
+            .remove_passkey(&other.id, &theirs, 600, &credential(2))
             .await
             .unwrap(),
         PasskeyRemoval::NotFound
     );
     assert_eq!(
         store
-            .remove_passkey(&user.id, &n.session(49), &credential(2))
+            .remove_passkey(&user.id, &n.session(49), 600, &credential(2))
             .await
             .unwrap(),
         PasskeyRemoval::SessionGone
     );
     assert_eq!(
         store
-            .remove_passkey(&user.id, &mine, &credential(2))
+            .remove_passkey(&user.id, &mine, 600, &credential(2))
             .await
             .unwrap(),
         PasskeyRemoval::Removed
     );
     assert_eq!(
         store
-            .remove_passkey(&user.id, &mine, &credential(2))
+            .remove_passkey(&user.id, &mine, 600, &credential(2))
             .await
             .unwrap(),
         PasskeyRemoval::NotFound
