@@ -56,6 +56,21 @@ pub async fn open(profile_dir: &Path) -> (Driver, fantoccini::Client) {
     panic!("chromedriver did not start a session");
 }
 
+/// A browser on `page_origin`, with a profile of its own under `worker`'s directory (Chromium
+/// locks the one it uses): the driver, the page, and the profile to remove when done.
+pub async fn open_page(
+    worker: &xtask::stack::worker::RunningWorker,
+    page_origin: &str,
+) -> (Driver, fantoccini::Client, PathBuf) {
+    let profile_dir = worker
+        .instance
+        .dir
+        .join(format!("chromium-{}", crate::api::random_u32()));
+    let (driver, page) = open(&profile_dir).await;
+    page.goto(page_origin).await.unwrap();
+    (driver, page, profile_dir)
+}
+
 /// Saves what the page shows as `target/e2e-screenshots/<name>.png` and returns the path: a
 /// failed browser test leaves the picture of its failure behind.
 pub async fn screenshot(page: &fantoccini::Client, name: &str) -> Option<PathBuf> {

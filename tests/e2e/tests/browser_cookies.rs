@@ -55,13 +55,7 @@ async fn a_page_on_another_origin_logs_in_refreshes_and_logs_out_with_cookies_on
     receiver(); // codes are delivered to this process
                 // The same host as the page, another port: another origin, the same site.
     let api = worker.instance.url().replace("127.0.0.1", "localhost");
-    // A profile of its own each run: Chromium locks the one it uses.
-    let profile_dir = worker
-        .instance
-        .dir
-        .join(format!("chromium-{}", e2e::api::random_u32()));
-    let (_driver, page) = e2e::browser::open(&profile_dir).await;
-    page.goto(&page_origin).await.unwrap();
+    let (_driver, page, profile_dir) = e2e::browser::open_page(&worker, &page_origin).await;
 
     let phone = random_phone();
     let sent = step(

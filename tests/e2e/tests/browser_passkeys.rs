@@ -63,12 +63,7 @@ async fn a_page_registers_a_passkey_after_a_phone_login_and_signs_in_with_it_wit
     let codes_sent = receiver().count(&phone);
     // The same host as the page, another port: another origin, the same site.
     let api = worker.instance.url().replace("127.0.0.1", "localhost");
-    let profile_dir = worker
-        .instance
-        .dir
-        .join(format!("chromium-{}", e2e::api::random_u32()));
-    let (_driver, page) = e2e::browser::open(&profile_dir).await;
-    page.goto(&page_origin).await.unwrap();
+    let (_driver, page, profile_dir) = e2e::browser::open_page(&worker, &page_origin).await;
     let authenticator = e2e::browser::add_virtual_authenticator(&page).await;
     assert!(!authenticator.is_empty());
 

@@ -427,3 +427,68 @@ async fn an_account_from_before_regions_logs_in_to_the_same_id_and_a_blocked_one
     assert_eq!(rows_of(&us().database_url(), &new).await, 0);
     ready_again().await;
 }
+
+/// A passkey sign-in starts from nothing but the assertion: its user handle names the region
+/// (`eu.` + the user id), so the key lookup and the sign-in reach the home region's pooler
+/// alone, and the tokens name that region as a phone login's do.
+#[tokio::test]
+#[ignore = "needs the regions tier's worker"]
+async fn a_passkey_signs_in_to_its_users_region_named_by_its_user_handle() {
+    use e2e::passkey::{b64_decode, Passkey, ORIGIN, RP_ID};
+    let c = Client::new(&base_url());
+    for (phone, home, away) in [(uk_phone(), "eu", us()), (us_phone(), "us", eu())] {
+        let login = c.logged_in(&phone).await;
+        let access = login["access_token"].as_str().unwrap();
+        let (status, options) = as_bearer(
+            &base_url(),
+            "POST",
+            "/api/v1/passkeys/register/options",
+            access,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{options}");
+        let handle = b64_decode(options["user"]["id"].as_str().unwrap());
+        let user = login["user"]["id"].as_str().unwrap();
+        assert_eq!(handle, format!("{home}.{user}").into_bytes());
+        let key = Passkey::new();
+        let challenge = options["challenge"].as_str().unwrap();
+        let body = key.registration(challenge, ORIGIN, RP_ID, &key.cose());
+        let (status, added) = as_bearer(
+            &base_url(),
+            "POST",
+            "/api/v1/passkeys/register",
+            access,
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 201, "{added}");
+
+        let home_stack = if home == "eu" { eu() } else { us() };
+        let away_before = pooled_queries_at(away.pgbouncer_port).await;
+        let options = c
+            .post("/api/v1/passkeys/login/options", serde_json::json!({}))
+            .await;
+        let challenge = options.body["challenge"].as_str().unwrap();
+        let assertion = key.assertion(challenge, ORIGIN, RP_ID, 1, &handle);
+        let signed_in = c.post("/api/v1/passkeys/login", assertion.body()).await;
+        assert_eq!(signed_in.status, 200, "{:?}", signed_in.body);
+        assert_eq!(signed_in.body["user"]["id"], user);
+        assert_eq!(
+            claims(signed_in.body["access_token"].as_str().unwrap())["rgn"],
+            home
+        );
+        let refresh_token = signed_in.body["refresh_token"].as_str().unwrap();
+        assert!(
+            refresh_token.starts_with(&format!("{home}.")),
+            "{refresh_token}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let away_queries = pooled_queries_at(away.pgbouncer_port).await - away_before;
+        assert_eq!(
+            away_queries, 0,
+            "a {home} passkey reached the other region's pooler"
+        );
+        assert!(rows_of(&home_stack.database_url(), &phone).await >= 2);
+    }
+}

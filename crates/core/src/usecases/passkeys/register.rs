@@ -28,6 +28,16 @@ pub struct Caller<'a> {
     pub region: Option<&'a str>,
 }
 
+impl Caller<'_> {
+    /// What the caller's registration challenge is bound to: their user and session.
+    fn purpose(&self) -> Purpose<'_> {
+        Purpose::Register {
+            user: self.user.as_str(),
+            session: self.session.as_str(),
+        }
+    }
+}
+
 pub struct Deps<'a, A, O, V, R, C> {
     pub accounts: &'a A,
     /// The caller's region's once-store: the challenge is taken once there.
@@ -57,13 +67,9 @@ where
         .lend(async |s| s.passkeys(caller.user, caller.session).await)
         .await?
         .ok_or(PasskeyError::SessionGone)?;
-    let purpose = Purpose::Register {
-        user: caller.user.as_str(),
-        session: caller.session.as_str(),
-    };
     let challenge = challenge::issue(
         deps.hmac_secret,
-        purpose,
+        caller.purpose(),
         random16(deps.rng)?,
         deps.clock.now(),
     );
@@ -129,13 +135,9 @@ where
 {
     let policy = policy(deps.settings)?;
     let client_data = ClientData::parse(registration.client_data_json)?;
-    let purpose = Purpose::Register {
-        user: caller.user.as_str(),
-        session: caller.session.as_str(),
-    };
     let checked = challenge::check(
         deps.hmac_secret,
-        purpose,
+        caller.purpose(),
         &client_data.challenge,
         deps.clock.now(),
     )
