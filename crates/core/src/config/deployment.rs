@@ -219,6 +219,13 @@ mod tests {
                 ("TURNSTILE_VERIFY_URL", "http://127.0.0.1:9/siteverify"),
                 "TURNSTILE_VERIFY_URL",
             ),
+            (
+                (
+                    "PASSKEY_ORIGINS",
+                    "https://example.com, http://localhost:8787",
+                ),
+                "PASSKEY_ORIGINS",
+            ),
         ] {
             let refused = check(&lookup(&with(&[change]))).unwrap_err();
             assert!(
@@ -246,6 +253,11 @@ mod tests {
         );
         let limits_at_max = with(&[("OTP_LENGTH", "6"), ("OTP_MAX_ATTEMPTS", "10")]);
         assert_eq!(check(&lookup(&limits_at_max)), Ok(()));
+        let passkeys = with(&[(
+            "PASSKEY_ORIGINS",
+            "https://example.com,https://a.example.com",
+        )]);
+        assert_eq!(check(&lookup(&passkeys)), Ok(()), "https origins serve");
     }
 
     #[test]
