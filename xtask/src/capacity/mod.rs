@@ -22,7 +22,7 @@ pub fn capacity(users: u32) -> crate::Result<()> {
     let result = (|| -> crate::Result<String> {
         let url = fresh_database(&profile)?;
         step(&format!(
-            "capacity: {users} first logins, a refresh each, a second login each (PostgreSQL)"
+            "capacity: {users} first logins, a refresh each, a second login each, a passkey each and a sign-in with it (PostgreSQL)"
         ));
         let growth = postgres::measure(&url, users)?;
         note(&format!("first logins at {:.0}/s", growth.login_rate));
@@ -82,13 +82,13 @@ fn unix_now() -> i64 {
 
 fn report(growth: &postgres::Growth, memory: &redis::Memory) -> String {
     let users = f64::from(growth.users);
-    let [empty, logged_in, refreshed, returned] = &growth.stages;
+    let [empty, logged_in, refreshed, returned, enrolled, signed_in] = &growth.stages;
     let mut out = format!(
         "## Storage per user, login, refresh and send (`cargo xtask capacity {}`)\n\n\
          PostgreSQL, rows and bytes (with indexes and TOAST, after `VACUUM ANALYZE`) each step \
          adds, per user:\n\n\
-         | table | first login: rows | bytes | a refresh: rows | bytes | a returning login: rows | bytes |\n\
-         |---|---:|---:|---:|---:|---:|---:|\n",
+         | table | first login: rows | bytes | a refresh: rows | bytes | a returning login: rows | bytes | a passkey: rows | bytes | a passkey sign-in: rows | bytes |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         growth.users
     );
     // Rows and bytes a stage added to a table, per user.
@@ -97,12 +97,14 @@ fn report(growth: &postgres::Growth, memory: &redis::Memory) -> String {
         let (a, b) = (a.copied().unwrap_or((0, 0)), b.copied().unwrap_or((0, 0)));
         ((b.1 - a.1) as f64 / users, (b.0 - a.0) as f64 / users)
     };
-    let mut totals = [0.0; 3];
+    let mut totals = [0.0; 5];
     for table in logged_in.keys() {
         let steps = [
             added(empty, logged_in, table),
             added(logged_in, refreshed, table),
             added(refreshed, returned, table),
+            added(returned, enrolled, table),
+            added(enrolled, signed_in, table),
         ];
         if steps
             .iter()
@@ -118,8 +120,8 @@ fn report(growth: &postgres::Growth, memory: &redis::Memory) -> String {
         out.push_str("|\n");
     }
     out.push_str(&format!(
-        "| **all** | | **{:.0}** | | **{:.0}** | | **{:.0}** |\n\n",
-        totals[0], totals[1], totals[2]
+        "| **all** | | **{:.0}** | | **{:.0}** | | **{:.0}** | | **{:.0}** | | **{:.0}** |\n\n",
+        totals[0], totals[1], totals[2], totals[3], totals[4]
     ));
     out.push_str(&format!(
         "Redis, `used_memory` growth over {} sends (every key alive): {:.0} bytes per send; \
