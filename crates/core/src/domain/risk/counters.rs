@@ -22,7 +22,7 @@
 
 use super::judge::RecordSignal;
 use super::Action;
-use crate::config::settings::whole_number;
+use crate::config::values::whole_number;
 
 /// The counters' settings (`RISK_*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
