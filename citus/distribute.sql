@@ -55,4 +55,5 @@ SELECT create_distributed_function('account_begin_phone_change(uuid, text, float
 SELECT create_distributed_function('account_finish_phone_change(uuid, text, text, boolean, text, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_add_passkey(uuid, text, float8, float8, bytea, bytea, int8, int8, text, text, int8, text, text)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_passkey_sign_in(uuid, bytea, int8, text, bytea, float8, text, text)', '$1', colocate_with => 'users');
+SELECT create_distributed_function('account_recent_session(uuid, text, float8, float8)', '$1', colocate_with => 'users');
 SELECT create_distributed_function('account_remove_passkey(uuid, text, float8, float8, bytea, text, text)', '$1', colocate_with => 'users');

@@ -7,6 +7,7 @@
 mod common;
 
 use auth_adapters::pg::catalogue::{Routing, ALL};
+use auth_adapters::pg::functions::FUNCTIONS;
 use auth_adapters::pg::migrate::{self, Migration};
 use auth_adapters::pg::PgAccountStore;
 use auth_core::domain::account::{Scope, UserId};
@@ -133,6 +134,18 @@ async fn the_script_distributes_every_table_and_account_function() {
             _ => None,
         })
         .collect();
+    // ...and those the account functions call on the worker (a rule several share).
+    called.extend(
+        FUNCTIONS
+            .iter()
+            .filter(|f| {
+                let call = format!(" {}(", f.name);
+                FUNCTIONS
+                    .iter()
+                    .any(|caller| caller.name != f.name && caller.sql.contains(&call))
+            })
+            .map(|f| format!("{} by $1 with audit_events", f.name)),
+    );
     called.sort();
     assert_eq!(functions, called);
 }
@@ -256,4 +269,62 @@ async fn a_migration_after_distribution_reaches_every_shard() {
         shards_seen >= 2,
         "the sessions shards are spread over the workers"
     );
+}
+
+/// A release whose function bodies call a function that is new to the cluster (a shared rule,
+/// as `account_recent_session`) works from `auth-ops migrate` on, before the operator runs
+/// `citus/distribute.sql` again: the migrator's `CREATE FUNCTION` on the coordinator reaches
+/// the workers, where the delegated callers run.
+#[tokio::test]
+#[ignore = "needs the citus tier's cluster"]
+async fn a_function_new_to_the_cluster_reaches_the_workers_with_the_migration() {
+    let coordinator = common::connect(&env("CITUS_COORDINATOR_URL")).await;
+    // The cluster as the previous release left it: no such function anywhere.
+    coordinator
+        .batch_execute("DROP FUNCTION account_recent_session(uuid, text, float8, float8)")
+        .await
+        .unwrap();
+    migrate::apply(&coordinator, common::project_migrations(), |_, _| {})
+        .await
+        .unwrap();
+    let mut missing = Vec::new();
+    for worker in env("CITUS_WORKER_URLS").split(',') {
+        let node = common::connect(worker).await;
+        let found: i64 = common::value(
+            &node,
+            "SELECT count(*) FROM pg_proc WHERE proname = 'account_recent_session'",
+        )
+        .await;
+        if found != 1 {
+            missing.push(worker.to_owned());
+        }
+    }
+    // A delegated caller (constant arguments, so Citus sends it to the user's worker) runs it
+    // there: an unknown session is 'session_gone', not "function does not exist".
+    let pooled = common::connect(&env("CITUS_POOLER_URL")).await;
+    let outcome = pooled
+        .query_one(
+            "SELECT outcome FROM account_begin_phone_change(\
+             '5b0e3c1a-9d2f-4e8b-a7c6-0f1e2d3c9fff'::uuid, 'no-such-session', 0, '+15005550199', 600)",
+            &[],
+        )
+        .await
+        .map(|row| row.get::<_, String>(0));
+    // Distributed again as the operator's script leaves it, before any assertion, so the
+    // tests after this one see the cluster the tier made.
+    let script = std::fs::read_to_string(format!(
+        "{}/../../citus/distribute.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let line = script
+        .lines()
+        .find(|l| l.contains("'account_recent_session("))
+        .expect("the script distributes account_recent_session");
+    coordinator.batch_execute(line).await.unwrap();
+    assert!(
+        missing.is_empty(),
+        "account_recent_session is not on {missing:?}"
+    );
+    assert_eq!(outcome.unwrap(), "session_gone");
 }

@@ -101,6 +101,41 @@ fn without_into_targets(sql: &str) -> String {
     out.join(" ")
 }
 
+/// The account functions a body calls (`v_x := account_f(...)`), each as `account_f(...)`.
+fn nested_calls(body: &str) -> Vec<String> {
+    let mut calls = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("account_") {
+        let from = &rest[start..];
+        let name_end = from
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(from.len());
+        let mut depth = 0;
+        let mut end = None;
+        if from[name_end..].starts_with('(') {
+            for (i, c) in from[name_end..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' if depth == 1 => {
+                        end = Some(name_end + i + 1);
+                        break;
+                    }
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+            }
+        }
+        match end {
+            Some(end) => {
+                calls.push(from[..end].to_owned());
+                rest = &from[end..];
+            }
+            None => rest = &from[name_end..],
+        }
+    }
+    calls
+}
+
 /// The one function a statement calls (`SELECT * FROM f(...)`) and its arguments.
 fn called_function(sql: &str) -> Result<(String, Vec<FunctionArg>), String> {
     let parsed = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| e.to_string())?;
@@ -152,6 +187,15 @@ pub(super) fn delegation_violations(sql: &str, dist: &Distribution, param: &str)
         found.push(format!("no migration creates {name}"));
         return found;
     };
+    // A shared rule's function, called inside this body, runs on the same worker: it must be
+    // passed this function's distribution argument, and its own body is held to the same rules.
+    for call in nested_calls(&body) {
+        found.extend(
+            delegation_violations(&format!("SELECT * FROM {call}"), dist, arg)
+                .into_iter()
+                .map(|v| format!("{name} calls {call}: {v}")),
+        );
+    }
     let statements = body_statements(&body);
     for statement in &statements {
         found.extend(
@@ -235,4 +279,54 @@ fn the_delegation_check_catches_a_call_that_would_not_be_delegated() {
             "{sql}\nexpected a violation containing {expected:?}, got {found:#?}"
         );
     }
+}
+
+#[test]
+fn a_function_called_inside_a_body_is_found_with_its_arguments() {
+    let body = "    v_session := account_recent_session($1::uuid, $2, $3, $4);\n\
+                IF v_session <> 'recent' THEN\n        RETURN QUERY SELECT v_session;\n    END IF;\n\
+                SELECT count(*) INTO v_n FROM passkeys p WHERE p.user_id = $1::uuid;";
+    assert_eq!(
+        nested_calls(body),
+        ["account_recent_session($1::uuid, $2, $3, $4)"]
+    );
+    // Passed another argument than the caller's distribution argument, the shared function
+    // would run on the wrong worker's shard: the proof names it.
+    let dist = Distribution::load();
+    let found = delegation_violations(
+        "SELECT * FROM account_recent_session($2::uuid, $1, $3, $4)",
+        &dist,
+        "$1",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|v| v.contains("distribution argument $1 is not $1")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_recent_login_rule_is_written_once_and_called_where_it_applies() {
+    let bodies = function_bodies();
+    let deciding: Vec<&String> = bodies
+        .iter()
+        .filter(|(_, body)| body.contains("'not_recent'"))
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(deciding, ["account_recent_session"]);
+    let callers: Vec<&String> = bodies
+        .iter()
+        .filter(|(_, body)| body.contains("account_recent_session("))
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(
+        callers,
+        [
+            "account_add_passkey",
+            "account_begin_phone_change",
+            "account_delete",
+            "account_remove_passkey"
+        ]
+    );
 }

@@ -11,7 +11,9 @@
 //!
 //! Rules for a body, which the routing proof (`citus_delegation.rs`) checks: every statement
 //! addresses each table by the user id (`$1`, or `id` of users); one table per statement, no
-//! data-modifying CTE; variables are named `v_*`. PL/pgSQL, not SQL: Citus cannot plan a
+//! data-modifying CTE; variables are named `v_*`; a rule several functions share is a function
+//! of its own (`account_recent_session`), called with the user id first and held to the same
+//! rules. PL/pgSQL, not SQL: Citus cannot plan a
 //! SQL-language function's statements that use its parameters. `#variable_conflict
 //! use_column`: a name such as `phone` means the table's column, not the output column.
 
@@ -41,6 +43,7 @@ pub const FUNCTIONS: &[Function] = &[
     function!("account_finish_phone_change"),
     function!("account_logout"),
     function!("account_passkey_sign_in"),
+    function!("account_recent_session"),
     function!("account_remove_passkey"),
     function!("account_revoke_own_session"),
     function!("account_revoke_session"),

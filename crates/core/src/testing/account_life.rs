@@ -9,10 +9,39 @@ use super::accounts::{Session, State, Token};
 use super::InMemoryAccounts;
 use crate::domain::account::{User, UserId};
 use crate::domain::phone::PhoneNumber;
+use crate::domain::session::SessionId;
 use crate::ports::{
     BackendError, BlockChange, Clock, DeleteOutcome, Deletion, LoginAccount, NewLogin, PhoneChange,
     PhoneChangeOutcome,
 };
+
+/// Why a change that needs a fresh login is refused.
+pub(super) enum NotFresh {
+    SessionGone,
+    NotRecent,
+}
+
+impl State {
+    /// The double of `account_recent_session`: the session is live (and marked used) and
+    /// logged in at most `max_age_secs` ago. Every change that needs a fresh login asks here.
+    pub(super) fn recent_session(
+        &mut self,
+        user: &UserId,
+        session: &SessionId,
+        now: i64,
+        idle: i64,
+        max_age_secs: u32,
+    ) -> Result<(), NotFresh> {
+        if !self.touch_live(user, session, now, idle) {
+            return Err(NotFresh::SessionGone);
+        }
+        let login = self.sessions[&(user.clone(), session.clone())].created_at;
+        if login < now - i64::from(max_age_secs) {
+            return Err(NotFresh::NotRecent);
+        }
+        Ok(())
+    }
+}
 
 impl<C: Clock> InMemoryAccounts<'_, C> {
     pub(super) fn log_in(&self, l: &NewLogin<'_>) -> Result<LoginAccount, BackendError> {
@@ -83,12 +112,10 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
     pub(super) fn move_to(&self, c: &PhoneChange<'_>) -> PhoneChangeOutcome {
         let now = self.clock.now();
         let mut st = self.state.borrow_mut();
-        if !st.touch_live(c.user, c.session, now, self.idle_secs) {
-            return PhoneChangeOutcome::SessionGone;
-        }
-        let login = st.sessions[&(c.user.clone(), c.session.clone())].created_at;
-        if login < now - i64::from(c.max_auth_age_secs) {
-            return PhoneChangeOutcome::NotRecent;
+        match st.recent_session(c.user, c.session, now, self.idle_secs, c.max_auth_age_secs) {
+            Err(NotFresh::SessionGone) => return PhoneChangeOutcome::SessionGone,
+            Err(NotFresh::NotRecent) => return PhoneChangeOutcome::NotRecent,
+            Ok(()) => {}
         }
         let new = c.new_phone.as_e164().to_owned();
         match st.phones.get(&new) {
@@ -145,12 +172,10 @@ impl<C: Clock> InMemoryAccounts<'_, C> {
             max_auth_age_secs,
         } = by
         {
-            if !st.touch_live(user, session, now, self.idle_secs) {
-                return DeleteOutcome::SessionGone;
-            }
-            let login = st.sessions[&(user.clone(), session.clone())].created_at;
-            if login < now - i64::from(max_auth_age_secs) {
-                return DeleteOutcome::NotRecent;
+            match st.recent_session(user, session, now, self.idle_secs, max_auth_age_secs) {
+                Err(NotFresh::SessionGone) => return DeleteOutcome::SessionGone,
+                Err(NotFresh::NotRecent) => return DeleteOutcome::NotRecent,
+                Ok(()) => {}
             }
         }
         let Some(gone) = st.users.remove(user) else {

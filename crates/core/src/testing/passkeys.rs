@@ -4,6 +4,7 @@
 //! and the insert in one step, the sign count compared and advanced with the session's start.
 //! `contract::account_store` holds this and the Postgres store to one behaviour.
 
+use super::account_life::NotFresh;
 use super::accounts::{Session, Token};
 use super::InMemoryAccounts;
 use crate::domain::account::UserId;
@@ -26,12 +27,10 @@ impl<C: Clock> PasskeyStore for InMemoryAccounts<'_, C> {
     async fn add_passkey(&self, p: &NewPasskey<'_>) -> Result<PasskeyAdded, BackendError> {
         let now = self.clock.now();
         let mut st = self.state.borrow_mut();
-        if !st.touch_live(p.user, p.session, now, self.idle_secs) {
-            return Ok(PasskeyAdded::SessionGone);
-        }
-        let login = st.sessions[&(p.user.clone(), p.session.clone())].created_at;
-        if login < now - i64::from(p.max_auth_age_secs) {
-            return Ok(PasskeyAdded::NotRecent);
+        match st.recent_session(p.user, p.session, now, self.idle_secs, p.max_auth_age_secs) {
+            Err(NotFresh::SessionGone) => return Ok(PasskeyAdded::SessionGone),
+            Err(NotFresh::NotRecent) => return Ok(PasskeyAdded::NotRecent),
+            Ok(()) => {}
         }
         let held = st.passkeys.keys().filter(|(u, _)| u == p.user).count();
         if held >= p.max_passkeys as usize {
@@ -153,12 +152,10 @@ impl<C: Clock> PasskeyStore for InMemoryAccounts<'_, C> {
     ) -> Result<PasskeyRemoval, BackendError> {
         let now = self.clock.now();
         let mut st = self.state.borrow_mut();
-        if !st.touch_live(user, session, now, self.idle_secs) {
-            return Ok(PasskeyRemoval::SessionGone);
-        }
-        let login = st.sessions[&(user.clone(), session.clone())].created_at;
-        if login < now - i64::from(max_auth_age_secs) {
-            return Ok(PasskeyRemoval::NotRecent);
+        match st.recent_session(user, session, now, self.idle_secs, max_auth_age_secs) {
+            Err(NotFresh::SessionGone) => return Ok(PasskeyRemoval::SessionGone),
+            Err(NotFresh::NotRecent) => return Ok(PasskeyRemoval::NotRecent),
+            Ok(()) => {}
         }
         let key = (user.clone(), credential.clone());
         Ok(match st.passkeys.remove(&key) {

@@ -85,9 +85,10 @@ fn no_statement_is_sent_from_outside_the_catalogue() {
 
 /// The live-session predicate and where it is written: the check in front of the bearer's reads
 /// (`live_session.sql`), and the account functions that check a bearer's session themselves
-/// (they run on a Citus worker, behind no CTE; one revoking the caller's own session cannot run
-/// behind the live CTE, since a statement cannot update the caller's row twice). All must say
-/// the very same words.
+/// (`account_recent_session`, which the changes that need a fresh login call, and the two
+/// revocations: they run on a Citus worker, behind no CTE; one revoking the caller's own
+/// session cannot run behind the live CTE, since a statement cannot update the caller's row
+/// twice). All must say the very same words.
 #[test]
 fn statements_of_a_bearer_share_the_one_live_session_check() {
     for statement in [&PROFILE, &SESSIONS, &PASSKEYS] {
@@ -122,10 +123,7 @@ fn statements_of_a_bearer_share_the_one_live_session_check() {
     assert_eq!(
         places,
         [
-            "account_add_passkey.sql#1",
-            "account_begin_phone_change.sql#1",
-            "account_delete.sql#1",
-            "account_remove_passkey.sql#1",
+            "account_recent_session.sql#1",
             "account_revoke_own_session.sql#1",
             "account_revoke_session.sql#1",
             "live_session.sql#1",

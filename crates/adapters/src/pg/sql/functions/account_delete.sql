@@ -9,21 +9,14 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_login timestamptz;
+    v_session text;
     v_phone text;
     v_detail text := CASE WHEN $2 IS NULL THEN 'by an admin' ELSE 'by the user' END;
 BEGIN
     IF $2 IS NOT NULL THEN
-        UPDATE sessions SET last_used_at = now()
-        WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
-          AND ($3::float8 = 0 OR last_used_at > now() - make_interval(secs => $3::float8))
-        RETURNING created_at INTO v_login;
-        IF v_login IS NULL THEN
-            RETURN QUERY SELECT 'session_gone'::text, NULL::text;
-            RETURN;
-        END IF;
-        IF v_login < now() - make_interval(secs => $4::float8) THEN
-            RETURN QUERY SELECT 'not_recent'::text, NULL::text;
+        v_session := account_recent_session($1::uuid, $2, $3, $4);
+        IF v_session <> 'recent' THEN
+            RETURN QUERY SELECT v_session, NULL::text;
             RETURN;
         END IF;
     END IF;

@@ -9,19 +9,12 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_login timestamptz;
+    v_session text;
     v_removed bytea;
 BEGIN
-    UPDATE sessions SET last_used_at = now()
-    WHERE user_id = $1::uuid AND id = $2 AND revoked_at IS NULL AND expires_at > now()
-      AND ($3::float8 = 0 OR last_used_at > now() - make_interval(secs => $3::float8))
-    RETURNING created_at INTO v_login;
-    IF v_login IS NULL THEN
-        RETURN QUERY SELECT 'session_gone'::text;
-        RETURN;
-    END IF;
-    IF v_login < now() - make_interval(secs => $4::float8) THEN
-        RETURN QUERY SELECT 'not_recent'::text;
+    v_session := account_recent_session($1::uuid, $2, $3, $4);
+    IF v_session <> 'recent' THEN
+        RETURN QUERY SELECT v_session;
         RETURN;
     END IF;
     DELETE FROM passkeys WHERE user_id = $1::uuid AND credential_id = $5
