@@ -33,8 +33,9 @@ impl ProofVerifier for WebCryptoProofVerifier {
 pub enum Replay {
     /// In this region's Redis (the region of the token the request presents).
     TakeIn(RegionId),
-    /// Not at all: the login, whose code is taken once instead (`auth_core::usecases::dpop`).
-    CodeTakenOnce,
+    /// Not at all: a login, whose own single-use step stands in for it (a phone login's code,
+    /// a passkey sign-in's challenge; `auth_core::usecases::dpop`).
+    LoginStepTakenOnce,
 }
 
 /// The thumbprint of the key the request's `DPoP` proof holds, checked for this route; `None`
@@ -51,7 +52,7 @@ pub async fn proved_key(
     let auth = ctx.auth()?;
     let once = match replay {
         Replay::TakeIn(region) => Some(ctx.once_store_in(region)?),
-        Replay::CodeTakenOnce => None,
+        Replay::LoginStepTakenOnce => None,
     };
     let deps = ProofDeps {
         verifier: &WebCryptoProofVerifier,

@@ -99,7 +99,7 @@ async fn log_in(
         region: regions.name(region),
     };
     // A proof binds the pair to its key; its `jti` is not taken, the code is (`dpop::Replay`).
-    let binding = dpop::proved_key(ctx, None, Replay::CodeTakenOnce).await?;
+    let binding = dpop::proved_key(ctx, None, Replay::LoginStepTakenOnce).await?;
     let input = LoginInput {
         phone,
         otp: &body.otp,

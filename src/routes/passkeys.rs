@@ -132,7 +132,7 @@ pub async fn login(ctx: &Ctx) -> Handled {
     let region = ctx.region_of_tag(tag)?.ok_or_else(not_ours)?;
     let region_name = ctx.region_name(region)?;
     // A proof binds the pair to its key; its `jti` is not taken, the challenge is.
-    let binding = dpop::proved_key(ctx, None, Replay::CodeTakenOnce).await?;
+    let binding = dpop::proved_key(ctx, None, Replay::LoginStepTakenOnce).await?;
     let deps = sign_in::Deps {
         accounts: &ctx.accounts_in(region)?,
         once: &ctx.once_store_in(region)?,

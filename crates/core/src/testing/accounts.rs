@@ -1,9 +1,9 @@
 //! The account store in memory, with the semantics of the catalogue's statements
-//! (`auth_adapters`' `pg/sql/`): the phone's claim, the login write, rotation with reuse
-//! detection and a grace window, logout scopes, the live-session check (with idle expiry) that
-//! every bearer call makes; a login, a block and a deletion are in `account_life.rs`, the admin
-//! reads in `admin_reads.rs`, the passkeys in `passkeys.rs`. `contract::account_store` holds the double and the real store to
-//! one behaviour.
+//! (`auth_adapters`' `pg/sql/`): the phone's claim, the login write, logout scopes, the
+//! live-session check (with idle expiry) that every bearer call makes; a login, a block and a
+//! deletion are in `account_life.rs`, a rotation (reuse detection, the grace window) in
+//! `rotation.rs`, the admin reads in `admin_reads.rs`, the passkeys in `passkeys.rs`.
+//! `contract::account_store` holds the double and the real store to one behaviour.
 
 use super::admin_reads::live_sessions_of;
 use super::passkeys::Passkey;
@@ -101,7 +101,7 @@ impl State {
 }
 
 impl Session {
-    fn is_live(&self, now: i64, idle: i64) -> bool {
+    pub(super) fn is_live(&self, now: i64, idle: i64) -> bool {
         !self.revoked && self.expires_at > now && (idle == 0 || self.last_used_at > now - idle)
     }
 }
@@ -154,70 +154,7 @@ impl<C: Clock> AccountStore for InMemoryAccounts<'_, C> {
     }
 
     async fn rotate(&self, r: &Rotation<'_>) -> Result<RotationOutcome, BackendError> {
-        let now = self.clock.now();
-        let mut st = self.state.borrow_mut();
-        let user = r.presented.user_id.clone();
-        // A blocked or deleted user's token rotates no more (migration 0010).
-        if st.blocked.contains(&user) || !st.users.contains_key(&user) {
-            return Ok(RotationOutcome::Invalid);
-        }
-        let Some(token) = st.tokens.get(&(user.clone(), r.presented.hash)).cloned() else {
-            return Ok(RotationOutcome::Invalid);
-        };
-        let session_key = (user.clone(), token.session.clone());
-        let usable = st.sessions.get(&session_key).is_some_and(|s| {
-            !token.revoked
-                && token.expires_at > now
-                && s.is_live(now, self.idle_secs)
-                && r.session.is_none_or(|named| *named == token.session)
-        });
-        if !usable {
-            return Ok(RotationOutcome::Invalid);
-        }
-        let first_use = token.used_at.is_none();
-        let retry = r.grace_secs > 0
-            && !first_use
-            && token
-                .used_at
-                .is_some_and(|at| at > now - i64::from(r.grace_secs));
-        if !(first_use || retry) {
-            st.end_sessions(&user, |id, _| *id == token.session);
-            return Ok(RotationOutcome::Reused);
-        }
-        let presented = (user.clone(), r.presented.hash);
-        if first_use {
-            st.tokens.get_mut(&presented).expect("found above").used_at = Some(now);
-        } else {
-            // A retry keeps one live chain and is honoured once.
-            for (key, t) in st.tokens.iter_mut() {
-                let same_session = key.0 == user && t.session == token.session;
-                if same_session && !t.revoked && (*key == presented || t.used_at.is_none()) {
-                    t.revoked = true;
-                }
-            }
-        }
-        let session_end = st.sessions[&session_key].expires_at;
-        let successor = Token {
-            session: token.session.clone(),
-            expires_at: r.successor_expires_at.min(session_end),
-            used_at: None,
-            revoked: false,
-        };
-        st.tokens
-            .insert((user.clone(), *r.successor_hash), successor);
-        st.sessions
-            .get_mut(&session_key)
-            .expect("usable")
-            .last_used_at = now;
-        let found = st.users.get(&user).cloned();
-        Ok(match found {
-            Some(user) => RotationOutcome::Rotated {
-                user,
-                session: token.session,
-                expires_at: r.successor_expires_at.min(session_end),
-            },
-            None => RotationOutcome::Invalid,
-        })
+        Ok(self.rotate_token(r))
     }
 
     async fn logout(

@@ -13,6 +13,7 @@ mod otp_keys;
 mod otp_risk;
 mod otp_store;
 mod passkeys;
+mod rotation;
 mod sms;
 
 pub use accounts::InMemoryAccounts;

@@ -4,9 +4,11 @@
 //! a signature check or a store round trip; the `jti` last, so a proof that fails any check
 //! spends nothing a genuine retry needs.
 //!
-//! Where the `jti` is taken: every route but the login. A login's proof comes with a code that
-//! is itself taken once, atomically (`OtpStore::verify`), so a replayed login proof carries a
-//! spent code; taking its `jti` too would cost each login a second gateway call for nothing.
+//! Where the `jti` is taken: every route but the two logins. A phone login's proof comes with a
+//! code that is itself taken once, atomically (`OtpStore::verify`), and a passkey sign-in's
+//! with a challenge taken once (`domain::passkey::challenge`), so a replayed login proof
+//! carries a spent code or challenge; taking its `jti` too would cost each login a second
+//! gateway call for nothing.
 
 use super::Problem;
 use crate::domain::dpop::{self, nonce, Expected, ProofError, ProofVerifier};
