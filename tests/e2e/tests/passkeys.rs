@@ -5,6 +5,8 @@
 
 use e2e::api::{as_bearer, random_phone, Client};
 use e2e::costs::{pooled_queries, pooled_queries_since, settled_gateway_requests};
+use e2e::dpop::{current_nonce, send, DpopKey};
+use e2e::jwt::claims_of;
 use e2e::passkey::{self, Passkey, ORIGIN, RP_ID};
 use e2e::webhook::receiver;
 use e2e::{base_url, database, stack};
@@ -393,6 +395,58 @@ async fn a_passkey_sign_in_is_one_gateway_call_and_two_statements_and_its_option
         "gateway calls"
     );
     assert_eq!(pooled_queries_since(queries).await, 2, "statements");
+}
+
+/// A passkey sign-in with a DPoP proof, as a mobile app whose key is in its secure hardware
+/// makes it: the pair is bound to that key, the access token is worthless as a bearer, and the
+/// sign-in is still one gateway call, since its challenge, taken once, stands in for the
+/// proof's `jti` (a replay of both is refused on the spent challenge).
+#[tokio::test]
+async fn a_passkey_sign_in_with_a_dpop_proof_binds_the_pair_for_one_gateway_call() {
+    let (login, _) = logged_in().await;
+    let key = Passkey::new();
+    let handle = enrol(text(&login, "access_token"), &key).await;
+    let device = DpopKey::random();
+    let nonce = current_nonce(&device).await;
+    let proof = device.proof_of(&DpopKey::claims(
+        "POST",
+        &format!("{}/api/v1/passkeys/login", base_url()),
+        None,
+        Some(&nonce),
+    ));
+    let assertion = key.assertion(&login_challenge().await, ORIGIN, RP_ID, 1, &handle);
+    let gateway = settled_gateway_requests().await;
+    let signed_in = send(
+        "POST",
+        "/api/v1/passkeys/login",
+        &[("dpop", &proof)],
+        Some(assertion.body()),
+    )
+    .await;
+    assert_eq!(signed_in.status, 200, "{signed_in:?}");
+    assert_eq!(
+        settled_gateway_requests().await - gateway,
+        1,
+        "gateway calls: the challenge only"
+    );
+    assert_eq!(signed_in.body["token_type"], "DPoP");
+    let access = text(&signed_in.body, "access_token");
+    assert_eq!(claims_of(access)["cnf"]["jkt"], json!(device.jkt()));
+    let (status, refused) =
+        as_bearer(&base_url(), "GET", "/api/v1/users/profile", access, None).await;
+    assert_eq!(status, 401, "a bound token as a bearer: {refused}");
+    let replayed = send(
+        "POST",
+        "/api/v1/passkeys/login",
+        &[("dpop", &proof)],
+        Some(assertion.body()),
+    )
+    .await;
+    assert_eq!(
+        (replayed.status, replayed.code()),
+        (400, "PASSKEY_CHALLENGE_INVALID"),
+        "{replayed:?}"
+    );
 }
 
 /// The three algorithms the options offer, each verified by the runtime's WebCrypto: a passkey
